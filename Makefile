@@ -1,0 +1,44 @@
+# The README's two commands: `make demo` and `make check`. Both install what
+# they need from Debian's packages, build, and are safe to run again.
+BUILD ?= build
+MESON_FLAGS ?=
+
+.PHONY: all deps build check demo unit integration compat format format-check bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_FLAGS)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+check: deps build format-check
+	@tests/run-all $(BUILD)
+
+unit: build
+	@tests/run-all --only unit $(BUILD)
+
+integration: build
+	@tests/run-all --only integration $(BUILD)
+
+compat: build
+	@tests/run-all --only compat $(BUILD)
+
+demo: deps build
+	@scripts/demo $(BUILD)
+
+bench: deps build
+	@bench/run-all $(BUILD)
+
+format:
+	@{ git ls-files '*.c' '*.h'; git ls-files --others --exclude-standard '*.c' '*.h'; } | sort -u | xargs -r clang-format -i
+
+format-check:
+	@scripts/format-check
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "fs.h"
+#include "cleanup.h"
+#include "strutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int berth_write_file(const char *path, const void *data, size_t len, int extra_flags,
+                     berth_error *err)
+{
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | extra_flags, 0644);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot open '%s'", path);
+        if (berth_write_all(fd, data, len) < 0)
+                return berth_err(err, errno, "cannot write '%s'", path);
+        return 0;
+}
+
+int berth_write_str_at(int dirfd, const char *name, const char *s, berth_error *err)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot open '%s'", name);
+        size_t len = strlen(s);
+        ssize_t w = write(fd, s, len);
+        if (w < 0)
+                return berth_err(err, errno, "cannot write '%s' to '%s'", s, name);
+        if ((size_t)w != len)
+                return berth_errx(err, EIO, "short write of '%s' to '%s'", s, name);
+        return 0;
+}
+
+int berth_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                            berth_error *err)
+{
+        _cleanup_free_ char *tmp = berth_xasprintf("%s.tmp.%d", path, getpid());
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot create '%s'", tmp);
+        if (berth_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+                int e = errno;
+                unlink(tmp);
+                return berth_err(err, e, "cannot write '%s'", tmp);
+        }
+        if (rename(tmp, path) < 0) {
+                int e = errno;
+                unlink(tmp);
+                return berth_err(err, e, "cannot rename '%s' to '%s'", tmp, path);
+        }
+        _cleanup_free_ char *dir = berth_xstrdup(path);
+        char *slash = strrchr(dir, '/');
+        if (slash) {
+                *slash = '\0';
+                _cleanup_close_ int dfd =
+                    open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd >= 0)
+                        fsync(dfd);
+        }
+        return 0;
+}
+
+static int read_fd(int fd, char **ret, size_t *ret_len)
+{
+        size_t cap = 4096, len = 0;
+        _cleanup_free_ char *buf = berth_xmalloc0(cap);
+        for (;;) {
+                if (len + 1 >= cap) {
+                        cap *= 2;
+                        buf = berth_xrealloc(buf, cap);
+                }
+                ssize_t n = read(fd, buf + len, cap - len - 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                len += n;
+        }
+        buf[len] = '\0';
+        if (ret_len)
+                *ret_len = len;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int berth_read_file_at(int dirfd, const char *name, char **ret, size_t *ret_len, berth_error *err)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot open '%s'", name);
+        int r = read_fd(fd, ret, ret_len);
+        if (r < 0)
+                return berth_err(err, -r, "cannot read '%s'", name);
+        return 0;
+}
+
+int berth_read_file(const char *path, char **ret, size_t *ret_len, berth_error *err)
+{
+        return berth_read_file_at(AT_FDCWD, path, ret, ret_len, err);
+}
+
+int berth_mkdir_p(const char *path, mode_t mode, berth_error *err)
+{
+        _cleanup_free_ char *p = berth_xstrdup(path);
+        for (char *s = p + 1;; s++) {
+                if (*s == '/' || *s == '\0') {
+                        char c = *s;
+                        *s = '\0';
+                        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                                return berth_err(err, errno, "cannot create directory '%s'", p);
+                        *s = c;
+                        if (c == '\0')
+                                break;
+                }
+        }
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return berth_err(err, errno, "cannot stat '%s'", path);
+        if (!S_ISDIR(st.st_mode))
+                return berth_errx(err, ENOTDIR, "'%s' exists and is not a directory", path);
+        return 0;
+}
+
+static int rm_rf_at(int atfd, const char *name, dev_t dev)
+{
+        struct stat st;
+        if (fstatat(atfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (S_ISDIR(st.st_mode)) {
+                if (st.st_dev != dev)
+                        return -EBUSY; /* a mount point: never cross it */
+                int fd = openat(atfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                DIR *d = fdopendir(fd);
+                if (d == NULL) {
+                        close(fd);
+                        return -ENOMEM;
+                }
+                int r = 0;
+                struct dirent *de;
+                while ((de = readdir(d)) != NULL) {
+                        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                                continue;
+                        int q = rm_rf_at(dirfd(d), de->d_name, dev);
+                        if (q < 0 && r == 0)
+                                r = q;
+                }
+                closedir(d);
+                if (unlinkat(atfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
+                        r = -errno;
+                return r;
+        }
+        if (unlinkat(atfd, name, 0) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+int berth_rm_rf(const char *path, berth_error *err)
+{
+        struct stat st;
+        if (lstat(path, &st) < 0)
+                return errno == ENOENT ? 0 : berth_err(err, errno, "cannot stat '%s'", path);
+        int r = rm_rf_at(AT_FDCWD, path, st.st_dev);
+        if (r < 0)
+                return berth_err(err, -r, "cannot remove '%s'", path);
+        return 0;
+}
+
+static int openat2_retry(int dirfd, const char *path, struct open_how *how)
+{
+        int fd;
+        do
+                fd = (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+        while (fd < 0 && errno == EAGAIN);
+        return fd;
+}
+
+int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode, berth_error *err)
+{
+        struct open_how how = {
+            .flags = (unsigned long long)(flags | O_CLOEXEC),
+            .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        const char *p = path;
+        while (*p == '/')
+                p++;
+        if (*p == '\0')
+                p = ".";
+        int fd = openat2_retry(rootfd, p, &how);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot open '%s' in the root", path);
+        return fd;
+}
+
+static int mkdir_p_in_root(int rootfd, const char *path, mode_t mode, int depth, berth_error *err)
+{
+        struct open_how how = {
+            .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        if (depth > 40)
+                return berth_errx(err, ELOOP, "too many levels of symbolic links in '%s'", path);
+        _cleanup_free_ char *p = berth_xstrdup(path);
+        size_t len = strlen(p);
+        _cleanup_close_ int cur = openat2_retry(rootfd, ".", &how);
+        if (cur < 0)
+                return berth_err(err, errno, "cannot open the root");
+        /* Each prefix is resolved from the root again, so a symlink such as
+         * /var/run -> ../run is followed, but never out of the root. */
+        for (size_t i = 0; i <= len; i++) {
+                if (p[i] != '/' && p[i] != '\0')
+                        continue;
+                if (i == 0 || p[i - 1] == '/')
+                        continue;
+                char saved = p[i];
+                p[i] = '\0';
+                int next = openat2_retry(rootfd, p, &how);
+                if (next < 0 && errno == ENOENT) {
+                        const char *base = strrchr(p, '/');
+                        base = base ? base + 1 : p;
+                        if (mkdirat(cur, base, mode) < 0) {
+                                if (errno != EEXIST)
+                                        return berth_err(err, errno, "cannot create directory '%s'",
+                                                         p);
+                                /* A dangling symlink: create its target, inside the root. */
+                                char target[4096];
+                                ssize_t n = readlinkat(cur, base, target, sizeof(target) - 1);
+                                if (n > 0) {
+                                        target[n] = '\0';
+                                        _cleanup_free_ char *t =
+                                            target[0] == '/'
+                                                ? berth_xstrdup(target)
+                                                : berth_xasprintf("%.*s/%s", (int)(base - p), p,
+                                                                  target);
+                                        int tfd = mkdir_p_in_root(rootfd, t, mode, depth + 1, err);
+                                        if (tfd < 0)
+                                                return tfd;
+                                        close(tfd);
+                                }
+                        }
+                        next = openat2_retry(rootfd, p, &how);
+                }
+                if (next < 0)
+                        return berth_err(err, errno, "cannot open directory '%s'", p);
+                p[i] = saved;
+                close(cur);
+                cur = next;
+        }
+        return TAKE_FD(cur);
+}
+
+int berth_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, berth_error *err)
+{
+        return mkdir_p_in_root(rootfd, path, mode, 0, err);
+}
+
+int berth_ensure_in_root(int rootfd, const char *path, bool dir, mode_t mode, berth_error *err)
+{
+        if (dir)
+                return berth_mkdir_p_in_root(rootfd, path, mode, err);
+        _cleanup_free_ char *parent = berth_xstrdup(path);
+        char *slash = strrchr(parent, '/');
+        const char *base = path;
+        if (slash) {
+                *slash = '\0';
+                base = path + (slash - parent) + 1;
+        } else {
+                parent[0] = '\0';
+        }
+        _cleanup_close_ int pfd = berth_mkdir_p_in_root(rootfd, parent, 0755, err);
+        if (pfd < 0)
+                return pfd;
+        struct open_how how = {
+            .flags = O_PATH | O_CLOEXEC,
+            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd = openat2_retry(rootfd, path, &how);
+        if (fd >= 0)
+                return fd;
+        if (errno != ENOENT)
+                return berth_err(err, errno, "cannot open '%s'", path);
+        /* Create it through the parent fd: O_EXCL|O_NOFOLLOW never follows a planted link. */
+        _cleanup_close_ int pdir = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pdir < 0)
+                return berth_err(err, errno, "cannot open the parent of '%s'", path);
+        int cfd = openat(pdir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (cfd < 0 && errno != EEXIST)
+                return berth_err(err, errno, "cannot create '%s'", path);
+        if (cfd >= 0)
+                close(cfd);
+        fd = openat2_retry(rootfd, path, &how);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot open '%s'", path);
+        return fd;
+}
+
+const char *berth_fd_path(int fd, char buf[static 32])
+{
+        snprintf(buf, 32, "/proc/self/fd/%d", fd);
+        return buf;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+        return *(const int *)a - *(const int *)b;
+}
+
+int berth_close_fds_from(int from, const int *keep, size_t nkeep)
+{
+        int sorted[64];
+        if (nkeep > ARRAY_SIZE(sorted))
+                return -E2BIG;
+        memcpy(sorted, keep, nkeep * sizeof(int));
+        qsort(sorted, nkeep, sizeof(int), cmp_int);
+        int lo = from;
+        for (size_t i = 0; i <= nkeep; i++) {
+                int hi = i < nkeep ? sorted[i] - 1 : (int)(~0U >> 1);
+                if (i < nkeep && sorted[i] < lo) {
+                        if (sorted[i] + 1 > lo)
+                                lo = sorted[i] + 1;
+                        continue;
+                }
+                if (hi >= lo && syscall(SYS_close_range, lo, hi, 0) < 0)
+                        return -errno;
+                if (i < nkeep)
+                        lo = sorted[i] + 1;
+        }
+        return 0;
+}
+
+ssize_t berth_read_all(int fd, void *buf, size_t len)
+{
+        size_t done = 0;
+        while (done < len) {
+                ssize_t n = read(fd, (char *)buf + done, len - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -1;
+                if (n == 0)
+                        break;
+                done += n;
+        }
+        return (ssize_t)done;
+}
+
+ssize_t berth_write_all(int fd, const void *buf, size_t len)
+{
+        size_t done = 0;
+        while (done < len) {
+                ssize_t n = write(fd, (const char *)buf + done, len - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -1;
+                done += n;
+        }
+        return (ssize_t)done;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/**
+ * File and fd helpers. Every fd is opened O_CLOEXEC.
+ *
+ * Paths inside an untrusted tree (a container rootfs, a layer) are resolved
+ * with berth_open_in_root(): openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS),
+ * so ".." and symlinks, absolute or relative, cannot leave the root.
+ */
+
+/** Write len bytes to path (O_WRONLY|O_TRUNC|extra_flags, created 0644 if O_CREAT). */
+int berth_write_file(const char *path, const void *data, size_t len, int extra_flags,
+                     berth_error *err);
+/** Write a NUL-terminated string to dirfd/name (no O_CREAT, no O_TRUNC: for cgroupfs, procfs). */
+int berth_write_str_at(int dirfd, const char *name, const char *s, berth_error *err);
+/** Write to a temp file next to path, fsync, rename over path, fsync the dir. */
+int berth_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                            berth_error *err);
+
+/** Read a whole file; *ret is NUL-terminated and owned by the caller. */
+int berth_read_file(const char *path, char **ret, size_t *ret_len, berth_error *err);
+int berth_read_file_at(int dirfd, const char *name, char **ret, size_t *ret_len, berth_error *err);
+
+/** mkdir -p; existing directories are fine. */
+int berth_mkdir_p(const char *path, mode_t mode, berth_error *err);
+/** rm -rf on a host path without crossing mount points. Missing is fine. */
+int berth_rm_rf(const char *path, berth_error *err);
+
+/** openat2(rootfd, path, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS). Returns fd or <0. */
+int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode, berth_error *err);
+/**
+ * Create every missing directory of path inside rootfd (mode for new ones)
+ * and return an O_PATH|O_DIRECTORY fd of the last one. Never leaves the root.
+ */
+int berth_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, berth_error *err);
+/**
+ * Make sure path exists inside rootfd, as a directory (dir=true) or an empty
+ * regular file, creating parents; return an O_PATH fd to it.
+ */
+int berth_ensure_in_root(int rootfd, const char *path, bool dir, mode_t mode, berth_error *err);
+
+/** "/proc/self/fd/N" into buf. */
+const char *berth_fd_path(int fd, char buf[static 32]);
+
+/** Close every fd >= from except those in keep[0..nkeep). */
+int berth_close_fds_from(int from, const int *keep, size_t nkeep);
+
+/** Blocking I/O loops that retry EINTR and short transfers. */
+ssize_t berth_read_all(int fd, void *buf, size_t len);
+ssize_t berth_write_all(int fd, const void *buf, size_t len);

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "strutil.h"
+#include "cleanup.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(void)
+{
+        static const char m[] = "berth: out of memory\n";
+        ssize_t w = write(STDERR_FILENO, m, sizeof(m) - 1);
+        (void)w;
+        abort();
+}
+
+void *berth_xmalloc0(size_t n)
+{
+        void *p = calloc(1, n ? n : 1);
+        if (p == NULL)
+                oom();
+        return p;
+}
+
+void *berth_xrealloc(void *p, size_t n)
+{
+        void *r = realloc(p, n ? n : 1);
+        if (r == NULL)
+                oom();
+        return r;
+}
+
+char *berth_xstrdup(const char *s)
+{
+        if (s == NULL)
+                return NULL;
+        char *r = strdup(s);
+        if (r == NULL)
+                oom();
+        return r;
+}
+
+char *berth_xasprintf(const char *fmt, ...)
+{
+        char *r;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vasprintf(&r, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                oom();
+        return r;
+}
+
+bool berth_str_has_prefix(const char *s, const char *prefix)
+{
+        return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool berth_str_has_suffix(const char *s, const char *suffix)
+{
+        if (s == NULL)
+                return false;
+        size_t a = strlen(s), b = strlen(suffix);
+        return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+size_t berth_strv_length(char *const *v)
+{
+        size_t n = 0;
+        while (v && v[n])
+                n++;
+        return n;
+}
+
+char **berth_strv_dup(char *const *v)
+{
+        size_t n = berth_strv_length(v);
+        char **r = berth_xmalloc0((n + 1) * sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+                r[i] = berth_xstrdup(v[i]);
+        return r;
+}
+
+bool berth_strv_contains(char *const *v, const char *s)
+{
+        for (size_t i = 0; v && v[i]; i++)
+                if (strcmp(v[i], s) == 0)
+                        return true;
+        return false;
+}
+
+void berth_strv_push(char ***v, const char *s)
+{
+        size_t n = berth_strv_length(*v);
+        *v = berth_xrealloc(*v, (n + 2) * sizeof(char *));
+        (*v)[n] = berth_xstrdup(s);
+        (*v)[n + 1] = NULL;
+}
+
+void berth_strv_free(char **v)
+{
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+}
+
+void berth_json_escape(const char *s, char *out, size_t outsz)
+{
+        size_t o = 0;
+        if (outsz == 0)
+                return;
+        for (; s && *s && o + 7 < outsz; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (c == '"' || c == '\\') {
+                        out[o++] = '\\';
+                        out[o++] = (char)c;
+                } else if (c == '\n') {
+                        out[o++] = '\\';
+                        out[o++] = 'n';
+                } else if (c == '\t') {
+                        out[o++] = '\\';
+                        out[o++] = 't';
+                } else if (c < 0x20) {
+                        o += snprintf(out + o, outsz - o, "\\u%04x", c);
+                } else {
+                        out[o++] = (char)c;
+                }
+        }
+        out[o] = '\0';
+}
+
+int berth_parse_i64(const char *s, long long *ret)
+{
+        if (s == NULL || *s == '\0')
+                return -EINVAL;
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 0);
+        if (errno != 0 || *end != '\0')
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}

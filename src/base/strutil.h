@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/**
+ * String helpers. The x-functions abort on out-of-memory, like crun's
+ * xmalloc: an engine that cannot allocate a few bytes has nothing
+ * sensible left to do.
+ */
+void *berth_xmalloc0(size_t n);
+void *berth_xrealloc(void *p, size_t n);
+char *berth_xstrdup(const char *s);
+char *berth_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+bool berth_str_has_prefix(const char *s, const char *prefix);
+bool berth_str_has_suffix(const char *s, const char *suffix);
+
+/* NULL-terminated string vectors. */
+size_t berth_strv_length(char *const *v);
+char **berth_strv_dup(char *const *v);
+bool berth_strv_contains(char *const *v, const char *s);
+/** Append a copy of s to *v (which may be NULL). */
+void berth_strv_push(char ***v, const char *s);
+void berth_strv_free(char **v);
+
+/** Escape s for a JSON string body into out (always NUL-terminated). */
+void berth_json_escape(const char *s, char *out, size_t outsz);
+
+/** Parse a whole decimal/hex integer string; -EINVAL on garbage or overflow. */
+int berth_parse_i64(const char *s, long long *ret);

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "base/cleanup.h"
+#include "base/error.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+static void test_errors(void)
+{
+        berth_error err = {0};
+        int r = berth_err(&err, ENOENT, "cannot open layer '%s'", "sha256:ab");
+        is_int(r, -ENOENT, "berth_err returns -errno");
+        is_str(err.msg, "cannot open layer 'sha256:ab': No such file or directory",
+               "message carries strerror");
+        r = berth_wrap(&err, "cannot create container '%s'", "c1");
+        is_int(r, -ENOENT, "wrap keeps the code");
+        is_str(err.msg,
+               "cannot create container 'c1': cannot open layer 'sha256:ab': No such file or "
+               "directory",
+               "wrap prefixes context");
+        r = berth_errx(&err, 0, "bad field");
+        is_int(r, -EINVAL, "errx defaults to EINVAL");
+        is_str(err.msg, "bad field", "errx has no strerror");
+}
+
+static void test_strv(void)
+{
+        _cleanup_strv_ char **v = NULL;
+        berth_strv_push(&v, "a");
+        berth_strv_push(&v, "b");
+        is_int(berth_strv_length(v), 2, "strv_push appends");
+        ok(berth_strv_contains(v, "b") && !berth_strv_contains(v, "c"), "strv_contains");
+        long long n;
+        ok(berth_parse_i64("0x10", &n) == 0 && n == 16, "parse_i64 hex");
+        ok(berth_parse_i64("12abc", &n) < 0, "parse_i64 refuses trailing garbage");
+        char esc[64];
+        berth_json_escape("a\"b\\c\n", esc, sizeof(esc));
+        is_str(esc, "a\\\"b\\\\c\\n", "json escape");
+}
+
+static void test_in_root(void)
+{
+        char tmpl[] = "/tmp/berth-test-XXXXXX";
+        char *root = mkdtemp(tmpl);
+        ok(root != NULL, "temp root");
+        berth_error err = {0};
+        _cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* A symlink pointing out of the root must stay inside it. */
+        _cleanup_free_ char *link = berth_xasprintf("%s/escape", root);
+        ok(symlink("/etc", link) == 0, "make escaping symlink");
+        _cleanup_close_ int d =
+            berth_mkdir_p_in_root(rfd, "escape/berth-should-not-exist", 0755, &err);
+        ok(d >= 0, "mkdir through symlink succeeds inside the root: %s", err.msg);
+        struct stat st;
+        ok(stat("/etc/berth-should-not-exist", &st) < 0, "nothing created on the host");
+        _cleanup_free_ char *inside = berth_xasprintf("%s/etc/berth-should-not-exist", root);
+        ok(stat(inside, &st) == 0 && S_ISDIR(st.st_mode), "created under the root instead");
+
+        _cleanup_free_ char *rel = berth_xasprintf("%s/var", root);
+        mkdir(rel, 0755);
+        _cleanup_free_ char *run = berth_xasprintf("%s/var/run", root);
+        ok(symlink("../run", run) == 0, "relative symlink /var/run -> ../run");
+        _cleanup_close_ int f = berth_ensure_in_root(rfd, "/var/run/x.pid", false, 0644, &err);
+        ok(f >= 0, "ensure file through relative symlink: %s", err.msg);
+        _cleanup_free_ char *runx = berth_xasprintf("%s/run/x.pid", root);
+        ok(stat(runx, &st) == 0 && S_ISREG(st.st_mode), "file landed at /run/x.pid");
+
+        _cleanup_close_ int up = berth_open_in_root(rfd, "../../../etc/passwd", O_RDONLY, 0, &err);
+        ok(up < 0, "dot-dot cannot reach the host's /etc/passwd");
+
+        ok(berth_rm_rf(root, &err) == 0, "rm_rf cleans up: %s", err.msg);
+        ok(stat(root, &st) < 0, "root gone");
+}
+
+int main(void)
+{
+        test_errors();
+        test_strv();
+        test_in_root();
+        return tap_done();
+}
