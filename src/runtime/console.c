@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "console.h"
+#include "sync.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+int berth_unix_connect(const char *path, berth_error *err)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return berth_errx(err, ENAMETOOLONG, "socket path '%s' is too long", path);
+        strcpy(sa.sun_path, path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot create a socket");
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return berth_err(err, errno, "cannot connect to console socket '%s'", path);
+        return TAKE_FD(fd);
+}
+
+int berth_console_setup(int sock, const oci_process *p, bool bind_console, berth_error *err)
+{
+        _cleanup_close_ int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return berth_err(err, errno, "cannot open /dev/ptmx in the container");
+        int unlock = 0;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+                return berth_err(err, errno, "cannot unlock the pty");
+        unsigned int n;
+        if (ioctl(master, TIOCGPTN, &n) < 0)
+                return berth_err(err, errno, "cannot get the pty number");
+        char name[64];
+        snprintf(name, sizeof(name), "/dev/pts/%u", n);
+        _cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                return berth_err(err, errno, "cannot open '%s'", name);
+        if (p->has_console_size) {
+                struct winsize ws = {.ws_row = (unsigned short)p->console_height,
+                                     .ws_col = (unsigned short)p->console_width};
+                ioctl(master, TIOCSWINSZ, &ws);
+        }
+        if (bind_console) {
+                _cleanup_close_ int c = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW |
+                                                                     O_CLOEXEC,
+                                             0600);
+                if (c >= 0 && mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                        return berth_err(err, errno, "cannot bind '%s' on /dev/console", name);
+        }
+        int r = berth_send_fd(sock, master, name);
+        if (r < 0)
+                return berth_err(err, -r, "cannot send the pty master to the console socket");
+        if (setsid() < 0 && errno != EPERM)
+                return berth_err(err, errno, "cannot start a new session");
+        if (ioctl(slave, TIOCSCTTY, 0) < 0)
+                return berth_err(err, errno, "cannot make '%s' the controlling terminal", name);
+        for (int fd = 0; fd < 3; fd++)
+                if (dup2(slave, fd) < 0)
+                        return berth_err(err, errno, "cannot dup the pty to fd %d", fd);
+        return 0;
+}

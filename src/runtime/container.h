@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "runtime/runtime.h"
+
+#include <stdbool.h>
+
+/**
+ * Internal: one container's state directory, <root>/<id>/, holding
+ *   state.json  — id, pid (+ its start time, against pid reuse), bundle,
+ *                 rootfs, created, annotations, cgroup path;
+ *   config.json — the config the container was created with (exec uses it);
+ *   exec.fifo   — present while the container is "created".
+ * container_open() takes an exclusive flock on the directory; it is held
+ * until container_close().
+ */
+typedef struct {
+        char *dir;
+        int lock_fd;
+        berth_rt_state st;
+        unsigned long long pid_start;
+        bool creating;
+} container;
+
+int container_validate_id(const char *id, berth_error *err);
+char *container_dir(const berth_rt_ctx *ctx, const char *id);
+/** Lock and load; -ENOENT (with "container 'x' does not exist") when absent. */
+int container_open(const berth_rt_ctx *ctx, const char *id, container *ret, berth_error *err);
+void container_close(container *c);
+int container_save(container *c, berth_error *err);
+/** Compute the live status from the pid, its start time, the fifo and the freezer. */
+enum berth_rt_status container_status(container *c);
+/** The config saved at create time. */
+oci_spec *container_spec(container *c, berth_error *err);
+
+/** Start time (clock ticks since boot) of a live, non-zombie pid; 0 otherwise. */
+unsigned long long berth_pid_start_time(pid_t pid);
+/** RFC 3339 timestamp of now, with nanoseconds. */
+char *berth_now_rfc3339(void);

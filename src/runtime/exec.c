@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "container.h"
+#include "console.h"
+#include "init.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int berth_wait_forwarding(pid_t pid, int *ret_status);
+
+/* Open the container init's namespaces that differ from ours. */
+static int open_namespaces(pid_t pid, int fds[OCI_NS_COUNT], berth_error *err)
+{
+        for (int t = 0; t < OCI_NS_COUNT; t++) {
+                fds[t] = -1;
+                const char *name = berth_oci_ns_proc_name((enum oci_ns_type)t);
+                char theirs[64], ours[64];
+                snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", pid, name);
+                snprintf(ours, sizeof(ours), "/proc/self/ns/%s", name);
+                struct stat a, b;
+                if (stat(theirs, &a) < 0) {
+                        if (errno == ENOENT)
+                                continue; /* kernel without this namespace type */
+                        return berth_err(err, errno, "cannot open '%s'", theirs);
+                }
+                if (stat(ours, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+                        continue;
+                fds[t] = open(theirs, O_RDONLY | O_CLOEXEC);
+                if (fds[t] < 0)
+                        return berth_err(err, errno, "cannot open '%s'", theirs);
+        }
+        return 0;
+}
+
+static void close_namespaces(int fds[OCI_NS_COUNT])
+{
+        for (int t = 0; t < OCI_NS_COUNT; t++)
+                if (fds[t] >= 0)
+                        close(fds[t]);
+}
+
+_Noreturn static void exec_child(const oci_spec *spec, const berth_rt_exec_opts *o, int sync_fd,
+                                 int console_fd)
+{
+        berth_error err = {0};
+        struct sync_msg m;
+        if (sync_expect(sync_fd, SYNC_GO, &m, &err) < 0)
+                _exit(1);
+        const oci_process *p = o->process;
+        if (p->terminal) {
+                if (berth_console_setup(console_fd, p, false, &err) < 0)
+                        sync_fail(sync_fd, &err);
+                close(console_fd);
+        } else if (setsid() < 0) {
+                /* already a session leader: fine */
+        }
+        _cleanup_free_ char *exe = NULL;
+        if (berth_process_prepare(p, spec, sync_fd, &exe, &err) < 0)
+                sync_fail(sync_fd, &err);
+        int keep[] = {sync_fd};
+        berth_close_fds_from(3 + o->preserve_fds, keep, 1);
+        sync_send(sync_fd, SYNC_READY, 0, NULL);
+        /* sync_fd is O_CLOEXEC: a successful exec closes it, an error is reported on it. */
+        berth_process_exec(p, exe, sync_fd);
+}
+
+int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_opts *o,
+                  int *ret_status, berth_error *err)
+{
+        container c;
+        int r = container_open(ctx, id, &c, err);
+        if (r < 0)
+                return r;
+        int ns[OCI_NS_COUNT];
+        for (int t = 0; t < OCI_NS_COUNT; t++)
+                ns[t] = -1;
+        int sync[2] = {-1, -1};
+        int console_fd = -1;
+        pid_t stage1 = -1, pid = -1;
+        berth_cgroup *cg = NULL;
+        oci_spec *spec = NULL;
+        bool locked = true;
+
+        enum berth_rt_status status = container_status(&c);
+        if (status != BERTH_RT_RUNNING && status != BERTH_RT_CREATED) {
+                r = berth_errx(err, EINVAL, "cannot exec in container '%s': it is %s", id,
+                               berth_rt_status_name(status));
+                goto out;
+        }
+        spec = container_spec(&c, err);
+        if (spec == NULL) {
+                r = -err->code;
+                goto out;
+        }
+        if ((r = open_namespaces(c.st.pid, ns, err)) < 0)
+                goto out;
+        if (o->process->terminal) {
+                if (o->console_socket == NULL) {
+                        r = berth_errx(err, EINVAL, "a terminal needs --console-socket");
+                        goto out;
+                }
+                if ((console_fd = berth_unix_connect(o->console_socket, err)) < 0) {
+                        r = console_fd;
+                        goto out;
+                }
+        }
+        if (c.st.cgroup_path && (r = berth_cgroup_open(c.st.cgroup_path, &cg, err)) < 0)
+                goto out;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0) {
+                r = berth_err(err, errno, "cannot create a socketpair");
+                goto out;
+        }
+        stage1 = fork();
+        if (stage1 < 0) {
+                r = berth_err(err, errno, "cannot fork");
+                goto out;
+        }
+        if (stage1 == 0) {
+                close(sync[0]);
+                berth_stage1_opts so = {.sync_fd = sync[1]};
+                memcpy(so.ns_fds, ns, sizeof(ns));
+                berth_stage1(&so);
+                exec_child(spec, o, sync[1], console_fd);
+        }
+        close(sync[1]);
+        sync[1] = -1;
+        /* Others may use the container while this exec runs. */
+        flock(c.lock_fd, LOCK_UN);
+        locked = false;
+        struct sync_msg m;
+        if (cg && (r = berth_cgroup_enter(cg, stage1, err)) < 0)
+                goto out;
+        sync_send(sync[0], SYNC_GO, 0, NULL);
+        if ((r = sync_expect(sync[0], SYNC_PID, &m, err)) < 0)
+                goto out;
+        pid = m.value;
+        waitpid(stage1, NULL, 0);
+        stage1 = -1;
+        sync_send(sync[0], SYNC_GO, 0, NULL);
+        if ((r = sync_expect(sync[0], SYNC_READY, &m, err)) < 0)
+                goto out;
+        r = sync_recv(sync[0], &m);
+        if (r == 0 && m.type == SYNC_ERROR) {
+                r = berth_errx(err, m.value > 0 ? m.value : EIO, "%s", m.text);
+                goto out;
+        }
+        r = 0;
+        if (o->pid_file) {
+                char buf[32];
+                int n = snprintf(buf, sizeof(buf), "%d", pid);
+                if ((r = berth_write_file_atomic(o->pid_file, buf, (size_t)n, 0644, err)) < 0)
+                        goto out;
+        }
+        if (o->detach) {
+                *ret_status = 0;
+                pid = -1;
+        } else {
+                r = berth_wait_forwarding(pid, ret_status);
+                pid = -1;
+                if (r < 0)
+                        r = berth_err(err, -r, "cannot wait for the process");
+        }
+out:
+        if (r < 0 && pid > 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+        }
+        if (stage1 > 0) {
+                kill(stage1, SIGKILL);
+                waitpid(stage1, NULL, 0);
+        }
+        (void)locked;
+        for (int i = 0; i < 2; i++)
+                if (sync[i] >= 0)
+                        close(sync[i]);
+        if (console_fd >= 0)
+                close(console_fd);
+        close_namespaces(ns);
+        berth_cgroup_free(cg);
+        berth_oci_spec_free(spec);
+        container_close(&c);
+        return r;
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "init.h"
+#include "console.h"
+#include "hooks.h"
+#include "rootfs.h"
+#include "security.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int apply_sysctl(const oci_linux *l, berth_error *err)
+{
+        for (size_t i = 0; l && i < l->n_sysctl; i++) {
+                _cleanup_free_ char *path = berth_xasprintf("/proc/sys/%s", l->sysctl[i].key);
+                for (char *c = path + strlen("/proc/sys/"); *c; c++)
+                        if (*c == '.')
+                                *c = '/';
+                const char *v = l->sysctl[i].value;
+                if (berth_write_file(path, v, strlen(v), 0, err) < 0)
+                        return berth_wrap(err, "cannot set sysctl '%s'", l->sysctl[i].key);
+        }
+        return 0;
+}
+
+static const char *env_get(char **env, const char *name)
+{
+        size_t n = strlen(name);
+        STRV_FOREACH(e, env)
+        {
+                if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+                        return *e + n + 1;
+        }
+        return NULL;
+}
+
+/* Resolve argv[0] against PATH from the process env, as execvpe would, so a
+ * missing binary is reported at create time rather than after start. */
+static int lookup_exe(const oci_process *p, char **ret, berth_error *err)
+{
+        const char *name = p->args[0];
+        struct stat st;
+        if (strchr(name, '/')) {
+                if (stat(name, &st) < 0)
+                        return berth_err(err, errno, "exec: '%s'", name);
+                if (S_ISDIR(st.st_mode))
+                        return berth_errx(err, EACCES, "exec: '%s': is a directory", name);
+                *ret = berth_xstrdup(name);
+                return 0;
+        }
+        const char *path = env_get(p->env, "PATH");
+        if (path == NULL)
+                path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        _cleanup_free_ char *copy = berth_xstrdup(path);
+        char *save = NULL;
+        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *cand = berth_xasprintf("%s/%s", *dir ? dir : ".", name);
+                if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
+                        *ret = TAKE_PTR(cand);
+                        return 0;
+                }
+        }
+        return berth_errx(err, ENOENT, "exec: '%s': executable file not found in $PATH", name);
+}
+
+int berth_process_prepare(const oci_process *p, const oci_spec *spec, int sync_fd,
+                          char **ret_exe, berth_error *err)
+{
+        int r;
+        if (p->cwd && chdir(p->cwd) < 0)
+                return berth_err(err, errno, "cannot chdir to the working directory '%s'", p->cwd);
+        if (p->oom_score_adj.set) {
+                char v[32];
+                snprintf(v, sizeof(v), "%lld", (long long)p->oom_score_adj.v);
+                if (berth_write_file("/proc/self/oom_score_adj", v, strlen(v), 0, err) < 0)
+                        return berth_wrap(err, "cannot set oom_score_adj");
+        }
+        if ((r = berth_rlimits_apply(p->rlimits, p->n_rlimits, err)) < 0)
+                return r;
+        if (spec->linux && spec->linux->has_personality &&
+            (r = berth_personality_apply(spec->linux->personality, err)) < 0)
+                return r;
+        _cleanup_free_ char *exe = NULL;
+        if ((r = lookup_exe(p, &exe, err)) < 0)
+                return r;
+
+        berth_seccomp *sc = NULL;
+        const oci_seccomp *scfg = spec->linux ? spec->linux->seccomp : NULL;
+        if (scfg && (r = berth_seccomp_compile(scfg, &sc, err)) < 0)
+                return r;
+        int notify_fd = -1;
+        if (sc && !p->no_new_privileges) {
+                r = berth_seccomp_install(sc, &notify_fd, err);
+                if (r < 0)
+                        goto out;
+        }
+        r = berth_user_and_caps_apply(&p->user, p->has_caps ? &p->caps : NULL, err);
+        if (r < 0)
+                goto out;
+        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+                r = berth_err(err, errno, "cannot set no_new_privs");
+                goto out;
+        }
+        if (sc && p->no_new_privileges) {
+                r = berth_seccomp_install(sc, &notify_fd, err);
+                if (r < 0)
+                        goto out;
+        }
+        if (notify_fd >= 0) {
+                if (sync_fd >= 0)
+                        berth_send_fd(sync_fd, notify_fd, "seccomp");
+                close(notify_fd);
+        }
+        *ret_exe = TAKE_PTR(exe);
+        r = 0;
+out:
+        berth_seccomp_free(sc);
+        return r;
+}
+
+_Noreturn void berth_process_exec(const oci_process *p, const char *exe, int sync_fd)
+{
+        char *empty[] = {NULL};
+        execve(exe, p->args, p->env ? p->env : empty);
+        int e = errno;
+        berth_error err = {0};
+        berth_err(&err, e, "exec '%s'", exe);
+        if (sync_fd >= 0)
+                sync_send(sync_fd, SYNC_ERROR, e, err.msg);
+        else
+                dprintf(STDERR_FILENO, "berth-runtime: %s\n", err.msg);
+        _exit(e == ENOENT ? 127 : 126);
+}
+
+static void fail(const berth_init_opts *o, berth_error *err)
+{
+        sync_fail(o->sync_fd, err);
+}
+
+_Noreturn void berth_container_init(const berth_init_opts *o)
+{
+        berth_error err = {0};
+        struct sync_msg m;
+        const oci_spec *s = o->spec;
+        const oci_process *p = s->process;
+        int fd = o->sync_fd;
+
+        /* GO carries the state JSON for the in-container hooks. */
+        if (sync_expect(fd, SYNC_GO, &m, &err) < 0)
+                _exit(1);
+        _cleanup_free_ char *state_json = berth_xstrdup(m.text);
+
+        if (!p->terminal && setsid() < 0)
+                berth_err(&err, errno, "cannot start a new session"), fail(o, &err);
+
+        if (o->new_mntns) {
+                berth_rootfs_opts ro = {
+                        .spec = s,
+                        .rootfs = o->rootfs,
+                        .cgroup_path = o->cgroup_path,
+                        .cgroupns = o->cgroupns,
+                        .userns = o->new_userns,
+                        .terminal = p->terminal,
+                };
+                if (berth_rootfs_prepare(&ro, &err) < 0)
+                        fail(o, &err);
+                if (berth_hooks_run(s, OCI_HOOK_CREATE_CONTAINER, state_json, &err) < 0)
+                        fail(o, &err);
+                if (berth_rootfs_pivot(o->rootfs, o->opts->no_pivot, &err) < 0)
+                        fail(o, &err);
+                if (berth_rootfs_finalize(s, &err) < 0)
+                        fail(o, &err);
+        } else {
+                if (chroot(o->rootfs) < 0 || chdir("/") < 0)
+                        berth_err(&err, errno, "cannot chroot into '%s'", o->rootfs), fail(o, &err);
+        }
+
+        if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+                berth_err(&err, errno, "cannot set the hostname"), fail(o, &err);
+        if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+                berth_err(&err, errno, "cannot set the domain name"), fail(o, &err);
+        if (apply_sysctl(s->linux, &err) < 0)
+                fail(o, &err);
+        if (!o->opts->no_new_keyring)
+                syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL); /* best effort */
+        if (p->terminal) {
+                if (berth_console_setup(o->console_fd, p, true, &err) < 0)
+                        fail(o, &err);
+                close(o->console_fd);
+        }
+
+        _cleanup_free_ char *exe = NULL;
+        if (berth_process_prepare(p, s, fd, &exe, &err) < 0)
+                fail(o, &err);
+
+        /* Keep stdio, the preserved fds, the fifo and the sync socket; close the rest. */
+        int keep[] = {o->fifo_fd, fd};
+        berth_close_fds_from(3 + o->opts->preserve_fds, keep, ARRAY_SIZE(keep));
+
+        sync_send(fd, SYNC_READY, 0, NULL);
+        close(fd);
+
+        /* Wait for `start`: it opens the fifo for reading. */
+        char fp[32];
+        int w = open(berth_fd_path(o->fifo_fd, fp), O_WRONLY | O_CLOEXEC);
+        if (w < 0) {
+                dprintf(STDERR_FILENO, "berth-runtime: cannot open exec.fifo: %s\n",
+                        strerror(errno));
+                _exit(1);
+        }
+        if (write(w, "0", 1) != 1)
+                _exit(1);
+        close(w);
+        close(o->fifo_fd);
+
+        if (berth_hooks_run(s, OCI_HOOK_START_CONTAINER, state_json, &err) < 0) {
+                dprintf(STDERR_FILENO, "berth-runtime: %s\n", err.msg);
+                _exit(1);
+        }
+        berth_process_exec(p, exe, -1);
+}

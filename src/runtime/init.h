@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "container.h"
+#include "sync.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/**
+ * The processes that become a container (create) or join one (exec).
+ *
+ * The runtime forks stage 1, which waits for SYNC_GO (sent once it is in
+ * the container's cgroup), joins the namespaces given by fd (user first),
+ * unshares the new ones (a new user namespace first, after which the
+ * runtime writes its id maps), writes time-namespace offsets, and then
+ * clones stage 2 with CLONE_PARENT — so stage 2, the container's init (pid 1
+ * of a new pid namespace), is a direct child of the runtime — reports its
+ * pid (SYNC_PID) and exits.
+ */
+typedef struct {
+        int sync_fd;
+        int ns_fds[OCI_NS_COUNT]; /* namespaces to join, -1 for none */
+        int new_flags;            /* CLONE_NEW* to create (user included) */
+        const oci_time_offset *time_monotonic, *time_boottime;
+} berth_stage1_opts;
+
+/** Run stage 1 in the forked child. Returns 0 only in stage 2; stage 1 itself exits. */
+int berth_stage1(const berth_stage1_opts *o);
+
+/** Parent side: answer SYNC_USERNS by writing pid's uid/gid maps. */
+int berth_write_id_maps(pid_t pid, const oci_linux *l, berth_error *err);
+
+/** Everything the container's init needs, set by create. */
+typedef struct {
+        const oci_spec *spec;
+        const berth_rt_create_opts *opts;
+        const char *rootfs;
+        const char *cgroup_path;
+        int sync_fd;
+        int fifo_fd;    /* O_PATH fd of exec.fifo */
+        int console_fd; /* connection to the console socket, or -1 */
+        bool new_mntns, new_userns, new_utsns, cgroupns;
+} berth_init_opts;
+
+/** Stage 2 of create: set up and wait on the fifo, then exec. Never returns. */
+_Noreturn void berth_container_init(const berth_init_opts *o);
+
+/**
+ * Shared last steps of init and exec: cwd, rlimits, oom_score_adj,
+ * personality, seccomp, user and capabilities, no_new_privs. With
+ * wait_fifo_fd >= 0, waits on the fifo (after the steps that need
+ * privileges) before finishing. Returns the resolved executable path.
+ */
+int berth_process_prepare(const oci_process *p, const oci_spec *spec, int sync_fd,
+                          char **ret_exe, berth_error *err);
+/** execve p with the resolved exe; on failure report on stderr and _exit(127 or 126). */
+_Noreturn void berth_process_exec(const oci_process *p, const char *exe, int sync_fd);

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "rootfs.h"
+#include "cgroup.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define PROPAGATION_FLAGS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
+
+/* Flags a remount in a user namespace must keep, or the kernel refuses it. */
+static unsigned long locked_flags(const char *path)
+{
+        struct statvfs sv;
+        if (statvfs(path, &sv) < 0)
+                return 0;
+        unsigned long f = 0;
+        if (sv.f_flag & ST_NOSUID)
+                f |= MS_NOSUID;
+        if (sv.f_flag & ST_NODEV)
+                f |= MS_NODEV;
+        if (sv.f_flag & ST_NOEXEC)
+                f |= MS_NOEXEC;
+        if (sv.f_flag & ST_RDONLY)
+                f |= MS_RDONLY;
+        if (sv.f_flag & ST_NOATIME)
+                f |= MS_NOATIME;
+        if (sv.f_flag & ST_NODIRATIME)
+                f |= MS_NODIRATIME;
+        if (sv.f_flag & ST_RELATIME)
+                f |= MS_RELATIME;
+        return f;
+}
+
+/* Re-resolve dest inside the root (it is a mount point now) and remount it. */
+static int remount_in_root(int rootfd, const char *dest, unsigned long flags, bool userns,
+                           berth_error *err)
+{
+        _cleanup_close_ int fd = berth_open_in_root(rootfd, dest, O_PATH, 0, err);
+        if (fd < 0)
+                return berth_wrap(err, "cannot remount '%s'", dest);
+        char p[32];
+        berth_fd_path(fd, p);
+        if (userns)
+                flags |= locked_flags(p) & ~MS_RDONLY;
+        if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
+                return berth_err(err, errno, "cannot remount '%s'", dest);
+        return 0;
+}
+
+static int set_propagation_in_root(int rootfd, const oci_mount *m, berth_error *err)
+{
+        _cleanup_close_ int fd = berth_open_in_root(rootfd, m->destination, O_PATH, 0, err);
+        if (fd < 0)
+                return fd;
+        char p[32];
+        berth_fd_path(fd, p);
+        unsigned long f = m->propagation | (m->recursive_propagation ? MS_REC : 0);
+        if (mount(NULL, p, NULL, f, NULL) < 0)
+                return berth_err(err, errno, "cannot set propagation of '%s'", m->destination);
+        return 0;
+}
+
+static int mount_one(int rootfd, const berth_rootfs_opts *o, const oci_mount *m, berth_error *err)
+{
+        bool is_dir = true;
+        if (m->bind) {
+                struct stat st;
+                if (m->source == NULL || stat(m->source, &st) < 0)
+                        return berth_err(err, m->source ? errno : EINVAL,
+                                         "bind mount source '%s'", m->source ? m->source : "");
+                is_dir = S_ISDIR(st.st_mode);
+        }
+        _cleanup_close_ int target = berth_ensure_in_root(rootfd, m->destination, is_dir, 0755, err);
+        if (target < 0)
+                return berth_wrap(err, "cannot create mount point '%s'", m->destination);
+        char tp[32];
+        berth_fd_path(target, tp);
+
+        if (m->type && strcmp(m->type, "cgroup") == 0 && !m->bind)
+                return berth_cgroup_mount(target, o->cgroup_path, o->cgroupns,
+                                          m->flags & ~PROPAGATION_FLAGS, err);
+
+        unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION_FLAGS);
+        if (m->bind) {
+                unsigned long f = MS_BIND | (m->rbind ? MS_REC : 0);
+                if (mount(m->source, tp, NULL, f, NULL) < 0)
+                        return berth_err(err, errno, "cannot bind mount '%s' on '%s'", m->source,
+                                         m->destination);
+                if (extra) {
+                        int r = remount_in_root(rootfd, m->destination, extra, o->userns, err);
+                        if (r < 0)
+                                return r;
+                }
+        } else {
+                const char *src = m->source ? m->source : m->type;
+                if (mount(src, tp, m->type, extra, m->data) < 0) {
+                        int e = errno;
+                        /* In a user namespace without its own network namespace the
+                         * kernel refuses a new sysfs (and mqueue without an ipc ns):
+                         * bind the host's instead, as runc does. */
+                        const char *fallback = NULL;
+                        if (e == EPERM && m->type && strcmp(m->type, "sysfs") == 0)
+                                fallback = "/sys";
+                        else if (e == EPERM && m->type && strcmp(m->type, "mqueue") == 0)
+                                fallback = "/dev/mqueue";
+                        if (fallback == NULL ||
+                            mount(fallback, tp, NULL, MS_BIND | MS_REC, NULL) < 0)
+                                return berth_err(err, e, "cannot mount %s on '%s'",
+                                                 m->type ? m->type : "(none)", m->destination);
+                        int r = remount_in_root(rootfd, m->destination, extra, true, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (m->propagation)
+                return set_propagation_in_root(rootfd, m, err);
+        return 0;
+}
+
+struct default_dev {
+        const char *path;
+        unsigned maj, min;
+};
+static const struct default_dev default_devices[] = {
+        {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+        {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+};
+
+static int make_device(int rootfd, const char *path, char type, unsigned maj, unsigned min,
+                       mode_t perm, uid_t uid, gid_t gid, bool userns, berth_error *err)
+{
+        _cleanup_free_ char *dir = berth_xstrdup(path);
+        char *slash = strrchr(dir, '/');
+        const char *base = path + (slash - dir) + 1;
+        *slash = '\0';
+        _cleanup_close_ int dpath = berth_mkdir_p_in_root(rootfd, dir, 0755, err);
+        if (dpath < 0)
+                return berth_wrap(err, "cannot create device '%s'", path);
+        _cleanup_close_ int dfd = openat(dpath, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return berth_err(err, errno, "cannot open the directory of '%s'", path);
+        mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+        unlinkat(dfd, base, 0);
+        if (!userns && mknodat(dfd, base, kind | perm, makedev(maj, min)) == 0) {
+                if (fchownat(dfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+                        return berth_err(err, errno, "cannot chown device '%s'", path);
+                /* mknod is subject to the umask: set the mode exactly. */
+                if (fchmodat(dfd, base, perm, 0) < 0)
+                        return berth_err(err, errno, "cannot chmod device '%s'", path);
+                return 0;
+        }
+        if (!userns && errno != EPERM)
+                return berth_err(err, errno, "cannot create device '%s'", path);
+        /* No mknod here (user namespace): bind the host's node instead. */
+        int fd = openat(dfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot create '%s'", path);
+        close(fd);
+        _cleanup_close_ int t = berth_open_in_root(rootfd, path, O_PATH, 0, err);
+        if (t < 0)
+                return t;
+        char tp[32];
+        if (mount(path, berth_fd_path(t, tp), NULL, MS_BIND, NULL) < 0)
+                return berth_err(err, errno, "cannot bind the host's '%s'", path);
+        return 0;
+}
+
+static int setup_dev(int rootfd, const berth_rootfs_opts *o, berth_error *err)
+{
+        const oci_linux *l = o->spec->linux;
+        int r;
+        for (size_t i = 0; l && i < l->n_devices; i++) {
+                const oci_device *d = &l->devices[i];
+                mode_t perm = d->file_mode.set ? (mode_t)(d->file_mode.v & 07777) : 0666;
+                r = make_device(rootfd, d->path, d->type == 'u' ? 'c' : d->type,
+                                (unsigned)d->major, (unsigned)d->minor, perm,
+                                d->uid.set ? (uid_t)d->uid.v : 0, d->gid.set ? (gid_t)d->gid.v : 0,
+                                o->userns, err);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
+                bool given = false;
+                for (size_t j = 0; l && j < l->n_devices; j++)
+                        given |= strcmp(l->devices[j].path, default_devices[i].path) == 0;
+                if (given)
+                        continue;
+                r = make_device(rootfd, default_devices[i].path, 'c', default_devices[i].maj,
+                                default_devices[i].min, 0666, 0, 0, o->userns, err);
+                if (r < 0)
+                        return r;
+        }
+        static const char *const links[][2] = {
+                {"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
+                {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+                {"pts/ptmx", "ptmx"},
+        };
+        _cleanup_close_ int dpath = berth_mkdir_p_in_root(rootfd, "/dev", 0755, err);
+        if (dpath < 0)
+                return dpath;
+        _cleanup_close_ int dfd = openat(dpath, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return berth_err(err, errno, "cannot open /dev in the container");
+        for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+                if (strcmp(links[i][1], "ptmx") == 0)
+                        unlinkat(dfd, "ptmx", 0);
+                if (symlinkat(links[i][0], dfd, links[i][1]) < 0 && errno != EEXIST)
+                        return berth_err(err, errno, "cannot create /dev/%s", links[i][1]);
+        }
+        if (o->terminal) {
+                int fd = openat(dfd, "console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                                0600);
+                if (fd < 0)
+                        return berth_err(err, errno, "cannot create /dev/console");
+                close(fd);
+        }
+        return 0;
+}
+
+int berth_rootfs_prepare(const berth_rootfs_opts *o, berth_error *err)
+{
+        const oci_linux *l = o->spec->linux;
+        unsigned long rootprop = MS_SLAVE;
+        if (l && (l->rootfs_propagation & MS_PRIVATE))
+                rootprop = MS_PRIVATE;
+        if (mount(NULL, "/", NULL, MS_REC | rootprop, NULL) < 0)
+                return berth_err(err, errno, "cannot make / %s",
+                                 rootprop == MS_PRIVATE ? "private" : "slave");
+        if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return berth_err(err, errno, "cannot bind mount the rootfs '%s'", o->rootfs);
+        _cleanup_close_ int rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return berth_err(err, errno, "cannot open the rootfs '%s'", o->rootfs);
+        for (size_t i = 0; i < o->spec->n_mounts; i++) {
+                int r = mount_one(rootfd, o, &o->spec->mounts[i], err);
+                if (r < 0)
+                        return berth_wrap(err, "mounts[%zu]", i);
+        }
+        int r = setup_dev(rootfd, o, err);
+        if (r < 0)
+                return r;
+        if (o->spec->process && o->spec->process->cwd) {
+                _cleanup_close_ int cwd =
+                        berth_mkdir_p_in_root(rootfd, o->spec->process->cwd, 0755, err);
+                if (cwd < 0)
+                        return berth_wrap(err, "cannot create the working directory");
+        }
+        return 0;
+}
+
+int berth_rootfs_pivot(const char *rootfs, bool no_pivot, berth_error *err)
+{
+        if (chdir(rootfs) < 0)
+                return berth_err(err, errno, "cannot chdir to '%s'", rootfs);
+        if (no_pivot) {
+                if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+                        return berth_err(err, errno, "cannot move the rootfs to /");
+                if (chroot(".") < 0)
+                        return berth_err(err, errno, "cannot chroot into the rootfs");
+        } else {
+                if (syscall(SYS_pivot_root, ".", ".") < 0)
+                        return berth_err(err, errno, "cannot pivot_root into '%s'", rootfs);
+                /* The old root is stacked on "."; detach it without touching the host. */
+                if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+                        return berth_err(err, errno, "cannot make the old root slave");
+                if (umount2(".", MNT_DETACH) < 0)
+                        return berth_err(err, errno, "cannot detach the old root");
+        }
+        if (chdir("/") < 0)
+                return berth_err(err, errno, "cannot chdir to /");
+        return 0;
+}
+
+static int mask_path(int rootfd, const char *path, berth_error *err)
+{
+        _cleanup_close_ int fd = berth_open_in_root(rootfd, path, O_PATH, 0, NULL);
+        if (fd < 0)
+                return 0; /* nothing to mask */
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return berth_err(err, errno, "cannot stat masked path '%s'", path);
+        char p[32];
+        berth_fd_path(fd, p);
+        if (S_ISDIR(st.st_mode)) {
+                if (mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k") < 0)
+                        return berth_err(err, errno, "cannot mask '%s'", path);
+        } else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {
+                return berth_err(err, errno, "cannot mask '%s'", path);
+        }
+        return 0;
+}
+
+static int readonly_path(int rootfd, const char *path, berth_error *err)
+{
+        _cleanup_close_ int fd = berth_open_in_root(rootfd, path, O_PATH, 0, NULL);
+        if (fd < 0)
+                return 0;
+        char p[32];
+        berth_fd_path(fd, p);
+        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return berth_err(err, errno, "cannot bind read-only path '%s'", path);
+        return remount_in_root(rootfd, path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, true,
+                               err);
+}
+
+int berth_rootfs_finalize(const oci_spec *s, berth_error *err)
+{
+        const oci_linux *l = s->linux;
+        _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return berth_err(err, errno, "cannot open /");
+        int r;
+        STRV_FOREACH(p, l ? l->masked_paths : NULL)
+        {
+                if ((r = mask_path(rootfd, *p, err)) < 0)
+                        return r;
+        }
+        STRV_FOREACH(p, l ? l->readonly_paths : NULL)
+        {
+                if ((r = readonly_path(rootfd, *p, err)) < 0)
+                        return r;
+        }
+        if (s->root_readonly) {
+                unsigned long f = MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags("/");
+                if (mount(NULL, "/", NULL, f, NULL) < 0)
+                        return berth_err(err, errno, "cannot make the root read-only");
+        }
+        if (l && l->rootfs_propagation) {
+                if (mount(NULL, "/", NULL, l->rootfs_propagation, NULL) < 0)
+                        return berth_err(err, errno, "cannot set the rootfs propagation");
+        }
+        return 0;
+}

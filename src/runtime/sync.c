@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "sync.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int sync_send(int fd, int type, int value, const char *text)
+{
+        struct sync_msg m = {.type = type, .value = value};
+        if (text)
+                snprintf(m.text, sizeof(m.text), "%s", text);
+        size_t len = offsetof(struct sync_msg, text) + strlen(m.text) + 1;
+        ssize_t n;
+        do
+                n = send(fd, &m, len, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        return n < 0 ? -errno : 0;
+}
+
+int sync_recv(int fd, struct sync_msg *m)
+{
+        ssize_t n;
+        memset(m, 0, sizeof(*m));
+        do
+                n = recv(fd, m, sizeof(*m), 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        if (n == 0)
+                return -EPIPE;
+        if ((size_t)n < offsetof(struct sync_msg, text))
+                return -EBADMSG;
+        m->text[sizeof(m->text) - 1] = '\0';
+        return 0;
+}
+
+int sync_expect(int fd, int type, struct sync_msg *m, berth_error *err)
+{
+        int r = sync_recv(fd, m);
+        if (r == -EPIPE)
+                return berth_errx(err, EPIPE, "the container's init exited during setup");
+        if (r < 0)
+                return berth_err(err, -r, "cannot read from the container's init");
+        if (m->type == SYNC_ERROR)
+                return berth_errx(err, m->value > 0 ? m->value : EIO, "%s", m->text);
+        if (m->type != type)
+                return berth_errx(err, EPROTO, "unexpected message %d from the container's init",
+                                  m->type);
+        return 0;
+}
+
+_Noreturn void sync_fail(int fd, const berth_error *err)
+{
+        sync_send(fd, SYNC_ERROR, err->code, err->msg);
+        _exit(1);
+}
+
+int berth_send_fd(int sock, int fd, const char *text)
+{
+        char buf[CMSG_SPACE(sizeof(int))];
+        memset(buf, 0, sizeof(buf));
+        const char *payload = text && *text ? text : "-";
+        struct iovec iov = {.iov_base = (void *)payload, .iov_len = strlen(payload)};
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = buf,
+                .msg_controllen = sizeof(buf),
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        ssize_t n;
+        do
+                n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        return n < 0 ? -errno : 0;
+}
+
+int berth_recv_fd(int sock, char *text, size_t textsz)
+{
+        char buf[CMSG_SPACE(sizeof(int))];
+        char dummy[256];
+        struct iovec iov = {.iov_base = text ? text : dummy,
+                            .iov_len = (text ? textsz : sizeof(dummy)) - 1};
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = buf,
+                .msg_controllen = sizeof(buf),
+        };
+        ssize_t n;
+        do
+                n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        if (text)
+                text[n] = '\0';
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        if (c == NULL || c->cmsg_type != SCM_RIGHTS)
+                return -EBADMSG;
+        int fd;
+        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        return fd;
+}
