@@ -10,6 +10,7 @@
 #include "tap.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -549,6 +550,33 @@ static int caps_child(int out, void *arg)
         return 0;
 }
 
+/* In a new user namespace whose setgroups is "deny": the gids are skipped, not an error. */
+static int setgroups_deny_child(int out, void *arg)
+{
+        berth_error err = {0};
+        if (unshare(CLONE_NEWUSER) < 0)
+                return 3;
+        int fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "deny", 4) != 4)
+                return 4;
+        close(fd);
+        const char *maps[][2] = {{"/proc/self/uid_map", "0 0 1"}, {"/proc/self/gid_map", "0 0 1"}};
+        for (size_t i = 0; i < 2; i++) {
+                fd = open(maps[i][0], O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, maps[i][1], strlen(maps[i][1])) < 0)
+                        return 5;
+                close(fd);
+        }
+        uint32_t gids[] = {10};
+        oci_user u = {.uid = 0, .gid = 0, .additional_gids = gids, .n_additional_gids = 1};
+        if (berth_user_and_caps_apply(&u, NULL, &err) < 0) {
+                say(out, "error: %s", err.msg);
+                return 2;
+        }
+        say(out, "applied");
+        return 0;
+}
+
 /* The value after "Key:\t" in /proc/self/status text, into buf. */
 static const char *field(const char *text, const char *key, char *buf, size_t sz)
 {
@@ -603,7 +631,7 @@ static void test_caps(void)
 {
         const char *t = "caps and user";
         if (!is_root) {
-                for (int i = 0; i < 18; i++)
+                for (int i = 0; i < 19; i++)
                         skip(t, "not root");
                 return;
         }
@@ -656,6 +684,11 @@ static void test_caps(void)
         ok(exited_ok(&res), "ambient: child ran (%s)", line1(res.out));
         is_mask(res.out, "CapAmb", UINT64_C(1) << 10, "ambient CAP_NET_BIND_SERVICE");
         is_mask(res.out, "CapInh", UINT64_C(1) << 10, "ambient CAP_NET_BIND_SERVICE");
+
+        run_child(setgroups_deny_child, NULL, &res);
+        ok(exited_ok(&res) && strcmp(res.out, "applied") == 0,
+           "setgroups \"deny\" in a user namespace: gids skipped (%s, status 0x%x)", line1(res.out),
+           res.status);
 }
 
 /* ---- rlimits and personality ------------------------------------------ */
