@@ -57,6 +57,8 @@ int berth_seccomp_compile(const oci_seccomp *s, berth_seccomp **ret, berth_error
 /**
  * Load the filter into the calling process. If the config asks for a
  * listener (SCMP_ACT_NOTIFY), *ret_notify_fd receives the notify fd, else -1.
+ * The fd (O_CLOEXEC) belongs to the caller, who sends it to listenerPath.
+ * Can be called after pivot_root: it reads no files.
  */
 int berth_seccomp_install(berth_seccomp *sc, int *ret_notify_fd, berth_error *err);
 void berth_seccomp_free(berth_seccomp *sc);
