@@ -2,6 +2,8 @@
 #pragma once
 
 #include "base/error.h"
+/* gnu11 predefines "linux" as 1, which breaks oci_spec's "linux" member. */
+#undef linux
 #include "oci/spec.h"
 
 #include <stdbool.h>
@@ -24,6 +26,9 @@
 
 /** setrlimit each entry; EPERM names the limit. */
 int berth_rlimits_apply(const oci_rlimit *r, size_t n, berth_error *err);
+
+/** "RLIMIT_NOFILE" for RLIMIT_NOFILE, NULL for a number it does not know. */
+const char *berth_rlimit_name(int resource);
 
 /**
  * setgroups(additional gids) (skipped where setgroups is denied), setresgid,
@@ -52,9 +57,13 @@ int berth_seccomp_compile(const oci_seccomp *s, berth_seccomp **ret, berth_error
 /**
  * Load the filter into the calling process. If the config asks for a
  * listener (SCMP_ACT_NOTIFY), *ret_notify_fd receives the notify fd, else -1.
+ * The fd (O_CLOEXEC) belongs to the caller, who sends it to listenerPath.
+ * Can be called after pivot_root: it reads no files.
  */
 int berth_seccomp_install(berth_seccomp *sc, int *ret_notify_fd, berth_error *err);
 void berth_seccomp_free(berth_seccomp *sc);
+/** Whether a compiled filter has an SCMP_ACT_NOTIFY rule (so install yields a listener fd). */
+bool berth_seccomp_has_notify(const berth_seccomp *sc);
 
 /** personality(2) for the config's domain (LINUX or LINUX32). */
 int berth_personality_apply(unsigned long persona, berth_error *err);
