@@ -15,16 +15,16 @@
 enum { OPT_BUNDLE = 1000, OPT_PID_FILE, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE };
 
 static const struct option create_opts[] = {
-        {"bundle", required_argument, NULL, 'b'},
-        {"pid-file", required_argument, NULL, OPT_PID_FILE},
-        {"console-socket", required_argument, NULL, OPT_CONSOLE},
-        {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
-        {"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
-        {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
-        {"detach", no_argument, NULL, 'd'},
-        {"keep", no_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
+    {"bundle", required_argument, NULL, 'b'},
+    {"pid-file", required_argument, NULL, OPT_PID_FILE},
+    {"console-socket", required_argument, NULL, OPT_CONSOLE},
+    {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+    {"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
+    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+    {"detach", no_argument, NULL, 'd'},
+    {"keep", no_argument, NULL, 'k'},
+    {"help", no_argument, NULL, 'h'},
+    {0},
 };
 
 static int parse_create(const char *cmd, int argc, char **argv, berth_rt_create_opts *o,
@@ -165,7 +165,7 @@ int cmd_resume(const berth_rt_ctx *ctx, int argc, char **argv)
 int cmd_kill(const berth_rt_ctx *ctx, int argc, char **argv)
 {
         static const struct option o[] = {
-                {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0}};
+            {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0}};
         bool all = false;
         int c;
         while ((c = getopt_long_only(argc, argv, "+ah", o, NULL)) != -1) {
@@ -194,7 +194,7 @@ int cmd_kill(const berth_rt_ctx *ctx, int argc, char **argv)
 int cmd_delete(const berth_rt_ctx *ctx, int argc, char **argv)
 {
         static const struct option o[] = {
-                {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+            {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
         bool force = false;
         int c;
         while ((c = getopt_long_only(argc, argv, "+fh", o, NULL)) != -1) {
@@ -277,9 +277,8 @@ int cmd_list(const berth_rt_ctx *ctx, int argc, char **argv)
 
 int cmd_ps(const berth_rt_ctx *ctx, int argc, char **argv)
 {
-        static const struct option o[] = {{"format", required_argument, NULL, 'f'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {0}};
+        static const struct option o[] = {
+            {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
         bool json = false;
         int c;
         while ((c = getopt_long_only(argc, argv, "+f:h", o, NULL)) != -1) {
@@ -385,16 +384,15 @@ int cmd_events(const berth_rt_ctx *ctx, int argc, char **argv)
         if (berth_rt_stats(ctx, id, &s, &err) < 0)
                 return cli_fail(&err);
         json_t *d = json_pack(
-                "{s:{s:{s:I,s:I,s:I},s:{s:I}},s:{s:I,s:I},s:{s:{s:I,s:I,s:I},s:I},"
-                "s:{s:I,s:I}}",
-                "cpu", "usage", "total", (json_int_t)s.cpu_usage_ns, "user",
-                (json_int_t)s.cpu_user_ns, "kernel", (json_int_t)s.cpu_system_ns, "throttling",
-                "throttledTime", (json_int_t)s.cpu_throttled_ns, "pids", "current",
-                (json_int_t)s.pids_current, "limit", (json_int_t)s.pids_limit, "memory", "usage",
-                "usage", (json_int_t)s.memory_usage, "limit", (json_int_t)s.memory_limit, "max",
-                (json_int_t)s.memory_max_usage, "cache", (json_int_t)s.memory_cache, "blkio",
-                "read_bytes", (json_int_t)s.io_read_bytes, "write_bytes",
-                (json_int_t)s.io_write_bytes);
+            "{s:{s:{s:I,s:I,s:I},s:{s:I}},s:{s:I,s:I},s:{s:{s:I,s:I,s:I},s:I},"
+            "s:{s:I,s:I}}",
+            "cpu", "usage", "total", (json_int_t)s.cpu_usage_ns, "user", (json_int_t)s.cpu_user_ns,
+            "kernel", (json_int_t)s.cpu_system_ns, "throttling", "throttledTime",
+            (json_int_t)s.cpu_throttled_ns, "pids", "current", (json_int_t)s.pids_current, "limit",
+            (json_int_t)s.pids_limit, "memory", "usage", "usage", (json_int_t)s.memory_usage,
+            "limit", (json_int_t)s.memory_limit, "max", (json_int_t)s.memory_max_usage, "cache",
+            (json_int_t)s.memory_cache, "blkio", "read_bytes", (json_int_t)s.io_read_bytes,
+            "write_bytes", (json_int_t)s.io_write_bytes);
         json_t *e = json_pack("{s:s,s:s,s:o}", "type", "stats", "id", id, "data", d);
         char *out = json_dumps(e, JSON_COMPACT);
         printf("%s\n", out);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cli.h"
+#include "selfclone.h"
 #include "base/log.h"
 #include "base/strutil.h"
 
@@ -15,21 +16,21 @@ static const struct {
         cli_cmd fn;
         const char *help;
 } commands[] = {
-        {"create", cmd_create, "create a container"},
-        {"start", cmd_start, "start the user process of a created container"},
-        {"run", cmd_run, "create and start a container"},
-        {"state", cmd_state, "output the state of a container"},
-        {"kill", cmd_kill, "send a signal to the container's init (or all processes)"},
-        {"delete", cmd_delete, "delete a container's state and cgroup"},
-        {"exec", cmd_exec, "run a new process inside a container"},
-        {"ps", cmd_ps, "list the processes of a container"},
-        {"list", cmd_list, "list containers"},
-        {"pause", cmd_pause, "freeze every process of a container"},
-        {"resume", cmd_resume, "thaw a paused container"},
-        {"update", cmd_update, "update a container's resource limits"},
-        {"events", cmd_events, "print container statistics"},
-        {"spec", cmd_spec, "write a default config.json"},
-        {"features", cmd_features, "print the features this runtime supports"},
+    {"create", cmd_create, "create a container"},
+    {"start", cmd_start, "start the user process of a created container"},
+    {"run", cmd_run, "create and start a container"},
+    {"state", cmd_state, "output the state of a container"},
+    {"kill", cmd_kill, "send a signal to the container's init (or all processes)"},
+    {"delete", cmd_delete, "delete a container's state and cgroup"},
+    {"exec", cmd_exec, "run a new process inside a container"},
+    {"ps", cmd_ps, "list the processes of a container"},
+    {"list", cmd_list, "list containers"},
+    {"pause", cmd_pause, "freeze every process of a container"},
+    {"resume", cmd_resume, "thaw a paused container"},
+    {"update", cmd_update, "update a container's resource limits"},
+    {"events", cmd_events, "print container statistics"},
+    {"spec", cmd_spec, "write a default config.json"},
+    {"features", cmd_features, "print the features this runtime supports"},
 };
 
 int cli_fail(const berth_error *err)
@@ -114,16 +115,16 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"root", required_argument, NULL, 'r'},
-                {"log", required_argument, NULL, 'l'},
-                {"log-format", required_argument, NULL, 'f'},
-                {"debug", no_argument, NULL, 'd'},
-                {"systemd-cgroup", no_argument, NULL, 's'},
-                {"rootless", required_argument, NULL, 'R'},
-                {"criu", required_argument, NULL, 'C'},
-                {"version", no_argument, NULL, 'v'},
-                {"help", no_argument, NULL, 'h'},
-                {0},
+            {"root", required_argument, NULL, 'r'},
+            {"log", required_argument, NULL, 'l'},
+            {"log-format", required_argument, NULL, 'f'},
+            {"debug", no_argument, NULL, 'd'},
+            {"systemd-cgroup", no_argument, NULL, 's'},
+            {"rootless", required_argument, NULL, 'R'},
+            {"criu", required_argument, NULL, 'C'},
+            {"version", no_argument, NULL, 'v'},
+            {"help", no_argument, NULL, 'h'},
+            {0},
         };
         berth_rt_ctx ctx = {.root = getenv("BERTH_RUNTIME_ROOT")};
         if (ctx.root == NULL)
@@ -142,8 +143,9 @@ int main(int argc, char **argv)
                         break;
                 case 'f':
                         if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-                                fprintf(stderr, "berth-runtime: --log-format must be text or "
-                                                "json, not '%s'\n",
+                                fprintf(stderr,
+                                        "berth-runtime: --log-format must be text or "
+                                        "json, not '%s'\n",
                                         optarg);
                                 return 1;
                         }
@@ -180,6 +182,15 @@ int main(int argc, char **argv)
         const char *name = argv[optind];
         if (strcmp(name, "ls") == 0)
                 name = "list";
+        /* Commands that put a process into a container run from a sealed copy. */
+        if (strcmp(name, "create") == 0 || strcmp(name, "run") == 0 || strcmp(name, "exec") == 0) {
+                int r = berth_selfclone_ensure(argv);
+                if (r < 0) {
+                        fprintf(stderr, "berth-runtime: cannot run from a sealed copy: %s\n",
+                                strerror(-r));
+                        return 1;
+                }
+        }
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
                 if (strcmp(commands[i].name, name) == 0) {
                         int sub_argc = argc - optind;

@@ -55,9 +55,8 @@ int berth_console_setup(int sock, const oci_process *p, bool bind_console, berth
                 ioctl(master, TIOCSWINSZ, &ws);
         }
         if (bind_console) {
-                _cleanup_close_ int c = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW |
-                                                                     O_CLOEXEC,
-                                             0600);
+                _cleanup_close_ int c =
+                    open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (c >= 0 && mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
                         return berth_err(err, errno, "cannot bind '%s' on /dev/console", name);
         }

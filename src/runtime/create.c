@@ -21,9 +21,9 @@
 
 /* Devices every container may use (runc's defaults), allowed after the config's rules. */
 static const oci_device_rule default_allow[] = {
-        {true, 'c', 1, 3, "rwm"},   {true, 'c', 1, 5, "rwm"},  {true, 'c', 1, 7, "rwm"},
-        {true, 'c', 1, 8, "rwm"},   {true, 'c', 1, 9, "rwm"},  {true, 'c', 5, 0, "rwm"},
-        {true, 'c', 5, 1, "rwm"},   {true, 'c', 5, 2, "rwm"},  {true, 'c', 136, -1, "rwm"},
+    {true, 'c', 1, 3, "rwm"}, {true, 'c', 1, 5, "rwm"}, {true, 'c', 1, 7, "rwm"},
+    {true, 'c', 1, 8, "rwm"}, {true, 'c', 1, 9, "rwm"}, {true, 'c', 5, 0, "rwm"},
+    {true, 'c', 5, 1, "rwm"}, {true, 'c', 5, 2, "rwm"}, {true, 'c', 136, -1, "rwm"},
 };
 
 /* The resources to apply: the config's, plus the default and configured devices allowed. */
@@ -144,9 +144,9 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         const oci_spec *s = j->spec;
         const oci_linux *l = s->linux;
 
-        _cleanup_free_ char *rootfs_rel =
-                s->root_path[0] == '/' ? berth_xstrdup(s->root_path)
-                                       : berth_xasprintf("%s/%s", bundle, s->root_path);
+        _cleanup_free_ char *rootfs_rel = s->root_path[0] == '/'
+                                              ? berth_xstrdup(s->root_path)
+                                              : berth_xasprintf("%s/%s", bundle, s->root_path);
         char rootfs[PATH_MAX];
         if (realpath(rootfs_rel, rootfs) == NULL)
                 return berth_err(err, errno, "root.path: cannot open '%s'", rootfs_rel);
@@ -219,8 +219,8 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
                 }
                 j->c.st.annotations_json = berth_xasprintf("%s}", a);
         }
-        j->c.st.cgroup_path = berth_cgroup_path_for(l->cgroups_path, o->id, ctx->systemd_cgroup,
-                                                    err);
+        j->c.st.cgroup_path =
+            berth_cgroup_path_for(l->cgroups_path, o->id, ctx->systemd_cgroup, err);
         if (j->c.st.cgroup_path == NULL)
                 return berth_wrap(err, "linux.cgroupsPath");
         if ((r = container_save(&j->c, err)) < 0)
@@ -240,24 +240,24 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         if (j->stage1 == 0) {
                 close(j->sync[0]);
                 berth_stage1_opts so = {
-                        .sync_fd = j->sync[1],
-                        .new_flags = new_flags,
-                        .time_monotonic = &l->time_monotonic,
-                        .time_boottime = &l->time_boottime,
+                    .sync_fd = j->sync[1],
+                    .new_flags = new_flags,
+                    .time_monotonic = &l->time_monotonic,
+                    .time_boottime = &l->time_boottime,
                 };
                 memcpy(so.ns_fds, j->ns_fds, sizeof(so.ns_fds));
                 berth_stage1(&so);
                 berth_init_opts io = {
-                        .spec = s,
-                        .opts = o,
-                        .rootfs = rootfs,
-                        .cgroup_path = j->c.st.cgroup_path,
-                        .sync_fd = j->sync[1],
-                        .fifo_fd = j->fifo_fd,
-                        .console_fd = j->console_fd,
-                        .new_mntns = berth_oci_spec_namespace(s, OCI_NS_MOUNT) != NULL,
-                        .new_userns = (new_flags & CLONE_NEWUSER) != 0,
-                        .cgroupns = berth_oci_spec_namespace(s, OCI_NS_CGROUP) != NULL,
+                    .spec = s,
+                    .opts = o,
+                    .rootfs = rootfs,
+                    .cgroup_path = j->c.st.cgroup_path,
+                    .sync_fd = j->sync[1],
+                    .fifo_fd = j->fifo_fd,
+                    .console_fd = j->console_fd,
+                    .new_mntns = berth_oci_spec_namespace(s, OCI_NS_MOUNT) != NULL,
+                    .new_userns = (new_flags & CLONE_NEWUSER) != 0,
+                    .cgroupns = berth_oci_spec_namespace(s, OCI_NS_CGROUP) != NULL,
                 };
                 berth_container_init(&io);
         }
@@ -303,9 +303,8 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         if (o->pid_file) {
                 char buf[32];
                 int n = snprintf(buf, sizeof(buf), "%d", j->init);
-                _cleanup_free_ char *abs = o->pid_file[0] == '/'
-                                                   ? berth_xstrdup(o->pid_file)
-                                                   : realpath(".", NULL);
+                _cleanup_free_ char *abs =
+                    o->pid_file[0] == '/' ? berth_xstrdup(o->pid_file) : realpath(".", NULL);
                 if (o->pid_file[0] != '/') {
                         char *full = berth_xasprintf("%s/%s", abs, o->pid_file);
                         free(abs);
@@ -319,8 +318,8 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
 }
 
 /* Shared by create and run: on success *ret_pid is the container's init (our child). */
-int berth_rt_create_internal(const berth_rt_ctx *ctx, const berth_rt_create_opts *o,
-                             pid_t *ret_pid, berth_error *err)
+int berth_rt_create_internal(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, pid_t *ret_pid,
+                             berth_error *err)
 {
         int r = container_validate_id(o->id, err);
         if (r < 0)

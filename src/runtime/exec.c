@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -130,6 +131,11 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         }
         if (stage1 == 0) {
                 close(sync[0]);
+                /* Not dumpable while joining: container processes cannot ptrace or
+                 * open our /proc entries; execve resets it. (Not with a user
+                 * namespace: our /proc files would belong to an unmapped root.) */
+                if (ns[OCI_NS_USER] < 0)
+                        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
                 berth_stage1_opts so = {.sync_fd = sync[1]};
                 memcpy(so.ns_fds, ns, sizeof(ns));
                 berth_stage1(&so);

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const kind_names[] = {"prestart",        "createRuntime", "createContainer",
+static const char *const kind_names[] = {"prestart",       "createRuntime", "createContainer",
                                          "startContainer", "poststart",     "poststop"};
 
 const char *berth_hook_kind_name(enum oci_hook_kind kind)
@@ -67,8 +67,7 @@ static int run_one(const oci_hook *h, const char *kind, const char *state_json, 
         }
         while (waitpid(pid, &status, 0) < 0) {
                 if (errno != EINTR)
-                        return berth_err(err, errno, "cannot wait for %s hook '%s'", kind,
-                                         h->path);
+                        return berth_err(err, errno, "cannot wait for %s hook '%s'", kind, h->path);
         }
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 return 0;

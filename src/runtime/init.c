@@ -37,8 +37,7 @@ static int apply_sysctl(const oci_linux *l, berth_error *err)
 static const char *env_get(char **env, const char *name)
 {
         size_t n = strlen(name);
-        STRV_FOREACH(e, env)
-        {
+        STRV_FOREACH (e, env) {
                 if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
                         return *e + n + 1;
         }
@@ -74,8 +73,8 @@ static int lookup_exe(const oci_process *p, char **ret, berth_error *err)
         return berth_errx(err, ENOENT, "exec: '%s': executable file not found in $PATH", name);
 }
 
-int berth_process_prepare(const oci_process *p, const oci_spec *spec, int sync_fd,
-                          char **ret_exe, berth_error *err)
+int berth_process_prepare(const oci_process *p, const oci_spec *spec, int sync_fd, char **ret_exe,
+                          berth_error *err)
 {
         int r;
         if (p->cwd && chdir(p->cwd) < 0)
@@ -166,12 +165,12 @@ _Noreturn void berth_container_init(const berth_init_opts *o)
 
         if (o->new_mntns) {
                 berth_rootfs_opts ro = {
-                        .spec = s,
-                        .rootfs = o->rootfs,
-                        .cgroup_path = o->cgroup_path,
-                        .cgroupns = o->cgroupns,
-                        .userns = o->new_userns,
-                        .terminal = p->terminal,
+                    .spec = s,
+                    .rootfs = o->rootfs,
+                    .cgroup_path = o->cgroup_path,
+                    .cgroupns = o->cgroupns,
+                    .userns = o->new_userns,
+                    .terminal = p->terminal,
                 };
                 if (berth_rootfs_prepare(&ro, &err) < 0)
                         fail(o, &err);

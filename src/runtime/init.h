@@ -52,7 +52,7 @@ _Noreturn void berth_container_init(const berth_init_opts *o);
  * wait_fifo_fd >= 0, waits on the fifo (after the steps that need
  * privileges) before finishing. Returns the resolved executable path.
  */
-int berth_process_prepare(const oci_process *p, const oci_spec *spec, int sync_fd,
-                          char **ret_exe, berth_error *err);
+int berth_process_prepare(const oci_process *p, const oci_spec *spec, int sync_fd, char **ret_exe,
+                          berth_error *err);
 /** execve p with the resolved exe; on failure report on stderr and _exit(127 or 126). */
 _Noreturn void berth_process_exec(const oci_process *p, const char *exe, int sync_fd);

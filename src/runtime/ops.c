@@ -15,22 +15,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int berth_rt_create_internal(const berth_rt_ctx *ctx, const berth_rt_create_opts *o,
-                             pid_t *ret_pid, berth_error *err);
+int berth_rt_create_internal(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, pid_t *ret_pid,
+                             berth_error *err);
 
 static const struct {
         const char *name;
         int sig;
 } signals[] = {
-        {"HUP", SIGHUP},       {"INT", SIGINT},     {"QUIT", SIGQUIT},   {"ILL", SIGILL},
-        {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},   {"IOT", SIGIOT},     {"BUS", SIGBUS},
-        {"FPE", SIGFPE},       {"KILL", SIGKILL},   {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},
-        {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},   {"TERM", SIGTERM},
-        {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CONT", SIGCONT},   {"STOP", SIGSTOP},
-        {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},   {"URG", SIGURG},
-        {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
-        {"WINCH", SIGWINCH},   {"IO", SIGIO},       {"POLL", SIGPOLL},   {"PWR", SIGPWR},
-        {"SYS", SIGSYS},
+    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},
+    {"FPE", SIGFPE},       {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+    {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
+    {"SYS", SIGSYS},
 };
 
 int berth_rt_signal_parse(const char *s)
@@ -68,6 +68,8 @@ static int open_cgroup(container *c, berth_cgroup **ret, berth_error *err)
 int berth_rt_start(const berth_rt_ctx *ctx, const char *id, berth_error *err)
 {
         container c;
+        _cleanup_free_ char *fifo = NULL;
+        _cleanup_close_ int fd = -1;
         int r = container_open(ctx, id, &c, err);
         if (r < 0)
                 return r;
@@ -77,8 +79,8 @@ int berth_rt_start(const berth_rt_ctx *ctx, const char *id, berth_error *err)
                                berth_rt_status_name(status));
                 goto out;
         }
-        _cleanup_free_ char *fifo = berth_xasprintf("%s/exec.fifo", c.dir);
-        _cleanup_close_ int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        fifo = berth_xasprintf("%s/exec.fifo", c.dir);
+        fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0) {
                 r = berth_err(err, errno, "cannot open '%s'", fifo);
                 goto out;
@@ -264,7 +266,7 @@ int berth_rt_stats(const berth_rt_ctx *ctx, const char *id, berth_cgroup_stats *
                 return r;
         berth_cgroup *cg = NULL;
         if ((r = open_cgroup(&c, &cg, err)) == 0)
-                r = berth_cgroup_stats(cg, ret, err);
+                r = berth_cgroup_read_stats(cg, ret, err);
         berth_cgroup_free(cg);
         container_close(&c);
         return r;

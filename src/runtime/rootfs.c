@@ -76,11 +76,12 @@ static int mount_one(int rootfd, const berth_rootfs_opts *o, const oci_mount *m,
         if (m->bind) {
                 struct stat st;
                 if (m->source == NULL || stat(m->source, &st) < 0)
-                        return berth_err(err, m->source ? errno : EINVAL,
-                                         "bind mount source '%s'", m->source ? m->source : "");
+                        return berth_err(err, m->source ? errno : EINVAL, "bind mount source '%s'",
+                                         m->source ? m->source : "");
                 is_dir = S_ISDIR(st.st_mode);
         }
-        _cleanup_close_ int target = berth_ensure_in_root(rootfd, m->destination, is_dir, 0755, err);
+        _cleanup_close_ int target =
+            berth_ensure_in_root(rootfd, m->destination, is_dir, 0755, err);
         if (target < 0)
                 return berth_wrap(err, "cannot create mount point '%s'", m->destination);
         char tp[32];
@@ -132,8 +133,8 @@ struct default_dev {
         unsigned maj, min;
 };
 static const struct default_dev default_devices[] = {
-        {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
-        {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
 static int make_device(int rootfd, const char *path, char type, unsigned maj, unsigned min,
@@ -182,10 +183,9 @@ static int setup_dev(int rootfd, const berth_rootfs_opts *o, berth_error *err)
         for (size_t i = 0; l && i < l->n_devices; i++) {
                 const oci_device *d = &l->devices[i];
                 mode_t perm = d->file_mode.set ? (mode_t)(d->file_mode.v & 07777) : 0666;
-                r = make_device(rootfd, d->path, d->type == 'u' ? 'c' : d->type,
-                                (unsigned)d->major, (unsigned)d->minor, perm,
-                                d->uid.set ? (uid_t)d->uid.v : 0, d->gid.set ? (gid_t)d->gid.v : 0,
-                                o->userns, err);
+                r = make_device(rootfd, d->path, d->type == 'u' ? 'c' : d->type, (unsigned)d->major,
+                                (unsigned)d->minor, perm, d->uid.set ? (uid_t)d->uid.v : 0,
+                                d->gid.set ? (gid_t)d->gid.v : 0, o->userns, err);
                 if (r < 0)
                         return r;
         }
@@ -201,9 +201,9 @@ static int setup_dev(int rootfd, const berth_rootfs_opts *o, berth_error *err)
                         return r;
         }
         static const char *const links[][2] = {
-                {"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
-                {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
-                {"pts/ptmx", "ptmx"},
+            {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
+            {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+            {"pts/ptmx", "ptmx"},
         };
         _cleanup_close_ int dpath = berth_mkdir_p_in_root(rootfd, "/dev", 0755, err);
         if (dpath < 0)
@@ -218,8 +218,7 @@ static int setup_dev(int rootfd, const berth_rootfs_opts *o, berth_error *err)
                         return berth_err(err, errno, "cannot create /dev/%s", links[i][1]);
         }
         if (o->terminal) {
-                int fd = openat(dfd, "console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                                0600);
+                int fd = openat(dfd, "console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (fd < 0)
                         return berth_err(err, errno, "cannot create /dev/console");
                 close(fd);
@@ -251,7 +250,7 @@ int berth_rootfs_prepare(const berth_rootfs_opts *o, berth_error *err)
                 return r;
         if (o->spec->process && o->spec->process->cwd) {
                 _cleanup_close_ int cwd =
-                        berth_mkdir_p_in_root(rootfd, o->spec->process->cwd, 0755, err);
+                    berth_mkdir_p_in_root(rootfd, o->spec->process->cwd, 0755, err);
                 if (cwd < 0)
                         return berth_wrap(err, "cannot create the working directory");
         }
@@ -320,13 +319,11 @@ int berth_rootfs_finalize(const oci_spec *s, berth_error *err)
         if (rootfd < 0)
                 return berth_err(err, errno, "cannot open /");
         int r;
-        STRV_FOREACH(p, l ? l->masked_paths : NULL)
-        {
+        STRV_FOREACH (p, l ? l->masked_paths : NULL) {
                 if ((r = mask_path(rootfd, *p, err)) < 0)
                         return r;
         }
-        STRV_FOREACH(p, l ? l->readonly_paths : NULL)
-        {
+        STRV_FOREACH (p, l ? l->readonly_paths : NULL) {
                 if ((r = readonly_path(rootfd, *p, err)) < 0)
                         return r;
         }

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 static const enum oci_ns_type join_order[] = {
-        OCI_NS_USER, OCI_NS_IPC, OCI_NS_UTS, OCI_NS_NETWORK, OCI_NS_PID,
-        OCI_NS_CGROUP, OCI_NS_TIME, OCI_NS_MOUNT,
+    OCI_NS_USER, OCI_NS_IPC,    OCI_NS_UTS,  OCI_NS_NETWORK,
+    OCI_NS_PID,  OCI_NS_CGROUP, OCI_NS_TIME, OCI_NS_MOUNT,
 };
 
 static int write_time_offsets(const berth_stage1_opts *o, berth_error *err)
@@ -54,7 +54,8 @@ int berth_stage1(const berth_stage1_opts *o)
                 if (o->ns_fds[t] < 0)
                         continue;
                 if (setns(o->ns_fds[t], berth_oci_ns_clone_flag(t)) < 0) {
-                        berth_err(&err, errno, "cannot join the %s namespace", berth_oci_ns_name(t));
+                        berth_err(&err, errno, "cannot join the %s namespace",
+                                  berth_oci_ns_name(t));
                         sync_fail(fd, &err);
                 }
         }

@@ -65,10 +65,10 @@ int berth_send_fd(int sock, int fd, const char *text)
         const char *payload = text && *text ? text : "-";
         struct iovec iov = {.iov_base = (void *)payload, .iov_len = strlen(payload)};
         struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = buf,
-                .msg_controllen = sizeof(buf),
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = buf,
+            .msg_controllen = sizeof(buf),
         };
         struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = SOL_SOCKET;
@@ -89,10 +89,10 @@ int berth_recv_fd(int sock, char *text, size_t textsz)
         struct iovec iov = {.iov_base = text ? text : dummy,
                             .iov_len = (text ? textsz : sizeof(dummy)) - 1};
         struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = buf,
-                .msg_controllen = sizeof(buf),
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = buf,
+            .msg_controllen = sizeof(buf),
         };
         ssize_t n;
         do

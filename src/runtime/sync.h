@@ -3,6 +3,8 @@
 
 #include "base/error.h"
 
+#include <stddef.h>
+
 /**
  * Messages between the runtime and the container's setup processes, over a
  * SOCK_SEQPACKET socketpair: one message per packet, so a dying peer shows
@@ -13,11 +15,11 @@
 enum sync_type {
         SYNC_USERNS = 1, /* child → parent: user ns made, write the id maps */
         SYNC_USERNS_DONE,
-        SYNC_PID,          /* child → parent: value = the container init's pid */
-        SYNC_HOOKS,        /* init → parent: namespaces made, run createRuntime hooks */
-        SYNC_GO,           /* parent → child: carry on */
-        SYNC_READY,        /* init → parent: all set, waiting on exec.fifo */
-        SYNC_ERROR,        /* child → parent: value = errno, text = message */
+        SYNC_PID,            /* child → parent: value = the container init's pid */
+        SYNC_HOOKS,          /* init → parent: namespaces made, run createRuntime hooks */
+        SYNC_GO,             /* parent → child: carry on */
+        SYNC_READY,          /* init → parent: all set, waiting on exec.fifo */
+        SYNC_ERROR,          /* child → parent: value = errno, text = message */
         SYNC_SECCOMP_NOTIFY, /* init → parent: notify fd follows (SCM_RIGHTS) */
 };
 

@@ -1,0 +1,76 @@
+# Shared setup for berth's bats suites. Each test file gets throwaway state
+# and bundle dirs; every container, cgroup and mount made is removed again.
+
+BERTH_BUILD=${BERTH_BUILD:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build}
+RUNTIME="$BERTH_BUILD/cmd/berth-runtime/berth-runtime"
+RECVTTY="$BERTH_BUILD/tests/unit/recvtty"
+
+# A busybox rootfs, made once per machine from Debian's busybox-static.
+busybox_rootfs() {
+  local dir=${BERTH_TEST_CACHE:-/var/tmp/berth-test-cache}/busybox-rootfs
+  if [ ! -x "$dir/bin/busybox" ]; then
+    local tmp="$dir.tmp.$$"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"/{bin,etc,proc,sys,dev,tmp,root,var}
+    cp /bin/busybox "$tmp/bin/busybox"
+    local a
+    for a in $("$tmp/bin/busybox" --list); do
+      [ "$a" = busybox ] || ln -sf busybox "$tmp/bin/$a"
+    done
+    echo 'root:x:0:0:root:/root:/bin/sh' >"$tmp/etc/passwd"
+    echo 'root:x:0:' >"$tmp/etc/group"
+    chmod 1777 "$tmp/tmp"
+    rm -rf "$dir"
+    mv "$tmp" "$dir"
+  fi
+  echo "$dir"
+}
+
+# make_bundle DIR ARGS...: a bundle whose rootfs is a copy-free bind of the
+# shared busybox rootfs (read-only lower, so tests cannot change it) and
+# whose config comes from `berth-runtime spec`, with terminal off.
+make_bundle() {
+  local b=$1
+  shift
+  mkdir -p "$b/rootfs"
+  cp -a "$(busybox_rootfs)/." "$b/rootfs/"
+  (cd "$b" && "$RUNTIME" spec)
+  local args
+  args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+  config_edit "$b" ".process.terminal = false | .process.args = $args | .hostname = \"berth-test\""
+}
+
+# config_edit BUNDLE JQ-FILTER
+config_edit() {
+  local f="$1/config.json"
+  jq "$2" "$f" >"$f.new" && mv "$f.new" "$f"
+}
+
+rt() {
+  "$RUNTIME" --root "$RT_ROOT" "$@"
+}
+
+setup_runtime_test() {
+  [ "$(id -u)" -eq 0 ] || skip "needs root"
+  RT_ROOT=$(mktemp -d /tmp/berth-rt-root.XXXXXX)
+  BUNDLE=$(mktemp -d /tmp/berth-bundle.XXXXXX)
+  ID="bt-$$-${BATS_TEST_NUMBER}"
+  export RT_ROOT BUNDLE ID
+}
+
+teardown_runtime_test() {
+  local id
+  if [ -n "${RT_ROOT:-}" ] && [ -d "$RT_ROOT" ]; then
+    for id in $(ls "$RT_ROOT" 2>/dev/null); do
+      rt delete --force "$id" >/dev/null 2>&1 || true
+    done
+    rm -rf "$RT_ROOT"
+  fi
+  [ -n "${BUNDLE:-}" ] && rm -rf "$BUNDLE"
+  true
+}
+
+# Every cgroup directory berth made for id, in any hierarchy.
+cgroup_dirs_of() {
+  find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null
+}

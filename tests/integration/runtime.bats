@@ -1,0 +1,361 @@
+#!/usr/bin/env bats
+# berth-runtime as an OCI runtime: real namespaces, mounts and cgroups.
+
+load helpers
+
+setup() { setup_runtime_test; }
+teardown() { teardown_runtime_test; }
+
+@test "run: the container has its own hostname and is pid 1" {
+  make_bundle "$BUNDLE" sh -c 'hostname; echo pid=$$; cat /proc/1/cmdline | tr "\0" " "'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "berth-test" ]
+  [ "${lines[1]}" = "pid=1" ]
+  [[ "${lines[2]}" == "sh -c "* ]]
+}
+
+@test "run: the exit status passes through and the container is deleted" {
+  make_bundle "$BUNDLE" sh -c 'exit 42'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 42 ]
+  run rt state "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"does not exist"* ]]
+}
+
+@test "create, start, state, kill, delete follow the runtime spec's lifecycle" {
+  make_bundle "$BUNDLE" sleep 1000
+  rt create --bundle "$BUNDLE" --pid-file "$BUNDLE/pid" "$ID"
+  run rt state "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .status)" = created ]
+  pid=$(echo "$output" | jq -r .pid)
+  [ "$pid" = "$(cat "$BUNDLE/pid")" ]
+  [ "$(echo "$output" | jq -r .bundle)" = "$(realpath "$BUNDLE")" ]
+  # created: the user process has not run yet; init waits
+  [ "$(cat /proc/$pid/comm)" != sleep ]
+  rt start "$ID"
+  [ "$(rt state "$ID" | jq -r .status)" = running ]
+  sleep 0.1
+  [ "$(cat /proc/$pid/comm)" = sleep ]
+  run rt start "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"it is running"* ]]
+  run rt delete "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"running"* ]]
+  rt kill "$ID" KILL
+  for i in $(seq 50); do [ "$(rt state "$ID" | jq -r .status)" = stopped ] && break; sleep 0.05; done
+  [ "$(rt state "$ID" | jq -r .status)" = stopped ]
+  rt delete "$ID"
+  [ -z "$(cgroup_dirs_of "$ID")" ]
+  [ ! -e "$RT_ROOT/$ID" ]
+}
+
+@test "kill accepts signal names and numbers, --all signals every process" {
+  make_bundle "$BUNDLE" sh -c 'trap "echo got-usr1 > /tmp/sig" USR1; sleep 1000 & wait; sleep 1000 & wait'
+  rt create --bundle "$BUNDLE" "$ID"
+  rt start "$ID"
+  sleep 0.2
+  rt kill "$ID" SIGUSR1
+  rt kill "$ID" 10
+  run rt kill "$ID" NOSUCHSIG
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"unknown signal"* ]]
+  rt kill --all "$ID" KILL
+  for i in $(seq 50); do [ "$(rt state "$ID" | jq -r .status)" = stopped ] && break; sleep 0.05; done
+  [ "$(rt state "$ID" | jq -r .status)" = stopped ]
+}
+
+@test "memory, pids and cpu limits land in the cgroup and the container sees them" {
+  make_bundle "$BUNDLE" sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max'
+  config_edit "$BUNDLE" '.linux.resources = {"memory": {"limit": 33554432}, "pids": {"limit": 20}, "cpu": {"quota": 50000, "period": 100000}}'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 33554432 ]
+  [ "${lines[1]}" = 20 ]
+}
+
+@test "a fork bomb stops at the pids limit" {
+  make_bundle "$BUNDLE" sh -c 'i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done 2>/dev/null; ls /proc | grep -c "^[0-9]"'
+  config_edit "$BUNDLE" '.linux.resources = {"pids": {"limit": 10}}'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  n=$(echo "$output" | tail -n 1)
+  [ "$n" -le 10 ]
+}
+
+@test "update changes limits of a running container" {
+  make_bundle "$BUNDLE" sleep 1000
+  config_edit "$BUNDLE" '.linux.resources = {"memory": {"limit": 33554432}}'
+  rt create --bundle "$BUNDLE" "$ID"
+  rt start "$ID"
+  rt update --memory 64m --pids-limit 30 "$ID"
+  cg=$(rt state "$ID" >/dev/null; jq -r .cgroup_path "$RT_ROOT/$ID/state.json")
+  [ "$(cat /sys/fs/cgroup/memory$cg/memory.limit_in_bytes)" = 67108864 ]
+  [ "$(cat /sys/fs/cgroup/pids$cg/pids.max)" = 30 ]
+}
+
+@test "the default capabilities are the only ones, inheritable and ambient empty" {
+  make_bundle "$BUNDLE" grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  # runc spec's defaults: AUDIT_WRITE(29) KILL(5) NET_BIND_SERVICE(10)
+  [[ "$output" == *"CapInh:	0000000000000000"* ]]
+  [[ "$output" == *"CapPrm:	0000000020000420"* ]]
+  [[ "$output" == *"CapEff:	0000000020000420"* ]]
+  [[ "$output" == *"CapBnd:	0000000020000420"* ]]
+  [[ "$output" == *"CapAmb:	0000000000000000"* ]]
+}
+
+@test "seccomp: a filter with errnoRet is in force (mode 2) and returns that errno" {
+  make_bundle "$BUNDLE" sh -c 'grep Seccomp: /proc/self/status; mkdir /tmp/x 2>&1; echo rc=$?'
+  config_edit "$BUNDLE" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Seccomp:	2"* ]]
+  [[ "$output" == *"Permission denied"* ]]
+  [[ "$output" == *"rc=1"* ]]
+}
+
+@test "user namespace: the container sees its uid map and is root inside" {
+  make_bundle "$BUNDLE" sh -c 'cat /proc/self/uid_map /proc/self/gid_map; id -u'
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  config_edit "$BUNDLE" '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" =~ ^\ +0\ +100000\ +65536$ ]]
+  [[ "${lines[1]}" =~ ^\ +0\ +100000\ +65536$ ]]
+  [ "${lines[2]}" = 0 ]
+}
+
+@test "masked and read-only paths, read-only root" {
+  make_bundle "$BUNDLE" sh -c 'wc -c < /proc/kcore; echo 1 > /proc/sys/kernel/domainname 2>/dev/null || echo ro-sys; touch /newfile 2>/dev/null || echo ro-root'
+  config_edit "$BUNDLE" '.root.readonly = true'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0 ]
+  [ "${lines[1]}" = ro-sys ]
+  [ "${lines[2]}" = ro-root ]
+}
+
+@test "mounts: tmpfs with options, bind with ro, and /dev has the default nodes" {
+  mkdir -p "$BUNDLE/share"
+  echo from-host >"$BUNDLE/share/file"
+  make_bundle "$BUNDLE" sh -c 'grep " /data " /proc/self/mounts; cat /mnt/share/file; echo x > /mnt/share/y 2>/dev/null || echo ro-bind; ls /dev | tr "\n" " "'
+  config_edit "$BUNDLE" ".mounts += [{\"destination\": \"/data\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\", \"size=1m\", \"mode=700\"]}, {\"destination\": \"/mnt/share\", \"type\": \"bind\", \"source\": \"$BUNDLE/share\", \"options\": [\"rbind\", \"ro\"]}]"
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "tmpfs /data tmpfs rw,nosuid,"*"size=1024k,mode=700"* ]]
+  [ "${lines[1]}" = from-host ]
+  [ "${lines[2]}" = ro-bind ]
+  for d in null zero full random urandom tty ptmx pts shm fd stdin stdout stderr; do
+    [[ " ${lines[3]} " == *" $d "* ]]
+  done
+  [ ! -e "$BUNDLE/share/y" ]
+}
+
+@test "a mount destination through a symlink stays inside the rootfs" {
+  make_bundle "$BUNDLE" sh -c 'grep -c " /etc/berth-escape " /proc/self/mounts'
+  ln -s /etc "$BUNDLE/rootfs/hostetc"
+  config_edit "$BUNDLE" '.mounts += [{"destination": "/hostetc/berth-escape", "type": "tmpfs", "source": "tmpfs"}]'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 1 ]
+  [ ! -e /etc/berth-escape ]
+  [ -d "$BUNDLE/rootfs/etc/berth-escape" ]
+}
+
+@test "no fd of the runtime leaks into the container" {
+  make_bundle "$BUNDLE" sh -c 'ls /proc/self/fd | tr "\n" " "'
+  run rt run --bundle "$BUNDLE" "$ID" 7>/dev/null 8</etc/hostname
+  [ "$status" -eq 0 ]
+  [ "$output" = "0 1 2 3 " ]
+}
+
+@test "--preserve-fds passes fds 3.. to the container" {
+  make_bundle "$BUNDLE" sh -c 'cat <&3'
+  echo preserved >"$BUNDLE/in"
+  run rt run --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3<"$BUNDLE/in"
+  [ "$status" -eq 0 ]
+  [ "$output" = preserved ]
+}
+
+@test "exec runs in the container's namespaces, with its exit status" {
+  make_bundle "$BUNDLE" sleep 1000
+  rt create --bundle "$BUNDLE" "$ID"
+  rt start "$ID"
+  run rt exec "$ID" sh -c 'hostname; cat /proc/1/comm; exit 3'
+  [ "$status" -eq 3 ]
+  [ "${lines[0]}" = berth-test ]
+  [ "${lines[1]}" = sleep ]
+  run rt exec --env FOO=bar --cwd /tmp "$ID" sh -c 'echo $FOO $(pwd)'
+  [ "$output" = "bar /tmp" ]
+  run rt exec "$ID" /no/such/binary
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"/no/such/binary"* ]]
+  echo '{"args": ["sh", "-c", "id -u"], "cwd": "/", "user": {"uid": 65534, "gid": 65534}}' >"$BUNDLE/p.json"
+  run rt exec --process "$BUNDLE/p.json" "$ID"
+  [ "$output" = 65534 ]
+  rt exec --detach --pid-file "$BUNDLE/exec.pid" "$ID" sleep 500
+  p=$(cat "$BUNDLE/exec.pid")
+  [ "$(cat /proc/$p/comm)" = sleep ]
+  run rt ps --format json "$ID"
+  [[ "$output" == *"$p"* ]]
+}
+
+@test "pause freezes the container and resume thaws it" {
+  make_bundle "$BUNDLE" sleep 1000
+  rt create --bundle "$BUNDLE" "$ID"
+  rt start "$ID"
+  rt pause "$ID"
+  [ "$(rt state "$ID" | jq -r .status)" = paused ]
+  run rt list
+  [[ "$output" == *"$ID"*paused* ]]
+  rt resume "$ID"
+  [ "$(rt state "$ID" | jq -r .status)" = running ]
+  rt delete --force "$ID"
+  [ -z "$(cgroup_dirs_of "$ID")" ]
+}
+
+@test "hooks run at their points with the state on stdin" {
+  make_bundle "$BUNDLE" true
+  for h in prestart createRuntime poststart poststop; do
+    printf '#!/bin/sh\ncat > %s/%s.json\n' "$BUNDLE" "$h" >"$BUNDLE/$h.sh"
+    chmod +x "$BUNDLE/$h.sh"
+  done
+  config_edit "$BUNDLE" ".hooks = {\"prestart\": [{\"path\": \"$BUNDLE/prestart.sh\"}], \"createRuntime\": [{\"path\": \"$BUNDLE/createRuntime.sh\"}], \"poststart\": [{\"path\": \"$BUNDLE/poststart.sh\"}], \"poststop\": [{\"path\": \"$BUNDLE/poststop.sh\"}]}"
+  rt create --bundle "$BUNDLE" "$ID"
+  [ "$(jq -r .id "$BUNDLE/createRuntime.json")" = "$ID" ]
+  [ "$(jq -r .status "$BUNDLE/createRuntime.json")" = creating ]
+  [ "$(jq -r .pid "$BUNDLE/prestart.json")" -gt 0 ]
+  [ ! -e "$BUNDLE/poststart.json" ]
+  rt start "$ID"
+  [ "$(jq -r .status "$BUNDLE/poststart.json")" = running ]
+  rt delete --force "$ID"
+  [ "$(jq -r .status "$BUNDLE/poststop.json")" = stopped ]
+}
+
+@test "a failing hook aborts create and leaves nothing behind" {
+  make_bundle "$BUNDLE" true
+  config_edit "$BUNDLE" '.hooks = {"createRuntime": [{"path": "/bin/false"}]}'
+  run rt create --bundle "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"createRuntime hook '/bin/false' exited with status 1"* ]]
+  [ ! -e "$RT_ROOT/$ID" ]
+  [ -z "$(cgroup_dirs_of "$ID")" ]
+}
+
+@test "a hook that hangs is killed at its timeout" {
+  make_bundle "$BUNDLE" true
+  config_edit "$BUNDLE" '.hooks = {"prestart": [{"path": "/bin/sleep", "args": ["sleep", "100"], "timeout": 1}]}'
+  run rt create --bundle "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"timed out after 1 s"* ]]
+  [ ! -e "$RT_ROOT/$ID" ]
+}
+
+@test "a terminal goes to the console socket" {
+  make_bundle "$BUNDLE" sh -c 'tty; test -t 0 && echo stdin-is-tty'
+  config_edit "$BUNDLE" '.process.terminal = true'
+  "$RECVTTY" "$BUNDLE/tty.sock" >"$BUNDLE/tty.out" 2>/dev/null &
+  recv=$!
+  for i in $(seq 50); do [ -S "$BUNDLE/tty.sock" ] && break; sleep 0.02; done
+  rt run --console-socket "$BUNDLE/tty.sock" --bundle "$BUNDLE" "$ID"
+  wait $recv
+  grep -q '^/dev/pts/0' "$BUNDLE/tty.out"
+  grep -q 'stdin-is-tty' "$BUNDLE/tty.out"
+}
+
+@test "terminal without --console-socket is refused before anything is made" {
+  make_bundle "$BUNDLE" true
+  config_edit "$BUNDLE" '.process.terminal = true'
+  run rt create --bundle "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--console-socket is required"* ]]
+  [ ! -e "$RT_ROOT/$ID" ]
+}
+
+@test "bad config.json: the error names the field and nothing is left" {
+  make_bundle "$BUNDLE" true
+  cp "$BUNDLE/config.json" "$BUNDLE/good.json"
+  config_edit "$BUNDLE" '.linux.namespaces += [{"type": "foo"}]'
+  run rt create --bundle "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.namespaces"*"foo"* ]]
+  cp "$BUNDLE/good.json" "$BUNDLE/config.json"
+  config_edit "$BUNDLE" '.process.args = "sh"'
+  run rt create --bundle "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"process.args"* ]]
+  echo '{"ociVersion": "1.2.0", "root": ' >"$BUNDLE/config.json"
+  run rt create --bundle "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"JSON"* ]]
+  [ ! -e "$RT_ROOT/$ID" ]
+  [ -z "$(cgroup_dirs_of "$ID")" ]
+}
+
+@test "a missing executable fails create with a clear error, nothing left" {
+  make_bundle "$BUNDLE" /bin/no-such-program
+  run rt create --bundle "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no-such-program"* ]]
+  [ ! -e "$RT_ROOT/$ID" ]
+  [ -z "$(cgroup_dirs_of "$ID")" ]
+  run rt create --bundle "$BUNDLE" "bad/id"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"invalid container id"* ]]
+}
+
+@test "an id in use is refused" {
+  make_bundle "$BUNDLE" sleep 100
+  rt create --bundle "$BUNDLE" "$ID"
+  run rt create --bundle "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"already exists"* ]]
+  [ "$(rt state "$ID" | jq -r .status)" = created ]
+}
+
+@test "the container cannot reach the runtime binary through /proc" {
+  make_bundle "$BUNDLE" sleep 1000
+  rt create --bundle "$BUNDLE" "$ID"
+  rt start "$ID"
+  # While an exec joins, its process is not dumpable, and the runtime runs
+  # from a sealed copy: writing to it must fail.
+  run rt exec "$ID" sh -c 'for p in /proc/[0-9]*; do readlink $p/exe; done | sort -u'
+  [ "$status" -eq 0 ]
+  [[ "$output" != *berth-runtime* ]]
+}
+
+@test "time namespace offsets shift the container's monotonic clock" {
+  make_bundle "$BUNDLE" cat /proc/uptime
+  config_edit "$BUNDLE" '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 86400, "nanosecs": 0}}'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  up=${output%%.*}
+  host=$(cut -d. -f1 /proc/uptime)
+  [ "$up" -ge $((host + 86000)) ]
+}
+
+@test "sysctl and rlimits are applied" {
+  make_bundle "$BUNDLE" sh -c 'cat /proc/sys/net/ipv4/ip_forward; ulimit -n'
+  config_edit "$BUNDLE" '.linux.sysctl = {"net.ipv4.ip_forward": "1"} | .process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 512, "soft": 256}]'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 1 ]
+  [ "${lines[1]}" = 256 ]
+}
+
+@test "spec writes a config that runs; features describes the runtime" {
+  run rt features
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .ociVersionMax)" = 1.2.0 ]
+  echo "$output" | jq -e '.linux.namespaces | index("time")'
+  run rt spec --bundle "$BUNDLE"
+  [ "$status" -eq 0 ]
+  run rt spec --bundle "$BUNDLE"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"exists"* ]]
+}
