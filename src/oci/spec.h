@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* GNU C predefines `linux` as 1, which would break the oci_spec.linux member below. */
+#undef linux
+
 /**
  * OCI runtime-spec (1.2) config.json as C types.
  *
@@ -66,9 +69,10 @@ typedef struct {
         unsigned long clear_flags; /* MS_* explicitly cleared (rw, suid, dev, exec, …) */
         unsigned long propagation; /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE [|MS_REC], 0 */
         bool recursive_propagation;
-        char *data; /* unknown options joined by ',' (fs-specific data) */
-        bool bind;  /* "bind" or "rbind" or type "bind" */
-        bool rbind; /* "rbind" */
+        char *data;     /* unknown options joined by ',' (fs-specific data) */
+        bool bind;      /* "bind" or "rbind" or type "bind" */
+        bool rbind;     /* "rbind" */
+        bool tmpcopyup; /* "tmpcopyup" (crun): copy the destination's contents into the tmpfs */
         /* MOUNT_ATTR_IDMAP mappings: not supported yet (parser refuses them). */
 } oci_mount;
 
@@ -300,6 +304,13 @@ void berth_oci_resources_free(oci_resources *r);
 
 /** The namespace entry of type t, or NULL when the config does not ask for one. */
 const oci_namespace *berth_oci_spec_namespace(const oci_spec *s, enum oci_ns_type t);
+
+/** CAP_* number of a capability name ("CAP_SYS_ADMIN"), or -1 when unknown. */
+int berth_oci_cap_from_name(const char *name);
+/** Name of capability number cap ("CAP_CHOWN" for 0), or NULL past the last known one. */
+const char *berth_oci_cap_name(int cap);
+/** Highest capability number the parser knows (CAP_CHECKPOINT_RESTORE, 40). */
+#define BERTH_OCI_CAP_LAST 40
 
 /** The default config.json that `berth-runtime spec` writes (rootless variant if rootless). */
 char *berth_oci_spec_default_json(bool rootless);
