@@ -86,7 +86,7 @@ typedef struct {
         uint64_t oom_kill_count; /* memory.events oom_kill (v2) or memory.oom_control (v1) */
 } berth_cgroup_stats;
 
-int berth_cgroup_stats(berth_cgroup *cg, berth_cgroup_stats *ret, berth_error *err);
+int berth_cgroup_read_stats(berth_cgroup *cg, berth_cgroup_stats *ret, berth_error *err);
 
 /**
  * Mount a cgroup filesystem view at target_fd (an O_PATH fd of the
