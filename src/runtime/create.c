@@ -188,7 +188,8 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         j->dir_made = true;
         j->c.lock_fd = open(j->c.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         _cleanup_free_ char *fifo = berth_xasprintf("%s/exec.fifo", j->c.dir);
-        if (mkfifo(fifo, 0622) < 0)
+        /* 0622 exactly (not umask'd): a container root mapped to another uid must open it. */
+        if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0)
                 return berth_err(err, errno, "cannot create '%s'", fifo);
         j->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
         if (j->fifo_fd < 0)

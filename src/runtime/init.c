@@ -178,8 +178,6 @@ _Noreturn void berth_container_init(const berth_init_opts *o)
                         fail(o, &err);
                 if (berth_rootfs_pivot(o->rootfs, o->opts->no_pivot, &err) < 0)
                         fail(o, &err);
-                if (berth_rootfs_finalize(s, &err) < 0)
-                        fail(o, &err);
         } else {
                 if (chroot(o->rootfs) < 0 || chdir("/") < 0)
                         berth_err(&err, errno, "cannot chroot into '%s'", o->rootfs), fail(o, &err);
@@ -190,6 +188,9 @@ _Noreturn void berth_container_init(const berth_init_opts *o)
         if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
                 berth_err(&err, errno, "cannot set the domain name"), fail(o, &err);
         if (apply_sysctl(s->linux, &err) < 0)
+                fail(o, &err);
+        /* After sysctls (which need /proc/sys writable), as runc does. */
+        if (o->new_mntns && berth_rootfs_finalize(s, &err) < 0)
                 fail(o, &err);
         if (!o->opts->no_new_keyring)
                 syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL); /* best effort */

@@ -56,6 +56,10 @@ setup_runtime_test() {
   BUNDLE=$(mktemp -d /tmp/berth-bundle.XXXXXX)
   ID="bt-$$-${BATS_TEST_NUMBER}"
   export RT_ROOT BUNDLE ID
+  # berth's parent cgroup (/berth) is left alone if it was there before us.
+  BERTH_CG_PREEXISTED=0
+  [ -d /sys/fs/cgroup/memory/berth ] || [ -d /sys/fs/cgroup/berth ] && BERTH_CG_PREEXISTED=1
+  export BERTH_CG_PREEXISTED
 }
 
 teardown_runtime_test() {
@@ -67,6 +71,9 @@ teardown_runtime_test() {
     rm -rf "$RT_ROOT"
   fi
   [ -n "${BUNDLE:-}" ] && rm -rf "$BUNDLE"
+  if [ "${BERTH_CG_PREEXISTED:-1}" = 0 ]; then
+    rmdir /sys/fs/cgroup/*/berth /sys/fs/cgroup/berth 2>/dev/null || true
+  fi
   true
 }
 
