@@ -15,16 +15,29 @@
 
 #define MOUNT_FLAGS_MASK (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME)
 
-/* Bind src onto the directory fd (by its /proc/self/fd path), then apply flags. */
+/* Bind src (recursively) onto the directory fd with flags applied before it is
+ * attached: open_tree + mount_setattr + move_mount, so no path is re-resolved. */
 static int bind_at(const char *src, int fd, unsigned long flags, berth_error *err)
 {
-        char p[32];
-        berth_fd_path(fd, p);
-        if (mount(src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+        _cleanup_close_ int tree = open_tree(AT_FDCWD, src,
+                                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (tree < 0)
                 return berth_err(err, errno, "cannot bind '%s'", src);
-        if ((flags & MOUNT_FLAGS_MASK) &&
-            mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | (flags & MOUNT_FLAGS_MASK), NULL) < 0)
-                return berth_err(err, errno, "cannot remount '%s' with flags 0x%lx", src, flags);
+        struct mount_attr attr = {0};
+        if (flags & MS_RDONLY)
+                attr.attr_set |= MOUNT_ATTR_RDONLY;
+        if (flags & MS_NOSUID)
+                attr.attr_set |= MOUNT_ATTR_NOSUID;
+        if (flags & MS_NODEV)
+                attr.attr_set |= MOUNT_ATTR_NODEV;
+        if (flags & MS_NOEXEC)
+                attr.attr_set |= MOUNT_ATTR_NOEXEC;
+        if (attr.attr_set &&
+            mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+                return berth_err(err, errno, "cannot set flags 0x%lx on the bind of '%s'", flags,
+                                 src);
+        if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return berth_err(err, errno, "cannot attach the bind of '%s'", src);
         return 0;
 }
 
