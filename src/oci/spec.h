@@ -21,6 +21,14 @@
  * Everything in an oci_spec is owned by it; berth_oci_spec_free() frees it.
  * Arrays come as (pointer, count); string vectors are NULL-terminated.
  * Optional scalars are oci_opt_* with .set.
+ *
+ * Unknown fields are ignored (forward compatibility); a JSON null counts as
+ * absent. Mount options needing mount_setattr(2) (idmap, ridmap, rro, rnosuid
+ * and the other recursive attributes) and mounts with uidMappings/gidMappings
+ * are refused as not supported. Integers above INT64_MAX (e.g. a seccomp
+ * value of 2^64-1) are refused by the JSON reader as "invalid JSON".
+ * process.json and resources documents name fields from their own root
+ * ("args: …", "memory.limit: …").
  */
 
 typedef struct {
