@@ -3,8 +3,7 @@
 
 #include <errno.h>
 
-int cg_v2_devices_apply(const char *dir, const oci_device_rule *rules, size_t n,
-                        berth_error *err)
+int cg_v2_devices_apply(const char *dir, const oci_device_rule *rules, size_t n, berth_error *err)
 {
         (void)rules;
         (void)n;
