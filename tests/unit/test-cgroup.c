@@ -3,6 +3,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/strutil.h"
+#include "runtime/cgroup-internal.h"
 #include "runtime/cgroup.h"
 #include "tap.h"
 
@@ -863,6 +864,73 @@ static void test_host_mount(bool cgroupns, unsigned long flags, const char *name
         }
 }
 
+/* v2 device rules as BPF, on the host's unified tree. */
+static void test_host_bpf(void)
+{
+        const char *why = NULL;
+        if (!host_ok(&why) || !is_dir("/sys/fs/cgroup/unified")) {
+                printf("ok %d - bpf device filter # skip %s\n", ++tap_count,
+                       why ? why : "no unified tree");
+                return;
+        }
+        berth_error err = {0};
+        _cleanup_free_ char *path = berth_xasprintf("%s/b", host_top);
+        berth_cgroup *cg = NULL;
+        if (!ok(berth_cgroup_create(path, NULL, &cg, &err) == 0, "bpf: create: %s", err.msg))
+                return;
+        int go[2];
+        if (pipe2(go, O_CLOEXEC) < 0)
+                abort();
+        pid_t pid = fork();
+        if (pid == 0) {
+                char c;
+                if (read(go[0], &c, 1) != 1)
+                        _exit(10);
+                int rc = 0;
+                int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (fd >= 0 || errno != EPERM)
+                        rc |= 1; /* read of 1:3 must be denied */
+                fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                if (fd < 0)
+                        rc |= 2; /* write of 1:3 allowed */
+                fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        rc |= 4; /* 1:5 allowed */
+                fd = open("/dev/full", O_RDONLY | O_CLOEXEC);
+                if (fd >= 0 || errno != EPERM)
+                        rc |= 8; /* 1:7 denied by default */
+                _exit(rc);
+        }
+        ok(berth_cgroup_enter(cg, pid, &err) == 0, "bpf: enter: %s", err.msg);
+        oci_device_rule rules[] = {
+            {.allow = false, .type = 'a', .major = -1, .minor = -1},
+            {.allow = true, .type = 'c', .major = 1, .minor = -1},
+            {.allow = false, .type = 'c', .major = 1, .minor = 3},
+            {.allow = true, .type = 'c', .major = 1, .minor = 3, .access = "w"},
+            {.allow = false, .type = 'c', .major = 1, .minor = 7, .access = "rwm"}};
+        struct cg_hier *u = cg_v2_hier(cg);
+        ok(u && cg_v2_devices_apply(u->dir, rules, 2, &err) == 0, "bpf: first filter: %s", err.msg);
+        ok(u && cg_v2_devices_apply(u->dir, rules, ARRAY_SIZE(rules), &err) == 0,
+           "bpf: replacing filter: %s", err.msg);
+        oci_device_rule bad = {.allow = true, .type = 'c', .major = 1, .minor = 1, .access = "rwx"};
+        ok(u && cg_v2_devices_apply(u->dir, &bad, 1, &err) < 0, "bpf: bad access refused");
+        if (write(go[1], "g", 1) != 1)
+                abort();
+        int status = 0;
+        waitpid(pid, &status, 0);
+        ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "bpf: child gets EPERM on denied devices only (rc %d)",
+           WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        close(go[0]);
+        close(go[1]);
+        ok(berth_cgroup_destroy(cg, &err) == 0, "bpf: destroy: %s", err.msg);
+        berth_cgroup_free(cg);
+        if (berth_cgroup_open(host_top, &cg, &err) == 0) {
+                berth_cgroup_destroy(cg, &err);
+                berth_cgroup_free(cg);
+        }
+}
+
 int main(void)
 {
         snprintf(host_top, sizeof(host_top), "/berth-test-%d", (int)getpid());
@@ -874,6 +942,7 @@ int main(void)
         test_host();
         test_host_mount(true, MS_NOSUID | MS_NODEV | MS_NOEXEC, "mount with cgroupns");
         test_host_mount(false, MS_NOSUID | MS_NODEV | MS_NOEXEC, "mount without cgroupns");
+        test_host_bpf();
         test_host_mount(true, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mount read-only");
         return tap_done();
 }
