@@ -73,5 +73,4 @@ uint64_t cg_blkio_to_io_weight(uint64_t weight);
  * (BPF_PROG_TYPE_CGROUP_DEVICE, attached with BPF_F_ALLOW_MULTI). Programs
  * this function attached earlier are detached.
  */
-int cg_v2_devices_apply(const char *dir, const oci_device_rule *rules, size_t n,
-                        berth_error *err);
+int cg_v2_devices_apply(const char *dir, const oci_device_rule *rules, size_t n, berth_error *err);

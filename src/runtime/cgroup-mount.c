@@ -15,29 +15,33 @@
 
 #define MOUNT_FLAGS_MASK (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME)
 
-/* Bind src (recursively) onto the directory fd with flags applied before it is
- * attached: open_tree + mount_setattr + move_mount, so no path is re-resolved. */
+static unsigned int mount_attrs(unsigned long flags)
+{
+        unsigned int attr = 0;
+        if (flags & MS_RDONLY)
+                attr |= MOUNT_ATTR_RDONLY;
+        if (flags & MS_NOSUID)
+                attr |= MOUNT_ATTR_NOSUID;
+        if (flags & MS_NODEV)
+                attr |= MOUNT_ATTR_NODEV;
+        if (flags & MS_NOEXEC)
+                attr |= MOUNT_ATTR_NOEXEC;
+        return attr;
+}
+
+/* Bind a detached clone of src, with flags applied, onto the directory fd. */
 static int bind_at(const char *src, int fd, unsigned long flags, berth_error *err)
 {
-        _cleanup_close_ int tree = open_tree(AT_FDCWD, src,
-                                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-        if (tree < 0)
-                return berth_err(err, errno, "cannot bind '%s'", src);
-        struct mount_attr attr = {0};
-        if (flags & MS_RDONLY)
-                attr.attr_set |= MOUNT_ATTR_RDONLY;
-        if (flags & MS_NOSUID)
-                attr.attr_set |= MOUNT_ATTR_NOSUID;
-        if (flags & MS_NODEV)
-                attr.attr_set |= MOUNT_ATTR_NODEV;
-        if (flags & MS_NOEXEC)
-                attr.attr_set |= MOUNT_ATTR_NOEXEC;
-        if (attr.attr_set &&
-            mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+        _cleanup_close_ int t =
+            open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (t < 0)
+                return berth_err(err, errno, "cannot clone '%s'", src);
+        struct mount_attr a = {.attr_set = mount_attrs(flags)};
+        if (a.attr_set && mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
                 return berth_err(err, errno, "cannot set flags 0x%lx on the bind of '%s'", flags,
                                  src);
-        if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                return berth_err(err, errno, "cannot attach the bind of '%s'", src);
+        if (move_mount(t, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return berth_err(err, errno, "cannot bind '%s'", src);
         return 0;
 }
 
@@ -63,14 +67,9 @@ static int mount_tmpfs(int target_fd, unsigned long flags, berth_error *err)
             fsconfig(fsfd, FSCONFIG_SET_STRING, "size", "64k", 0) < 0 ||
             fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return berth_err(err, errno, "cannot create a tmpfs");
-        unsigned int attr = 0;
-        if (flags & MS_NOSUID)
-                attr |= MOUNT_ATTR_NOSUID;
-        if (flags & MS_NODEV)
-                attr |= MOUNT_ATTR_NODEV;
-        if (flags & MS_NOEXEC)
-                attr |= MOUNT_ATTR_NOEXEC;
-        _cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, attr);
+        /* Read-only comes last, once the directories are made. */
+        _cleanup_close_ int mfd =
+            fsmount(fsfd, FSMOUNT_CLOEXEC, mount_attrs(flags & ~(unsigned long)MS_RDONLY));
         if (mfd < 0)
                 return berth_err(err, errno, "cannot make a tmpfs mount");
         if (move_mount(mfd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
@@ -104,8 +103,7 @@ static int mount_hier(struct cg_hier *h, int rootfd, bool cgroupns, unsigned lon
                 if (mount("cgroup2", p, "cgroup2", flags & MOUNT_FLAGS_MASK, NULL) < 0)
                         return berth_err(err, errno, "cannot mount cgroup2 on '%s'", h->name);
         } else if (mount("cgroup", p, "cgroup", flags & MOUNT_FLAGS_MASK, h->opts) < 0) {
-                return berth_err(err, errno, "cannot mount cgroup '%s' on '%s'", h->opts,
-                                 h->name);
+                return berth_err(err, errno, "cannot mount cgroup '%s' on '%s'", h->opts, h->name);
         }
         return 0;
 }

@@ -88,14 +88,12 @@ static int set_memory(berth_cgroup *cg, const oci_resources *res, berth_error *e
         } else if (m->limit.set) {
                 r = cg_writef(d, "memory.limit_in_bytes", err, "%lld", (long long)m->limit.v);
         } else if (m->swap.set && m->swap.v != 0) {
-                r = cg_writef(d, "memory.memsw.limit_in_bytes", err, "%lld",
-                              (long long)m->swap.v);
+                r = cg_writef(d, "memory.memsw.limit_in_bytes", err, "%lld", (long long)m->swap.v);
         }
         if (r < 0)
                 return r;
-        if (m->reservation.set &&
-            (r = cg_writef(d, "memory.soft_limit_in_bytes", err, "%lld",
-                           (long long)m->reservation.v)) < 0)
+        if (m->reservation.set && (r = cg_writef(d, "memory.soft_limit_in_bytes", err, "%lld",
+                                                 (long long)m->reservation.v)) < 0)
                 return r;
         /* kmem limits are gone from recent kernels: ignore when absent. */
         if (m->kernel.set && cg_exists(d, "memory.kmem.limit_in_bytes")) {
@@ -140,9 +138,9 @@ static int set_cpu(berth_cgroup *cg, const oci_resources *res, berth_error *err)
                 if (c->period.set && (r = cg_writef(d, "cpu.cfs_period_us", err, "%llu",
                                                     (unsigned long long)c->period.v)) < 0)
                         return r;
-                if (c->quota.set && (r = cg_writef(d, "cpu.cfs_quota_us", err, "%lld",
-                                                   c->quota.v > 0 ? (long long)c->quota.v
-                                                                  : -1LL)) < 0)
+                if (c->quota.set &&
+                    (r = cg_writef(d, "cpu.cfs_quota_us", err, "%lld",
+                                   c->quota.v > 0 ? (long long)c->quota.v : -1LL)) < 0)
                         return r;
                 if (c->burst.set && (r = cg_writef(d, "cpu.cfs_burst_us", err, "%llu",
                                                    (unsigned long long)c->burst.v)) < 0)
@@ -198,10 +196,10 @@ static int set_blkio(berth_cgroup *cg, const oci_resources *res, berth_error *er
         const char *wfile = cg_exists(d, "blkio.weight") || !cg_exists(d, "blkio.bfq.weight")
                                 ? "blkio.weight"
                                 : "blkio.bfq.weight";
-        const char *wdfile = cg_exists(d, "blkio.weight_device") ||
-                                     !cg_exists(d, "blkio.bfq.weight_device")
-                                 ? "blkio.weight_device"
-                                 : "blkio.bfq.weight_device";
+        const char *wdfile =
+            cg_exists(d, "blkio.weight_device") || !cg_exists(d, "blkio.bfq.weight_device")
+                ? "blkio.weight_device"
+                : "blkio.bfq.weight_device";
         if (b->weight.set &&
             (r = cg_writef(d, wfile, err, "%llu", (unsigned long long)b->weight.v)) < 0)
                 return r;
@@ -257,8 +255,8 @@ static int set_devices(berth_cgroup *cg, const oci_resources *res, berth_error *
                 dev_num(min, sizeof(min), x->minor);
                 char type = x->type ? x->type : 'a';
                 const char *access = x->access && *x->access ? x->access : "rwm";
-                r = cg_writef(d, x->allow ? "devices.allow" : "devices.deny", err,
-                              "%c %s:%s %s", type, maj, min, access);
+                r = cg_writef(d, x->allow ? "devices.allow" : "devices.deny", err, "%c %s:%s %s",
+                              type, maj, min, access);
                 if (r < 0)
                         return r;
         }
@@ -381,8 +379,7 @@ int cg_v1_stats(berth_cgroup *cg, berth_cgroup_stats *st, berth_error *err)
                 uint64_t memsw = 0;
                 (void)cg_read_u64(h->dir, "memory.usage_in_bytes", &st->memory_usage, &e);
                 (void)cg_read_u64(h->dir, "memory.limit_in_bytes", &st->memory_limit, &e);
-                (void)cg_read_u64(h->dir, "memory.max_usage_in_bytes", &st->memory_max_usage,
-                                  &e);
+                (void)cg_read_u64(h->dir, "memory.max_usage_in_bytes", &st->memory_max_usage, &e);
                 if (cg_read_u64(h->dir, "memory.memsw.usage_in_bytes", &memsw, &e) == 0 &&
                     memsw > st->memory_usage)
                         st->memory_swap_usage = memsw - st->memory_usage;

@@ -127,20 +127,20 @@ static int set_cpu(const char *d, const oci_resources *res, berth_error *err)
                         r = cg_writef(d, "cpu.max", err, "%lld %llu", (long long)c->quota.v,
                                       (unsigned long long)period);
                 else
-                        r = cg_writef(d, "cpu.max", err, "max %llu",
-                                      (unsigned long long)period);
+                        r = cg_writef(d, "cpu.max", err, "max %llu", (unsigned long long)period);
                 if (r < 0)
                         return r;
         }
-        if (c->burst.set && (r = cg_writef(d, "cpu.max.burst", err, "%llu",
-                                           (unsigned long long)c->burst.v)) < 0)
+        if (c->burst.set &&
+            (r = cg_writef(d, "cpu.max.burst", err, "%llu", (unsigned long long)c->burst.v)) < 0)
                 return r;
         if (c->idle.set && (r = cg_writef(d, "cpu.idle", err, "%lld", (long long)c->idle.v)) < 0)
                 return r;
         if ((c->realtime_period.set && c->realtime_period.v) ||
             (c->realtime_runtime.set && c->realtime_runtime.v))
-                return berth_errx(err, ENOTSUP, "realtime cpu limits are not supported on "
-                                                "cgroup v2");
+                return berth_errx(err, ENOTSUP,
+                                  "realtime cpu limits are not supported on "
+                                  "cgroup v2");
         if (c->cpus && *c->cpus && (r = cg_write(d, "cpuset.cpus", c->cpus, err)) < 0)
                 return r;
         if (c->mems && *c->mems && (r = cg_write(d, "cpuset.mems", c->mems, err)) < 0)
@@ -164,10 +164,10 @@ static void io_add(struct io_line **v, size_t *n, const oci_blkio_device *devs, 
                                 break;
                 if (k == *n) {
                         *v = berth_xrealloc(*v, (*n + 1) * sizeof(**v));
-                        (*v)[k] = (struct io_line){devs[i].major, devs[i].minor,
-                                                   berth_xasprintf("%lld:%lld",
-                                                                   (long long)devs[i].major,
-                                                                   (long long)devs[i].minor)};
+                        (*v)[k] =
+                            (struct io_line){devs[i].major, devs[i].minor,
+                                             berth_xasprintf("%lld:%lld", (long long)devs[i].major,
+                                                             (long long)devs[i].minor)};
                         (*n)++;
                 }
                 char *t = berth_xasprintf("%s %s=%llu", (*v)[k].text, key,
@@ -227,8 +227,7 @@ static int set_unified(const char *d, const oci_resources *res, berth_error *err
                 const oci_kv *kv = &res->unified[i];
                 if (!*kv->key || strchr(kv->key, '/') || strstr(kv->key, "..") ||
                     strcmp(kv->key, ".") == 0)
-                        return berth_errx(err, EINVAL, "invalid unified cgroup key '%s'",
-                                          kv->key);
+                        return berth_errx(err, EINVAL, "invalid unified cgroup key '%s'", kv->key);
                 if (!cg_exists(d, kv->key))
                         return berth_errx(err, ENOENT,
                                           "cannot set unified key '%s': no such file in '%s' "
@@ -261,8 +260,7 @@ int cg_v2_apply(const char *dir, const oci_resources *res, bool hybrid, berth_er
                 return r;
         if (res->pids.limit.set) {
                 if (res->pids.limit.v > 0)
-                        r = cg_writef(dir, "pids.max", err, "%lld",
-                                      (long long)res->pids.limit.v);
+                        r = cg_writef(dir, "pids.max", err, "%lld", (long long)res->pids.limit.v);
                 else
                         r = cg_write(dir, "pids.max", "max", err);
                 if (r < 0)

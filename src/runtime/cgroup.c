@@ -24,8 +24,8 @@
 
 #define CG_DEFAULT_ROOT "/sys/fs/cgroup"
 
-static char *g_root;                   /* NULL: the host's /sys/fs/cgroup */
-static enum berth_cgroup_mode g_mode;  /* 0: not detected yet */
+static char *g_root;                  /* NULL: the host's /sys/fs/cgroup */
+static enum berth_cgroup_mode g_mode; /* 0: not detected yet */
 
 static const char *cg_root(void)
 {
@@ -65,7 +65,7 @@ int berth_cgroup_mode(enum berth_cgroup_mode *ret, berth_error *err)
 int cg_write(const char *dir, const char *file, const char *val, berth_error *err)
 {
         _cleanup_free_ char *p = berth_xasprintf("%s/%s", dir, file);
-        _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
+        _cleanup_close_ int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
         if (fd < 0)
                 return berth_err(err, errno, "cannot open '%s'", p);
         size_t len = strlen(val);
@@ -153,8 +153,7 @@ static int append_components(char **out, const char *p, berth_error *err)
                 if (strcmp(c, ".") == 0)
                         continue;
                 if (strcmp(c, "..") == 0)
-                        return berth_errx(err, EINVAL, "invalid cgroup path '%s': '..' refused",
-                                          p);
+                        return berth_errx(err, EINVAL, "invalid cgroup path '%s': '..' refused", p);
                 char *n = berth_xasprintf("%s/%s", *out, c);
                 free(*out);
                 *out = n;
@@ -213,10 +212,8 @@ char *berth_cgroup_path_for(const char *cgroups_path, const char *id, bool syste
                 *c1 = *c2 = '\0';
                 const char *slice = *copy ? copy : "system.slice";
                 const char *prefix = c1 + 1, *name = c2 + 1;
-                if (!*name || strchr(name, '/') || strchr(prefix, '/') ||
-                    strcmp(name, "..") == 0) {
-                        berth_errx(err, EINVAL, "invalid systemd cgroup path '%s'",
-                                   cgroups_path);
+                if (!*name || strchr(name, '/') || strchr(prefix, '/') || strcmp(name, "..") == 0) {
+                        berth_errx(err, EINVAL, "invalid systemd cgroup path '%s'", cgroups_path);
                         return NULL;
                 }
                 _cleanup_free_ char *s = NULL;
@@ -266,8 +263,8 @@ static void hier_push(struct cg_hier **v, size_t *n, const char *mnt, const char
 /* The controller list of a v1 mount's super options ("rw,cpu,cpuacct" → "cpu,cpuacct"). */
 static char *v1_opts(const char *super)
 {
-        static const char *skip[] = {"rw", "ro", "clone_children", "noprefix", "xattr",
-                                     "cpuset_v2_mode", "favordynmods"};
+        static const char *skip[] = {
+            "rw", "ro", "clone_children", "noprefix", "xattr", "cpuset_v2_mode", "favordynmods"};
         _cleanup_free_ char *copy = berth_xstrdup(super);
         _cleanup_free_ char *out = berth_xstrdup("");
         char *save = NULL;
@@ -367,8 +364,7 @@ int cg_new(const char *path, berth_cgroup **ret, berth_error *err)
         else
                 r = discover_mountinfo(&cg->h, &cg->n, mode == BERTH_CGROUP_HYBRID, err);
         if (r >= 0 && cg->n == 0)
-                r = berth_errx(err, ENOENT, "no cgroup hierarchy is mounted under '%s'",
-                               cg_root());
+                r = berth_errx(err, ENOENT, "no cgroup hierarchy is mounted under '%s'", cg_root());
         if (r < 0) {
                 berth_cgroup_free(cg);
                 return r;
@@ -453,8 +449,10 @@ static int make_dirs(berth_cgroup *cg, struct cg_hier *h, bool enable, const cha
                 else if (errno != EEXIST)
                         return berth_err(err, errno, "cannot create cgroup '%s'", cur);
                 else if (!dir_exists(cur))
-                        return berth_errx(err, ENOTDIR, "cannot create cgroup '%s': not a "
-                                                        "directory", cur);
+                        return berth_errx(err, ENOTDIR,
+                                          "cannot create cgroup '%s': not a "
+                                          "directory",
+                                          cur);
                 /* A cpuset must have cpus and mems before a task may join it. */
                 if (cpuset && cg_v1_cpuset_init(cur, err) < 0)
                         return -err->code;
@@ -532,8 +530,10 @@ int berth_cgroup_enter(berth_cgroup *cg, pid_t pid, berth_error *err)
                 any = true;
         }
         if (!any)
-                return berth_errx(err, ENOENT, "cannot move pid %d into cgroup '%s': it does "
-                                               "not exist", (int)pid, cg->path);
+                return berth_errx(err, ENOENT,
+                                  "cannot move pid %d into cgroup '%s': it does "
+                                  "not exist",
+                                  (int)pid, cg->path);
         return 0;
 }
 
@@ -648,8 +648,7 @@ int berth_cgroup_pids(berth_cgroup *cg, pid_t **ret, size_t *ret_n, berth_error 
         if (dir_exists(h->dir)) {
                 int r = collect_pids(h->dir, &v, &n, err);
                 if (r < 0)
-                        return berth_wrap(err, "cannot list processes of cgroup '%s'",
-                                          cg->path);
+                        return berth_wrap(err, "cannot list processes of cgroup '%s'", cg->path);
         }
         *ret = TAKE_PTR(v);
         *ret_n = n;
