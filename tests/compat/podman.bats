@@ -13,7 +13,9 @@ default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 CONF
-  export PM_DIR
+  PM_CG_PREEXISTED=0
+  [ -d /sys/fs/cgroup/memory/libpod_parent ] && PM_CG_PREEXISTED=1
+  export PM_DIR PM_CG_PREEXISTED
   export CONTAINERS_CONF="$PM_DIR/containers.conf"
   tar -C "$(busybox_rootfs)" -c . | pm import - localhost/busybox:berth >/dev/null
 }
@@ -24,7 +26,10 @@ teardown_file() {
   pm system reset -f >/dev/null 2>&1 || true
   findmnt -rn -o TARGET | grep "^$PM_DIR" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$PM_DIR"
-  rmdir /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true
+  # podman's own parent cgroups (conmon's too), if this suite made them
+  if [ "${PM_CG_PREEXISTED:-1}" = 0 ]; then
+    rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true
+  fi
 }
 
 pm() {
