@@ -40,14 +40,14 @@ int berth_write_str_at(int dirfd, const char *name, const char *s, berth_error *
         return 0;
 }
 
-int berth_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                            berth_error *err)
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode,
+                         bool durable, berth_error *err)
 {
         _cleanup_free_ char *tmp = berth_xasprintf("%s.tmp.%d", path, getpid());
         _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
         if (fd < 0)
                 return berth_err(err, errno, "cannot create '%s'", tmp);
-        if (berth_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        if (berth_write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
                 int e = errno;
                 unlink(tmp);
                 return berth_err(err, e, "cannot write '%s'", tmp);
@@ -57,16 +57,30 @@ int berth_write_file_atomic(const char *path, const void *data, size_t len, mode
                 unlink(tmp);
                 return berth_err(err, e, "cannot rename '%s' to '%s'", tmp, path);
         }
+        if (!durable)
+                return 0;
         _cleanup_free_ char *dir = berth_xstrdup(path);
         char *slash = strrchr(dir, '/');
         if (slash) {
                 *slash = '\0';
                 _cleanup_close_ int dfd =
-                    open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (dfd >= 0)
                         fsync(dfd);
         }
         return 0;
+}
+
+int berth_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                            berth_error *err)
+{
+        return write_replace(path, data, len, mode, true, err);
+}
+
+int berth_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+                             berth_error *err)
+{
+        return write_replace(path, data, len, mode, false, err);
 }
 
 static int read_fd(int fd, char **ret, size_t *ret_len)

@@ -23,6 +23,13 @@ int berth_write_str_at(int dirfd, const char *name, const char *s, berth_error *
 /** Write to a temp file next to path, fsync, rename over path, fsync the dir. */
 int berth_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                             berth_error *err);
+/**
+ * Like berth_write_file_atomic() but without the fsyncs: readers see the old
+ * or the new content whole, but a power loss may lose the update. For state
+ * that does not outlive a reboot (runtime state on tmpfs, pid files).
+ */
+int berth_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+                             berth_error *err);
 
 /** Read a whole file; *ret is NUL-terminated and owned by the caller. */
 int berth_read_file(const char *path, char **ret, size_t *ret_len, berth_error *err);

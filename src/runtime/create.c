@@ -198,7 +198,7 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         _cleanup_free_ char *text = NULL;
         size_t len;
         if (berth_read_file(cfg, &text, &len, err) < 0 ||
-            berth_write_file_atomic(saved, text, len, 0600, err) < 0)
+            berth_write_file_replace(saved, text, len, 0600, err) < 0)
                 return -err->code;
 
         j->c.st.id = berth_xstrdup(o->id);
@@ -311,7 +311,7 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
                         free(abs);
                         abs = full;
                 }
-                if ((r = berth_write_file_atomic(abs, buf, (size_t)n, 0644, err)) < 0)
+                if ((r = berth_write_file_replace(abs, buf, (size_t)n, 0644, err)) < 0)
                         return berth_wrap(err, "cannot write the pid file");
         }
         j->c.creating = false;

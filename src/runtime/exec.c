@@ -167,7 +167,7 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         if (o->pid_file) {
                 char buf[32];
                 int n = snprintf(buf, sizeof(buf), "%d", pid);
-                if ((r = berth_write_file_atomic(o->pid_file, buf, (size_t)n, 0644, err)) < 0)
+                if ((r = berth_write_file_replace(o->pid_file, buf, (size_t)n, 0644, err)) < 0)
                         goto out;
         }
         if (o->detach) {

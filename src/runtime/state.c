@@ -185,7 +185,7 @@ int container_save(container *c, berth_error *err)
         char *s = json_dumps(o, JSON_COMPACT);
         json_decref(o);
         _cleanup_free_ char *path = berth_xasprintf("%s/state.json", c->dir);
-        int r = berth_write_file_atomic(path, s, strlen(s), 0600, err);
+        int r = berth_write_file_replace(path, s, strlen(s), 0600, err);
         free(s);
         return r;
 }
