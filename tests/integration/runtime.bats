@@ -77,6 +77,14 @@ teardown() { teardown_runtime_test; }
   [ "${lines[1]}" = 20 ]
 }
 
+@test "zero cpu shares and blkio weight mean unset, as docker sends them" {
+  make_bundle "$BUNDLE" cat /sys/fs/cgroup/cpu/cpu.shares
+  config_edit "$BUNDLE" '.linux.resources = {"cpu": {"shares": 0}, "blockIO": {"weight": 0, "leafWeight": 0}}'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 1024 ]
+}
+
 @test "a fork bomb stops at the pids limit" {
   # only shell builtins after the loop: fork fails once the limit is reached
   make_bundle "$BUNDLE" sh -c '(i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done) 2>/dev/null; read n < /sys/fs/cgroup/pids/pids.current; echo current=$n'
