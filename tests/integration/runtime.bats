@@ -85,6 +85,21 @@ teardown() { teardown_runtime_test; }
   [ "${lines[0]}" = 1024 ]
 }
 
+@test "create refuses a missing or non-executable binary, in runc's words" {
+  make_bundle "$BUNDLE" /no/such/binary
+  run rt create --bundle "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"exec: '/no/such/binary': no such file or directory"* ]]
+  config_edit "$BUNDLE" '.process.args = ["/etc/passwd"]'
+  run rt create --bundle "$BUNDLE" "$ID-b"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"exec: '/etc/passwd': permission denied"* ]]
+  config_edit "$BUNDLE" '.process.args = ["nosuch"]'
+  run rt create --bundle "$BUNDLE" "$ID-c"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"executable file not found in \$PATH"* ]]
+}
+
 @test "a fork bomb stops at the pids limit" {
   # only shell builtins after the loop: fork fails once the limit is reached
   make_bundle "$BUNDLE" sh -c '(i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done) 2>/dev/null; read n < /sys/fs/cgroup/pids/pids.current; echo current=$n'
