@@ -127,13 +127,15 @@ static int set_cpu(berth_cgroup *cg, const oci_resources *res, berth_error *err)
 {
         const typeof(res->cpu) *c = &res->cpu;
         int r;
-        if (c->shares.set || c->period.set || c->quota.set || c->realtime_period.set ||
+        /* shares 0 means unset, as in runc (docker sends "shares": 0 by default). */
+        bool shares = c->shares.set && c->shares.v;
+        if (shares || c->period.set || c->quota.set || c->realtime_period.set ||
             c->realtime_runtime.set || c->burst.set || c->idle.set) {
                 const char *d = need(cg, "cpu", "cpu limits", err);
                 if (!d)
                         return -err->code;
-                if (c->shares.set && (r = cg_writef(d, "cpu.shares", err, "%llu",
-                                                    (unsigned long long)c->shares.v)) < 0)
+                if (shares && (r = cg_writef(d, "cpu.shares", err, "%llu",
+                                             (unsigned long long)c->shares.v)) < 0)
                         return r;
                 if (c->period.set && (r = cg_writef(d, "cpu.cfs_period_us", err, "%llu",
                                                     (unsigned long long)c->period.v)) < 0)
@@ -184,9 +186,11 @@ static int write_devs(const char *d, const char *file, const oci_blkio_device *v
 static int set_blkio(berth_cgroup *cg, const oci_resources *res, berth_error *err)
 {
         const typeof(res->blkio) *b = &res->blkio;
-        if (!b->weight.set && !b->leaf_weight.set && !b->n_weight_device &&
-            !b->n_throttle_read_bps && !b->n_throttle_write_bps && !b->n_throttle_read_iops &&
-            !b->n_throttle_write_iops)
+        /* weight 0 means unset, as in runc (docker sends "weight": 0 by default). */
+        bool weight = b->weight.set && b->weight.v;
+        bool leaf_weight = b->leaf_weight.set && b->leaf_weight.v;
+        if (!weight && !leaf_weight && !b->n_weight_device && !b->n_throttle_read_bps &&
+            !b->n_throttle_write_bps && !b->n_throttle_read_iops && !b->n_throttle_write_iops)
                 return 0;
         const char *d = need(cg, "blkio", "block I/O limits", err);
         if (!d)
@@ -200,11 +204,10 @@ static int set_blkio(berth_cgroup *cg, const oci_resources *res, berth_error *er
             cg_exists(d, "blkio.weight_device") || !cg_exists(d, "blkio.bfq.weight_device")
                 ? "blkio.weight_device"
                 : "blkio.bfq.weight_device";
-        if (b->weight.set &&
-            (r = cg_writef(d, wfile, err, "%llu", (unsigned long long)b->weight.v)) < 0)
+        if (weight && (r = cg_writef(d, wfile, err, "%llu", (unsigned long long)b->weight.v)) < 0)
                 return r;
-        if (b->leaf_weight.set && (r = cg_writef(d, "blkio.leaf_weight", err, "%llu",
-                                                 (unsigned long long)b->leaf_weight.v)) < 0)
+        if (leaf_weight && (r = cg_writef(d, "blkio.leaf_weight", err, "%llu",
+                                          (unsigned long long)b->leaf_weight.v)) < 0)
                 return r;
         for (size_t i = 0; i < b->n_weight_device; i++) {
                 const oci_blkio_device *w = &b->weight_device[i];

@@ -45,16 +45,26 @@ static const char *env_get(char **env, const char *name)
 }
 
 /* Resolve argv[0] against PATH from the process env, as execvpe would, so a
- * missing binary is reported at create time rather than after start. */
+ * missing binary is reported at create time rather than after start.
+ * The messages end in runc's lowercase "no such file or directory" and
+ * "permission denied": the docker CLI matches those words to exit 127 and
+ * 126 instead of 125. */
 static int lookup_exe(const oci_process *p, char **ret, berth_error *err)
 {
         const char *name = p->args[0];
         struct stat st;
         if (strchr(name, '/')) {
-                if (stat(name, &st) < 0)
+                if (stat(name, &st) < 0) {
+                        if (errno == ENOENT)
+                                return berth_errx(err, ENOENT,
+                                                  "exec: '%s': no such file or directory", name);
                         return berth_err(err, errno, "exec: '%s'", name);
+                }
                 if (S_ISDIR(st.st_mode))
-                        return berth_errx(err, EACCES, "exec: '%s': is a directory", name);
+                        return berth_errx(err, EACCES,
+                                          "exec: '%s': is a directory: permission denied", name);
+                if (access(name, X_OK) < 0)
+                        return berth_errx(err, EACCES, "exec: '%s': permission denied", name);
                 *ret = berth_xstrdup(name);
                 return 0;
         }

@@ -77,6 +77,29 @@ teardown() { teardown_runtime_test; }
   [ "${lines[1]}" = 20 ]
 }
 
+@test "zero cpu shares and blkio weight mean unset, as docker sends them" {
+  make_bundle "$BUNDLE" cat /sys/fs/cgroup/cpu/cpu.shares
+  config_edit "$BUNDLE" '.linux.resources = {"cpu": {"shares": 0}, "blockIO": {"weight": 0, "leafWeight": 0}}'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 1024 ]
+}
+
+@test "create refuses a missing or non-executable binary, in runc's words" {
+  make_bundle "$BUNDLE" /no/such/binary
+  run rt create --bundle "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"exec: '/no/such/binary': no such file or directory"* ]]
+  config_edit "$BUNDLE" '.process.args = ["/etc/passwd"]'
+  run rt create --bundle "$BUNDLE" "$ID-b"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"exec: '/etc/passwd': permission denied"* ]]
+  config_edit "$BUNDLE" '.process.args = ["nosuch"]'
+  run rt create --bundle "$BUNDLE" "$ID-c"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"executable file not found in \$PATH"* ]]
+}
+
 @test "a fork bomb stops at the pids limit" {
   # only shell builtins after the loop: fork fails once the limit is reached
   make_bundle "$BUNDLE" sh -c '(i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done) 2>/dev/null; read n < /sys/fs/cgroup/pids/pids.current; echo current=$n'
