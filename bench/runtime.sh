@@ -30,7 +30,7 @@ for r in berth crun runc; do
   cat >"$BUNDLE/loop-$r.sh" <<LOOP
 #!/bin/sh
 for i in \$(seq 100); do
-  ${!r} create c\$i && ${!r} start c\$i && ${!r} delete --force c\$i || exit 1
+  ${!r} create c\$i </dev/null >/dev/null 2>&1 && ${!r} start c\$i && ${!r} delete --force c\$i || exit 1
 done
 LOOP
   chmod +x "$BUNDLE/loop-$r.sh"
@@ -41,7 +41,9 @@ alternate 3 1 berth-runtime "$BUNDLE/loop-berth.sh" crun "$BUNDLE/loop-crun.sh" 
 echo "## peak RSS of create (KiB: median of 20)"
 for r in berth crun runc; do
   for i in $(seq 20); do
-    /usr/bin/time -f %M ${!r} create m$i 2>&1 >/dev/null | tail -n1
+    # time writes to a file: the created init keeps our stdio open
+    /usr/bin/time -o "$BUNDLE/rss" -f %M ${!r} create m$i </dev/null >/dev/null 2>&1
+    cat "$BUNDLE/rss"
     ${!r} delete --force m$i
   done | sort -n | awk -v n="$r" '{a[NR]=$1} END {print n, a[int((NR+1)/2)]}'
 done

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cli.h"
+#include "ttyproxy.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -212,7 +213,19 @@ int cmd_exec(const berth_rt_ctx *ctx, int argc, char **argv)
         if (eo.process == NULL)
                 return cli_fail(&err);
         int status = 0;
+        pid_t proxy = -1;
+        if (eo.process->terminal && !eo.detach && eo.console_socket == NULL) {
+                eo.console_fd = tty_proxy_start(&proxy);
+                if (eo.console_fd < 0) {
+                        berth_err(&err, -eo.console_fd, "cannot start the terminal proxy");
+                        berth_oci_process_free(eo.process);
+                        return cli_fail(&err);
+                }
+                eo.has_console_fd = true;
+        }
         int r = berth_rt_exec(ctx, id, &eo, &status, &err);
+        if (proxy > 0)
+                tty_proxy_finish(eo.console_fd, proxy);
         berth_oci_process_free(eo.process);
         if (r < 0)
                 return cli_fail(&err);

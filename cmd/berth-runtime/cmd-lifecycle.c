@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cli.h"
+#include "ttyproxy.h"
 #include "base/cleanup.h"
 #include "base/strutil.h"
 
@@ -90,6 +91,16 @@ int cmd_create(const berth_rt_ctx *ctx, int argc, char **argv)
         return berth_rt_create(ctx, &o, &err) < 0 ? cli_fail(&err) : 0;
 }
 
+/* Does <bundle>/config.json ask for a terminal? (Errors surface later, in create.) */
+static bool config_wants_terminal(const char *bundle)
+{
+        _cleanup_free_ char *path = berth_xasprintf("%s/config.json", bundle);
+        json_t *cfg = json_load_file(path, 0, NULL);
+        bool t = json_is_true(json_object_get(json_object_get(cfg, "process"), "terminal"));
+        json_decref(cfg);
+        return t;
+}
+
 int cmd_run(const berth_rt_ctx *ctx, int argc, char **argv)
 {
         berth_rt_create_opts o = {0};
@@ -98,7 +109,20 @@ int cmd_run(const berth_rt_ctx *ctx, int argc, char **argv)
                 return 1;
         berth_error err = {0};
         int status = 0;
-        if (berth_rt_run(ctx, &o, detach, &status, &err) < 0)
+        /* A foreground terminal with no console socket: we proxy it, as runc does. */
+        pid_t proxy = -1;
+        if (!detach && o.console_socket == NULL && config_wants_terminal(o.bundle)) {
+                o.console_fd = tty_proxy_start(&proxy);
+                if (o.console_fd < 0) {
+                        berth_err(&err, -o.console_fd, "cannot start the terminal proxy");
+                        return cli_fail(&err);
+                }
+                o.has_console_fd = true;
+        }
+        int r = berth_rt_run(ctx, &o, detach, &status, &err);
+        if (proxy > 0)
+                tty_proxy_finish(o.console_fd, proxy);
+        if (r < 0)
                 return cli_fail(&err);
         return status;
 }

@@ -40,8 +40,8 @@ int berth_write_str_at(int dirfd, const char *name, const char *s, berth_error *
         return 0;
 }
 
-static int write_replace(const char *path, const void *data, size_t len, mode_t mode,
-                         bool durable, berth_error *err)
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+                         berth_error *err)
 {
         _cleanup_free_ char *tmp = berth_xasprintf("%s.tmp.%d", path, getpid());
         _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -64,7 +64,7 @@ static int write_replace(const char *path, const void *data, size_t len, mode_t 
         if (slash) {
                 *slash = '\0';
                 _cleanup_close_ int dfd =
-                        open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                    open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (dfd >= 0)
                         fsync(dfd);
         }

@@ -168,12 +168,18 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
                                          i, ns->path);
         }
         if (s->process->terminal) {
-                if (o->console_socket == NULL)
+                if (o->has_console_fd) {
+                        j->console_fd = fcntl(o->console_fd, F_DUPFD_CLOEXEC, 3);
+                        if (j->console_fd < 0)
+                                return berth_err(err, errno, "cannot dup the console socket");
+                } else if (o->console_socket == NULL) {
                         return berth_errx(err, EINVAL,
                                           "process.terminal is set: --console-socket is required");
-                j->console_fd = berth_unix_connect(o->console_socket, err);
-                if (j->console_fd < 0)
-                        return j->console_fd;
+                } else {
+                        j->console_fd = berth_unix_connect(o->console_socket, err);
+                        if (j->console_fd < 0)
+                                return j->console_fd;
+                }
         }
 
         /* The state dir: its creation is the claim on the id. */

@@ -109,11 +109,15 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         if ((r = open_namespaces(c.st.pid, ns, err)) < 0)
                 goto out;
         if (o->process->terminal) {
-                if (o->console_socket == NULL) {
+                if (o->has_console_fd) {
+                        if ((console_fd = fcntl(o->console_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+                                r = berth_err(err, errno, "cannot dup the console socket");
+                                goto out;
+                        }
+                } else if (o->console_socket == NULL) {
                         r = berth_errx(err, EINVAL, "a terminal needs --console-socket");
                         goto out;
-                }
-                if ((console_fd = berth_unix_connect(o->console_socket, err)) < 0) {
+                } else if ((console_fd = berth_unix_connect(o->console_socket, err)) < 0) {
                         r = console_fd;
                         goto out;
                 }

@@ -35,6 +35,8 @@ typedef struct {
         const char *bundle;         /* directory holding config.json */
         const char *pid_file;       /* optional */
         const char *console_socket; /* unix socket path for the PTY master, or NULL */
+        bool has_console_fd;        /* instead of console_socket: a connected socket */
+        int console_fd;             /* (borrowed; the runtime dups it) */
         bool no_pivot;
         bool no_new_keyring;
         int preserve_fds; /* fds 3..3+n-1 go to the container */
@@ -43,6 +45,8 @@ typedef struct {
 typedef struct {
         oci_process *process; /* owned by the caller */
         const char *console_socket;
+        bool has_console_fd; /* as in berth_rt_create_opts */
+        int console_fd;
         const char *pid_file;
         bool detach;
         int preserve_fds;

@@ -36,7 +36,7 @@ make_bundle() {
   cp -a "$(busybox_rootfs)/." "$b/rootfs/"
   (cd "$b" && "$RUNTIME" spec)
   local args
-  args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+  args=$(jq -nc '$ARGS.positional' --args -- "$@")
   config_edit "$b" ".process.terminal = false | .process.args = $args | .hostname = \"berth-test\""
 }
 

@@ -387,3 +387,23 @@ teardown() { teardown_runtime_test; }
   [ "$status" -ne 0 ]
   [[ "$output" == *"exists"* ]]
 }
+
+@test "run and exec with a terminal and no console socket proxy the pty, as runc does" {
+  make_bundle "$BUNDLE" sh -c 'tty; read x; echo got=$x; sleep 1000'
+  config_edit "$BUNDLE" '.process.terminal = true'
+  run timeout 20 script -qec "$RUNTIME --root $RT_ROOT run --detach --bundle $BUNDLE $ID" /dev/null </dev/null
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--console-socket is required"* ]]
+  config_edit "$BUNDLE" '.process.args = ["sh", "-c", "tty; read x; echo got=$x"]'
+  run timeout 20 script -qec "$RUNTIME --root $RT_ROOT run --bundle $BUNDLE $ID" /dev/null <<<"hello"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/dev/pts/0"* ]]
+  [[ "$output" == *"got=hello"* ]]
+  config_edit "$BUNDLE" '.process.terminal = false | .process.args = ["sleep", "1000"]'
+  rt create --bundle "$BUNDLE" "$ID-x"
+  rt start "$ID-x"
+  run timeout 20 script -qec "$RUNTIME --root $RT_ROOT exec -t $ID-x sh -c 'tty; test -t 1 && echo out-is-tty'" /dev/null </dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/dev/pts/"* ]]
+  [[ "$output" == *"out-is-tty"* ]]
+}
