@@ -3,6 +3,7 @@
 #include "console.h"
 #include "hooks.h"
 #include "init.h"
+#include "seccomp-listener.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -298,15 +299,8 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
             (r = berth_hooks_run(s, OCI_HOOK_CREATE_RUNTIME, sj, err)) < 0)
                 return r;
         sync_send(fd, SYNC_GO, 0, sj);
-        for (;;) {
-                r = sync_recv(fd, &m);
-                if (r == 0 && m.type == SYNC_READY)
-                        break;
-                if (r == 0 && m.type == SYNC_ERROR)
-                        return berth_errx(err, m.value > 0 ? m.value : EIO, "%s", m.text);
-                if (r < 0)
-                        return berth_errx(err, EPIPE, "the container's init exited during setup");
-        }
+        if ((r = berth_wait_ready(fd, s, j->init, sj, err)) < 0)
+                return r;
         if (o->pid_file) {
                 char buf[32];
                 int n = snprintf(buf, sizeof(buf), "%d", j->init);

@@ -2,6 +2,7 @@
 #include "container.h"
 #include "console.h"
 #include "init.h"
+#include "seccomp-listener.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -160,8 +161,12 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         waitpid(stage1, NULL, 0);
         stage1 = -1;
         sync_send(sync[0], SYNC_GO, 0, NULL);
-        if ((r = sync_expect(sync[0], SYNC_READY, &m, err)) < 0)
-                goto out;
+        c.st.status = BERTH_RT_RUNNING;
+        {
+                _cleanup_free_ char *sj = berth_rt_state_json(&c.st);
+                if ((r = berth_wait_ready(sync[0], spec, pid, sj, err)) < 0)
+                        goto out;
+        }
         r = sync_recv(sync[0], &m);
         if (r == 0 && m.type == SYNC_ERROR) {
                 r = berth_errx(err, m.value > 0 ? m.value : EIO, "%s", m.text);

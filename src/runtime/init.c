@@ -128,7 +128,7 @@ int berth_process_prepare(const oci_process *p, const oci_spec *spec, int sync_f
         }
         if (notify_fd >= 0) {
                 if (sync_fd >= 0)
-                        berth_send_fd(sync_fd, notify_fd, "seccomp");
+                        sync_send_fd(sync_fd, SYNC_SECCOMP_NOTIFY, notify_fd);
                 close(notify_fd);
         }
         *ret_exe = TAKE_PTR(exe);

@@ -20,21 +20,69 @@ int sync_send(int fd, int type, int value, const char *text)
         return n < 0 ? -errno : 0;
 }
 
-int sync_recv(int fd, struct sync_msg *m)
+int sync_recv_fd(int fd, struct sync_msg *m, int *ret_fd)
 {
+        char cbuf[CMSG_SPACE(sizeof(int))];
+        struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+        struct msghdr msg = {
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = cbuf,
+            .msg_controllen = sizeof(cbuf),
+        };
         ssize_t n;
         memset(m, 0, sizeof(*m));
+        if (ret_fd)
+                *ret_fd = -1;
         do
-                n = recv(fd, m, sizeof(*m), 0);
+                n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return -errno;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                int got;
+                memcpy(&got, CMSG_DATA(c), sizeof(int));
+                if (ret_fd)
+                        *ret_fd = got;
+                else
+                        close(got);
+        }
         if (n == 0)
                 return -EPIPE;
         if ((size_t)n < offsetof(struct sync_msg, text))
                 return -EBADMSG;
         m->text[sizeof(m->text) - 1] = '\0';
         return 0;
+}
+
+int sync_recv(int fd, struct sync_msg *m)
+{
+        return sync_recv_fd(fd, m, NULL);
+}
+
+int sync_send_fd(int fd, int type, int passfd)
+{
+        struct sync_msg m = {.type = type};
+        char cbuf[CMSG_SPACE(sizeof(int))];
+        memset(cbuf, 0, sizeof(cbuf));
+        struct iovec iov = {.iov_base = &m, .iov_len = offsetof(struct sync_msg, text) + 1};
+        struct msghdr msg = {
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = cbuf,
+            .msg_controllen = sizeof(cbuf),
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+        ssize_t n;
+        do
+                n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        return n < 0 ? -errno : 0;
 }
 
 int sync_expect(int fd, int type, struct sync_msg *m, berth_error *err)

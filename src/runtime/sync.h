@@ -32,6 +32,10 @@ struct sync_msg {
 int sync_send(int fd, int type, int value, const char *text);
 /** Receive one message; -EPIPE on EOF. */
 int sync_recv(int fd, struct sync_msg *m);
+/** Send a message carrying passfd (SCM_RIGHTS). */
+int sync_send_fd(int fd, int type, int passfd);
+/** Receive one message and the fd it carries, if any (*ret_fd = -1 when none). */
+int sync_recv_fd(int fd, struct sync_msg *m, int *ret_fd);
 /**
  * Receive a message of the given type. A SYNC_ERROR from the child becomes
  * *err with its text; EOF becomes "the container's init exited during setup".

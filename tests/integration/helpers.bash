@@ -81,3 +81,4 @@ teardown_runtime_test() {
 cgroup_dirs_of() {
   find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null
 }
+SECCOMP_AGENT="$BERTH_BUILD/tests/unit/seccomp-agent"

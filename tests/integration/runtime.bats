@@ -407,3 +407,31 @@ teardown() { teardown_runtime_test; }
   [[ "$output" == *"/dev/pts/"* ]]
   [[ "$output" == *"out-is-tty"* ]]
 }
+
+@test "seccomp notify: the fd and the container's state go to the listener, which answers" {
+  make_bundle "$BUNDLE" sh -c 'mkdir /tmp/x 2>&1; echo rc=$?; test -d /tmp/x || echo not-created'
+  config_edit "$BUNDLE" ".linux.seccomp = {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$BUNDLE/agent.sock\", \"listenerMetadata\": \"berth-test-meta\", \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+  "$SECCOMP_AGENT" "$BUNDLE/agent.sock" "$BUNDLE/agent.state" 38 &
+  agent=$!
+  for i in $(seq 50); do [ -S "$BUNDLE/agent.sock" ] && break; sleep 0.02; done
+  run rt run --bundle "$BUNDLE" "$ID"
+  wait $agent
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Function not implemented"* ]]
+  [[ "$output" == *"rc=1"* ]]
+  [[ "$output" == *"not-created"* ]]
+  [ "$(jq -r '.fds[0]' "$BUNDLE/agent.state")" = seccompFd ]
+  [ "$(jq -r .metadata "$BUNDLE/agent.state")" = berth-test-meta ]
+  [ "$(jq -r .state.id "$BUNDLE/agent.state")" = "$ID" ]
+  [ "$(jq -r .pid "$BUNDLE/agent.state")" -gt 0 ]
+}
+
+@test "seccomp notify with no listener running: create fails cleanly" {
+  make_bundle "$BUNDLE" true
+  config_edit "$BUNDLE" ".linux.seccomp = {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$BUNDLE/nobody.sock\", \"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+  run rt create --bundle "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"listenerPath"*"nobody.sock"* ]]
+  [ ! -e "$RT_ROOT/$ID" ]
+  [ -z "$(cgroup_dirs_of "$ID")" ]
+}
