@@ -20,10 +20,11 @@ int sync_send(int fd, int type, int value, const char *text)
         return n < 0 ? -errno : 0;
 }
 
-int sync_recv_fd(int fd, struct sync_msg *m, int *ret_fd)
+/* recvmsg into buf; an fd passed with SCM_RIGHTS goes to *ret_fd (closed if NULL). */
+static ssize_t recv_with_fd(int sock, void *buf, size_t len, int *ret_fd)
 {
         char cbuf[CMSG_SPACE(sizeof(int))];
-        struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+        struct iovec iov = {.iov_base = buf, .iov_len = len};
         struct msghdr msg = {
             .msg_iov = &iov,
             .msg_iovlen = 1,
@@ -31,11 +32,10 @@ int sync_recv_fd(int fd, struct sync_msg *m, int *ret_fd)
             .msg_controllen = sizeof(cbuf),
         };
         ssize_t n;
-        memset(m, 0, sizeof(*m));
         if (ret_fd)
                 *ret_fd = -1;
         do
-                n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+                n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return -errno;
@@ -48,6 +48,39 @@ int sync_recv_fd(int fd, struct sync_msg *m, int *ret_fd)
                 else
                         close(got);
         }
+        return n;
+}
+
+/* sendmsg buf with fd attached (SCM_RIGHTS). */
+static int send_with_fd(int sock, const void *buf, size_t len, int fd)
+{
+        char cbuf[CMSG_SPACE(sizeof(int))];
+        memset(cbuf, 0, sizeof(cbuf));
+        struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+        struct msghdr msg = {
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = cbuf,
+            .msg_controllen = sizeof(cbuf),
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        ssize_t n;
+        do
+                n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        return n < 0 ? -errno : 0;
+}
+
+int sync_recv_fd(int fd, struct sync_msg *m, int *ret_fd)
+{
+        memset(m, 0, sizeof(*m));
+        ssize_t n = recv_with_fd(fd, m, sizeof(*m), ret_fd);
+        if (n < 0)
+                return (int)n;
         if (n == 0)
                 return -EPIPE;
         if ((size_t)n < offsetof(struct sync_msg, text))
@@ -64,25 +97,7 @@ int sync_recv(int fd, struct sync_msg *m)
 int sync_send_fd(int fd, int type, int passfd)
 {
         struct sync_msg m = {.type = type};
-        char cbuf[CMSG_SPACE(sizeof(int))];
-        memset(cbuf, 0, sizeof(cbuf));
-        struct iovec iov = {.iov_base = &m, .iov_len = offsetof(struct sync_msg, text) + 1};
-        struct msghdr msg = {
-            .msg_iov = &iov,
-            .msg_iovlen = 1,
-            .msg_control = cbuf,
-            .msg_controllen = sizeof(cbuf),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &passfd, sizeof(int));
-        ssize_t n;
-        do
-                n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-        while (n < 0 && errno == EINTR);
-        return n < 0 ? -errno : 0;
+        return send_with_fd(fd, &m, offsetof(struct sync_msg, text) + 1, passfd);
 }
 
 int sync_expect(int fd, int type, struct sync_msg *m, berth_error *err)
@@ -108,52 +123,21 @@ _Noreturn void sync_fail(int fd, const berth_error *err)
 
 int berth_send_fd(int sock, int fd, const char *text)
 {
-        char buf[CMSG_SPACE(sizeof(int))];
-        memset(buf, 0, sizeof(buf));
         const char *payload = text && *text ? text : "-";
-        struct iovec iov = {.iov_base = (void *)payload, .iov_len = strlen(payload)};
-        struct msghdr msg = {
-            .msg_iov = &iov,
-            .msg_iovlen = 1,
-            .msg_control = buf,
-            .msg_controllen = sizeof(buf),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        ssize_t n;
-        do
-                n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-        while (n < 0 && errno == EINTR);
-        return n < 0 ? -errno : 0;
+        return send_with_fd(sock, payload, strlen(payload), fd);
 }
 
 int berth_recv_fd(int sock, char *text, size_t textsz)
 {
-        char buf[CMSG_SPACE(sizeof(int))];
         char dummy[256];
-        struct iovec iov = {.iov_base = text ? text : dummy,
-                            .iov_len = (text ? textsz : sizeof(dummy)) - 1};
-        struct msghdr msg = {
-            .msg_iov = &iov,
-            .msg_iovlen = 1,
-            .msg_control = buf,
-            .msg_controllen = sizeof(buf),
-        };
-        ssize_t n;
-        do
-                n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return -errno;
-        if (text)
-                text[n] = '\0';
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        if (c == NULL || c->cmsg_type != SCM_RIGHTS)
-                return -EBADMSG;
+        char *buf = text ? text : dummy;
+        size_t len = (text ? textsz : sizeof(dummy)) - 1;
         int fd;
-        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        ssize_t n = recv_with_fd(sock, buf, len, &fd);
+        if (n < 0)
+                return (int)n;
+        buf[n] = '\0';
+        if (fd < 0)
+                return -EBADMSG;
         return fd;
 }

@@ -55,7 +55,13 @@ pmrun() {
 }
 
 @test "podman run -it goes through a pty from the console socket" {
-  run script -qec "podman --root $PM_DIR/root --runroot $PM_DIR/run --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --runtime $RUNTIME run --rm -it --network none localhost/busybox:berth sh -c 'tty; echo tty-ok'" /dev/null </dev/null
+  # stdin held open (not EOF at once): script turns EOF into ^D on the pty
+  exec 5< <(exec sleep 60)
+  holder=$!
+  run timeout 60 script -qec "podman --root $PM_DIR/root --runroot $PM_DIR/run --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --runtime $RUNTIME run --rm -it --network none localhost/busybox:berth sh -c 'tty; echo tty-ok'" /dev/null <&5
+  exec 5<&-
+  kill "$holder"
+  echo "$output"  # shown only when the test fails
   [ "$status" -eq 0 ]
   [[ "$output" == *"/dev/pts/0"* ]]
   [[ "$output" == *"tty-ok"* ]]

@@ -5,6 +5,7 @@
  * INPUT (if given) to it, and copies everything the container prints to
  * stdout until the PTY closes. Exits 0 after the PTY hangs up.
  */
+#include "listen-one.h"
 #include "runtime/sync.h"
 
 #include <errno.h>
@@ -20,19 +21,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "usage: recvtty SOCKET [INPUT]\n");
                 return 2;
         }
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
-        int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        unlink(argv[1]);
-        if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls, 1) < 0) {
-                perror("recvtty: listen");
+        int c = listen_accept_one("recvtty", argv[1]);
+        if (c < 0)
                 return 1;
-        }
-        int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-        if (c < 0) {
-                perror("recvtty: accept");
-                return 1;
-        }
         char name[256];
         int master = berth_recv_fd(c, name, sizeof(name));
         if (master < 0) {

@@ -5,6 +5,7 @@
  * containerProcessState JSON that comes with it (written to STATEFILE), then
  * answers every notification with -ERRNO until the container is gone.
  */
+#include "listen-one.h"
 #include "runtime/sync.h"
 
 #include <errno.h>
@@ -22,19 +23,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "usage: seccomp-agent SOCKET STATEFILE ERRNO\n");
                 return 2;
         }
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
-        int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        unlink(argv[1]);
-        if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls, 1) < 0) {
-                perror("seccomp-agent: listen");
+        int c = listen_accept_one("seccomp-agent", argv[1]);
+        if (c < 0)
                 return 1;
-        }
-        int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-        if (c < 0) {
-                perror("seccomp-agent: accept");
-                return 1;
-        }
         static char state[65536];
         int fd = berth_recv_fd(c, state, sizeof(state));
         if (fd < 0) {
