@@ -9,6 +9,7 @@
 #include "base/strutil.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <linux/keyctl.h>
 #include <signal.h>
@@ -152,6 +153,18 @@ _Noreturn void berth_process_exec(const oci_process *p, const char *exe, int syn
         _exit(e == ENOENT ? 127 : 126);
 }
 
+/* The state JSON with another status (the parent sent it while "creating"). */
+static char *state_with_status(const char *state_json, const char *status)
+{
+        json_t *o = json_loads(state_json, 0, NULL);
+        if (o == NULL)
+                return berth_xstrdup(state_json);
+        json_object_set_new(o, "status", json_string(status));
+        char *r = json_dumps(o, JSON_INDENT(2));
+        json_decref(o);
+        return r ? r : berth_xstrdup(state_json);
+}
+
 static void fail(const berth_init_opts *o, berth_error *err)
 {
         sync_fail(o->sync_fd, err);
@@ -234,7 +247,8 @@ _Noreturn void berth_container_init(const berth_init_opts *o)
         close(w);
         close(o->fifo_fd);
 
-        if (berth_hooks_run(s, OCI_HOOK_START_CONTAINER, state_json, &err) < 0) {
+        _cleanup_free_ char *created = state_with_status(state_json, "created");
+        if (berth_hooks_run(s, OCI_HOOK_START_CONTAINER, created, &err) < 0) {
                 dprintf(STDERR_FILENO, "berth-runtime: %s\n", err.msg);
                 _exit(1);
         }

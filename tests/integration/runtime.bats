@@ -440,3 +440,69 @@ teardown() { teardown_runtime_test; }
   [ ! -e "$RT_ROOT/$ID" ]
   [ -z "$(cgroup_dirs_of "$ID")" ]
 }
+
+@test "--no-pivot runs the container with chroot instead of pivot_root" {
+  make_bundle "$BUNDLE" sh -c 'hostname; echo $$; ls /'
+  run rt run --no-pivot --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = berth-test ]
+  [ "${lines[1]}" = 1 ]
+  [[ "$output" != *"work"* ]]  # the host's root is not visible
+}
+
+@test "domainname, oomScoreAdj and personality are applied" {
+  make_bundle "$BUNDLE" sh -c 'cat /proc/sys/kernel/domainname /proc/self/oom_score_adj; uname -m'
+  config_edit "$BUNDLE" '.domainname = "berth.example" | .process.oomScoreAdj = 500 | .linux.personality = {"domain": "LINUX32"}'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = berth.example ]
+  [ "${lines[1]}" = 500 ]
+  [ "${lines[2]}" = i686 ]
+}
+
+@test "config devices are created with their numbers and mode, and the device cgroup allows them" {
+  make_bundle "$BUNDLE" sh -c 'stat -c "%F %t,%T %a %u" /dev/berth-null; echo x > /dev/berth-null && echo write-ok'
+  config_edit "$BUNDLE" '.linux.devices = [{"path": "/dev/berth-null", "type": "c", "major": 1, "minor": 3, "fileMode": 384, "uid": 0, "gid": 0}] | .linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "character special file 1,3 600 0" ]
+  [ "${lines[1]}" = write-ok ]
+}
+
+@test "the device cgroup denies what the config does not allow" {
+  # even with CAP_MKNOD, the device cgroup refuses making (and using) /dev/mem
+  make_bundle "$BUNDLE" sh -c 'mknod /dev/mem2 c 1 1 2>/dev/null || echo mknod-denied; echo x > /dev/null && echo null-ok'
+  config_edit "$BUNDLE" '.linux.resources.devices = [{"allow": false, "access": "rwm"}] | .process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]'
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = mknod-denied ]
+  [ "${lines[1]}" = null-ok ]
+}
+
+@test "createContainer runs in the container's mount namespace, startContainer inside the container" {
+  make_bundle "$BUNDLE" sh -c 'cat /dev/shm/started'
+  printf '#!/bin/sh\ngrep -q " %s " /proc/self/mountinfo && echo in-container-mntns > %s/cc.out\n' "$(realpath "$BUNDLE")/rootfs" "$BUNDLE" >"$BUNDLE/cc.sh"
+  chmod +x "$BUNDLE/cc.sh"
+  printf '#!/bin/sh\nstate=$(cat); echo "started $state" > /dev/shm/started\n' >"$BUNDLE/rootfs/sc.sh"
+  chmod +x "$BUNDLE/rootfs/sc.sh"
+  config_edit "$BUNDLE" ".hooks = {\"createContainer\": [{\"path\": \"$BUNDLE/cc.sh\"}], \"startContainer\": [{\"path\": \"/sc.sh\"}]}"
+  run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ]
+  [[ "$output" == "started {"* ]]
+  [[ "$output" == *"\"id\": \"$ID\""* ]]
+  [[ "$output" == *"\"status\": \"created\""* ]]
+  [ "$(cat "$BUNDLE/cc.out")" = in-container-mntns ]
+}
+
+@test "exec joins a container with its own user namespace" {
+  make_bundle "$BUNDLE" sleep 1000
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  chmod 755 "$BUNDLE"
+  config_edit "$BUNDLE" '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  rt create --bundle "$BUNDLE" "$ID"
+  rt start "$ID"
+  run rt exec "$ID" sh -c 'id -u; cat /proc/self/uid_map'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0 ]
+  [[ "${lines[1]}" =~ ^\ +0\ +100000\ +65536$ ]]
+}
