@@ -9,6 +9,7 @@
 #include "base/strutil.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -214,19 +215,12 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         j->c.st.created = berth_now_rfc3339();
         j->c.st.owner = berth_xstrdup("");
         j->c.creating = true;
-        {
-                /* annotations as JSON object text */
-                _cleanup_free_ char *a = berth_xstrdup("{");
-                for (size_t i = 0; i < s->n_annotations; i++) {
-                        char k[1024], v[4096];
-                        berth_json_escape(s->annotations[i].key, k, sizeof(k));
-                        berth_json_escape(s->annotations[i].value, v, sizeof(v));
-                        char *n = berth_xasprintf("%s%s\"%s\":\"%s\"", a, i ? "," : "", k, v);
-                        free(a);
-                        a = n;
-                }
-                j->c.st.annotations_json = berth_xasprintf("%s}", a);
-        }
+        json_t *ann = json_object();
+        for (size_t i = 0; i < s->n_annotations; i++)
+                json_object_set_new(ann, s->annotations[i].key,
+                                    json_string(s->annotations[i].value));
+        j->c.st.annotations_json = json_dumps(ann, JSON_COMPACT);
+        json_decref(ann);
         j->c.st.cgroup_path =
             berth_cgroup_path_for(l->cgroups_path, o->id, ctx->systemd_cgroup, err);
         if (j->c.st.cgroup_path == NULL)

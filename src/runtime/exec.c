@@ -94,7 +94,6 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         pid_t stage1 = -1, pid = -1;
         berth_cgroup *cg = NULL;
         oci_spec *spec = NULL;
-        bool locked = true;
 
         enum berth_rt_status status = container_status(&c);
         if (status != BERTH_RT_RUNNING && status != BERTH_RT_CREATED) {
@@ -150,7 +149,6 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         sync[1] = -1;
         /* Others may use the container while this exec runs. */
         flock(c.lock_fd, LOCK_UN);
-        locked = false;
         struct sync_msg m;
         if (cg && (r = berth_cgroup_enter(cg, stage1, err)) < 0)
                 goto out;
@@ -197,7 +195,6 @@ out:
                 kill(stage1, SIGKILL);
                 waitpid(stage1, NULL, 0);
         }
-        (void)locked;
         for (int i = 0; i < 2; i++)
                 if (sync[i] >= 0)
                         close(sync[i]);

@@ -26,10 +26,12 @@ teardown() { teardown_runtime_test; }
 
 @test "create, start, state, kill, delete follow the runtime spec's lifecycle" {
   make_bundle "$BUNDLE" sleep 1000
+  config_edit "$BUNDLE" '.annotations = {"org.example/key": "a \"quoted\" value"}'
   rt create --bundle "$BUNDLE" --pid-file "$BUNDLE/pid" "$ID"
   run rt state "$ID"
   [ "$status" -eq 0 ]
   [ "$(echo "$output" | jq -r .status)" = created ]
+  [ "$(echo "$output" | jq -r '.annotations["org.example/key"]')" = 'a "quoted" value' ]
   pid=$(echo "$output" | jq -r .pid)
   [ "$pid" = "$(cat "$BUNDLE/pid")" ]
   [ "$(echo "$output" | jq -r .bundle)" = "$(realpath "$BUNDLE")" ]
