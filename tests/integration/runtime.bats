@@ -348,15 +348,19 @@ teardown() { teardown_runtime_test; }
   [ "$(rt state "$ID" | jq -r .status)" = created ]
 }
 
-@test "the container cannot reach the runtime binary through /proc" {
-  make_bundle "$BUNDLE" sleep 1000
-  rt create --bundle "$BUNDLE" "$ID"
-  rt start "$ID"
-  # While an exec joins, its process is not dumpable, and the runtime runs
-  # from a sealed copy: writing to it must fail.
-  run rt exec "$ID" sh -c 'for p in /proc/[0-9]*; do readlink $p/exe; done | sort -u'
+@test "the runtime runs from a sealed copy: its exe cannot be written, the host binary is untouched" {
+  make_bundle "$BUNDLE" true
+  # A hook is a child of the runtime: it can see the runtime's exe as a
+  # container process joining through exec could, and as root it tries harder.
+  printf '#!/bin/sh\nreadlink /proc/$PPID/exe > %s/exe\n{ echo x >> /proc/$PPID/exe; } 2>/dev/null && echo WROTE >> %s/exe\nexit 0\n' "$BUNDLE" "$BUNDLE" >"$BUNDLE/hook.sh"
+  chmod +x "$BUNDLE/hook.sh"
+  config_edit "$BUNDLE" ".hooks = {\"createRuntime\": [{\"path\": \"$BUNDLE/hook.sh\"}]}"
+  before=$(sha256sum "$RUNTIME" | cut -d" " -f1)
+  run rt run --bundle "$BUNDLE" "$ID"
   [ "$status" -eq 0 ]
-  [[ "$output" != *berth-runtime* ]]
+  [[ "$(cat "$BUNDLE/exe")" == "/memfd:berth-runtime (deleted)" ]]
+  ! grep -q WROTE "$BUNDLE/exe"
+  [ "$(sha256sum "$RUNTIME" | cut -d" " -f1)" = "$before" ]
 }
 
 @test "time namespace offsets shift the container's monotonic clock" {
@@ -507,4 +511,54 @@ teardown() { teardown_runtime_test; }
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = 0 ]
   [[ "${lines[1]}" =~ ^\ +0\ +100000\ +65536$ ]]
+}
+
+@test "--log-format json writes runc-style JSON errors to the --log file" {
+  make_bundle "$BUNDLE" /bin/no-such-program
+  run "$RUNTIME" --root "$RT_ROOT" --log "$BUNDLE/log.json" --log-format json create --bundle "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [ "$(jq -r .level "$BUNDLE/log.json")" = error ]
+  [[ "$(jq -r .msg "$BUNDLE/log.json")" == *no-such-program* ]]
+  jq -e '.time | test("^[0-9]{4}-")' "$BUNDLE/log.json"
+  [[ "$output" == *no-such-program* ]]
+}
+
+@test "mount propagation and rootfsPropagation are applied" {
+  # a shared mount of our own as the source, so propagation has something to show
+  mkdir -p "$BUNDLE/src"
+  mount --bind "$BUNDLE/src" "$BUNDLE/src"
+  mount --make-shared "$BUNDLE/src"
+  make_bundle "$BUNDLE" sh -c 'cat /proc/self/mountinfo'
+  config_edit "$BUNDLE" ".linux.rootfsPropagation = \"shared\" | .root.readonly = false | .mounts += [{\"destination\": \"/mnt/slave\", \"type\": \"bind\", \"source\": \"$BUNDLE/src\", \"options\": [\"bind\", \"slave\"]}, {\"destination\": \"/mnt/private\", \"type\": \"bind\", \"source\": \"$BUNDLE/src\", \"options\": [\"bind\", \"private\"]}]"
+  run rt run --bundle "$BUNDLE" "$ID"
+  umount "$BUNDLE/src"
+  [ "$status" -eq 0 ]
+  root=$(echo "$output" | awk '$5 == "/"')
+  slave=$(echo "$output" | awk '$5 == "/mnt/slave"')
+  private=$(echo "$output" | awk '$5 == "/mnt/private"')
+  [[ "$root" == *" shared:"* ]]
+  [[ "$slave" == *" master:"* ]]
+  [[ "$slave" != *" shared:"* ]]
+  [[ "$private" != *" master:"* ]]
+  [[ "$private" != *" shared:"* ]]
+}
+
+@test "a custom cgroupsPath, cpusets and intelRdt (ignored here) work; events --stats reports usage" {
+  make_bundle "$BUNDLE" sleep 1000
+  config_edit "$BUNDLE" ".linux.cgroupsPath = \"/berth-test-custom/$ID\" | .linux.intelRdt = {\"closID\": \"x\"} | .linux.resources = {\"cpu\": {\"cpus\": \"0\"}, \"memory\": {\"limit\": 67108864}}"
+  rt create --bundle "$BUNDLE" "$ID"
+  rt start "$ID"
+  [ -d "/sys/fs/cgroup/memory/berth-test-custom/$ID" ]
+  [ "$(cat /sys/fs/cgroup/cpuset/berth-test-custom/$ID/cpuset.cpus)" = 0 ]
+  run rt exec "$ID" cat /proc/self/status
+  [[ "$output" == *"Cpus_allowed_list:	0"* ]]
+  run rt events --stats "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .type)" = stats ]
+  [ "$(echo "$output" | jq -r .data.memory.usage.limit)" = 67108864 ]
+  [ "$(echo "$output" | jq -r .data.memory.usage.usage)" -gt 0 ]
+  [ "$(echo "$output" | jq -r .data.pids.current)" -ge 1 ]
+  rt delete --force "$ID"
+  [ ! -e "/sys/fs/cgroup/memory/berth-test-custom/$ID" ]
+  rmdir /sys/fs/cgroup/*/berth-test-custom
 }
