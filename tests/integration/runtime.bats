@@ -562,3 +562,24 @@ teardown() { teardown_runtime_test; }
   [ ! -e "/sys/fs/cgroup/memory/berth-test-custom/$ID" ]
   rmdir /sys/fs/cgroup/*/berth-test-custom
 }
+
+@test "a runtime killed mid-create leaves a stopped container that delete --force removes whole" {
+  make_bundle "$BUNDLE" sleep 1000
+  config_edit "$BUNDLE" '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"]}]}'
+  "$RUNTIME" --root "$RT_ROOT" create --bundle "$BUNDLE" "$ID" &
+  rtpid=$!
+  for i in $(seq 100); do [ -n "$(jq -r '.pid // 0' "$RT_ROOT/$ID/state.json" 2>/dev/null | grep -v '^0$')" ] && break; sleep 0.05; done
+  init=$(jq -r .pid "$RT_ROOT/$ID/state.json")
+  [ "$init" -gt 0 ]
+  for i in $(seq 100); do hook=$(pgrep -P "$rtpid" -x sleep) && break; sleep 0.05; done
+  [ -n "$hook" ]
+  kill -9 "$rtpid"
+  wait "$rtpid" || true
+  kill -9 "$hook"   # the hook we made the runtime start, by its pid
+  for i in $(seq 100); do kill -0 "$init" 2>/dev/null || break; sleep 0.05; done
+  ! kill -0 "$init" 2>/dev/null   # the init saw its runtime go and exited
+  [ "$(rt state "$ID" | jq -r .status)" = stopped ]
+  rt delete --force "$ID"
+  [ ! -e "$RT_ROOT/$ID" ]
+  [ -z "$(cgroup_dirs_of "$ID")" ]
+}
