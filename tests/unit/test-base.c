@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "base/cleanup.h"
+#include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -77,8 +78,35 @@ static void test_in_root(void)
         ok(stat(root, &st) < 0, "root gone");
 }
 
+static void test_digest(void)
+{
+        berth_digest d, e;
+        berth_digest_of("abc", 3, &d);
+        is_str(d.s, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+               "sha256 of 'abc' (FIPS 180-2 test vector)");
+        berth_error err = {0};
+        ok(berth_digest_parse(d.s, &e, &err) == 0 && berth_digest_equal(&d, &e),
+           "a digest parses back");
+        ok(berth_digest_parse("sha512:abcd", &e, &err) < 0, "sha512 refused");
+        like(err.msg, "only sha256", "the message says why");
+        ok(berth_digest_parse("sha256:ABCDEF", &e, &err) < 0, "short digest refused");
+        ok(berth_digest_parse(
+               "sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", &e,
+               &err) < 0,
+           "uppercase hex refused");
+        int p[2];
+        ok(pipe(p) == 0, "pipe");
+        ok(write(p[1], "abc", 3) == 3, "write");
+        close(p[1]);
+        uint64_t size = 0;
+        ok(berth_digest_fd(p[0], &e, &size, &err) == 0 && berth_digest_equal(&d, &e) && size == 3,
+           "streamed digest of an fd matches, with its size");
+        close(p[0]);
+}
+
 int main(void)
 {
+        test_digest();
         test_errors();
         test_strv();
         test_in_root();
