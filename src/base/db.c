@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "db.h"
+#include "strutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STMT_CACHE 32
+
+struct berth_db {
+        sqlite3 *h;
+        struct {
+                const char *sql; /* the caller's string literal: compared by address */
+                sqlite3_stmt *st;
+        } cache[STMT_CACHE];
+};
+
+static int db_err(berth_db *db, berth_error *err, const char *what)
+{
+        int code = sqlite3_errcode(db->h);
+        int e = code == SQLITE_BUSY ? EBUSY : code == SQLITE_FULL ? ENOSPC : EIO;
+        return berth_errx(err, e, "database: %s: %s", what, sqlite3_errmsg(db->h));
+}
+
+int berth_db_exec(berth_db *db, const char *sql, berth_error *err)
+{
+        char *msg = NULL;
+        if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+                int r = berth_errx(err, EIO, "database: %s", msg ? msg : "error");
+                sqlite3_free(msg);
+                return r;
+        }
+        return 0;
+}
+
+int berth_db_begin(berth_db *db, berth_error *err)
+{
+        return berth_db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int berth_db_commit(berth_db *db, berth_error *err)
+{
+        return berth_db_exec(db, "COMMIT", err);
+}
+
+void berth_db_rollback(berth_db *db)
+{
+        if (db && !sqlite3_get_autocommit(db->h))
+                sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int module_version(berth_db *db, const char *module, int *ret, berth_error *err)
+{
+        static const char sql[] = "SELECT version FROM schema_versions WHERE module = ?";
+        sqlite3_stmt *st = berth_db_prepare(db, sql, err);
+        if (st == NULL)
+                return -EIO;
+        sqlite3_bind_text(st, 1, module, -1, SQLITE_STATIC);
+        int rc = berth_db_step(db, st, "reading the schema version", err);
+        if (rc < 0)
+                return rc;
+        *ret = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+        sqlite3_reset(st);
+        return 0;
+}
+
+int berth_db_migrate(berth_db *db, const char *module, const berth_db_migration *m, size_t n,
+                     berth_error *err)
+{
+        static const char set[] = "INSERT INTO schema_versions (module, version) VALUES (?, ?) "
+                                  "ON CONFLICT (module) DO UPDATE SET version = excluded.version";
+        for (size_t i = 0; i < n; i++) {
+                /* The version is read inside the write transaction, so two processes
+                 * opening a new database never run a migration twice. */
+                if (berth_db_begin(db, err) < 0)
+                        return berth_wrap(err, "cannot migrate the %s tables", module);
+                int v;
+                if (module_version(db, module, &v, err) < 0)
+                        goto fail;
+                if (m[i].version > v) {
+                        if (berth_db_exec(db, m[i].sql, err) < 0)
+                                goto fail;
+                        sqlite3_stmt *st = berth_db_prepare(db, set, err);
+                        if (st == NULL)
+                                goto fail;
+                        sqlite3_bind_text(st, 1, module, -1, SQLITE_STATIC);
+                        sqlite3_bind_int(st, 2, m[i].version);
+                        if (berth_db_step(db, st, "recording the schema version", err) < 0)
+                                goto fail;
+                }
+                if (berth_db_commit(db, err) < 0)
+                        goto fail;
+        }
+        return 0;
+fail:
+        berth_db_rollback(db);
+        return berth_wrap(err, "cannot migrate the %s tables", module);
+}
+
+int berth_db_open(const char *path, berth_db **ret, berth_error *err)
+{
+        berth_db *db = berth_xmalloc0(sizeof(*db));
+        int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+        if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
+                int r = berth_errx(err, EIO, "cannot open database '%s': %s", path,
+                                   db->h ? sqlite3_errmsg(db->h) : "out of memory");
+                berth_db_close(db);
+                return r;
+        }
+        sqlite3_busy_timeout(db->h, 10000);
+        int r = berth_db_exec(db,
+                              "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                              "PRAGMA foreign_keys = ON; "
+                              "CREATE TABLE IF NOT EXISTS schema_versions "
+                              "(module TEXT PRIMARY KEY, version INTEGER NOT NULL);",
+                              err);
+        if (r < 0) {
+                berth_wrap(err, "database '%s'", path);
+                berth_db_close(db);
+                return r;
+        }
+        *ret = db;
+        return 0;
+}
+
+void berth_db_close(berth_db *db)
+{
+        if (db == NULL)
+                return;
+        for (size_t i = 0; i < STMT_CACHE; i++)
+                sqlite3_finalize(db->cache[i].st);
+        sqlite3_close(db->h);
+        free(db);
+}
+
+sqlite3 *berth_db_handle(berth_db *db)
+{
+        return db->h;
+}
+
+sqlite3_stmt *berth_db_prepare(berth_db *db, const char *sql, berth_error *err)
+{
+        size_t free_slot = STMT_CACHE;
+        for (size_t i = 0; i < STMT_CACHE; i++) {
+                if (db->cache[i].sql == sql && db->cache[i].st) {
+                        sqlite3_reset(db->cache[i].st);
+                        sqlite3_clear_bindings(db->cache[i].st);
+                        return db->cache[i].st;
+                }
+                if (db->cache[i].st == NULL && free_slot == STMT_CACHE)
+                        free_slot = i;
+        }
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+                db_err(db, err, "preparing a statement");
+                return NULL;
+        }
+        if (free_slot == STMT_CACHE) {
+                /* full: evict the first one */
+                sqlite3_finalize(db->cache[0].st);
+                free_slot = 0;
+        }
+        db->cache[free_slot].sql = sql;
+        db->cache[free_slot].st = st;
+        return st;
+}
+
+int berth_db_step(berth_db *db, sqlite3_stmt *st, const char *what, berth_error *err)
+{
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+                return rc;
+        return db_err(db, err, what);
+}
