@@ -30,6 +30,8 @@ static const struct ref_case valid_cases[] = {
     {"index.docker.io/fooo/bar", "docker.io/fooo/bar:latest", "fooo/bar:latest"},
     {"docker.io/library/foo/bar", "docker.io/library/foo/bar:latest", "library/foo/bar:latest"},
     {"store/foo/bar", "docker.io/store/foo/bar:latest", "store/foo/bar:latest"},
+    /* Familiar forms are lossy, as Docker's are: this one reads back as a domain. */
+    {"docker.io/foo.bar/baz", "docker.io/foo.bar/baz:latest", "foo.bar/baz:latest"},
     {"other/library", "docker.io/other/library:latest", "other/library:latest"},
     {"localhost:5000/a/b@sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa",
      "localhost:5000/a/b@sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa",
