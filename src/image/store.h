@@ -97,12 +97,12 @@ int berth_store_open_blob(berth_store *s, const berth_digest *d, int *ret_fd, ui
 /**
  * Read a whole blob of at most max bytes into *ret (malloc'd, NUL-terminated
  * past *ret_len bytes) and verify that its content has digest d: a corrupted
- * blob is an error naming it. For manifests and configs
+ * blob is an error (-EBADMSG) naming it. For manifests and configs
  * (max = BERTH_STORE_MANIFEST_MAX); a larger blob fails with -EFBIG.
  */
 int berth_store_read_blob(berth_store *s, const berth_digest *d, size_t max, char **ret,
                           size_t *ret_len, berth_error *err);
-/** Hash a stored blob and fail (-EIO, naming it) when its content does not match d. */
+/** Hash a stored blob and fail (-EBADMSG, naming it) when its content does not match d. */
 int berth_store_verify_blob(berth_store *s, const berth_digest *d, berth_error *err);
 /** Remove a blob; -ENOENT when it is not there. */
 int berth_store_remove_blob(berth_store *s, const berth_digest *d, berth_error *err);
