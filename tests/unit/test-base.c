@@ -4,6 +4,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/strutil.h"
+#include "base/units.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -104,8 +105,37 @@ static void test_digest(void)
         close(p[0]);
 }
 
+static void test_units(void)
+{
+        char b[64];
+        const struct {
+                int64_t n;
+                const char *want;
+        } sizes[] = {{0, "0B"},           {999, "999B"},          {1000, "1kB"},
+                     {4264960, "4.26MB"}, {1234567890, "1.23GB"}, {724000, "724kB"}};
+        for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+                berth_human_size(sizes[i].n, b, sizeof(b));
+                is_str(b, sizes[i].want, "size %lld", (long long)sizes[i].n);
+        }
+        const struct {
+                int64_t s;
+                const char *want;
+        } durs[] = {{0, "Less than a second"}, {1, "1 second"},          {59, "59 seconds"},
+                    {60, "About a minute"},    {119, "About a minute"},  {600, "10 minutes"},
+                    {3600, "About an hour"},   {7200, "2 hours"},        {3 * 86400, "3 days"},
+                    {21 * 86400, "3 weeks"},   {90 * 86400, "3 months"}, {800 * 86400, "2 years"}};
+        for (size_t i = 0; i < ARRAY_SIZE(durs); i++) {
+                berth_human_duration(durs[i].s, b, sizeof(b));
+                is_str(b, durs[i].want, "duration %lld s", (long long)durs[i].s);
+        }
+        is_int(berth_parse_rfc3339("1970-01-01T00:01:00Z"), 60, "rfc3339 Z");
+        is_int(berth_parse_rfc3339("1970-01-01T01:01:00.123456789+01:00"), 60, "rfc3339 offset");
+        is_int(berth_parse_rfc3339("yesterday"), -1, "rfc3339 garbage");
+}
+
 int main(void)
 {
+        test_units();
         test_digest();
         test_errors();
         test_strv();
