@@ -331,17 +331,31 @@ int berth_imagedb_find_prefix(berth_db *db, const char *prefix, berth_digest *re
         return 0;
 }
 
+static int count_one(berth_db *db, const char *sql, const berth_digest *d, int64_t *ret,
+                     const char *what, berth_error *err)
+{
+        sqlite3_stmt *st = berth_db_prepare(db, sql, err);
+        if (st == NULL)
+                return -EIO;
+        sqlite3_bind_text(st, 1, d->s, -1, SQLITE_TRANSIENT);
+        int rc = berth_db_step(db, st, what, err);
+        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        return rc < 0 ? rc : 0;
+}
+
+int berth_imagedb_blob_users(berth_db *db, const berth_digest *blob, int64_t *ret, berth_error *err)
+{
+        static const char sql[] = "SELECT (SELECT count(*) FROM images WHERE manifest = ?1 OR "
+                                  "id = ?1) + (SELECT count(DISTINCT image) FROM image_layers "
+                                  "WHERE blob = ?1)";
+        return count_one(db, sql, blob, ret, "counting a blob's users", err);
+}
+
 int berth_imagedb_layer_users(berth_db *db, const berth_digest *chain_id, int64_t *ret,
                               berth_error *err)
 {
         static const char sql[] = "SELECT count(DISTINCT image) FROM image_layers "
                                   "WHERE chain_id = ?";
-        sqlite3_stmt *st = berth_db_prepare(db, sql, err);
-        if (st == NULL)
-                return -EIO;
-        sqlite3_bind_text(st, 1, chain_id->s, -1, SQLITE_TRANSIENT);
-        int rc = berth_db_step(db, st, "counting a layer's users", err);
-        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_reset(st);
-        return rc < 0 ? rc : 0;
+        return count_one(db, sql, chain_id, ret, "counting a layer's users", err);
 }

@@ -64,6 +64,9 @@ int berth_imagedb_repo_digests_of(berth_db *db, const berth_digest *id, char ***
 /** An image by id prefix (≥ 3 hex, with or without "sha256:"); ambiguity is an error. */
 int berth_imagedb_find_prefix(berth_db *db, const char *prefix, berth_digest *ret,
                               berth_error *err);
+/** How many images use this blob (as their manifest, or as a compressed layer). */
+int berth_imagedb_blob_users(berth_db *db, const berth_digest *blob, int64_t *ret,
+                             berth_error *err);
 /** How many images list this chain id among their layers. */
 int berth_imagedb_layer_users(berth_db *db, const berth_digest *chain_id, int64_t *ret,
                               berth_error *err);

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "images.h"
+#include "reference.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct berth_images {
+        char *root;
+        char *layers;
+        berth_store *store;
+        berth_db *db;
+};
+
+int berth_images_open(const char *root, berth_images **ret, berth_error *err)
+{
+        if (berth_mkdir_p(root, 0711, err) < 0)
+                return berth_wrap(err, "cannot create the berth root");
+        berth_images *im = berth_xmalloc0(sizeof(*im));
+        im->root = berth_xstrdup(root);
+        im->layers = berth_xasprintf("%s/layers", root);
+        _cleanup_free_ char *dbpath = berth_xasprintf("%s/berth.db", root);
+        int r = berth_store_open(root, &im->store, err);
+        if (r == 0)
+                r = berth_db_open(dbpath, &im->db, err);
+        if (r == 0)
+                r = berth_imagedb_migrate(im->db, err);
+        if (r < 0) {
+                berth_images_close(im);
+                return r;
+        }
+        *ret = im;
+        return 0;
+}
+
+void berth_images_close(berth_images *im)
+{
+        if (im == NULL)
+                return;
+        berth_db_close(im->db);
+        berth_store_free(im->store);
+        free(im->layers);
+        free(im->root);
+        free(im);
+}
+
+berth_store *berth_images_store(berth_images *im)
+{
+        return im->store;
+}
+
+berth_db *berth_images_db(berth_images *im)
+{
+        return im->db;
+}
+
+const char *berth_images_layers_dir(berth_images *im)
+{
+        return im->layers;
+}
+
+/* The tag a name means ("busybox" → "docker.io/library/busybox:latest"), if it is one. */
+static char *tag_of(const char *name)
+{
+        berth_ref ref = {0};
+        if (berth_ref_parse(name, &ref, NULL) < 0)
+                return NULL;
+        char *s = ref.has_digest ? NULL : berth_ref_string(&ref);
+        berth_ref_clear(&ref);
+        return s;
+}
+
+int berth_images_resolve(berth_images *im, const char *name, berth_digest *ret, berth_error *err)
+{
+        _cleanup_free_ char *tag = tag_of(name);
+        if (tag && berth_imagedb_resolve_tag(im->db, tag, ret, NULL) == 0)
+                return 0;
+        berth_error e2 = {0};
+        if (berth_ref_looks_like_id(name)) {
+                int r = berth_imagedb_find_prefix(im->db, name, ret, &e2);
+                if (r == 0)
+                        return 0;
+                if (r != -ENOENT)
+                        return berth_errx(err, -r, "%s", e2.msg);
+        }
+        return berth_errx(err, ENOENT, "no such image: %s", name);
+}
+
+void berth_image_summaries_free(berth_image_summary *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                berth_image_rec_clear(&v[i].rec);
+                berth_strv_free(v[i].tags);
+                berth_strv_free(v[i].digests);
+        }
+        free(v);
+}
+
+int berth_images_list(berth_images *im, berth_image_summary **ret, size_t *ret_n, berth_error *err)
+{
+        berth_image_rec *recs = NULL;
+        size_t n = 0;
+        int r = berth_imagedb_list(im->db, &recs, &n, err);
+        if (r < 0)
+                return r;
+        berth_image_summary *v = berth_xmalloc0((n ? n : 1) * sizeof(*v));
+        for (size_t i = 0; i < n; i++) {
+                v[i].rec = recs[i];
+                if (r == 0)
+                        r = berth_imagedb_tags_of(im->db, &recs[i].id, &v[i].tags, err);
+                if (r == 0)
+                        r = berth_imagedb_repo_digests_of(im->db, &recs[i].id, &v[i].digests, err);
+        }
+        free(recs);
+        if (r < 0) {
+                berth_image_summaries_free(v, n);
+                return r;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+int berth_images_tag(berth_images *im, const char *source, const char *target, berth_error *err)
+{
+        berth_digest id;
+        int r = berth_images_resolve(im, source, &id, err);
+        if (r < 0)
+                return r;
+        berth_ref ref = {0};
+        if ((r = berth_ref_parse(target, &ref, err)) < 0)
+                return r;
+        if (ref.has_digest) {
+                berth_ref_clear(&ref);
+                return berth_errx(err, EINVAL,
+                                  "refusing to create a tag with a digest reference: "
+                                  "'%s'",
+                                  target);
+        }
+        _cleanup_free_ char *full = berth_ref_string(&ref);
+        berth_ref_clear(&ref);
+        return berth_imagedb_tag(im->db, full, &id, err);
+}
+
+static char *familiar(const char *full)
+{
+        berth_ref ref = {0};
+        if (berth_ref_parse(full, &ref, NULL) < 0)
+                return berth_xstrdup(full);
+        char *s = berth_ref_familiar(&ref);
+        berth_ref_clear(&ref);
+        return s;
+}
+
+/* Remove files of a deleted image that no other image uses. Best effort: gc mops up. */
+static void drop_unused_files(berth_images *im, const berth_digest *id, bool has_manifest,
+                              const berth_digest *manifest, berth_image_layer_rec *layers, size_t n,
+                              char ***report)
+{
+        int64_t users;
+        for (size_t i = n; i-- > 0;) {
+                if (berth_imagedb_layer_users(im->db, &layers[i].chain_id, &users, NULL) == 0 &&
+                    users == 0) {
+                        _cleanup_free_ char *dir = berth_xasprintf(
+                            "%s/%s", im->layers, berth_digest_hex(&layers[i].chain_id));
+                        if (access(dir, F_OK) == 0 && berth_rm_rf(dir, NULL) == 0) {
+                                _cleanup_free_ char *line =
+                                    berth_xasprintf("Deleted: %s", layers[i].chain_id.s);
+                                berth_strv_push(report, line);
+                        }
+                }
+                if (layers[i].has_blob &&
+                    berth_imagedb_blob_users(im->db, &layers[i].blob, &users, NULL) == 0 &&
+                    users == 0)
+                        berth_store_remove_blob(im->store, &layers[i].blob, NULL);
+        }
+        if (has_manifest && berth_imagedb_blob_users(im->db, manifest, &users, NULL) == 0 &&
+            users == 0)
+                berth_store_remove_blob(im->store, manifest, NULL);
+        berth_store_remove_blob(im->store, id, NULL);
+}
+
+int berth_images_remove(berth_images *im, const char *name, bool force, char ***ret_report,
+                        berth_error *err)
+{
+        _cleanup_strv_ char **report = berth_xmalloc0(sizeof(char *));
+        _cleanup_free_ char *del = NULL;
+        berth_digest id;
+        int r = berth_images_resolve(im, name, &id, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *tag = tag_of(name);
+        _cleanup_strv_ char **tags = NULL;
+        berth_image_rec rec = {0};
+        berth_image_layer_rec *layers = NULL;
+        size_t n = 0;
+        if ((r = berth_db_begin(im->db, err)) < 0)
+                return r;
+        if ((r = berth_imagedb_tags_of(im->db, &id, &tags, err)) < 0)
+                goto fail;
+        bool by_tag = tag && berth_strv_contains(tags, tag);
+        if (by_tag && berth_strv_length(tags) > 1) {
+                /* Only the tag goes: the image keeps its other names. */
+                if ((r = berth_imagedb_untag(im->db, tag, err)) < 0)
+                        goto fail;
+                if ((r = berth_db_commit(im->db, err)) < 0)
+                        goto fail;
+                _cleanup_free_ char *f = familiar(tag);
+                _cleanup_free_ char *line = berth_xasprintf("Untagged: %s", f);
+                berth_strv_push(&report, line);
+                *ret_report = TAKE_PTR(report);
+                return 0;
+        }
+        if (!by_tag && berth_strv_length(tags) > 1 && !force) {
+                r = berth_errx(err, EBUSY,
+                               "conflict: unable to delete %.12s (must be forced) - image is "
+                               "referenced in multiple repositories",
+                               berth_digest_hex(&id));
+                goto fail;
+        }
+        if ((r = berth_imagedb_get(im->db, &id, &rec, &layers, &n, err)) < 0)
+                goto fail;
+        if ((r = berth_imagedb_remove(im->db, &id, err)) < 0)
+                goto fail;
+        if ((r = berth_db_commit(im->db, err)) < 0)
+                goto fail;
+        STRV_FOREACH (t, tags) {
+                _cleanup_free_ char *f = familiar(*t);
+                _cleanup_free_ char *line = berth_xasprintf("Untagged: %s", f);
+                berth_strv_push(&report, line);
+        }
+        del = berth_xasprintf("Deleted: %s", id.s);
+        berth_strv_push(&report, del);
+        drop_unused_files(im, &id, rec.has_manifest, &rec.manifest, layers, n, &report);
+        berth_image_rec_clear(&rec);
+        free(layers);
+        *ret_report = TAKE_PTR(report);
+        return 0;
+fail:
+        berth_db_rollback(im->db);
+        berth_image_rec_clear(&rec);
+        free(layers);
+        return r;
+}
+
+int berth_images_gc(berth_images *im, uint64_t *ret_freed, berth_error *err)
+{
+        uint64_t freed = 0;
+        berth_digest *blobs = NULL;
+        size_t n = 0;
+        int r = berth_store_list_blobs(im->store, &blobs, &n, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                int64_t users = 0;
+                if (berth_imagedb_blob_users(im->db, &blobs[i], &users, err) < 0) {
+                        free(blobs);
+                        return -EIO;
+                }
+                if (users > 0)
+                        continue;
+                _cleanup_free_ char *p = berth_store_blob_path(im->store, &blobs[i], NULL);
+                struct stat st;
+                if (p && stat(p, &st) == 0)
+                        freed += (uint64_t)st.st_size;
+                berth_store_remove_blob(im->store, &blobs[i], NULL);
+        }
+        free(blobs);
+        DIR *d = opendir(im->layers);
+        struct dirent *de;
+        while (d && (de = readdir(d)) != NULL) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *s = berth_xasprintf("sha256:%s", de->d_name);
+                berth_digest chain;
+                int64_t users = 1;
+                if (berth_digest_parse(s, &chain, NULL) < 0)
+                        continue;
+                if (berth_imagedb_layer_users(im->db, &chain, &users, NULL) == 0 && users == 0) {
+                        _cleanup_free_ char *dir = berth_xasprintf("%s/%s", im->layers, de->d_name);
+                        berth_rm_rf(dir, NULL);
+                }
+        }
+        if (d)
+                closedir(d);
+        if (ret_freed)
+                *ret_freed = freed;
+        return 0;
+}

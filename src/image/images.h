@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "base/db.h"
+#include "image/imagedb.h"
+#include "image/store.h"
+
+#include <stdbool.h>
+
+/**
+ * The images of one BERTH_ROOT: the blob store, the unpacked layers and the
+ * metadata in berth.db, used together. What `berth images`, `tag`, `rmi`,
+ * `image inspect`, `import`, `load`, `pull`, `commit` and `build` call.
+ *
+ * Names resolve as Docker resolves them: first as a reference ("busybox" =
+ * "docker.io/library/busybox:latest"), then as an image id or id prefix.
+ *
+ * Removal is crash safe: the metadata goes first, in one transaction, then
+ * the files nothing uses any more; a crash in between leaves only orphan
+ * files, which berth_images_gc() removes.
+ */
+typedef struct berth_images berth_images;
+
+int berth_images_open(const char *root, berth_images **ret, berth_error *err);
+void berth_images_close(berth_images *im);
+berth_store *berth_images_store(berth_images *im);
+berth_db *berth_images_db(berth_images *im);
+/** root/layers, for the layer store. */
+const char *berth_images_layers_dir(berth_images *im);
+
+/** -ENOENT with "no such image: <name>" when nothing matches. */
+int berth_images_resolve(berth_images *im, const char *name, berth_digest *ret, berth_error *err);
+
+typedef struct {
+        berth_image_rec rec;
+        char **tags;    /* full references, sorted */
+        char **digests; /* repo digests */
+} berth_image_summary;
+int berth_images_list(berth_images *im, berth_image_summary **ret, size_t *ret_n, berth_error *err);
+void berth_image_summaries_free(berth_image_summary *v, size_t n);
+
+/** `tag SOURCE TARGET`: TARGET is normalised (":latest" added); a digest there is refused. */
+int berth_images_tag(berth_images *im, const char *source, const char *target, berth_error *err);
+
+/**
+ * `rmi NAME`: a tag is untagged, and the image deleted once nothing names
+ * it; an id with several tags needs force. *ret_report gets Docker's lines
+ * ("Untagged: busybox:latest", "Deleted: sha256:…"), NULL-terminated.
+ */
+int berth_images_remove(berth_images *im, const char *name, bool force, char ***ret_report,
+                        berth_error *err);
+
+/** Remove blobs and layers that no image uses (crash leftovers, deleted images). */
+int berth_images_gc(berth_images *im, uint64_t *ret_freed, berth_error *err);

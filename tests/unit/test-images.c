@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+#include "image/images.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* An image whose config is text, with one layer dir per chain id given. */
+static berth_digest add_image(berth_images *im, const char *config, const berth_digest *chains,
+                              size_t n, const char *tag)
+{
+        berth_digest id;
+        berth_error err = {0};
+        berth_store_put_buf(berth_images_store(im), config, strlen(config), NULL, &id, &err);
+        berth_image_layer_rec layers[4] = {0};
+        for (size_t i = 0; i < n; i++) {
+                layers[i].chain_id = chains[i];
+                layers[i].diff_id = chains[i];
+                _cleanup_free_ char *dir = berth_xasprintf(
+                    "%s/%s/diff", berth_images_layers_dir(im), berth_digest_hex(&chains[i]));
+                berth_mkdir_p(dir, 0755, NULL);
+        }
+        berth_image_rec rec = {.id = id,
+                               .has_top_layer = n > 0,
+                               .top_layer = n ? chains[n - 1] : id,
+                               .created = (char *)"2026-01-01T00:00:00Z",
+                               .size = 10,
+                               .added = time(NULL)};
+        berth_db *db = berth_images_db(im);
+        berth_db_begin(db, &err);
+        berth_imagedb_put(db, &rec, layers, n, &err);
+        if (tag)
+                berth_imagedb_tag(db, tag, &id, &err);
+        berth_db_commit(db, &err);
+        return id;
+}
+
+static bool layer_exists(berth_images *im, const berth_digest *chain)
+{
+        _cleanup_free_ char *dir =
+            berth_xasprintf("%s/%s", berth_images_layers_dir(im), berth_digest_hex(chain));
+        return access(dir, F_OK) == 0;
+}
+
+int main(void)
+{
+        char tmpl[] = "/tmp/berth-images-XXXXXX";
+        char *root = mkdtemp(tmpl);
+        berth_error err = {0};
+        berth_images *im = NULL;
+        ok(berth_images_open(root, &im, &err) == 0, "open: %s", err.msg);
+
+        berth_digest base, app;
+        berth_digest_of("base", 4, &base);
+        berth_digest_of("app", 3, &app);
+        berth_digest chain_a[] = {base}, chain_b[] = {base, app};
+        berth_digest a = add_image(im, "{\"a\":1}", chain_a, 1, "docker.io/library/busybox:latest");
+        berth_digest b = add_image(im, "{\"b\":1}", chain_b, 2, "docker.io/library/app:1");
+
+        berth_digest r;
+        ok(berth_images_resolve(im, "busybox", &r, &err) == 0 && berth_digest_equal(&r, &a),
+           "'busybox' resolves to docker.io/library/busybox:latest");
+        char prefix[13];
+        snprintf(prefix, sizeof(prefix), "%.12s", berth_digest_hex(&b));
+        ok(berth_images_resolve(im, prefix, &r, &err) == 0 && berth_digest_equal(&r, &b),
+           "a 12-char id prefix resolves");
+        ok(berth_images_resolve(im, a.s, &r, &err) == 0 && berth_digest_equal(&r, &a),
+           "a full id resolves");
+        is_int(berth_images_resolve(im, "nope:1", &r, &err), -ENOENT, "unknown name");
+        is_str(err.msg, "no such image: nope:1", "message");
+
+        ok(berth_images_tag(im, "app:1", "localhost:5000/app", &err) == 0, "tag: %s", err.msg);
+        ok(berth_images_tag(im, "app:1",
+                            "x@sha256:"
+                            "0000000000000000000000000000000000000000000000000000000000000000",
+                            &err) < 0,
+           "tag with a digest refused");
+        ok(berth_images_tag(im, "nope", "x", &err) == -ENOENT, "tag of an unknown image");
+
+        berth_image_summary *v = NULL;
+        size_t n = 0;
+        ok(berth_images_list(im, &v, &n, &err) == 0 && n == 2, "list");
+        berth_image_summaries_free(v, n);
+
+        char **report = NULL;
+        ok(berth_images_remove(im, prefix, false, &report, &err) == -EBUSY,
+           "an id with two tags needs force");
+        like(err.msg, "must be forced", "Docker's conflict message");
+        ok(berth_images_remove(im, "localhost:5000/app", false, &report, &err) == 0,
+           "rmi of one of two tags");
+        is_str(report ? report[0] : NULL, "Untagged: localhost:5000/app:latest", "untag line");
+        is_int(berth_strv_length(report), 1, "and nothing deleted");
+        berth_strv_free(report);
+
+        ok(berth_images_remove(im, "app:1", false, &report, &err) == 0, "rmi of the last tag");
+        is_str(report ? report[0] : NULL, "Untagged: app:1", "untag line");
+        _cleanup_free_ char *del = berth_xasprintf("Deleted: %s", b.s);
+        is_str(report && report[0] ? report[1] : NULL, del, "deleted line");
+        berth_strv_free(report);
+        ok(!layer_exists(im, &app), "its own layer is gone");
+        ok(layer_exists(im, &base), "the shared base layer stays (busybox uses it)");
+        ok(!berth_store_has(berth_images_store(im), &b), "its config blob is gone");
+        ok(berth_store_has(berth_images_store(im), &a), "the other image's config stays");
+
+        /* leftovers from a crash: a blob and a layer nothing uses */
+        berth_digest orphan;
+        berth_store_put_buf(berth_images_store(im), "orphan", 6, NULL, &orphan, &err);
+        berth_digest ghost;
+        berth_digest_of("ghost", 5, &ghost);
+        _cleanup_free_ char *gdir =
+            berth_xasprintf("%s/%s/diff", berth_images_layers_dir(im), berth_digest_hex(&ghost));
+        berth_mkdir_p(gdir, 0755, NULL);
+        uint64_t freed = 0;
+        ok(berth_images_gc(im, &freed, &err) == 0, "gc");
+        ok(!berth_store_has(berth_images_store(im), &orphan), "gc removed the orphan blob");
+        ok(!layer_exists(im, &ghost), "gc removed the orphan layer");
+        ok(layer_exists(im, &base) && berth_store_has(berth_images_store(im), &a),
+           "gc kept what busybox uses");
+        is_int(freed, 6, "gc counts what it freed");
+
+        berth_images_close(im);
+        berth_rm_rf(root, NULL);
+        return tap_done();
+}
