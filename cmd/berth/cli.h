@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "base/error.h"
+#include "image/images.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+
+/**
+ * The berth CLI: Docker's verbs and flags, working on the library directly.
+ * Each command gets argv after its name (argv[0] = the command) and returns
+ * the exit code; errors print as "berth: <message>" (exit 1; 125 for usage
+ * errors, as docker does).
+ */
+typedef struct {
+        const char *root;    /* BERTH_ROOT, default /var/lib/berth */
+        const char *runroot; /* BERTH_RUNROOT, default /run/berth */
+        berth_images *images; /* opened on first use */
+} berth_cli;
+
+int cli_error(const berth_error *err);
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Open the image store of this root (once). */
+berth_images *cli_images(berth_cli *cli, berth_error *err);
+
+int cmd_images(berth_cli *cli, int argc, char **argv);
+int cmd_tag(berth_cli *cli, int argc, char **argv);
+int cmd_rmi(berth_cli *cli, int argc, char **argv);
+int cmd_version(berth_cli *cli, int argc, char **argv);
+
+/** A table printed like docker's (tabwriter: min width 10, padding 3). */
+typedef struct cli_table cli_table;
+cli_table *cli_table_new(size_t ncols);
+/** Add a row of ncols cells (copied). */
+void cli_table_row(cli_table *t, const char *const *cells);
+void cli_table_print(cli_table *t);
+void cli_table_free(cli_table *t);

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cli.h"
+#include "base/strutil.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+        const char *name;
+        int (*fn)(berth_cli *, int, char **);
+        const char *help;
+} commands[] = {
+        {"images", cmd_images, "List images"},
+        {"rmi", cmd_rmi, "Remove one or more images"},
+        {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
+        {"version", cmd_version, "Show the berth version information"},
+};
+
+/* `berth image ls|rm|tag` → the top-level verbs, as docker has both. */
+static const struct {
+        const char *sub, *cmd;
+} image_aliases[] = {{"ls", "images"}, {"list", "images"}, {"rm", "rmi"},
+                     {"remove", "rmi"}, {"tag", "tag"}};
+
+int cli_error(const berth_error *err)
+{
+        fprintf(stderr, "berth: %s\n", err->msg);
+        return 1;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "berth %s: ", cmd);
+        vfprintf(stderr, fmt, ap);
+        fprintf(stderr, "\nSee 'berth %s --help'.\n", cmd);
+        va_end(ap);
+        return 125;
+}
+
+berth_images *cli_images(berth_cli *cli, berth_error *err)
+{
+        if (cli->images == NULL && berth_images_open(cli->root, &cli->images, err) < 0)
+                return NULL;
+        return cli->images;
+}
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage:  berth [OPTIONS] COMMAND\n\n"
+                   "A container engine without a daemon to fail.\n\n"
+                   "Options:\n"
+                   "      --root string      where images and containers live (default "
+                   "/var/lib/berth, $BERTH_ROOT)\n"
+                   "      --runroot string   runtime state (default /run/berth, $BERTH_RUNROOT)\n"
+                   "  -v, --version          Print version information and quit\n\n"
+                   "Commands:\n");
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+        fprintf(f, "  %-10s %s\n", "image", "Manage images (ls, rm, tag)");
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"root", required_argument, NULL, 'r'},
+                {"runroot", required_argument, NULL, 'R'},
+                {"version", no_argument, NULL, 'v'},
+                {"help", no_argument, NULL, 'h'},
+                {0},
+        };
+        berth_cli cli = {.root = getenv("BERTH_ROOT"), .runroot = getenv("BERTH_RUNROOT")};
+        if (cli.root == NULL || *cli.root == '\0')
+                cli.root = "/var/lib/berth";
+        if (cli.runroot == NULL || *cli.runroot == '\0')
+                cli.runroot = "/run/berth";
+        int c;
+        while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'r':
+                        cli.root = optarg;
+                        break;
+                case 'R':
+                        cli.runroot = optarg;
+                        break;
+                case 'v':
+                        printf("berth version %s\n", BERTH_VERSION);
+                        return 0;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return 125;
+                }
+        }
+        if (optind >= argc) {
+                usage(stderr);
+                return 125;
+        }
+        char **sub = argv + optind;
+        int sub_argc = argc - optind;
+        const char *name = sub[0];
+        if (strcmp(name, "image") == 0) {
+                if (sub_argc < 2) {
+                        usage(stderr);
+                        return 125;
+                }
+                name = NULL;
+                for (size_t i = 0; i < sizeof(image_aliases) / sizeof(image_aliases[0]); i++)
+                        if (strcmp(sub[1], image_aliases[i].sub) == 0)
+                                name = image_aliases[i].cmd;
+                if (name == NULL) {
+                        fprintf(stderr, "berth: 'image %s' is not a berth command.\n", sub[1]);
+                        return 125;
+                }
+                sub++;
+                sub_argc--;
+        }
+        int rc = -1;
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+                if (strcmp(commands[i].name, name) == 0) {
+                        optind = 1;
+                        rc = commands[i].fn(&cli, sub_argc, sub);
+                        break;
+                }
+        }
+        if (rc == -1) {
+                fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", name);
+                rc = 125;
+        }
+        berth_images_close(cli.images);
+        return rc;
+}

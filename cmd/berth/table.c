@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cli.h"
+#include "base/strutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cli_table {
+        size_t ncols, nrows;
+        char **cells; /* nrows × ncols */
+};
+
+cli_table *cli_table_new(size_t ncols)
+{
+        cli_table *t = berth_xmalloc0(sizeof(*t));
+        t->ncols = ncols;
+        return t;
+}
+
+void cli_table_row(cli_table *t, const char *const *cells)
+{
+        t->cells = berth_xrealloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
+        for (size_t c = 0; c < t->ncols; c++)
+                t->cells[t->nrows * t->ncols + c] = berth_xstrdup(cells[c] ? cells[c] : "");
+        t->nrows++;
+}
+
+void cli_table_print(cli_table *t)
+{
+        size_t *w = berth_xmalloc0(t->ncols * sizeof(size_t));
+        for (size_t r = 0; r < t->nrows; r++)
+                for (size_t c = 0; c < t->ncols; c++) {
+                        size_t len = strlen(t->cells[r * t->ncols + c]) + 3;
+                        if (len > w[c])
+                                w[c] = len;
+                }
+        for (size_t c = 0; c < t->ncols; c++)
+                if (w[c] < 10)
+                        w[c] = 10;
+        for (size_t r = 0; r < t->nrows; r++) {
+                for (size_t c = 0; c < t->ncols; c++) {
+                        const char *s = t->cells[r * t->ncols + c];
+                        if (c + 1 < t->ncols)
+                                printf("%-*s", (int)w[c], s);
+                        else
+                                printf("%s\n", s);
+                }
+        }
+        free(w);
+}
+
+void cli_table_free(cli_table *t)
+{
+        if (t == NULL)
+                return;
+        for (size_t i = 0; i < t->nrows * t->ncols; i++)
+                free(t->cells[i]);
+        free(t->cells);
+        free(t);
+}
