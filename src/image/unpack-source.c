@@ -63,7 +63,10 @@ static const struct {
         size_t len;
 } refused[] = {
     {"bzip2", "BZh", 3},
-    {"xz", "\xfd" "7zXZ\0", 6},
+    {"xz",
+     "\xfd"
+     "7zXZ\0",
+     6},
     {"lz4", "\x04\x22\x4d\x18", 4},
     {"lzip", "LZIP", 4},
     {"compress (.Z)", "\x1f\x9d", 2},
@@ -98,8 +101,7 @@ int unpack_source_new(int fd, unpack_source **ret, berth_error *err)
                         return berth_errx(err, ENOMEM, "cannot start gzip decompression");
                 }
                 s->z_init = true;
-        } else if (s->in_len >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f &&
-                   m[3] == 0xfd) {
+        } else if (s->in_len >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) {
                 s->kind = ZSTD;
                 s->zs = ZSTD_createDStream();
                 if (s->zs == NULL || ZSTD_isError(ZSTD_initDStream(s->zs))) {

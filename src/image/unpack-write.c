@@ -87,13 +87,48 @@ void unpack_writer_done(unpack_writer *w)
         w->parent_fd = -1;
 }
 
+/* Mark the cached parent stale; its fd stays open (callers may hold it) until replaced. */
 static void forget_parent(unpack_writer *w)
 {
         free(w->parent_path);
         w->parent_path = NULL;
-        if (w->parent_fd >= 0)
-                close(w->parent_fd);
-        w->parent_fd = -1;
+}
+
+static int remove_at(int atfd, const char *name);
+static int set_opaque(int pfd, const char *dir, const char *name, berth_error *err);
+
+/*
+ * "d/f" after ".wh.d" in one layer: the whiteout device d this layer made
+ * stands where f's parent must be. Replace it by an opaque directory (the
+ * lower d is deleted, this layer's d is new). True when one was replaced.
+ */
+static bool replace_whiteout_parent(int rootfd, const char *parent)
+{
+        _cleanup_free_ char *p = berth_xstrdup(parent);
+        for (char *s = p;; s++) {
+                if (*s != '/' && *s != '\0')
+                        continue;
+                char c = *s;
+                *s = '\0';
+                char *slash = strrchr(p, '/');
+                const char *base = slash ? slash + 1 : p;
+                if (slash)
+                        *slash = '\0';
+                berth_error ignored;
+                _cleanup_close_ int pfd =
+                    berth_mkdir_p_in_root(rootfd, slash ? p : "", 0755, &ignored);
+                if (slash)
+                        *slash = '/';
+                struct stat st;
+                if (pfd >= 0 && fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                    S_ISCHR(st.st_mode) && st.st_rdev == 0) {
+                        return remove_at(pfd, base) == 0 && mkdirat(pfd, base, 0755) == 0 &&
+                               set_opaque(pfd, base, parent, &ignored) == 0;
+                }
+                *s = c;
+                if (c == '\0' || pfd < 0)
+                        return false;
+        }
 }
 
 /* The O_PATH fd of a parent directory (borrowed: owned by the cache). */
@@ -102,7 +137,15 @@ static int resolve_parent(unpack_writer *w, const char *parent, berth_error *err
         if (w->parent_path && strcmp(w->parent_path, parent) == 0)
                 return w->parent_fd;
         forget_parent(w);
+        if (w->parent_fd >= 0)
+                close(w->parent_fd);
+        w->parent_fd = -1;
         int fd = berth_mkdir_p_in_root(w->rootfd, parent, 0755, err);
+        for (int tries = 0; fd == -ENOTDIR && tries < 64; tries++) {
+                if (!replace_whiteout_parent(w->rootfd, parent))
+                        break;
+                fd = berth_mkdir_p_in_root(w->rootfd, parent, 0755, err);
+        }
         if (fd < 0)
                 return fd;
         w->parent_path = berth_xstrdup(parent);
@@ -154,8 +197,8 @@ static int remove_at(int atfd, const char *name)
 static int remove_existing(unpack_writer *w, int pfd, const char *base, const char *name,
                            berth_error *err)
 {
-        forget_parent(w); /* what we remove may hold the cached parent */
         int r = remove_at(pfd, base);
+        forget_parent(w); /* what we removed may have held the cached parent */
         if (r < 0)
                 return berth_err(err, -r, "layer entry '%s': cannot remove what is there", name);
         return 0;
@@ -314,9 +357,9 @@ static int write_hardlink(unpack_writer *w, int pfd, const char *base, const cha
         split(tpath, &tparent, &tbase);
         /* Beneath the root and through no symlink at all: a hard link names an
          * earlier entry of this layer by its own path. */
-        _cleanup_close_ int tpfd = openat2_nofollow(
-            w->rootfd, tparent, O_PATH | O_DIRECTORY,
-            RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
+        _cleanup_close_ int tpfd = openat2_nofollow(w->rootfd, tparent, O_PATH | O_DIRECTORY,
+                                                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+                                                        RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
         if (tpfd < 0 && errno == ELOOP)
                 return berth_errx(err, ELOOP,
                                   "layer entry '%s': hard link target '%s' goes through a "
@@ -341,25 +384,27 @@ static int write_hardlink(unpack_writer *w, int pfd, const char *base, const cha
                         return r;
         }
         if (linkat(tpfd, tbase, pfd, base, 0) < 0)
-                return berth_err(err, errno, "layer entry '%s': cannot link to '%s'", name,
-                                 target);
+                return berth_err(err, errno, "layer entry '%s': cannot link to '%s'", name, target);
         return 0;
 }
 
-static int write_whiteout(unpack_writer *w, const char *parent, const char *base,
-                          const char *name, berth_error *err)
+static int set_opaque(int pfd, const char *dir, const char *name, berth_error *err)
+{
+        _cleanup_close_ int dfd = openat(pfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0 || fsetxattr(dfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+                return berth_err(err, errno, "layer entry '%s': cannot mark the directory opaque",
+                                 name);
+        return 0;
+}
+
+static int write_whiteout(unpack_writer *w, const char *parent, const char *base, const char *name,
+                          berth_error *err)
 {
         int pfd = resolve_parent(w, parent, err);
         if (pfd < 0)
                 return berth_wrap(err, "layer entry '%s'", name);
-        if (strcmp(base, WHITEOUT_OPAQUE) == 0) {
-                _cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dfd < 0 || fsetxattr(dfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
-                        return berth_err(err, errno,
-                                         "layer entry '%s': cannot mark the directory opaque",
-                                         name);
-                return 0;
-        }
+        if (strcmp(base, WHITEOUT_OPAQUE) == 0)
+                return set_opaque(pfd, ".", name, err);
         if (berth_str_has_prefix(base, WHITEOUT_META))
                 return 0; /* aufs metadata (.wh..wh.plnk, .wh..wh.aufs) */
         const char *victim = base + strlen(WHITEOUT_PREFIX);
@@ -429,8 +474,10 @@ int unpack_write_entry(unpack_writer *w, struct archive *a, struct archive_entry
                 return write_hardlink(w, pfd, base, hardlink, name, err);
 
         struct stat st;
+        bool over_whiteout = false;
         if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
             !(S_ISDIR(st.st_mode) && type == AE_IFDIR)) {
+                over_whiteout = S_ISCHR(st.st_mode) && st.st_rdev == 0;
                 r = remove_existing(w, pfd, base, name, err);
                 if (r < 0)
                         return r;
@@ -454,6 +501,13 @@ int unpack_write_entry(unpack_writer *w, struct archive *a, struct archive_entry
                 if (mkdirat(pfd, base, 0700) < 0 && errno != EEXIST)
                         return berth_err(err, errno, "layer entry '%s': cannot create directory",
                                          name);
+                /* ".wh.d" then "d/" in one layer: the lower d is gone and the new d
+                 * must not merge with it — in overlayfs terms, an opaque d. */
+                if (over_whiteout) {
+                        r = set_opaque(pfd, base, name, err);
+                        if (r < 0)
+                                return r;
+                }
                 break;
         case AE_IFLNK: {
                 const char *target = archive_entry_symlink(e);
@@ -468,12 +522,11 @@ int unpack_write_entry(unpack_writer *w, struct archive *a, struct archive_entry
         case AE_IFCHR:
         case AE_IFBLK:
         case AE_IFIFO: {
-                dev_t dev = type == AE_IFIFO ? 0
-                                             : makedev(archive_entry_rdevmajor(e),
-                                                       archive_entry_rdevminor(e));
+                dev_t dev = type == AE_IFIFO
+                                ? 0
+                                : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
                 if (mknodat(pfd, base, type | (archive_entry_perm(e) & 07777), dev) < 0)
-                        return berth_err(err, errno, "layer entry '%s': cannot create node",
-                                         name);
+                        return berth_err(err, errno, "layer entry '%s': cannot create node", name);
                 break;
         }
         default:
