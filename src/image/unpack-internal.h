@@ -61,3 +61,6 @@ void unpack_writer_done(unpack_writer *w);
  * "" is the layer's root. *ret_escaped tells whether '..' climbed above it.
  */
 char *unpack_clean_path(const char *name, bool *ret_escaped);
+
+/** rm -rf of atfd/name: never follows symlinks nor crosses mount points. 0 or -errno. */
+int unpack_remove_at(int atfd, const char *name);

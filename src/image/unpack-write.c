@@ -94,7 +94,6 @@ static void forget_parent(unpack_writer *w)
         w->parent_path = NULL;
 }
 
-static int remove_at(int atfd, const char *name);
 static int set_opaque(int pfd, const char *dir, const char *name, berth_error *err);
 
 /*
@@ -122,7 +121,7 @@ static bool replace_whiteout_parent(int rootfd, const char *parent)
                 struct stat st;
                 if (pfd >= 0 && fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                     S_ISCHR(st.st_mode) && st.st_rdev == 0) {
-                        return remove_at(pfd, base) == 0 && mkdirat(pfd, base, 0755) == 0 &&
+                        return unpack_remove_at(pfd, base) == 0 && mkdirat(pfd, base, 0755) == 0 &&
                                set_opaque(pfd, base, parent, &ignored) == 0;
                 }
                 *s = c;
@@ -153,8 +152,7 @@ static int resolve_parent(unpack_writer *w, const char *parent, berth_error *err
         return fd;
 }
 
-/* rm -rf of dirfd/name, never following symlinks nor crossing mounts. */
-static int remove_at(int atfd, const char *name)
+int unpack_remove_at(int atfd, const char *name)
 {
         struct stat st;
         if (fstatat(atfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -184,7 +182,7 @@ static int remove_at(int atfd, const char *name)
         while ((de = readdir(d)) != NULL) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
-                int q = remove_at(dirfd(d), de->d_name);
+                int q = unpack_remove_at(dirfd(d), de->d_name);
                 if (q < 0 && r == 0)
                         r = q;
         }
@@ -197,7 +195,7 @@ static int remove_at(int atfd, const char *name)
 static int remove_existing(unpack_writer *w, int pfd, const char *base, const char *name,
                            berth_error *err)
 {
-        int r = remove_at(pfd, base);
+        int r = unpack_remove_at(pfd, base);
         forget_parent(w); /* what we removed may have held the cached parent */
         if (r < 0)
                 return berth_err(err, -r, "layer entry '%s': cannot remove what is there", name);

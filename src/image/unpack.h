@@ -32,7 +32,8 @@
  * Whiteouts become overlayfs whiteouts: ".wh.<name>" becomes a 0/0 char
  * device <name> (replacing whatever this layer had there), ".wh..wh..opq"
  * sets trusted.overlay.opaque=y on its directory; other ".wh..wh.*" (aufs
- * metadata) are skipped.
+ * metadata) are skipped. ".wh.d" followed by "d/…" in the same layer makes
+ * d an opaque directory (the lower d is deleted, this layer's d is new).
  *
  * An entry whose path already exists replaces it, unless both are
  * directories: those merge, taking the new entry's metadata.
