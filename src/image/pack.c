@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* An overlay upper dir → a deterministic OCI layer tar (libarchive's pax writer). */
+#include "pack.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+struct link {
+        dev_t dev;
+        ino_t ino;
+        char *path;
+};
+
+struct packer {
+        struct archive *a;
+        int out_fd;
+        berth_hasher *h;
+        uint64_t size;
+        int write_errno;
+        struct link *links;
+        size_t nlinks;
+        berth_error *err;
+};
+
+static la_ssize_t write_cb(struct archive *a, void *data, const void *buf, size_t len)
+{
+        struct packer *p = data;
+        if (berth_write_all(p->out_fd, buf, len) < 0) {
+                p->write_errno = errno;
+                archive_set_error(a, errno, "cannot write the layer");
+                return -1;
+        }
+        berth_hasher_update(p->h, buf, len);
+        p->size += len;
+        return (la_ssize_t)len;
+}
+
+static int archive_fail(struct packer *p, const char *path)
+{
+        return berth_errx(p->err, p->write_errno ? p->write_errno : EIO, "cannot pack '%s': %s",
+                          path, archive_error_string(p->a) ? archive_error_string(p->a) : "error");
+}
+
+static int by_name(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool xattr_packed(const char *name)
+{
+        return strcmp(name, "security.capability") == 0 || berth_str_has_prefix(name, "user.") ||
+               (berth_str_has_prefix(name, "trusted.") &&
+                !berth_str_has_prefix(name, "trusted.overlay."));
+}
+
+/* Packed xattrs into e; *ret_opaque for trusted.overlay.opaque=y. */
+static int add_xattrs(struct packer *p, const char *fspath, const char *path,
+                      struct archive_entry *e, bool *ret_opaque)
+{
+        char names[65536];
+        ssize_t n = llistxattr(fspath, names, sizeof(names));
+        *ret_opaque = false;
+        if (n < 0)
+                return errno == ENOTSUP
+                           ? 0
+                           : berth_err(p->err, errno, "cannot list xattrs of '%s'", path);
+        _cleanup_free_ char **list = NULL;
+        size_t count = 0;
+        for (char *s = names; s < names + n; s += strlen(s) + 1) {
+                if (strcmp(s, "trusted.overlay.redirect") == 0 ||
+                    strcmp(s, "trusted.overlay.metacopy") == 0)
+                        return berth_errx(p->err, ENOTSUP,
+                                          "cannot pack '%s': it uses overlay '%s' (not "
+                                          "self-contained)",
+                                          path, s);
+                if (strcmp(s, "trusted.overlay.opaque") == 0) {
+                        char v[4];
+                        ssize_t vl = lgetxattr(fspath, s, v, sizeof(v));
+                        *ret_opaque = vl == 1 && v[0] == 'y';
+                        continue;
+                }
+                if (!xattr_packed(s))
+                        continue;
+                list = berth_xrealloc(list, (count + 1) * sizeof(*list));
+                list[count++] = s;
+        }
+        qsort(list, count, sizeof(*list), by_name);
+        for (size_t i = 0; i < count; i++) {
+                char value[65536];
+                ssize_t vl = lgetxattr(fspath, list[i], value, sizeof(value));
+                if (vl < 0)
+                        return berth_err(p->err, errno, "cannot read xattr '%s' of '%s'", list[i],
+                                         path);
+                archive_entry_xattr_add_entry(e, list[i], value, (size_t)vl);
+        }
+        return 0;
+}
+
+static struct archive_entry *new_entry(const char *path, const struct stat *st)
+{
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, path);
+        archive_entry_set_uid(e, st->st_uid);
+        archive_entry_set_gid(e, st->st_gid);
+        archive_entry_set_mtime(e, st->st_mtim.tv_sec, 0);
+        archive_entry_set_perm(e, st->st_mode & 07777);
+        return e;
+}
+
+static void entry_freep(struct archive_entry **e)
+{
+        if (*e)
+                archive_entry_free(*e);
+}
+
+static int put(struct packer *p, struct archive_entry *e, const char *path)
+{
+        if (archive_write_header(p->a, e) < ARCHIVE_WARN)
+                return archive_fail(p, path);
+        return 0;
+}
+
+static int put_whiteout(struct packer *p, const char *path, const struct stat *st)
+{
+        _cleanup_(entry_freep) struct archive_entry *e = new_entry(path, st);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_size(e, 0);
+        return put(p, e, path);
+}
+
+static int copy_data(struct packer *p, int dirfd, const char *name, const char *path)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return berth_err(p->err, errno, "cannot open '%s'", path);
+        char buf[65536];
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return berth_err(p->err, errno, "cannot read '%s'", path);
+                if (n == 0)
+                        return 0;
+                if (archive_write_data(p->a, buf, (size_t)n) != n)
+                        return archive_fail(p, path);
+        }
+}
+
+static int pack_dir(struct packer *p, int dirfd, const char *prefix, int depth);
+
+static int pack_one(struct packer *p, int dirfd, const char *name, const char *prefix, int depth)
+{
+        _cleanup_free_ char *path =
+            prefix[0] ? berth_xasprintf("%s/%s", prefix, name) : berth_xstrdup(name);
+        struct stat st;
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return berth_err(p->err, errno, "cannot stat '%s'", path);
+        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+                _cleanup_free_ char *wh = prefix[0] ? berth_xasprintf("%s/.wh.%s", prefix, name)
+                                                    : berth_xasprintf(".wh.%s", name);
+                return put_whiteout(p, wh, &st);
+        }
+        if (S_ISSOCK(st.st_mode))
+                return 0; /* sockets do not go in layers */
+        _cleanup_(entry_freep) struct archive_entry *e = new_entry(path, &st);
+        char fspath[64 + NAME_MAX];
+        snprintf(fspath, sizeof(fspath), "/proc/self/fd/%d/%s", dirfd, name);
+        bool opaque;
+        int r = add_xattrs(p, fspath, path, e, &opaque);
+        if (r < 0)
+                return r;
+        archive_entry_set_size(e, 0);
+        switch (st.st_mode & S_IFMT) {
+        case S_IFDIR:
+                archive_entry_set_filetype(e, AE_IFDIR);
+                break;
+        case S_IFLNK: {
+                char target[4096];
+                ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+                if (n < 0)
+                        return berth_err(p->err, errno, "cannot read link '%s'", path);
+                target[n] = '\0';
+                archive_entry_set_filetype(e, AE_IFLNK);
+                archive_entry_set_symlink(e, target);
+                break;
+        }
+        case S_IFREG:
+                archive_entry_set_filetype(e, AE_IFREG);
+                if (st.st_nlink > 1) {
+                        for (size_t i = 0; i < p->nlinks; i++)
+                                if (p->links[i].dev == st.st_dev && p->links[i].ino == st.st_ino) {
+                                        archive_entry_set_hardlink(e, p->links[i].path);
+                                        return put(p, e, path);
+                                }
+                        p->links = berth_xrealloc(p->links, (p->nlinks + 1) * sizeof(*p->links));
+                        p->links[p->nlinks++] =
+                            (struct link){st.st_dev, st.st_ino, berth_xstrdup(path)};
+                }
+                archive_entry_set_size(e, st.st_size);
+                break;
+        case S_IFCHR:
+        case S_IFBLK:
+                archive_entry_set_filetype(e, S_ISCHR(st.st_mode) ? AE_IFCHR : AE_IFBLK);
+                archive_entry_set_rdevmajor(e, major(st.st_rdev));
+                archive_entry_set_rdevminor(e, minor(st.st_rdev));
+                break;
+        case S_IFIFO:
+                archive_entry_set_filetype(e, AE_IFIFO);
+                break;
+        default:
+                return berth_errx(p->err, EINVAL, "cannot pack '%s': unknown file type", path);
+        }
+        r = put(p, e, path);
+        if (r < 0)
+                return r;
+        if (S_ISREG(st.st_mode) && st.st_size > 0)
+                return copy_data(p, dirfd, name, path);
+        if (!S_ISDIR(st.st_mode))
+                return 0;
+        if (opaque) {
+                _cleanup_free_ char *opq = berth_xasprintf("%s/.wh..wh..opq", path);
+                r = put_whiteout(p, opq, &st);
+                if (r < 0)
+                        return r;
+        }
+        _cleanup_close_ int sub =
+            openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0)
+                return berth_err(p->err, errno, "cannot open '%s'", path);
+        return pack_dir(p, sub, path, depth + 1);
+}
+
+static int pack_dir(struct packer *p, int dirfd, const char *prefix, int depth)
+{
+        if (depth > 512)
+                return berth_errx(p->err, ELOOP, "cannot pack '%s': too deep", prefix);
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return berth_err(p->err, errno, "cannot open '%s'", prefix[0] ? prefix : "/");
+        DIR *d = fdopendir(fd);
+        if (d == NULL) {
+                close(fd);
+                return berth_err(p->err, ENOMEM, "cannot read '%s'", prefix);
+        }
+        char **names = NULL;
+        size_t n = 0;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                names = berth_xrealloc(names, (n + 1) * sizeof(*names));
+                names[n++] = berth_xstrdup(de->d_name);
+        }
+        closedir(d);
+        qsort(names, n, sizeof(*names), by_name);
+        int r = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (r == 0)
+                        r = pack_one(p, dirfd, names[i], prefix, depth);
+                free(names[i]);
+        }
+        free(names);
+        return r;
+}
+
+int berth_pack_diff(int upper_dirfd, int out_fd, berth_digest *ret_diff_id, uint64_t *ret_size,
+                    berth_error *err)
+{
+        struct packer p = {.out_fd = out_fd, .err = err};
+        p.a = archive_write_new();
+        p.h = berth_hasher_new();
+        int r;
+        archive_write_set_format_pax_restricted(p.a);
+        archive_write_set_bytes_per_block(p.a, 10240);
+        if (archive_write_open2(p.a, &p, NULL, write_cb, NULL, NULL) != ARCHIVE_OK) {
+                r = archive_fail(&p, "/");
+                goto out;
+        }
+        r = pack_dir(&p, upper_dirfd, "", 0);
+        if (r == 0 && archive_write_close(p.a) != ARCHIVE_OK)
+                r = archive_fail(&p, "/");
+        if (r == 0) {
+                if (ret_diff_id)
+                        berth_hasher_final(p.h, ret_diff_id);
+                if (ret_size)
+                        *ret_size = p.size;
+        }
+out:
+        archive_write_free(p.a);
+        berth_hasher_free(p.h);
+        for (size_t i = 0; i < p.nlinks; i++)
+                free(p.links[i].path);
+        free(p.links);
+        return r;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "base/digest.h"
+#include "base/error.h"
+
+#include <stdint.h>
+
+/**
+ * Unpacking one image layer (a tar stream, plain, gzip or zstd) into a
+ * directory, safely.
+ *
+ * Every entry is written through fds resolved with
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) under dest_dirfd, then
+ * created by its last name component relative to a pinned parent fd with
+ * O_NOFOLLOW / AT_SYMLINK_NOFOLLOW: nothing is ever written outside the
+ * destination, whatever the names, symlinks or hard links in the layer.
+ *
+ * Names are confined as Docker does: leading '/' is dropped and '..' is
+ * cleaned lexically ("/etc/x" and "../../etc/x" both mean "etc/x"); a
+ * symlinked parent directory is followed only inside the destination.
+ * Hard link targets are refused when they climb out of the layer
+ * ("../../x") or pass through a symbolic link; symlinks are written as-is
+ * (their targets are only followed later, inside a container's root).
+ *
+ * Kept: regular files (sparse ones with holes), directories, symlinks,
+ * hard links, char/block devices, fifos, uid/gid, modes (setuid, setgid,
+ * sticky), mtimes (directories' set after their contents) and xattrs
+ * (security.capability, user.*, trusted.* except trusted.overlay.*; those
+ * the file system refuses with ENOTSUP are skipped).
+ *
+ * Whiteouts become overlayfs whiteouts: ".wh.<name>" becomes a 0/0 char
+ * device <name> (replacing whatever this layer had there), ".wh..wh..opq"
+ * sets trusted.overlay.opaque=y on its directory; other ".wh..wh.*" (aufs
+ * metadata) are skipped. ".wh.d" followed by "d/…" in the same layer makes
+ * d an opaque directory (the lower d is deleted, this layer's d is new).
+ *
+ * An entry whose path already exists replaces it, unless both are
+ * directories: those merge, taking the new entry's metadata.
+ *
+ * On error the destination is left half-written: the caller removes it.
+ * The message names the entry:
+ *   "layer entry 'etc/passwd': hard link target '../../x' is outside the layer".
+ */
+typedef struct berth_unpack_opts {
+        /** Limit on the data of all entries plus trailing bytes (0: none). */
+        uint64_t max_bytes;
+        /** Limit on the number of entries (0: none). */
+        uint64_t max_entries;
+} berth_unpack_opts;
+
+/**
+ * Unpack the tar stream read from tar_fd (read to its end) into dest_dirfd
+ * (a directory fd, O_PATH is fine). o may be NULL (no limits).
+ * *ret_diff_id gets the sha256 of the uncompressed tar stream, trailing
+ * bytes included (the image-spec diff id); *ret_unpacked_bytes the sum of
+ * the entries' data sizes. Both outputs are nullable.
+ */
+int berth_unpack_tar(int tar_fd, int dest_dirfd, const berth_unpack_opts *o,
+                     berth_digest *ret_diff_id, uint64_t *ret_unpacked_bytes, berth_error *err);
