@@ -14,8 +14,8 @@
  * errors, as docker does).
  */
 typedef struct {
-        const char *root;    /* BERTH_ROOT, default /var/lib/berth */
-        const char *runroot; /* BERTH_RUNROOT, default /run/berth */
+        const char *root;     /* BERTH_ROOT, default /var/lib/berth */
+        const char *runroot;  /* BERTH_RUNROOT, default /run/berth */
         berth_images *images; /* opened on first use */
 } berth_cli;
 

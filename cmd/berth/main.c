@@ -13,17 +13,17 @@ static const struct {
         int (*fn)(berth_cli *, int, char **);
         const char *help;
 } commands[] = {
-        {"images", cmd_images, "List images"},
-        {"rmi", cmd_rmi, "Remove one or more images"},
-        {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
-        {"version", cmd_version, "Show the berth version information"},
+    {"images", cmd_images, "List images"},
+    {"rmi", cmd_rmi, "Remove one or more images"},
+    {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
+    {"version", cmd_version, "Show the berth version information"},
 };
 
 /* `berth image ls|rm|tag` → the top-level verbs, as docker has both. */
 static const struct {
         const char *sub, *cmd;
-} image_aliases[] = {{"ls", "images"}, {"list", "images"}, {"rm", "rmi"},
-                     {"remove", "rmi"}, {"tag", "tag"}};
+} image_aliases[] = {
+    {"ls", "images"}, {"list", "images"}, {"rm", "rmi"}, {"remove", "rmi"}, {"tag", "tag"}};
 
 int cli_error(const berth_error *err)
 {
@@ -67,11 +67,11 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"root", required_argument, NULL, 'r'},
-                {"runroot", required_argument, NULL, 'R'},
-                {"version", no_argument, NULL, 'v'},
-                {"help", no_argument, NULL, 'h'},
-                {0},
+            {"root", required_argument, NULL, 'r'},
+            {"runroot", required_argument, NULL, 'R'},
+            {"version", no_argument, NULL, 'v'},
+            {"help", no_argument, NULL, 'h'},
+            {0},
         };
         berth_cli cli = {.root = getenv("BERTH_ROOT"), .runroot = getenv("BERTH_RUNROOT")};
         if (cli.root == NULL || *cli.root == '\0')

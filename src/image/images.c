@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "images.h"
+#include "layers.h"
 #include "reference.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
@@ -16,6 +17,7 @@
 struct berth_images {
         char *root;
         char *layers;
+        int layers_fd;
         berth_store *store;
         berth_db *db;
 };
@@ -25,6 +27,7 @@ int berth_images_open(const char *root, berth_images **ret, berth_error *err)
         if (berth_mkdir_p(root, 0711, err) < 0)
                 return berth_wrap(err, "cannot create the berth root");
         berth_images *im = berth_xmalloc0(sizeof(*im));
+        im->layers_fd = -1;
         im->root = berth_xstrdup(root);
         im->layers = berth_xasprintf("%s/layers", root);
         _cleanup_free_ char *dbpath = berth_xasprintf("%s/berth.db", root);
@@ -33,6 +36,13 @@ int berth_images_open(const char *root, berth_images **ret, berth_error *err)
                 r = berth_db_open(dbpath, &im->db, err);
         if (r == 0)
                 r = berth_imagedb_migrate(im->db, err);
+        if (r == 0) {
+                im->layers_fd = open(im->layers, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (im->layers_fd < 0)
+                        r = berth_err(err, errno, "cannot open '%s'", im->layers);
+                else
+                        berth_layers_clean_tmp(im->layers_fd, NULL);
+        }
         if (r < 0) {
                 berth_images_close(im);
                 return r;
@@ -45,6 +55,8 @@ void berth_images_close(berth_images *im)
 {
         if (im == NULL)
                 return;
+        if (im->layers_fd >= 0)
+                close(im->layers_fd);
         berth_db_close(im->db);
         berth_store_free(im->store);
         free(im->layers);
@@ -65,6 +77,11 @@ berth_db *berth_images_db(berth_images *im)
 const char *berth_images_layers_dir(berth_images *im)
 {
         return im->layers;
+}
+
+int berth_images_layers_fd(berth_images *im)
+{
+        return im->layers_fd;
 }
 
 /* The tag a name means ("busybox" → "docker.io/library/busybox:latest"), if it is one. */

@@ -25,8 +25,9 @@ int berth_images_open(const char *root, berth_images **ret, berth_error *err);
 void berth_images_close(berth_images *im);
 berth_store *berth_images_store(berth_images *im);
 berth_db *berth_images_db(berth_images *im);
-/** root/layers, for the layer store. */
+/** root/layers (and an fd of it), for the layer store (image/layers.h). */
 const char *berth_images_layers_dir(berth_images *im);
+int berth_images_layers_fd(berth_images *im);
 
 /** -ENOENT with "no such image: <name>" when nothing matches. */
 int berth_images_resolve(berth_images *im, const char *name, berth_digest *ret, berth_error *err);
