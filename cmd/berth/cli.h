@@ -25,6 +25,7 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 berth_images *cli_images(berth_cli *cli, berth_error *err);
 
 int cmd_images(berth_cli *cli, int argc, char **argv);
+int cmd_import(berth_cli *cli, int argc, char **argv);
 int cmd_tag(berth_cli *cli, int argc, char **argv);
 int cmd_rmi(berth_cli *cli, int argc, char **argv);
 int cmd_version(berth_cli *cli, int argc, char **argv);

@@ -22,8 +22,8 @@ static const struct {
 /* `berth image ls|rm|tag` → the top-level verbs, as docker has both. */
 static const struct {
         const char *sub, *cmd;
-} image_aliases[] = {
-    {"ls", "images"}, {"list", "images"}, {"rm", "rmi"}, {"remove", "rmi"}, {"tag", "tag"}};
+} image_aliases[] = {{"ls", "images"},  {"list", "images"}, {"rm", "rmi"},
+                     {"remove", "rmi"}, {"tag", "tag"},     {"import", "import"}};
 
 int cli_error(const berth_error *err)
 {

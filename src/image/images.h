@@ -51,5 +51,15 @@ int berth_images_tag(berth_images *im, const char *source, const char *target, b
 int berth_images_remove(berth_images *im, const char *name, bool force, char ***ret_report,
                         berth_error *err);
 
+/**
+ * `import`: a root filesystem tar (plain, gzip or zstd) read from fd becomes
+ * a one-layer image: the tar is kept as its layer blob, unpacked once, and
+ * given a config (changes are `--change` lines, message the history
+ * comment) and an OCI manifest; tag (optional) names it. A bad tar leaves
+ * no image (its blob stays until gc).
+ */
+int berth_images_import(berth_images *im, int fd, const char *tag, char *const *changes,
+                        const char *message, berth_digest *ret_id, berth_error *err);
+
 /** Remove blobs and layers that no image uses (crash leftovers, deleted images). */
 int berth_images_gc(berth_images *im, uint64_t *ret_freed, berth_error *err);
