@@ -56,6 +56,8 @@ int berth_images_import(berth_images *im, int fd, const char *tag, char *const *
         }
         _cleanup_close_ int bfd = -1;
         _cleanup_free_ char *cfg_json = NULL, *man_json = NULL;
+        bool have_blob = false, done = false;
+        berth_digest blob;
         const char *os, *arch, *variant;
         berth_host_platform(&os, &arch, &variant);
         oci_image_config *cfg = berth_oci_image_config_new(os, arch, variant);
@@ -66,7 +68,6 @@ int berth_images_import(berth_images *im, int fd, const char *tag, char *const *
         }
 
         /* 1. the tar, as it came, into the blob store (it is what save/push hand out) */
-        berth_digest blob;
         uint64_t blob_size = 0;
         if ((r = berth_store_put_fd(berth_images_store(im), fd, NULL, -1, &blob, &blob_size, err)) <
             0)
@@ -134,7 +135,13 @@ int berth_images_import(berth_images *im, int fd, const char *tag, char *const *
                 goto out;
         }
         *ret_id = id;
+        done = true;
 out:
+        /* Bad input leaves the store as it was: drop the blob unless an image uses it. */
+        int64_t users = 1;
+        if (!done && have_blob &&
+            berth_imagedb_blob_users(berth_images_db(im), &blob, &users, NULL) == 0 && users == 0)
+                berth_store_remove_blob(berth_images_store(im), &blob, NULL);
         berth_oci_image_config_free(cfg);
         return r;
 }
