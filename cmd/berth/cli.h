@@ -26,6 +26,8 @@ berth_images *cli_images(berth_cli *cli, berth_error *err);
 
 int cmd_images(berth_cli *cli, int argc, char **argv);
 int cmd_import(berth_cli *cli, int argc, char **argv);
+int cmd_image_inspect(berth_cli *cli, int argc, char **argv);
+int cmd_history(berth_cli *cli, int argc, char **argv);
 int cmd_tag(berth_cli *cli, int argc, char **argv);
 int cmd_rmi(berth_cli *cli, int argc, char **argv);
 int cmd_version(berth_cli *cli, int argc, char **argv);

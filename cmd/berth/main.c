@@ -13,7 +13,9 @@ static const struct {
         int (*fn)(berth_cli *, int, char **);
         const char *help;
 } commands[] = {
+    {"history", cmd_history, "Show the history of an image"},
     {"images", cmd_images, "List images"},
+    {"image-inspect", cmd_image_inspect, NULL},
     {"rmi", cmd_rmi, "Remove one or more images"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"version", cmd_version, "Show the berth version information"},
@@ -22,8 +24,14 @@ static const struct {
 /* `berth image ls|rm|tag` → the top-level verbs, as docker has both. */
 static const struct {
         const char *sub, *cmd;
-} image_aliases[] = {{"ls", "images"},  {"list", "images"}, {"rm", "rmi"},
-                     {"remove", "rmi"}, {"tag", "tag"},     {"import", "import"}};
+} image_aliases[] = {{"ls", "images"},
+                     {"list", "images"},
+                     {"rm", "rmi"},
+                     {"remove", "rmi"},
+                     {"tag", "tag"},
+                     {"import", "import"},
+                     {"inspect", "image-inspect"},
+                     {"history", "history"}};
 
 int cli_error(const berth_error *err)
 {
@@ -60,8 +68,10 @@ static void usage(FILE *f)
                    "  -v, --version          Print version information and quit\n\n"
                    "Commands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-        fprintf(f, "  %-10s %s\n", "image", "Manage images (ls, rm, tag)");
+                if (commands[i].help)
+                        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+        fprintf(f, "  %-10s %s\n", "image",
+                "Manage images (ls, rm, tag, import, inspect, history)");
 }
 
 int main(int argc, char **argv)

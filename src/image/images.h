@@ -5,6 +5,8 @@
 #include "image/imagedb.h"
 #include "image/store.h"
 
+#include <jansson.h>
+
 #include <stdbool.h>
 
 /**
@@ -60,6 +62,20 @@ int berth_images_remove(berth_images *im, const char *name, bool force, char ***
  */
 int berth_images_import(berth_images *im, int fd, const char *tag, char *const *changes,
                         const char *message, berth_digest *ret_id, berth_error *err);
+
+/** `image inspect`: docker's JSON object for one image (caller decrefs), or NULL. */
+json_t *berth_images_inspect(berth_images *im, const char *name, berth_error *err);
+
+/** One row of `history`, newest first; only the newest has id/is_top set. */
+typedef struct {
+        bool is_top;
+        berth_digest id;
+        char *created, *created_by, *comment;
+        int64_t size; /* bytes of the layer this step made; 0 for empty steps */
+} berth_history_entry;
+int berth_images_history(berth_images *im, const char *name, berth_history_entry **ret,
+                         size_t *ret_n, berth_error *err);
+void berth_history_free(berth_history_entry *v, size_t n);
 
 /** Remove blobs and layers that no image uses (crash leftovers, deleted images). */
 int berth_images_gc(berth_images *im, uint64_t *ret_freed, berth_error *err);

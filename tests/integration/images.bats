@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# berth's image commands on a throwaway BERTH_ROOT: import, images, tag, rmi,
+# image inspect, history — and bad input leaving the store as it was.
+
+load helpers
+
+setup() {
+  [ "$(id -u)" -eq 0 ] || skip "needs root"
+  BERTH_ROOT=$(mktemp -d /tmp/berth-root.XXXXXX)
+  WORK=$(mktemp -d /tmp/berth-work.XXXXXX)
+  export BERTH_ROOT WORK
+  tar -C "$(busybox_rootfs)" -cf "$WORK/busybox.tar" .
+}
+
+teardown() {
+  [ -n "${BERTH_ROOT:-}" ] && rm -rf "$BERTH_ROOT"
+  [ -n "${WORK:-}" ] && rm -rf "$WORK"
+  true
+}
+
+berth() {
+  "$BERTH_BUILD/cmd/berth/berth" "$@"
+}
+
+# what is in the store, to compare before and after a failure
+store_state() {
+  (cd "$BERTH_ROOT" && find blobs layers -mindepth 2 -maxdepth 2 | sort)
+  sqlite3 "$BERTH_ROOT/berth.db" 'SELECT id FROM images ORDER BY id; SELECT name FROM tags ORDER BY name;' 2>/dev/null || true
+}
+
+@test "import a rootfs tar: the image is listed as docker lists it" {
+  run berth import "$WORK/busybox.tar" busybox:1.0
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+  id=${output#sha256:}
+  run berth images
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" =~ ^REPOSITORY\ +TAG\ +IMAGE\ ID\ +CREATED\ +SIZE$ ]]
+  [[ "${lines[1]}" =~ ^busybox\ +1\.0\ +${id:0:12}\ +(Less\ than\ a\ second|[0-9]+\ seconds)\ ago\ +[0-9.]+MB$ ]]
+  run berth images -q
+  [ "$output" = "${id:0:12}" ]
+  run berth images --no-trunc -q
+  [ "$output" = "sha256:$id" ]
+}
+
+@test "import from stdin with --change and --message; inspect and history show them" {
+  run bash -c "gzip -c '$WORK/busybox.tar' | '$BERTH_BUILD/cmd/berth/berth' import -c 'CMD [\"sh\", \"-c\", \"echo hi\"]' -c 'ENV A=1 B=two' -c 'WORKDIR /srv' -c 'EXPOSE 8080' -c 'LABEL org.example=yes' -m 'from a test' - app"
+  [ "$status" -eq 0 ]
+  run berth image inspect app
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r '.[0].Config.Cmd | join(" ")')" = "sh -c echo hi" ]
+  [ "$(echo "$output" | jq -r '.[0].Config.Env | join(",")')" = "A=1,B=two" ]
+  [ "$(echo "$output" | jq -r '.[0].Config.WorkingDir')" = /srv ]
+  [ "$(echo "$output" | jq -r '.[0].Config.ExposedPorts | keys[0]')" = 8080/tcp ]
+  [ "$(echo "$output" | jq -r '.[0].Config.Labels["org.example"]')" = yes ]
+  [ "$(echo "$output" | jq -r '.[0].RepoTags[0]')" = app:latest ]
+  [ "$(echo "$output" | jq -r '.[0].RootFS.Layers | length')" = 1 ]
+  [ "$(echo "$output" | jq -r '.[0].Os')" = linux ]
+  run berth history app
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"from a test"* ]] || [[ "$output" == *"berth import"* ]]
+}
+
+@test "a gzip and a plain import of the same tree share one layer" {
+  berth import "$WORK/busybox.tar" a
+  gzip -c "$WORK/busybox.tar" >"$WORK/busybox.tar.gz"
+  berth import "$WORK/busybox.tar.gz" b
+  [ "$(ls "$BERTH_ROOT/layers" | grep -v '^\.' | wc -l)" -eq 1 ]
+  [ "$(berth images -q | wc -l)" -eq 2 ]
+}
+
+@test "tag and rmi follow docker: untag first, delete when the last name goes" {
+  id=$(berth import "$WORK/busybox.tar" busybox)
+  berth tag busybox localhost:5000/mine:v1
+  run berth images
+  [[ "$output" == *"localhost:5000/mine"*v1* ]]
+  run berth rmi "${id:7:12}"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"must be forced"* ]]
+  run berth rmi localhost:5000/mine:v1
+  [ "$status" -eq 0 ]
+  [ "$output" = "Untagged: localhost:5000/mine:v1" ]
+  run berth rmi busybox
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "Untagged: busybox:latest" ]
+  [ "${lines[1]}" = "Deleted: $id" ]
+  [ -z "$(berth images -q)" ]
+  [ -z "$(ls "$BERTH_ROOT/layers" | grep -v '^\.')" ]
+  [ -z "$(ls "$BERTH_ROOT/blobs/sha256")" ]
+}
+
+@test "rmi -f of an image with several tags removes them all" {
+  id=$(berth import "$WORK/busybox.tar" one)
+  berth tag one two
+  run berth rmi -f "${id:7:12}"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Untagged: one:latest"* ]]
+  [[ "$output" == *"Untagged: two:latest"* ]]
+  [[ "$output" == *"Deleted: $id"* ]]
+}
+
+@test "bad input: a clear error and the store exactly as it was" {
+  berth import "$WORK/busybox.tar" keep
+  before=$(store_state)
+  head -c 100000 /dev/urandom >"$WORK/garbage"
+  run berth import "$WORK/garbage" bad
+  [ "$status" -eq 1 ]
+  [[ "$output" == berth:* ]]
+  head -c 70000 "$WORK/busybox.tar" >"$WORK/truncated.tar"
+  run berth import "$WORK/truncated.tar" bad
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"truncated"* ]] || [[ "$output" == *"unexpected end"* ]] || [[ "$output" == *"premature"* ]]
+  run berth import "$WORK/busybox.tar" 'Bad:Name'
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"invalid reference format"* ]]
+  run berth import -c 'RUN rm -rf /' "$WORK/busybox.tar" x
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"RUN is not a valid change command"* ]]
+  run berth import /no/such/file x
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"cannot open '/no/such/file'"* ]]
+  run berth tag nope x
+  [ "$status" -eq 1 ]
+  [[ "$output" == "berth: no such image: nope" ]]
+  run berth images --bogus
+  [ "$status" -eq 125 ]
+  [ "$(store_state)" = "$before" ]
+}
+
+@test "a hostile tar is confined to its layer" {
+  python3 - "$WORK/evil.tar" <<'PY'
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w")
+for name, data in [("../../../tmp/berth-escape-" + str(__import__("os").getpid()), b"x"), ("/abs-file", b"y")]:
+    i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+i = tarfile.TarInfo("evil"); i.type = tarfile.SYMTYPE; i.linkname = "/"; t.addfile(i)
+i = tarfile.TarInfo("evil/berth-through-symlink"); i.size = 1; t.addfile(i, io.BytesIO(b"z"))
+t.close()
+PY
+  run berth import "$WORK/evil.tar" evil
+  [ "$status" -eq 0 ]
+  [ ! -e /berth-through-symlink ]
+  [ ! -e /abs-file ]
+  ! ls /tmp/berth-escape-* 2>/dev/null
+  layer=$(ls "$BERTH_ROOT/layers" | grep -v '^\.')
+  [ -f "$BERTH_ROOT/layers/$layer/diff/abs-file" ]
+  [ -f "$BERTH_ROOT/layers/$layer/diff/berth-through-symlink" ]
+}
+
+@test "concurrent imports from 6 processes: every image and tag is there" {
+  for i in 1 2 3 4 5 6; do
+    berth import "$WORK/busybox.tar" "con:$i" >/dev/null &
+  done
+  wait
+  [ "$(berth images | grep -c '^con ')" -eq 6 ]
+  [ "$(ls "$BERTH_ROOT/layers" | grep -v '^\.' | wc -l)" -eq 1 ]
+}
