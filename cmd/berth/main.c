@@ -16,6 +16,7 @@ static const struct {
     {"history", cmd_history, "Show the history of an image"},
     {"images", cmd_images, "List images"},
     {"image-inspect", cmd_image_inspect, NULL},
+    {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
     {"rmi", cmd_rmi, "Remove one or more images"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"version", cmd_version, "Show the berth version information"},

@@ -72,6 +72,7 @@ int berth_images_import(berth_images *im, int fd, const char *tag, char *const *
         if ((r = berth_store_put_fd(berth_images_store(im), fd, NULL, -1, &blob, &blob_size, err)) <
             0)
                 goto out;
+        have_blob = true;
         /* 2. unpacked once into layers/<chain-id> */
         uint64_t ignored;
         if ((r = berth_store_open_blob(berth_images_store(im), &blob, &bfd, &ignored, err)) < 0)

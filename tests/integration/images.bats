@@ -100,7 +100,7 @@ store_state() {
 }
 
 @test "bad input: a clear error and the store exactly as it was" {
-  berth import "$WORK/busybox.tar" keep
+  berth import "$WORK/busybox.tar" keep >/dev/null
   before=$(store_state)
   head -c 100000 /dev/urandom >"$WORK/garbage"
   run berth import "$WORK/garbage" bad
@@ -109,7 +109,7 @@ store_state() {
   head -c 70000 "$WORK/busybox.tar" >"$WORK/truncated.tar"
   run berth import "$WORK/truncated.tar" bad
   [ "$status" -eq 1 ]
-  [[ "$output" == *"truncated"* ]] || [[ "$output" == *"unexpected end"* ]] || [[ "$output" == *"premature"* ]]
+  [[ "${output,,}" == *"truncated tar archive"* ]]
   run berth import "$WORK/busybox.tar" 'Bad:Name'
   [ "$status" -eq 1 ]
   [[ "$output" == *"invalid reference format"* ]]
