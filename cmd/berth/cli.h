@@ -37,5 +37,7 @@ typedef struct cli_table cli_table;
 cli_table *cli_table_new(size_t ncols);
 /** Add a row of ncols cells (copied). */
 void cli_table_row(cli_table *t, const char *const *cells);
+/** Add a row from a NULL-terminated vector; missing cells are empty. */
+void cli_table_row_strv(cli_table *t, char **cells);
 void cli_table_print(cli_table *t);
 void cli_table_free(cli_table *t);

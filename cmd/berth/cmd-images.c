@@ -3,7 +3,11 @@
 #include "base/cleanup.h"
 #include "base/strutil.h"
 #include "base/units.h"
+#include "format.h"
+#include "oci/image.h"
 #include "image/reference.h"
+
+#include <fnmatch.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,15 +29,139 @@ static void split_tag(const char *full, char **repo, char **tag)
         berth_ref_clear(&ref);
 }
 
+enum { F_REPO, F_TAG, F_DIGEST, F_ID, F_SINCE, F_AT, F_SIZE, F_COUNT };
+static const cli_format_field image_fields[F_COUNT] = {
+    {"Repository", "REPOSITORY"},
+    {"Tag", "TAG"},
+    {"Digest", "DIGEST"},
+    {"ID", "IMAGE ID"},
+    {"CreatedSince", "CREATED"},
+    {"CreatedAt", "CREATED AT"},
+    {"Size", "SIZE"},
+};
+
+typedef struct {
+        char **dangling;  /* "true"/"false" */
+        char **reference; /* globs */
+        char **label;     /* key or key=value */
+        bool has_before, has_since;
+        int64_t before, since; /* created times, ns */
+} image_filters;
+
+static void filters_free(image_filters *f)
+{
+        berth_strv_free(f->dangling);
+        berth_strv_free(f->reference);
+        berth_strv_free(f->label);
+}
+
+/* An RFC 3339 time in nanoseconds (images made in one second still sort); -1 if bad. */
+static int64_t created_ns(const char *s)
+{
+        int64_t sec;
+        int32_t nsec;
+        if (s == NULL || berth_rfc3339_parse(s, &sec, &nsec) < 0)
+                return -1;
+        return sec * 1000000000LL + nsec;
+}
+
+static int created_of(berth_images *im, const char *name, int64_t *ret, berth_error *err)
+{
+        berth_digest id;
+        berth_image_rec rec;
+        if (berth_images_resolve(im, name, &id, err) < 0 ||
+            berth_imagedb_get(berth_images_db(im), &id, &rec, NULL, NULL, err) < 0)
+                return -1;
+        *ret = created_ns(rec.created);
+        berth_image_rec_clear(&rec);
+        return 0;
+}
+
+static int parse_filter(berth_images *im, const char *arg, image_filters *f, berth_error *err)
+{
+        const char *eq = strchr(arg, '=');
+        if (eq == NULL)
+                return berth_errx(err, EINVAL, "bad format of filter (expected name=value): '%s'",
+                                  arg);
+        _cleanup_free_ char *key = strndup(arg, (size_t)(eq - arg));
+        const char *v = eq + 1;
+        if (strcmp(key, "dangling") == 0) {
+                if (strcmp(v, "true") && strcmp(v, "false"))
+                        return berth_errx(err, EINVAL,
+                                          "invalid filter 'dangling=%s': want true or false", v);
+                berth_strv_push(&f->dangling, v);
+        } else if (strcmp(key, "reference") == 0) {
+                berth_strv_push(&f->reference, v);
+        } else if (strcmp(key, "label") == 0) {
+                berth_strv_push(&f->label, v);
+        } else if (strcmp(key, "before") == 0) {
+                f->has_before = true;
+                return created_of(im, v, &f->before, err);
+        } else if (strcmp(key, "since") == 0) {
+                f->has_since = true;
+                return created_of(im, v, &f->since, err);
+        } else {
+                return berth_errx(err, EINVAL, "invalid filter '%s'", key);
+        }
+        return 0;
+}
+
+static bool labels_match(berth_images *im, const berth_digest *id, char **want)
+{
+        if (want == NULL)
+                return true;
+        json_t *o = berth_images_inspect(im, id->s, NULL);
+        json_t *labels = json_object_get(json_object_get(o, "Config"), "Labels");
+        bool ok = true;
+        STRV_FOREACH (w, want) {
+                _cleanup_free_ char *k = berth_xstrdup(*w);
+                char *eq = strchr(k, '=');
+                if (eq)
+                        *eq++ = '\0';
+                const char *v = json_string_value(json_object_get(labels, k));
+                if (v == NULL || (eq && strcmp(v, eq) != 0))
+                        ok = false;
+        }
+        json_decref(o);
+        return ok;
+}
+
+/* One image row per tag (or one <none> row), filtered. */
+static bool row_wanted(const image_filters *f, const berth_image_summary *img, const char *repo,
+                       const char *tag, int64_t created)
+{
+        bool dangling = img->tags == NULL || img->tags[0] == NULL;
+        STRV_FOREACH (d, f->dangling) {
+                if ((strcmp(*d, "true") == 0) != dangling)
+                        return false;
+        }
+        if (f->reference) {
+                bool any = false;
+                _cleanup_free_ char *rt = berth_xasprintf("%s:%s", repo, tag);
+                STRV_FOREACH (g, f->reference)
+                        any |= fnmatch(*g, repo, 0) == 0 || fnmatch(*g, rt, 0) == 0;
+                if (!any)
+                        return false;
+        }
+        if (f->has_before && !(created < f->before))
+                return false;
+        if (f->has_since && !(created > f->since))
+                return false;
+        return true;
+}
+
 int cmd_images(berth_cli *cli, int argc, char **argv)
 {
         static const struct option o[] = {
-            {"quiet", no_argument, NULL, 'q'},   {"all", no_argument, NULL, 'a'},
-            {"digests", no_argument, NULL, 'd'}, {"no-trunc", no_argument, NULL, 'n'},
-            {"help", no_argument, NULL, 'h'},    {0}};
+            {"quiet", no_argument, NULL, 'q'},        {"all", no_argument, NULL, 'a'},
+            {"digests", no_argument, NULL, 'd'},      {"no-trunc", no_argument, NULL, 'n'},
+            {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
+            {"help", no_argument, NULL, 'h'},         {0}};
         bool quiet = false, digests = false, no_trunc = false;
+        const char *format = NULL;
+        _cleanup_strv_ char **filter_args = NULL;
         int c;
-        while ((c = getopt_long(argc, argv, "+qah", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+qaf:h", o, NULL)) != -1) {
                 switch (c) {
                 case 'q':
                         quiet = true;
@@ -46,44 +174,88 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
                 case 'n':
                         no_trunc = true;
                         break;
+                case 'f':
+                        berth_strv_push(&filter_args, optarg);
+                        break;
+                case 'F':
+                        format = optarg;
+                        break;
                 case 'h':
                         printf("Usage:  berth images [OPTIONS] [REPOSITORY[:TAG]]\n\n"
                                "List images\n\n"
                                "Options:\n"
-                               "  -a, --all        Show all images\n"
-                               "      --digests    Show digests\n"
-                               "      --no-trunc   Don't truncate output\n"
-                               "  -q, --quiet      Only show image IDs\n");
+                               "  -a, --all             Show all images\n"
+                               "      --digests         Show digests\n"
+                               "  -f, --filter filter   Filter output based on conditions "
+                               "provided (dangling, reference, label, before, since)\n"
+                               "      --format string   Pretty-print images using a Go "
+                               "template\n"
+                               "      --no-trunc        Don't truncate output\n"
+                               "  -q, --quiet           Only show image IDs\n");
                         return 0;
                 default:
                         return cli_usage("images", "unknown flag");
                 }
         }
-        const char *want_repo = optind < argc ? argv[optind] : NULL;
         berth_error err = {0};
+        if (format) {
+                char msg[512];
+                if (cli_format_check(format, image_fields, F_COUNT, msg, sizeof(msg)) < 0) {
+                        berth_errx(&err, EINVAL, "%s", msg);
+                        return cli_error(&err);
+                }
+        }
         berth_images *im = cli_images(cli, &err);
         if (im == NULL)
                 return cli_error(&err);
+        image_filters filters = {0};
+        STRV_FOREACH (fa, filter_args) {
+                if (parse_filter(im, *fa, &filters, &err) < 0) {
+                        filters_free(&filters);
+                        return cli_error(&err);
+                }
+        }
+        if (optind < argc) {
+                /* "busybox" or "busybox:1.0" as a reference filter, as docker takes it */
+                berth_ref ref = {0};
+                if (berth_ref_parse(argv[optind], &ref, &err) < 0) {
+                        filters_free(&filters);
+                        return cli_error(&err);
+                }
+                _cleanup_free_ char *repo = berth_ref_repository(&ref);
+                bool has_tag = strchr(argv[optind], ':') != NULL;
+                _cleanup_free_ char *pat =
+                    has_tag ? berth_xasprintf("%s:%s", repo, ref.tag) : berth_xstrdup(repo);
+                berth_strv_push(&filters.reference, pat);
+                berth_ref_clear(&ref);
+        }
         berth_image_summary *v = NULL;
         size_t n = 0;
-        if (berth_images_list(im, &v, &n, &err) < 0)
+        if (berth_images_list(im, &v, &n, &err) < 0) {
+                filters_free(&filters);
                 return cli_error(&err);
-        _cleanup_free_ char *want = NULL;
-        if (want_repo) {
-                berth_ref ref = {0};
-                if (berth_ref_parse(want_repo, &ref, &err) < 0)
-                        return cli_error(&err);
-                want = berth_ref_repository(&ref);
-                berth_ref_clear(&ref);
         }
         size_t ncols = digests ? 6 : 5;
         cli_table *t = cli_table_new(ncols);
+        cli_table *ft = NULL;
+        if (format && cli_format_is_table(format)) {
+                _cleanup_free_ char *h = cli_format_header(format, image_fields, F_COUNT);
+                _cleanup_strv_ char **cells = NULL;
+                size_t k = 0;
+                for (char *save = NULL, *tok = strtok_r(h, "\t", &save); tok;
+                     tok = strtok_r(NULL, "\t", &save), k++)
+                        berth_strv_push(&cells, tok);
+                ft = cli_table_new(berth_strv_length(cells));
+                cli_table_row_strv(ft, cells);
+        }
         const char *head[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
         const char *head_d[] = {"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"};
         cli_table_row(t, digests ? head_d : head);
         time_t now = time(NULL);
         _cleanup_strv_ char **seen = NULL;
         for (size_t i = 0; i < n; i++) {
+                if (!labels_match(im, &v[i].rec.id, filters.label))
+                        continue;
                 char id[80], created[64], size[32];
                 snprintf(id, sizeof(id), "%s",
                          no_trunc ? v[i].rec.id.s : berth_digest_hex(&v[i].rec.id));
@@ -106,7 +278,7 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
                                 repo = berth_xstrdup("<none>");
                                 tag = berth_xstrdup("<none>");
                         }
-                        if (want && strcmp(want, repo) != 0)
+                        if (!row_wanted(&filters, &v[i], repo, tag, created_ns(v[i].rec.created)))
                                 continue;
                         if (quiet) {
                                 if (!berth_strv_contains(seen, id)) {
@@ -118,14 +290,34 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
                         const char *dg = v[i].digests && v[i].digests[0]
                                              ? strchr(v[i].digests[0], '@') + 1
                                              : "<none>";
+                        if (format) {
+                                const char *vals[F_COUNT] = {
+                                    repo, tag, dg, id, created, v[i].rec.created, size};
+                                _cleanup_free_ char *line =
+                                    cli_format_row(format, image_fields, vals, F_COUNT);
+                                if (ft == NULL) {
+                                        printf("%s\n", line);
+                                        continue;
+                                }
+                                _cleanup_strv_ char **cells = NULL;
+                                for (char *save = NULL, *tok = strtok_r(line, "\t", &save); tok;
+                                     tok = strtok_r(NULL, "\t", &save))
+                                        berth_strv_push(&cells, tok);
+                                cli_table_row_strv(ft, cells);
+                                continue;
+                        }
                         const char *row[] = {repo, tag, id, created, size};
                         const char *row_d[] = {repo, tag, dg, id, created, size};
                         cli_table_row(t, digests ? row_d : row);
                 }
         }
-        if (!quiet)
+        if (ft)
+                cli_table_print(ft);
+        else if (!quiet && !format)
                 cli_table_print(t);
+        cli_table_free(ft);
         cli_table_free(t);
+        filters_free(&filters);
         berth_image_summaries_free(v, n);
         return 0;
 }

@@ -26,6 +26,19 @@ void cli_table_row(cli_table *t, const char *const *cells)
         t->nrows++;
 }
 
+void cli_table_row_strv(cli_table *t, char **cells)
+{
+        const char **row = berth_xmalloc0(t->ncols * sizeof(char *));
+        for (size_t c = 0, done = 0; c < t->ncols; c++) {
+                if (!done && cells && cells[c])
+                        row[c] = cells[c];
+                else
+                        done = 1;
+        }
+        cli_table_row(t, row);
+        free(row);
+}
+
 void cli_table_print(cli_table *t)
 {
         size_t *w = berth_xmalloc0(t->ncols * sizeof(size_t));

@@ -155,3 +155,34 @@ PY
   [ "$(berth images | grep -c '^con ')" -eq 6 ]
   [ "$(ls "$BERTH_ROOT/layers" | grep -v '^\.' | wc -l)" -eq 1 ]
 }
+
+@test "images --format and filters (dangling, reference, label, before, since)" {
+  berth import -c 'LABEL team=a' "$WORK/busybox.tar" app:1 >/dev/null
+  berth import "$WORK/busybox.tar" >/dev/null
+  berth import "$WORK/busybox.tar" web:2 >/dev/null
+  run berth images --format '{{.Repository}}:{{.Tag}}'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'web:2\n<none>:<none>\napp:1')" ]
+  run berth images --format 'table {{.Repository}}\t{{.Tag}}'
+  [[ "${lines[0]}" =~ ^REPOSITORY\ +TAG$ ]]
+  [[ "${lines[1]}" =~ ^web\ +2$ ]]
+  run berth images --format '{{json .}}' -f label=team=a
+  [ "$(echo "$output" | jq -r .Repository)" = app ]
+  [ "$(echo "$output" | jq -r .Tag)" = 1 ]
+  run berth images -q -f dangling=true
+  [ "$(echo "$output" | wc -l)" -eq 1 ]
+  run berth images --format '{{.Repository}}' -f 'reference=w*'
+  [ "$output" = web ]
+  run berth images --format '{{.Repository}}' web
+  [ "$output" = web ]
+  run berth images --format '{{.Repository}}' -f before=web:2
+  [ "$output" = "$(printf '<none>\napp')" ]
+  run berth images --format '{{.Repository}}' -f since=app:1
+  [ "$output" = "$(printf 'web\n<none>')" ]
+  run berth images --format '{{.Nope}}'
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"can't evaluate field Nope"* ]]
+  run berth images -f colour=blue
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"invalid filter 'colour'"* ]]
+}

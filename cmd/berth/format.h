@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/**
+ * The part of docker's --format Go templates that people use: "{{.Field}}"
+ * placeholders, "{{json .}}" for the whole row as JSON, "\t" and "\n"
+ * escapes, and a leading "table " that prints a header of the field names
+ * (as docker does: "{{.ID}}" → "IMAGE ID" via the names given).
+ */
+typedef struct {
+        const char *field;  /* "Repository" */
+        const char *header; /* "REPOSITORY" */
+} cli_format_field;
+
+/** Check tmpl against the fields; -EINVAL and a message naming the bad field. */
+int cli_format_check(const char *tmpl, const cli_format_field *fields, size_t n, char *msg,
+                     size_t msgsz);
+/** Whether tmpl starts with "table". */
+bool cli_format_is_table(const char *tmpl);
+/** Expand one row: values[i] is the value of fields[i]. Returns a malloc'd line. */
+char *cli_format_row(const char *tmpl, const cli_format_field *fields, const char *const *values,
+                     size_t n);
+/** The header line for a "table …" template. */
+char *cli_format_header(const char *tmpl, const cli_format_field *fields, size_t n);
