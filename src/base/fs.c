@@ -146,47 +146,61 @@ int berth_mkdir_p(const char *path, mode_t mode, berth_error *err)
         return 0;
 }
 
-static int rm_rf_at(int atfd, const char *name, dev_t dev)
+int berth_rm_rf_at(int atfd, const char *name)
 {
         struct stat st;
         if (fstatat(atfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return errno == ENOENT ? 0 : -errno;
-        if (S_ISDIR(st.st_mode)) {
-                if (st.st_dev != dev)
-                        return -EBUSY; /* a mount point: never cross it */
-                int fd = openat(atfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0)
-                        return -errno;
-                DIR *d = fdopendir(fd);
-                if (d == NULL) {
-                        close(fd);
-                        return -ENOMEM;
-                }
-                int r = 0;
-                struct dirent *de;
-                while ((de = readdir(d)) != NULL) {
-                        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                                continue;
-                        int q = rm_rf_at(dirfd(d), de->d_name, dev);
-                        if (q < 0 && r == 0)
-                                r = q;
-                }
-                closedir(d);
-                if (unlinkat(atfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
-                        r = -errno;
-                return r;
-        }
-        if (unlinkat(atfd, name, 0) < 0 && errno != ENOENT)
+        if (!S_ISDIR(st.st_mode))
+                return unlinkat(atfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+        int fd = openat(atfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
                 return -errno;
-        return 0;
+        /* The directory opened must be the one inspected (no swap in between), and
+         * on the same filesystem as its parent: a mount point is never crossed. */
+        struct stat dst, pst;
+        if (fstat(fd, &dst) < 0 || dst.st_dev != st.st_dev || dst.st_ino != st.st_ino ||
+            (fstatat(atfd, ".", &pst, 0) == 0 && pst.st_dev != st.st_dev)) {
+                close(fd);
+                return -EBUSY;
+        }
+        DIR *d = fdopendir(fd);
+        if (d == NULL) {
+                close(fd);
+                return -ENOMEM;
+        }
+        int r = 0;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                int q = berth_rm_rf_at(dirfd(d), de->d_name);
+                if (q < 0 && r == 0)
+                        r = q;
+        }
+        closedir(d);
+        if (r == 0 && unlinkat(atfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                r = -errno;
+        return r;
 }
 
 int berth_rm_rf(const char *path, berth_error *err)
 {
-        struct stat st;
-        if (lstat(path, &st) < 0)
-                return errno == ENOENT ? 0 : berth_err(err, errno, "cannot stat '%s'", path);
-        int r = rm_rf_at(AT_FDCWD, path, st.st_dev);
+        _cleanup_free_ char *copy = berth_xstrdup(path);
+        size_t n = strlen(copy);
+        while (n > 1 && copy[n - 1] == '/')
+                copy[--n] = '\0';
+        char *slash = strrchr(copy, '/');
+        const char *base = slash ? slash + 1 : copy;
+        if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+                return berth_errx(err, EINVAL, "refusing to remove '%s'", path);
+        const char *parent = slash ? (slash == copy ? "/" : copy) : ".";
+        if (slash)
+                *slash = '\0';
+        _cleanup_close_ int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd < 0)
+                return errno == ENOENT ? 0 : berth_err(err, errno, "cannot open '%s'", parent);
+        int r = berth_rm_rf_at(pfd, base);
         if (r < 0)
                 return berth_err(err, -r, "cannot remove '%s'", path);
         return 0;

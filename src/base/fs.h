@@ -39,6 +39,12 @@ int berth_read_file_at(int dirfd, const char *name, char **ret, size_t *ret_len,
 int berth_mkdir_p(const char *path, mode_t mode, berth_error *err);
 /** rm -rf on a host path without crossing mount points. Missing is fine. */
 int berth_rm_rf(const char *path, berth_error *err);
+/**
+ * rm -rf of atfd/name: never follows a symlink, never crosses a mount point
+ * (-EBUSY), and checks that each directory opened is the one inspected.
+ * Missing is fine. Returns 0 or -errno.
+ */
+int berth_rm_rf_at(int atfd, const char *name);
 
 /** openat2(rootfd, path, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS). Returns fd or <0. */
 int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode, berth_error *err);

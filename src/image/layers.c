@@ -91,7 +91,7 @@ static int finish(int layers_dirfd, const char *tmp, int tmpfd, const berth_dige
                 if (errno != EEXIST && errno != ENOTEMPTY)
                         return berth_err(err, errno, "cannot move layer '%s' into place", chain.s);
                 /* Another process added it first: ours is a duplicate. */
-                unpack_remove_at(layers_dirfd, tmp);
+                berth_rm_rf_at(layers_dirfd, tmp);
         }
         fsync_dir(layers_dirfd);
         *ret_chain = chain;
@@ -144,7 +144,7 @@ int berth_layer_add(int layers_dirfd, const berth_digest *parent_chain, int tar_
                 *ret_diff_id = diff;
         return 0;
 fail:
-        unpack_remove_at(layers_dirfd, tmp);
+        berth_rm_rf_at(layers_dirfd, tmp);
         return r;
 }
 
@@ -184,7 +184,7 @@ int berth_layer_remove(int layers_dirfd, const berth_digest *chain_id, berth_err
                 return berth_err(err, errno, "cannot remove layer '%s'", chain_id->s);
         }
         fsync_dir(layers_dirfd);
-        int r = unpack_remove_at(layers_dirfd, tmp);
+        int r = berth_rm_rf_at(layers_dirfd, tmp);
         if (r < 0)
                 return berth_err(err, -r, "cannot remove layer '%s'", chain_id->s);
         return 0;
@@ -216,7 +216,7 @@ int berth_layers_clean_tmp(int layers_dirfd, berth_error *err)
         while ((de = readdir(d)) != NULL) {
                 if (!berth_str_has_prefix(de->d_name, TMP_PREFIX) || owner_alive(de->d_name))
                         continue;
-                int q = unpack_remove_at(layers_dirfd, de->d_name);
+                int q = berth_rm_rf_at(layers_dirfd, de->d_name);
                 if (q < 0 && r == 0)
                         r = berth_err(err, -q, "cannot remove leftover layer dir '%s'", de->d_name);
         }

@@ -63,4 +63,3 @@ void unpack_writer_done(unpack_writer *w);
 char *unpack_clean_path(const char *name, bool *ret_escaped);
 
 /** rm -rf of atfd/name: never follows symlinks nor crosses mount points. 0 or -errno. */
-int unpack_remove_at(int atfd, const char *name);

@@ -121,7 +121,7 @@ static bool replace_whiteout_parent(int rootfd, const char *parent)
                 struct stat st;
                 if (pfd >= 0 && fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                     S_ISCHR(st.st_mode) && st.st_rdev == 0) {
-                        return unpack_remove_at(pfd, base) == 0 && mkdirat(pfd, base, 0755) == 0 &&
+                        return berth_rm_rf_at(pfd, base) == 0 && mkdirat(pfd, base, 0755) == 0 &&
                                set_opaque(pfd, base, parent, &ignored) == 0;
                 }
                 *s = c;
@@ -152,50 +152,10 @@ static int resolve_parent(unpack_writer *w, const char *parent, berth_error *err
         return fd;
 }
 
-int unpack_remove_at(int atfd, const char *name)
-{
-        struct stat st;
-        if (fstatat(atfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return errno == ENOENT ? 0 : -errno;
-        if (!S_ISDIR(st.st_mode))
-                return unlinkat(atfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
-        int fd = openat(atfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        struct stat dst;
-        if (fstat(fd, &dst) < 0 || dst.st_dev != st.st_dev || dst.st_ino != st.st_ino) {
-                close(fd);
-                return -EBUSY;
-        }
-        struct stat pst;
-        if (fstat(atfd, &pst) == 0 && pst.st_dev != st.st_dev) {
-                close(fd);
-                return -EBUSY; /* a mount point */
-        }
-        DIR *d = fdopendir(fd);
-        if (d == NULL) {
-                close(fd);
-                return -ENOMEM;
-        }
-        int r = 0;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                int q = unpack_remove_at(dirfd(d), de->d_name);
-                if (q < 0 && r == 0)
-                        r = q;
-        }
-        closedir(d);
-        if (r == 0 && unlinkat(atfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-                r = -errno;
-        return r;
-}
-
 static int remove_existing(unpack_writer *w, int pfd, const char *base, const char *name,
                            berth_error *err)
 {
-        int r = unpack_remove_at(pfd, base);
+        int r = berth_rm_rf_at(pfd, base);
         forget_parent(w); /* what we removed may have held the cached parent */
         if (r < 0)
                 return berth_err(err, -r, "layer entry '%s': cannot remove what is there", name);

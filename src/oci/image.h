@@ -167,7 +167,12 @@ oci_manifest *berth_oci_manifest_parse(const char *json, size_t len, const char 
                                        berth_error *err);
 void berth_oci_manifest_free(oci_manifest *m);
 
-/** Parse and validate an image index / manifest list (entries' media types are not checked). */
+/**
+ * Parse and validate an image index / manifest list: schemaVersion 2, every
+ * entry a valid descriptor (at most 4 × BERTH_OCI_MAX_LAYERS of them); the
+ * entries' media types are not checked (indexes carry attestations and
+ * artifacts too).
+ */
 oci_index *berth_oci_index_parse(const char *json, size_t len, const char *hint, berth_error *err);
 void berth_oci_index_free(oci_index *ix);
 
@@ -266,7 +271,9 @@ typedef struct {
  * Parse and validate an image config (OCI or Docker). Required:
  * architecture, os, rootfs with type "layers" and diff_ids (at most
  * BERTH_OCI_MAX_LAYERS, each a valid digest). Times ("created") must be
- * RFC 3339, healthcheck durations and retries >= 0.
+ * RFC 3339, healthcheck durations and retries >= 0, history at most
+ * 4 × BERTH_OCI_MAX_LAYERS entries. ExposedPorts keys and StopSignal are kept
+ * as text, not checked (whoever runs the image parses them).
  */
 oci_image_config *berth_oci_image_config_parse(const char *json, size_t len, berth_error *err);
 void berth_oci_image_config_free(oci_image_config *c);
