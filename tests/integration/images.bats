@@ -186,3 +186,22 @@ PY
   [ "$status" -eq 1 ]
   [[ "$output" == *"invalid filter 'colour'"* ]]
 }
+
+@test "berth import killed mid-stream: no image, and the next run cleans its temp file" {
+  berth import "$WORK/busybox.tar" keep >/dev/null
+  before=$(store_state)
+  mkfifo "$WORK/fifo"
+  "$BERTH_BUILD/cmd/berth/berth" import - half <"$WORK/fifo" &
+  pid=$!
+  exec 7>"$WORK/fifo"
+  head -c 300000 "$WORK/busybox.tar" >&7
+  for i in $(seq 100); do [ -n "$(ls "$BERTH_ROOT/tmp")" ] && break; sleep 0.05; done
+  [ -n "$(ls "$BERTH_ROOT/tmp")" ]   # the blob is being written
+  kill -9 "$pid"
+  wait "$pid" || true
+  exec 7>&-
+  run berth images --format '{{.Repository}}'
+  [ "$output" = keep ]
+  [ -z "$(ls "$BERTH_ROOT/tmp")" ]   # the dead writer's temp file was removed on open
+  [ "$(store_state)" = "$before" ]
+}
