@@ -3,9 +3,11 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
+#include "image/check.h"
 #include "image/images.h"
 #include "image/layers.h"
 #include "image/snapshot-internal.h"
+#include "image/usage.h"
 #include "oci/image.h"
 #include "tap.h"
 #include "tar-build.h"
@@ -392,6 +394,64 @@ static void test_no_layers(berth_images *im)
         free(dir);
 }
 
+/* prune, df and check see snapshots: an image in use stays, a vanished snapshot is found. */
+static void test_garbage(berth_images *im)
+{
+        berth_error err = {0};
+        const tent l1[] = {{"f", 'f', 0644, "0123456789"}};
+        int tar = tar_build(l1, 1, TAR_PLAIN);
+        berth_digest id;
+        ok(make_image(im, &tar, 1, NULL, &id) == 0, "a dangling image");
+        close(tar);
+        char *dir = berth_xasprintf("%s/containers/gc", root);
+        ok(berth_snapshot_create(im, &id, dir, &err) == 0 &&
+               berth_snapshot_mount(im, dir, NULL, &err) == 0,
+           "a running container of it: %s", err.msg);
+        spit(P("%s/merged/written", dir), "12345");
+        char **report = NULL;
+        uint64_t freed = 1;
+        ok(berth_images_prune(im, true, &report, &freed, &err) == 0, "prune -a: %s", err.msg);
+        _cleanup_free_ char *del = berth_xasprintf("deleted: %s", id.s);
+        ok(report && !berth_strv_contains(report, del), "prune -a leaves an image in use");
+        berth_strv_free(report);
+        berth_disk_usage u = {0};
+        ok(berth_images_disk_usage(im, &u, &err) == 0, "disk usage: %s", err.msg);
+        ok(u.n_images == 1 && berth_digest_equal(&u.images[0].s.rec.id, &id) &&
+               u.images[0].containers == 1,
+           "df: only the image in use is left, with its container");
+        is_int(u.images_active, 1, "df: the image is active");
+        is_int(u.layers_size, 10, "df: its layer's size");
+        is_int(u.layers_reclaimable, 0, "df: its layer is not reclaimable");
+        is_int(u.n_snapshots, 1, "df: one container");
+        ok(u.n_snapshots == 1 && u.snapshots[0].mounted && u.snapshots[0].size == 5,
+           "df: it is up and its size is what it wrote");
+        berth_disk_usage_clear(&u);
+        char **problems = NULL;
+        berth_images_check(im, false, &problems, NULL, &err);
+        is_int(berth_strv_length(problems), 0, "check: a store with a snapshot is clean");
+        berth_strv_free(problems);
+
+        ok(berth_snapshot_umount(dir, NULL, &err) == 0, "umount");
+        berth_rm_rf(dir, NULL); /* a crash took the directory, not the row */
+        berth_images_check(im, false, &problems, NULL, &err);
+        like(problems ? problems[0] : NULL, "its directory is missing",
+             "check: a snapshot without its dir");
+        berth_strv_free(problems);
+        char **actions = NULL;
+        berth_images_check(im, true, &problems, &actions, &err);
+        berth_strv_free(problems);
+        berth_strv_free(actions);
+        berth_images_check(im, false, &problems, NULL, &err);
+        is_int(berth_strv_length(problems), 0, "check --repair dropped it");
+        berth_strv_free(problems);
+        ok(berth_images_prune(im, false, &report, &freed, &err) == 0 &&
+               berth_strv_contains(report, del) && freed == 10,
+           "now prune removes the dangling image and reclaims its layer (%llu)",
+           (unsigned long long)freed);
+        berth_strv_free(report);
+        free(dir);
+}
+
 int main(void)
 {
         if (geteuid() != 0) {
@@ -406,6 +466,7 @@ int main(void)
         test_three_layers(im);
         test_many_layers(im);
         test_no_layers(im);
+        test_garbage(im);
         berth_images_close(im);
         /* whatever failed above, leave no mount behind */
         for (int i = 0; i < 4; i++) {
@@ -413,6 +474,7 @@ int main(void)
                 umount2(P("%s/containers/c0ffee0000000000000002/merged", root), MNT_DETACH);
                 umount2(P("%s/containers/many/merged", root), MNT_DETACH);
                 umount2(P("%s/containers/empty/merged", root), MNT_DETACH);
+                umount2(P("%s/containers/gc/merged", root), MNT_DETACH);
         }
         berth_rm_rf(root, NULL);
         return tap_done();
