@@ -31,6 +31,8 @@ int cmd_history(berth_cli *cli, int argc, char **argv);
 int cmd_tag(berth_cli *cli, int argc, char **argv);
 int cmd_rmi(berth_cli *cli, int argc, char **argv);
 int cmd_version(berth_cli *cli, int argc, char **argv);
+int cmd_system(berth_cli *cli, int argc, char **argv);
+int cmd_image_prune(berth_cli *cli, int argc, char **argv);
 
 /** A table printed like docker's (tabwriter: min width 10, padding 3). */
 typedef struct cli_table cli_table;

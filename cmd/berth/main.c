@@ -16,8 +16,10 @@ static const struct {
     {"history", cmd_history, "Show the history of an image"},
     {"images", cmd_images, "List images"},
     {"image-inspect", cmd_image_inspect, NULL},
+    {"image-prune", cmd_image_prune, NULL},
     {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
     {"rmi", cmd_rmi, "Remove one or more images"},
+    {"system", cmd_system, "Manage berth (check, df)"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"version", cmd_version, "Show the berth version information"},
 };
@@ -32,7 +34,8 @@ static const struct {
                      {"tag", "tag"},
                      {"import", "import"},
                      {"inspect", "image-inspect"},
-                     {"history", "history"}};
+                     {"history", "history"},
+                     {"prune", "image-prune"}};
 
 int cli_error(const berth_error *err)
 {
@@ -72,7 +75,7 @@ static void usage(FILE *f)
                 if (commands[i].help)
                         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
         fprintf(f, "  %-10s %s\n", "image",
-                "Manage images (ls, rm, tag, import, inspect, history)");
+                "Manage images (ls, rm, tag, import, inspect, history, prune)");
 }
 
 int main(int argc, char **argv)

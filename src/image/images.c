@@ -2,6 +2,7 @@
 #include "images.h"
 #include "layers.h"
 #include "reference.h"
+#include "snapshot.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -24,6 +25,11 @@ struct berth_images {
 
 int berth_images_open(const char *root, berth_images **ret, berth_error *err)
 {
+        return berth_images_open_flags(root, 0, ret, err);
+}
+
+int berth_images_open_flags(const char *root, unsigned flags, berth_images **ret, berth_error *err)
+{
         if (berth_mkdir_p(root, 0711, err) < 0)
                 return berth_wrap(err, "cannot create the berth root");
         berth_images *im = berth_xmalloc0(sizeof(*im));
@@ -31,16 +37,19 @@ int berth_images_open(const char *root, berth_images **ret, berth_error *err)
         im->root = berth_xstrdup(root);
         im->layers = berth_xasprintf("%s/layers", root);
         _cleanup_free_ char *dbpath = berth_xasprintf("%s/berth.db", root);
-        int r = berth_store_open(root, &im->store, err);
+        bool keep = flags & BERTH_IMAGES_KEEP_LEFTOVERS;
+        int r = berth_store_open_flags(root, keep ? BERTH_STORE_KEEP_TEMP : 0, &im->store, err);
         if (r == 0)
                 r = berth_db_open(dbpath, &im->db, err);
         if (r == 0)
                 r = berth_imagedb_migrate(im->db, err);
+        if (r == 0)
+                r = berth_snapshot_migrate(im->db, err);
         if (r == 0) {
                 im->layers_fd = open(im->layers, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (im->layers_fd < 0)
                         r = berth_err(err, errno, "cannot open '%s'", im->layers);
-                else
+                else if (!keep)
                         berth_layers_clean_tmp(im->layers_fd, NULL);
         }
         if (r < 0) {
@@ -177,6 +186,38 @@ static char *familiar(const char *full)
         return s;
 }
 
+/* Whether an image or a snapshot uses the layer (on a database error: yes). */
+static bool layer_in_use(berth_images *im, const berth_digest *chain)
+{
+        int64_t a = 1, b = 1;
+        if (berth_imagedb_layer_users(im->db, chain, &a, NULL) < 0 ||
+            berth_snapshot_layer_users(im->db, chain, &b, NULL) < 0)
+                return true;
+        return a + b > 0;
+}
+
+/* Docker's refusal to remove an image a container uses (without force). */
+static int refuse_in_use(berth_images *im, const char *name, bool by_tag, const berth_digest *id,
+                         berth_error *err)
+{
+        int64_t users = 0;
+        _cleanup_free_ char *dir = NULL;
+        int r = berth_snapshot_image_users(im->db, id, &users, &dir, err);
+        if (r < 0 || users == 0)
+                return r;
+        const char *slash = strrchr(dir, '/');
+        const char *cid = slash ? slash + 1 : dir;
+        if (by_tag)
+                return berth_errx(err, EBUSY,
+                                  "conflict: unable to remove repository reference \"%s\" (must "
+                                  "force) - container %.12s is using its referenced image %.12s",
+                                  name, cid, berth_digest_hex(id));
+        return berth_errx(err, EBUSY,
+                          "conflict: unable to delete %.12s (must be forced) - image is being "
+                          "used by stopped container %.12s",
+                          berth_digest_hex(id), cid);
+}
+
 /* Remove files of a deleted image that no other image uses. Best effort: gc mops up. */
 static void drop_unused_files(berth_images *im, const berth_digest *id, bool has_manifest,
                               const berth_digest *manifest, berth_image_layer_rec *layers, size_t n,
@@ -184,8 +225,7 @@ static void drop_unused_files(berth_images *im, const berth_digest *id, bool has
 {
         int64_t users;
         for (size_t i = n; i-- > 0;) {
-                if (berth_imagedb_layer_users(im->db, &layers[i].chain_id, &users, NULL) == 0 &&
-                    users == 0) {
+                if (!layer_in_use(im, &layers[i].chain_id)) {
                         _cleanup_free_ char *dir = berth_xasprintf(
                             "%s/%s", im->layers, berth_digest_hex(&layers[i].chain_id));
                         if (access(dir, F_OK) == 0 && berth_rm_rf(dir, NULL) == 0) {
@@ -243,6 +283,8 @@ int berth_images_remove(berth_images *im, const char *name, bool force, char ***
                                berth_digest_hex(&id));
                 goto fail;
         }
+        if (!force && (r = refuse_in_use(im, name, by_tag, &id, err)) < 0)
+                goto fail;
         if ((r = berth_imagedb_get(im->db, &id, &rec, &layers, &n, err)) < 0)
                 goto fail;
         if ((r = berth_imagedb_remove(im->db, &id, err)) < 0)
@@ -266,6 +308,25 @@ fail:
         berth_image_rec_clear(&rec);
         free(layers);
         return r;
+}
+
+/* layers/l/<short> symlinks (snapshot mounts) whose layer is gone. */
+static void remove_dangling_short_links(berth_images *im)
+{
+        int fd = openat(im->layers_fd, "l", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (d == NULL) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        struct dirent *de;
+        struct stat st;
+        while ((de = readdir(d)) != NULL)
+                if (de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) < 0 &&
+                    errno == ENOENT)
+                        unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
 }
 
 int berth_images_gc(berth_images *im, uint64_t *ret_freed, berth_error *err)
@@ -298,16 +359,16 @@ int berth_images_gc(berth_images *im, uint64_t *ret_freed, berth_error *err)
                         continue;
                 _cleanup_free_ char *s = berth_xasprintf("sha256:%s", de->d_name);
                 berth_digest chain;
-                int64_t users = 1;
                 if (berth_digest_parse(s, &chain, NULL) < 0)
                         continue;
-                if (berth_imagedb_layer_users(im->db, &chain, &users, NULL) == 0 && users == 0) {
+                if (!layer_in_use(im, &chain)) {
                         _cleanup_free_ char *dir = berth_xasprintf("%s/%s", im->layers, de->d_name);
                         berth_rm_rf(dir, NULL);
                 }
         }
         if (d)
                 closedir(d);
+        remove_dangling_short_links(im);
         if (ret_freed)
                 *ret_freed = freed;
         return 0;

@@ -201,6 +201,11 @@ static bool owner_alive(const char *name)
         return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
+bool berth_layers_tmp_is_stale(const char *name)
+{
+        return berth_str_has_prefix(name, TMP_PREFIX) && !owner_alive(name);
+}
+
 int berth_layers_clean_tmp(int layers_dirfd, berth_error *err)
 {
         int fd = openat(layers_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

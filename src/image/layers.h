@@ -61,3 +61,5 @@ int berth_layer_remove(int layers_dirfd, const berth_digest *chain_id, berth_err
  * start-up; in-progress work of a live process is left alone.
  */
 int berth_layers_clean_tmp(int layers_dirfd, berth_error *err);
+/** Whether a name in layers/ is such a leftover (a .tmp-* of a process that is gone). */
+bool berth_layers_tmp_is_stale(const char *name);

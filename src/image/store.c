@@ -123,6 +123,11 @@ static void remove_stale_temp_files(int tmp_fd)
 
 int berth_store_open(const char *root, berth_store **ret, berth_error *err)
 {
+        return berth_store_open_flags(root, 0, ret, err);
+}
+
+int berth_store_open_flags(const char *root, unsigned flags, berth_store **ret, berth_error *err)
+{
         _cleanup_close_ int root_fd = -1, blobs_fd = -1, sha_fd = -1, layers_fd = -1, tmp_fd = -1;
         if (root == NULL || root[0] == '\0')
                 return berth_errx(err, EINVAL, "cannot open image store: no root directory given");
@@ -142,7 +147,8 @@ int berth_store_open(const char *root, berth_store **ret, berth_error *err)
             (tmp_fd = open_subdir(root_fd, r, "tmp", 0755, err)) < 0)
                 return berth_wrap(err, "cannot open image store '%s'", r);
 
-        remove_stale_temp_files(tmp_fd);
+        if (!(flags & BERTH_STORE_KEEP_TEMP))
+                remove_stale_temp_files(tmp_fd);
 
         berth_store *s = berth_xmalloc0(sizeof(*s));
         s->root = TAKE_PTR(r);

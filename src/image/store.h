@@ -46,6 +46,9 @@ typedef struct berth_store berth_store;
  * berth_store_free().
  */
 int berth_store_open(const char *root, berth_store **ret, berth_error *err);
+/** Flags of berth_store_open_flags(). */
+#define BERTH_STORE_KEEP_TEMP 1u /* leave root/tmp alone (for `system check`, to report it) */
+int berth_store_open_flags(const char *root, unsigned flags, berth_store **ret, berth_error *err);
 void berth_store_free(berth_store *s);
 /** The root directory the store was opened on (owned by the store). */
 const char *berth_store_root(const berth_store *s);

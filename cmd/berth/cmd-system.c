@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `system df`, `system check`, `image prune`. */
+#include "cli.h"
+#include "base/cleanup.h"
+#include "base/strutil.h"
+#include "base/units.h"
+#include "image/check.h"
+#include "image/reference.h"
+#include "image/usage.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void size_str(int64_t bytes, char *buf, size_t n)
+{
+        berth_human_size(bytes, buf, n);
+}
+
+/* docker's RECLAIMABLE: "1.2MB (50%)", or just the size when the total is 0. */
+static void reclaim_str(int64_t reclaim, int64_t total, char *buf, size_t n)
+{
+        char s[32];
+        size_str(reclaim, s, sizeof(s));
+        if (total > 0)
+                snprintf(buf, n, "%s (%" PRId64 "%%)", s, reclaim * 100 / total);
+        else
+                snprintf(buf, n, "%s", s);
+}
+
+static void print_images_verbose(const berth_disk_usage *u)
+{
+        printf("Images space usage:\n\n");
+        cli_table *t = cli_table_new(8);
+        const char *head[] = {"REPOSITORY", "TAG",         "IMAGE ID",    "CREATED",
+                              "SIZE",       "SHARED SIZE", "UNIQUE SIZE", "CONTAINERS"};
+        cli_table_row(t, head);
+        time_t now = time(NULL);
+        for (size_t i = 0; i < u->n_images; i++) {
+                const berth_image_usage *iu = &u->images[i];
+                char id[16], created[64], size[32], shared[32], unique[32], cont[32];
+                snprintf(id, sizeof(id), "%.12s", berth_digest_hex(&iu->s.rec.id));
+                int64_t ts = berth_parse_rfc3339(iu->s.rec.created);
+                if (ts < 0) {
+                        snprintf(created, sizeof(created), "N/A");
+                } else {
+                        berth_human_duration(now - ts, created, sizeof(created) - 4);
+                        strcat(created, " ago");
+                }
+                size_str(iu->size, size, sizeof(size));
+                size_str(iu->shared, shared, sizeof(shared));
+                size_str(iu->unique, unique, sizeof(unique));
+                snprintf(cont, sizeof(cont), "%" PRId64, iu->containers);
+                size_t nt = berth_strv_length(iu->s.tags);
+                for (size_t k = 0; k < (nt ? nt : 1); k++) {
+                        _cleanup_free_ char *repo = NULL;
+                        const char *tag = "<none>";
+                        berth_ref ref = {0};
+                        if (nt && berth_ref_parse(iu->s.tags[k], &ref, NULL) == 0) {
+                                repo = berth_ref_repository(&ref);
+                                tag = ref.tag ? ref.tag : "<none>";
+                        }
+                        const char *row[] = {
+                            repo ? repo : "<none>", tag, id, created, size, shared, unique, cont};
+                        cli_table_row(t, row);
+                        berth_ref_clear(&ref);
+                }
+        }
+        cli_table_print(t);
+        cli_table_free(t);
+        printf("\nContainers space usage:\n\n");
+        t = cli_table_new(7);
+        const char *chead[] = {"CONTAINER ID", "IMAGE",   "COMMAND", "LOCAL VOLUMES",
+                               "SIZE",         "CREATED", "STATUS"};
+        cli_table_row(t, chead);
+        for (size_t i = 0; i < u->n_snapshots; i++) {
+                const berth_snapshot_usage *s = &u->snapshots[i];
+                const char *slash = strrchr(s->dir, '/');
+                char cid[16], img[16], size[32];
+                snprintf(cid, sizeof(cid), "%.12s", slash ? slash + 1 : s->dir);
+                snprintf(img, sizeof(img), "%.12s", berth_digest_hex(&s->image));
+                size_str(s->size, size, sizeof(size));
+                const char *row[] = {cid, img, "", "0", size, "", s->mounted ? "Up" : "Created"};
+                cli_table_row(t, row);
+        }
+        cli_table_print(t);
+        cli_table_free(t);
+        printf("\nLocal Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\n\n"
+               "Build cache usage: 0B\n\n"
+               "CACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n");
+}
+
+static int system_df(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option o[] = {
+            {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'}, {0}};
+        bool verbose = false;
+        int c;
+        while ((c = getopt_long(argc, argv, "+vh", o, NULL)) != -1) {
+                if (c == 'v')
+                        verbose = true;
+                else if (c == 'h') {
+                        printf("Usage:  berth system df [OPTIONS]\n\n"
+                               "Show berth disk usage\n\n"
+                               "Options:\n"
+                               "  -v, --verbose   Show detailed information on space usage\n");
+                        return 0;
+                } else
+                        return cli_usage("system df", "unknown flag");
+        }
+        if (optind < argc)
+                return cli_usage("system df", "\"system df\" accepts no arguments.");
+        berth_error err = {0};
+        berth_images *im = cli_images(cli, &err);
+        berth_disk_usage u = {0};
+        if (im == NULL || berth_images_disk_usage(im, &u, &err) < 0)
+                return cli_error(&err);
+        if (verbose) {
+                print_images_verbose(&u);
+                berth_disk_usage_clear(&u);
+                return 0;
+        }
+        int64_t csize = 0, creclaim = 0, cactive = 0;
+        for (size_t i = 0; i < u.n_snapshots; i++) {
+                csize += u.snapshots[i].size;
+                if (u.snapshots[i].mounted)
+                        cactive++;
+                else
+                        creclaim += u.snapshots[i].size;
+        }
+        cli_table *t = cli_table_new(5);
+        const char *head[] = {"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"};
+        cli_table_row(t, head);
+        char tot[32], act[32], size[32], rec[64];
+        snprintf(tot, sizeof(tot), "%zu", u.n_images);
+        snprintf(act, sizeof(act), "%" PRId64, u.images_active);
+        size_str(u.layers_size, size, sizeof(size));
+        reclaim_str(u.layers_reclaimable, u.layers_size, rec, sizeof(rec));
+        const char *r1[] = {"Images", tot, act, size, rec};
+        cli_table_row(t, r1);
+        snprintf(tot, sizeof(tot), "%zu", u.n_snapshots);
+        snprintf(act, sizeof(act), "%" PRId64, cactive);
+        size_str(csize, size, sizeof(size));
+        reclaim_str(creclaim, csize, rec, sizeof(rec));
+        const char *r2[] = {"Containers", tot, act, size, rec};
+        cli_table_row(t, r2);
+        const char *r3[] = {"Local Volumes", "0", "0", "0B", "0B"};
+        cli_table_row(t, r3);
+        const char *r4[] = {"Build Cache", "0", "0", "0B", "0B"};
+        cli_table_row(t, r4);
+        cli_table_print(t);
+        cli_table_free(t);
+        berth_disk_usage_clear(&u);
+        return 0;
+}
+
+static int system_check(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option o[] = {
+            {"repair", no_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'}, {0}};
+        bool repair = false;
+        int c;
+        while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
+                if (c == 'r')
+                        repair = true;
+                else if (c == 'h') {
+                        printf("Usage:  berth system check [OPTIONS]\n\n"
+                               "Verify every blob, image, tag and snapshot of the store\n\n"
+                               "Options:\n"
+                               "      --repair   Remove what a crash left and what cannot be "
+                               "made whole\n");
+                        return 0;
+                } else
+                        return cli_usage("system check", "unknown flag");
+        }
+        if (optind < argc)
+                return cli_usage("system check", "\"system check\" accepts no arguments.");
+        /* Its own handle: a normal open would quietly remove the leftovers we report. */
+        berth_error err = {0};
+        berth_images *im = NULL;
+        if (berth_images_open_flags(cli->root, BERTH_IMAGES_KEEP_LEFTOVERS, &im, &err) < 0)
+                return cli_error(&err);
+        _cleanup_strv_ char **problems = NULL, **actions = NULL;
+        int r = berth_images_check(im, repair, &problems, &actions, &err);
+        if (r == 0) {
+                STRV_FOREACH (p, problems)
+                        printf("%s\n", *p);
+                STRV_FOREACH (a, actions)
+                        printf("repair: %s\n", *a);
+        }
+        if (r == 0 && repair && berth_strv_length(problems) > 0) {
+                berth_strv_free(problems);
+                problems = NULL;
+                r = berth_images_check(im, false, &problems, NULL, &err);
+                STRV_FOREACH (p, problems)
+                        printf("still: %s\n", *p);
+        }
+        berth_images_close(im);
+        if (r < 0)
+                return cli_error(&err);
+        return berth_strv_length(problems) > 0 ? 1 : 0;
+}
+
+int cmd_system(berth_cli *cli, int argc, char **argv)
+{
+        if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+                printf("Usage:  berth system COMMAND\n\n"
+                       "Manage berth\n\n"
+                       "Commands:\n"
+                       "  check   Verify the store and repair what a crash left\n"
+                       "  df      Show berth disk usage\n");
+                return argc < 2 ? 125 : 0;
+        }
+        optind = 1;
+        if (strcmp(argv[1], "df") == 0)
+                return system_df(cli, argc - 1, argv + 1);
+        if (strcmp(argv[1], "check") == 0)
+                return system_check(cli, argc - 1, argv + 1);
+        fprintf(stderr, "berth: 'system %s' is not a berth command.\n", argv[1]);
+        return 125;
+}
+
+/* y/Y/yes from stdin; EOF (no one to ask) is no. */
+static bool confirm(const char *warning)
+{
+        fprintf(stderr, "%s\nAre you sure you want to continue? [y/N] ", warning);
+        fflush(stderr);
+        char line[64];
+        if (fgets(line, sizeof(line), stdin) == NULL) {
+                fprintf(stderr, "\n");
+                return false;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
+}
+
+int cmd_image_prune(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option o[] = {{"all", no_argument, NULL, 'a'},
+                                          {"force", no_argument, NULL, 'f'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+        bool all = false, force = false;
+        int c;
+        while ((c = getopt_long(argc, argv, "+afh", o, NULL)) != -1) {
+                if (c == 'a')
+                        all = true;
+                else if (c == 'f')
+                        force = true;
+                else if (c == 'h') {
+                        printf("Usage:  berth image prune [OPTIONS]\n\n"
+                               "Remove unused images\n\n"
+                               "Options:\n"
+                               "  -a, --all     Remove all unused images, not just dangling ones\n"
+                               "  -f, --force   Do not prompt for confirmation\n");
+                        return 0;
+                } else
+                        return cli_usage("image prune", "unknown flag");
+        }
+        if (optind < argc)
+                return cli_usage("image prune", "\"image prune\" accepts no arguments.");
+        const char *warning = all ? "WARNING! This will remove all images without at least one "
+                                    "container associated to them."
+                                  : "WARNING! This will remove all dangling images.";
+        if (!force && !confirm(warning)) {
+                fprintf(stderr, "berth: image prune has been cancelled\n");
+                return 1;
+        }
+        berth_error err = {0};
+        berth_images *im = cli_images(cli, &err);
+        _cleanup_strv_ char **report = NULL;
+        uint64_t reclaimed = 0;
+        if (im == NULL || berth_images_prune(im, all, &report, &reclaimed, &err) < 0)
+                return cli_error(&err);
+        if (berth_strv_length(report) > 0) {
+                printf("Deleted Images:\n");
+                STRV_FOREACH (line, report)
+                        printf("%s\n", *line);
+                printf("\n");
+        }
+        char size[32];
+        berth_human_size((int64_t)reclaimed, size, sizeof(size));
+        printf("Total reclaimed space: %s\n", size);
+        return 0;
+}
