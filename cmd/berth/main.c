@@ -17,7 +17,9 @@ static const struct {
     {"images", cmd_images, "List images"},
     {"image-inspect", cmd_image_inspect, NULL},
     {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
+    {"load", cmd_load, "Load an image from a tar archive or STDIN"},
     {"rmi", cmd_rmi, "Remove one or more images"},
+    {"save", cmd_save, "Save one or more images to a tar archive (streamed to STDOUT by default)"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"version", cmd_version, "Show the berth version information"},
 };
@@ -32,7 +34,9 @@ static const struct {
                      {"tag", "tag"},
                      {"import", "import"},
                      {"inspect", "image-inspect"},
-                     {"history", "history"}};
+                     {"history", "history"},
+                     {"save", "save"},
+                     {"load", "load"}};
 
 int cli_error(const berth_error *err)
 {
@@ -72,7 +76,7 @@ static void usage(FILE *f)
                 if (commands[i].help)
                         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
         fprintf(f, "  %-10s %s\n", "image",
-                "Manage images (ls, rm, tag, import, inspect, history)");
+                "Manage images (ls, rm, tag, import, inspect, history, save, load)");
 }
 
 int main(int argc, char **argv)
