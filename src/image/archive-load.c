@@ -279,7 +279,9 @@ static int load_docker(load_ctx *c, const archive_member *mj, berth_error *err)
 {
         docker_archive_manifest *m = berth_docker_archive_manifest_parse(mj->data, mj->len, err);
         if (m == NULL)
-                return -err->code;
+                return berth_str_has_prefix(err->msg, "manifest.json")
+                           ? -err->code
+                           : berth_wrap(err, "manifest.json");
         int r = 0;
         if (m->n_entries == 0)
                 r = berth_errx(err, EINVAL, "manifest.json lists no images");
