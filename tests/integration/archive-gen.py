@@ -10,6 +10,9 @@ Faults (one at a time):
   --bad-blob         (oci) a layer blob's content does not match its name
   --gzip-layers      layers gzip-compressed inside the archive (not a fault)
   --dup-symlink      (docker) a second image sharing the layers, its layer.tar a symlink
+  --docker25         (docker) as docker >= 25 writes: an OCI layout, and manifest.json
+                     pointing into blobs/sha256/ (index.json names the image
+                     "<tag>-from-index", so a test can tell which file was read)
 """
 import argparse
 import gzip
@@ -58,7 +61,7 @@ def main():
     p.add_argument("--layer", action="append", default=[])
     p.add_argument("--tag", action="append", default=[])
     for f in ["bad-diff-id", "missing-layer", "escape-path", "bad-blob", "gzip-layers",
-              "dup-symlink"]:
+              "dup-symlink", "docker25"]:
         p.add_argument("--" + f, action="store_true")
     a = p.parse_args()
 
@@ -71,7 +74,27 @@ def main():
     cfg = config(cfg_ids, ["sh"])
     t = tarfile.open(a.out, "w", format=tarfile.PAX_FORMAT)
 
-    if a.kind == "docker":
+    if a.kind == "docker" and a.docker25:
+        add(t, "oci-layout", b'{"imageLayoutVersion": "1.0.0"}')
+        for b in stored:
+            add(t, "blobs/sha256/" + sha(b), b)
+        add(t, "blobs/sha256/" + sha(cfg), cfg)
+        man = json.dumps({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": "sha256:" + sha(cfg), "size": len(cfg)},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                        "digest": "sha256:" + sha(b), "size": len(b)} for b in stored]}).encode()
+        add(t, "blobs/sha256/" + sha(man), man)
+        idx = [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": "sha256:" + sha(man), "size": len(man),
+                "annotations": {"io.containerd.image.name": tag + "-from-index"}}
+               for tag in a.tag]
+        add(t, "index.json", json.dumps({"schemaVersion": 2, "manifests": idx}).encode())
+        add(t, "manifest.json", json.dumps([{
+            "Config": "blobs/sha256/" + sha(cfg), "RepoTags": a.tag or None,
+            "Layers": ["blobs/sha256/" + sha(b) for b in stored]}]).encode())
+    elif a.kind == "docker":
         dirs = [sha(("%d" % i).encode() + d.encode()) for i, d in enumerate(diff_ids)]
         for i, (d, b) in enumerate(zip(dirs, stored)):
             if a.missing_layer and i == len(dirs) - 1:

@@ -197,6 +197,18 @@ make_layers() {
   cmp <(tar -xOf "$WORK/back.tar" "$f") "$WORK/l2.tar"
 }
 
+@test "a docker >= 25 archive (OCI layout and manifest.json): read through manifest.json" {
+  make_layers
+  id=$(python3 "$GEN" docker "$WORK/d25.tar" --layer "$WORK/l1.tar" --layer "$WORK/l2.tar" --tag d25:one --docker25)
+  tar -tf "$WORK/d25.tar" | grep -qx index.json
+  run berth load -i "$WORK/d25.tar"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Loaded image: d25:one" ]
+  [ "$(berth image inspect d25:one | jq -r '.[0].Id')" = "$id" ]
+  # the layout's own manifest is not kept: only what the image uses is left
+  [ "$(ls "$BERTH_ROOT/blobs/sha256" | wc -l)" -eq 4 ]
+}
+
 @test "an untagged image loads by id; a moved tag is reported as docker does" {
   id=$(berth import "$WORK/busybox.tar" busybox)
   berth save -o "$WORK/byid.tar" "${id:7:12}"
