@@ -3,6 +3,8 @@
 
 #include "images.h"
 
+/* Not "archive.h": src/image is on the include path, and libarchive's <archive.h> must win. */
+
 /**
  * `save` and `load`: images in and out of the store as one tar, in either
  * of the two forms the field uses.
@@ -50,10 +52,11 @@ enum berth_archive_format {
 int berth_images_load(berth_images *im, int fd, char ***ret_loaded, berth_error *err);
 
 /**
- * `save`: write the images that names resolve to (names, ids or id
- * prefixes; NULL-terminated, at least one) as one tar to out_fd. A name that
- * is a tag gives the image that tag; an id gives it with all its tags.
- * Layers (and configs) shared by several images are written once.
+ * `save`: write the images that names resolve to (NULL-terminated, at
+ * least one) as one tar to out_fd, named as docker save names them:
+ * "repo:tag" gives that image with that tag, a repository alone ("busybox")
+ * every tag of it, an id or id prefix the image without tags. Layers (and
+ * configs) shared by several images are written once.
  *
  * BERTH_ARCHIVE_DOCKER writes what docker 20.10 writes; each layer.tar is
  * the uncompressed layer (a compressed blob is decompressed as it is
