@@ -30,6 +30,8 @@ int cmd_image_inspect(berth_cli *cli, int argc, char **argv);
 int cmd_history(berth_cli *cli, int argc, char **argv);
 int cmd_tag(berth_cli *cli, int argc, char **argv);
 int cmd_rmi(berth_cli *cli, int argc, char **argv);
+int cmd_save(berth_cli *cli, int argc, char **argv);
+int cmd_load(berth_cli *cli, int argc, char **argv);
 int cmd_version(berth_cli *cli, int argc, char **argv);
 int cmd_system(berth_cli *cli, int argc, char **argv);
 int cmd_image_prune(berth_cli *cli, int argc, char **argv);

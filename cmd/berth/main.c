@@ -18,7 +18,9 @@ static const struct {
     {"image-inspect", cmd_image_inspect, NULL},
     {"image-prune", cmd_image_prune, NULL},
     {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
+    {"load", cmd_load, "Load an image from a tar archive or STDIN"},
     {"rmi", cmd_rmi, "Remove one or more images"},
+    {"save", cmd_save, "Save one or more images to a tar archive (streamed to STDOUT by default)"},
     {"system", cmd_system, "Manage berth (check, df)"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"version", cmd_version, "Show the berth version information"},
@@ -35,7 +37,9 @@ static const struct {
                      {"import", "import"},
                      {"inspect", "image-inspect"},
                      {"history", "history"},
-                     {"prune", "image-prune"}};
+                     {"prune", "image-prune"},
+                     {"save", "save"},
+                     {"load", "load"}};
 
 int cli_error(const berth_error *err)
 {
@@ -75,7 +79,7 @@ static void usage(FILE *f)
                 if (commands[i].help)
                         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
         fprintf(f, "  %-10s %s\n", "image",
-                "Manage images (ls, rm, tag, import, inspect, history, prune)");
+                "Manage images (ls, rm, tag, import, inspect, history, prune, save, load)");
 }
 
 int main(int argc, char **argv)

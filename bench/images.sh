@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# `berth load` against `docker load` (dockerd 20.10, overlay2, on its own
+# containerd, both started here in a temp dir and stopped again) of the same
+# docker-archive: one 200 MB layer of random data (so compression gains
+# nothing and the work is I/O, hashing and unpacking), as the plain tar that
+# `docker save` writes and gzip-compressed. Each run starts from an empty
+# store: the image is removed (berth: a fresh root; docker: rmi) in hyperfine's
+# --prepare, outside the timing.
+source "$(dirname "$0")/lib.sh"
+
+bench_build
+BERTH="$BENCH_BUILD/cmd/berth/berth"
+BERTH_BUILD=$BENCH_BUILD
+BATS_TEST_DIRNAME="$TOP/tests/compat"
+# shellcheck source=/dev/null
+source "$TOP/tests/compat/compat-helpers.bash"
+set +e # the helpers test commands that may fail
+compat_setup_dir
+trap 'set +e; compat_teardown' EXIT
+compat_cgroups_note "$DOCKER_CG_PARENT"
+compat_start_containerd || exit 1
+compat_start_dockerd || exit 1
+set -e
+
+B="$COMPAT_TMP/bench"
+mkdir -p "$B/tree"
+for i in $(seq 200); do
+  head -c 1M /dev/urandom >"$B/tree/f$i"
+done
+tar -C "$B/tree" -cf "$B/layer.tar" .
+rm -rf "$B/tree"
+docker import "$B/layer.tar" big:1 >/dev/null
+docker save -o "$B/big.tar" big:1
+gzip -c "$B/big.tar" >"$B/big.tar.gz"
+rm -f "$B/layer.tar"
+docker rmi big:1 >/dev/null
+echo "## archive: $(du -m "$B/big.tar" | cut -f1) MB plain, $(du -m "$B/big.tar.gz" | cut -f1) MB gzip; docker storage driver $DOCKER_DRIVER"
+
+ROOT="$B/berth-root"
+reset_berth="sh -c 'rm -rf $ROOT'"
+reset_docker="sh -c 'docker rmi -f big:1 >/dev/null 2>&1; true'"
+ALTERNATE_OPTS=(--prepare "$reset_berth" --prepare "$reset_docker")
+
+echo "## load of the docker-archive (ms: median mean n)"
+alternate 3 3 berth-load "$BERTH --root $ROOT load -i $B/big.tar" \
+  docker-load "docker load -q -i $B/big.tar"
+echo "## load of the gzip-compressed docker-archive (ms: median mean n)"
+alternate 3 3 berth-load "$BERTH --root $ROOT load -i $B/big.tar.gz" \
+  docker-load "docker load -q -i $B/big.tar.gz"
+
+rm -rf "$ROOT"
+"$BERTH" --root "$ROOT" load -i "$B/big.tar" >/dev/null
+docker load -q -i "$B/big.tar" >/dev/null
+echo "## save of the image to a file (ms: median mean n)"
+ALTERNATE_OPTS=()
+alternate 3 3 berth-save-docker "$BERTH --root $ROOT save -o $B/out.tar big:1" \
+  berth-save-oci "$BERTH --root $ROOT save --format oci -o $B/out-oci.tar big:1" \
+  docker-save "docker save -o $B/out-docker.tar big:1"
