@@ -223,7 +223,9 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
                         return cli_error(&err);
                 }
                 _cleanup_free_ char *repo = berth_ref_repository(&ref);
-                bool has_tag = strchr(argv[optind], ':') != NULL;
+                /* a tag is a ':' after the last '/' (not a registry's port) */
+                const char *last = strrchr(argv[optind], '/');
+                bool has_tag = strchr(last ? last : argv[optind], ':') != NULL;
                 _cleanup_free_ char *pat =
                     has_tag ? berth_xasprintf("%s:%s", repo, ref.tag) : berth_xstrdup(repo);
                 berth_strv_push(&filters.reference, pat);

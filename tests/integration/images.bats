@@ -175,6 +175,13 @@ PY
   [ "$output" = web ]
   run berth images --format '{{.Repository}}' web
   [ "$output" = web ]
+  berth tag web:2 localhost:5000/web:a
+  berth tag web:2 localhost:5000/web:b
+  run berth images --format '{{.Tag}}' localhost:5000/web
+  [ "$output" = "$(printf 'a\nb')" ]
+  run berth images --format '{{.Tag}}' localhost:5000/web:b
+  [ "$output" = b ]
+  berth rmi localhost:5000/web:a localhost:5000/web:b
   run berth images --format '{{.Repository}}' -f before=web:2
   [ "$output" = "$(printf '<none>\napp')" ]
   run berth images --format '{{.Repository}}' -f since=app:1
