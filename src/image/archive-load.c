@@ -60,16 +60,6 @@ static void add_tag(loaded_image *img, const char *tag)
                 berth_strv_push(&img->tags, tag);
 }
 
-static int64_t layer_size(berth_images *im, const berth_digest *chain)
-{
-        _cleanup_free_ char *p =
-            berth_xasprintf("%s/%s/size", berth_images_layers_dir(im), berth_digest_hex(chain));
-        _cleanup_free_ char *text = NULL;
-        if (berth_read_file(p, &text, NULL, NULL) < 0)
-                return 0;
-        return strtoll(text, NULL, 10);
-}
-
 static bool blob_is_new(const load_ctx *c, const berth_digest *d)
 {
         for (size_t i = 0; i < c->t.n_added; i++)
@@ -129,7 +119,7 @@ static int unpack_layers(load_ctx *c, const oci_image_config *cfg, const berth_d
                 }
                 layers[i] = (berth_image_layer_rec){
                     .chain_id = chain, .diff_id = *want, .has_blob = true, .blob = blobs[i]};
-                size += layer_size(im, &chain);
+                size += berth_layer_size(berth_images_layers_fd(im), &chain);
         }
         *ret_size = size;
         return 0;

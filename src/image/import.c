@@ -28,16 +28,6 @@ static const char *layer_media_type(int fd)
         return BERTH_MT_OCI_LAYER;
 }
 
-static int64_t layer_size(berth_images *im, const berth_digest *chain)
-{
-        _cleanup_free_ char *p =
-            berth_xasprintf("%s/%s/size", berth_images_layers_dir(im), berth_digest_hex(chain));
-        _cleanup_free_ char *text = NULL;
-        if (berth_read_file(p, &text, NULL, NULL) < 0)
-                return 0;
-        return strtoll(text, NULL, 10);
-}
-
 int berth_images_import(berth_images *im, int fd, const char *tag, char *const *changes,
                         const char *message, berth_digest *ret_id, berth_error *err)
 {
@@ -122,7 +112,7 @@ int berth_images_import(berth_images *im, int fd, const char *tag, char *const *
                                .has_top_layer = true,
                                .top_layer = chain,
                                .created = now,
-                               .size = layer_size(im, &chain),
+                               .size = berth_layer_size(berth_images_layers_fd(im), &chain),
                                .added = ts.tv_sec};
         berth_image_layer_rec lr = {
             .chain_id = chain, .diff_id = diff, .has_blob = true, .blob = blob};

@@ -136,12 +136,8 @@ int berth_images_history(berth_images *im, const char *name, berth_history_entry
                 e->comment =
                     berth_xstrdup((s = json_string_value(json_object_get(h, "comment"))) ? s : "");
                 if (!json_is_true(json_object_get(h, "empty_layer")) && layer < nl) {
-                        _cleanup_free_ char *p =
-                            berth_xasprintf("%s/%s/size", berth_images_layers_dir(im),
-                                            berth_digest_hex(&layers[layer].chain_id));
-                        _cleanup_free_ char *text = NULL;
-                        if (berth_read_file(p, &text, NULL, NULL) == 0)
-                                e->size = strtoll(text, NULL, 10);
+                        e->size =
+                            berth_layer_size(berth_images_layers_fd(im), &layers[layer].chain_id);
                         layer++;
                 }
         }

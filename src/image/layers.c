@@ -228,3 +228,13 @@ int berth_layers_clean_tmp(int layers_dirfd, berth_error *err)
         closedir(d);
         return r;
 }
+
+int64_t berth_layer_size(int layers_dirfd, const berth_digest *chain_id)
+{
+        char name[128];
+        snprintf(name, sizeof(name), "%s/size", berth_digest_hex(chain_id));
+        _cleanup_free_ char *text = NULL;
+        if (berth_read_file_at(layers_dirfd, name, &text, NULL, NULL) < 0)
+                return 0;
+        return strtoll(text, NULL, 10);
+}

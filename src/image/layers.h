@@ -45,6 +45,9 @@ bool berth_layer_exists(int layers_dirfd, const berth_digest *chain_id);
 /** "<layers_dir>/<chain hex>/diff", for an overlay lowerdir; caller frees. */
 char *berth_layer_diff_path(const char *layers_dir, const berth_digest *chain_id);
 
+/** The unpacked size of a layer in bytes (layers/<chain>/size); 0 when unknown. */
+int64_t berth_layer_size(int layers_dirfd, const berth_digest *chain_id);
+
 /** Read a layer's diff id back from layers/<chain>/diff-id. */
 int berth_layer_diff_id(int layers_dirfd, const berth_digest *chain_id, berth_digest *ret,
                         berth_error *err);

@@ -18,16 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t layer_size(berth_images *im, const berth_digest *chain)
-{
-        _cleanup_free_ char *p =
-            berth_xasprintf("%s/%s/size", berth_images_layers_dir(im), berth_digest_hex(chain));
-        _cleanup_free_ char *text = NULL;
-        if (berth_read_file(p, &text, NULL, NULL) < 0)
-                return 0;
-        return strtoll(text, NULL, 10);
-}
-
 static int full_tag_of(const char *tag, char **ret, berth_error *err)
 {
         *ret = NULL;
@@ -205,7 +195,8 @@ int berth_snapshot_commit(berth_images *im, const char *dir, char *const *change
                                .has_top_layer = true,
                                .top_layer = chain,
                                .created = now,
-                               .size = prec.size + layer_size(im, &chain),
+                               .size =
+                                   prec.size + berth_layer_size(berth_images_layers_fd(im), &chain),
                                .added = ts.tv_sec};
         berth_image_layer_rec nl = {
             .chain_id = chain, .diff_id = diff, .has_blob = true, .blob = blob};

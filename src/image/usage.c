@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `system df` and `image prune`. */
 #include "usage.h"
+#include "layers.h"
 #include "imagedb.h"
 #include "snapshot.h"
 #include "base/cleanup.h"
@@ -15,16 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int64_t layer_size(berth_images *im, const berth_digest *chain)
-{
-        _cleanup_free_ char *p =
-            berth_xasprintf("%s/%s/size", berth_images_layers_dir(im), berth_digest_hex(chain));
-        _cleanup_free_ char *text = NULL;
-        if (berth_read_file(p, &text, NULL, NULL) < 0)
-                return 0;
-        return strtoll(text, NULL, 10);
-}
 
 /* Bytes of everything but directories under dirfd, not crossing mounts. */
 static int64_t tree_size(int dfd, dev_t dev)
@@ -111,7 +102,9 @@ int berth_images_disk_usage(berth_images *im, berth_disk_usage *ret, berth_error
                                 c = &lc[nlc++];
                                 int64_t su = 0;
                                 *c = (layer_count){.chain = layers[i][k].chain_id,
-                                                   .size = layer_size(im, &layers[i][k].chain_id)};
+                                                   .size =
+                                                       berth_layer_size(berth_images_layers_fd(im),
+                                                                        &layers[i][k].chain_id)};
                                 berth_snapshot_layer_users(db, &c->chain, &su, NULL);
                                 c->in_snapshot = su > 0;
                                 u.layers_size += c->size;
@@ -182,7 +175,7 @@ static int64_t reclaim_of(berth_images *im, const berth_digest *id)
                 if (berth_imagedb_layer_users(db, &l[i].chain_id, &a, NULL) == 0 &&
                     berth_snapshot_layer_users(db, &l[i].chain_id, &b, NULL) == 0 && a == 1 &&
                     b == 0)
-                        total += layer_size(im, &l[i].chain_id);
+                        total += berth_layer_size(berth_images_layers_fd(im), &l[i].chain_id);
         }
         berth_image_rec_clear(&rec);
         free(l);

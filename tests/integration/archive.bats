@@ -6,29 +6,12 @@
 load helpers
 
 setup() {
-  [ "$(id -u)" -eq 0 ] || skip "needs root"
-  BERTH_ROOT=$(mktemp -d /tmp/berth-root.XXXXXX)
-  WORK=$(mktemp -d /tmp/berth-work.XXXXXX)
+  setup_image_test
   GEN="$BATS_TEST_DIRNAME/archive-gen.py"
-  export BERTH_ROOT WORK GEN
-  tar -C "$(busybox_rootfs)" -cf "$WORK/busybox.tar" .
+  export GEN
 }
+teardown() { teardown_image_test; }
 
-teardown() {
-  [ -n "${BERTH_ROOT:-}" ] && rm -rf "$BERTH_ROOT"
-  [ -n "${WORK:-}" ] && rm -rf "$WORK"
-  true
-}
-
-berth() {
-  "$BERTH_BUILD/cmd/berth/berth" "$@"
-}
-
-# what is in the store, to compare before and after
-store_state() {
-  (cd "$BERTH_ROOT" && find blobs layers -mindepth 2 -maxdepth 2 | sort)
-  sqlite3 "$BERTH_ROOT/berth.db" 'SELECT id, manifest, top_layer FROM images ORDER BY id; SELECT name, image FROM tags ORDER BY name; SELECT image, idx, chain_id, diff_id, blob FROM image_layers ORDER BY image, idx;'
-}
 
 layer_dirs() {
   ls "$BERTH_ROOT/layers" | grep -v '^\.' || true

@@ -82,3 +82,30 @@ cgroup_dirs_of() {
   find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null
 }
 SECCOMP_AGENT="$BERTH_BUILD/tests/unit/seccomp-agent"
+
+# For the image suites: a throwaway BERTH_ROOT and WORK dir, and a busybox
+# rootfs tar at $WORK/busybox.tar.
+setup_image_test() {
+  [ "$(id -u)" -eq 0 ] || skip "needs root"
+  BERTH_ROOT=$(mktemp -d /tmp/berth-root.XXXXXX)
+  WORK=$(mktemp -d /tmp/berth-work.XXXXXX)
+  export BERTH_ROOT WORK
+  tar -C "$(busybox_rootfs)" -cf "$WORK/busybox.tar" .
+}
+
+teardown_image_test() {
+  [ -n "${BERTH_ROOT:-}" ] && rm -rf "$BERTH_ROOT"
+  [ -n "${WORK:-}" ] && rm -rf "$WORK"
+  true
+}
+
+berth() {
+  "$BERTH_BUILD/cmd/berth/berth" "$@"
+}
+
+# Everything in the store (files and database rows), to compare before and
+# after something that must leave it as it was.
+store_state() {
+  (cd "$BERTH_ROOT" && find blobs layers -mindepth 2 -maxdepth 2 | sort)
+  sqlite3 "$BERTH_ROOT/berth.db" 'SELECT id, manifest, top_layer FROM images ORDER BY id; SELECT name, image FROM tags ORDER BY name; SELECT image, idx, chain_id, diff_id, blob FROM image_layers ORDER BY image, idx;'
+}

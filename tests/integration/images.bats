@@ -4,29 +4,9 @@
 
 load helpers
 
-setup() {
-  [ "$(id -u)" -eq 0 ] || skip "needs root"
-  BERTH_ROOT=$(mktemp -d /tmp/berth-root.XXXXXX)
-  WORK=$(mktemp -d /tmp/berth-work.XXXXXX)
-  export BERTH_ROOT WORK
-  tar -C "$(busybox_rootfs)" -cf "$WORK/busybox.tar" .
-}
+setup() { setup_image_test; }
+teardown() { teardown_image_test; }
 
-teardown() {
-  [ -n "${BERTH_ROOT:-}" ] && rm -rf "$BERTH_ROOT"
-  [ -n "${WORK:-}" ] && rm -rf "$WORK"
-  true
-}
-
-berth() {
-  "$BERTH_BUILD/cmd/berth/berth" "$@"
-}
-
-# what is in the store, to compare before and after a failure
-store_state() {
-  (cd "$BERTH_ROOT" && find blobs layers -mindepth 2 -maxdepth 2 | sort)
-  sqlite3 "$BERTH_ROOT/berth.db" 'SELECT id FROM images ORDER BY id; SELECT name FROM tags ORDER BY name;' 2>/dev/null || true
-}
 
 @test "import a rootfs tar: the image is listed as docker lists it" {
   run berth import "$WORK/busybox.tar" busybox:1.0

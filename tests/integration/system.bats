@@ -6,25 +6,13 @@
 load helpers
 
 setup() {
-  [ "$(id -u)" -eq 0 ] || skip "needs root"
-  BERTH_ROOT=$(mktemp -d /tmp/berth-root.XXXXXX)
-  WORK=$(mktemp -d /tmp/berth-work.XXXXXX)
-  export BERTH_ROOT WORK
-  tar -C "$(busybox_rootfs)" -cf "$WORK/busybox.tar" .
+  setup_image_test
   mkdir -p "$WORK/small/etc"
   head -c 300000 /dev/urandom >"$WORK/small/etc/data"
   tar -C "$WORK/small" -cf "$WORK/small.tar" .
 }
 
-teardown() {
-  [ -n "${BERTH_ROOT:-}" ] && rm -rf "$BERTH_ROOT"
-  [ -n "${WORK:-}" ] && rm -rf "$WORK"
-  true
-}
-
-berth() {
-  "$BERTH_BUILD/cmd/berth/berth" "$@"
-}
+teardown() { teardown_image_test; }
 
 # the SIZE column of `berth images` for one repository
 images_size() {
