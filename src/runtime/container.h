@@ -33,6 +33,15 @@ enum berth_rt_status container_status(container *c);
 /** The config saved at create time. */
 oci_spec *container_spec(container *c, berth_error *err);
 
+/** Write pid to a --pid-file (relative paths are relative to our cwd). */
+int container_write_pid_file(const char *path, pid_t pid, berth_error *err);
+
+/** create, keeping the container's init as our child: *ret_pid is it (run waits for it). */
+int berth_rt_create_internal(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, pid_t *ret_pid,
+                             berth_error *err);
+/** Wait for our child pid, passing on the signals a foreground run/exec gets. */
+int berth_wait_forwarding(pid_t pid, int *ret_status);
+
 /** Start time (clock ticks since boot) of a live, non-zombie pid; 0 otherwise. */
 unsigned long long berth_pid_start_time(pid_t pid);
 /** RFC 3339 timestamp of now, with nanoseconds. */

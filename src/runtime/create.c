@@ -295,24 +295,12 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         sync_send(fd, SYNC_GO, 0, sj);
         if ((r = berth_wait_ready(fd, s, j->init, sj, err)) < 0)
                 return r;
-        if (o->pid_file) {
-                char buf[32];
-                int n = snprintf(buf, sizeof(buf), "%d", j->init);
-                _cleanup_free_ char *abs =
-                    o->pid_file[0] == '/' ? berth_xstrdup(o->pid_file) : realpath(".", NULL);
-                if (o->pid_file[0] != '/') {
-                        char *full = berth_xasprintf("%s/%s", abs, o->pid_file);
-                        free(abs);
-                        abs = full;
-                }
-                if ((r = berth_write_file_replace(abs, buf, (size_t)n, 0644, err)) < 0)
-                        return berth_wrap(err, "cannot write the pid file");
-        }
+        if (o->pid_file && (r = container_write_pid_file(o->pid_file, j->init, err)) < 0)
+                return r;
         j->c.creating = false;
         return container_save(&j->c, err);
 }
 
-/* Shared by create and run: on success *ret_pid is the container's init (our child). */
 int berth_rt_create_internal(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, pid_t *ret_pid,
                              berth_error *err)
 {

@@ -21,8 +21,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int berth_wait_forwarding(pid_t pid, int *ret_status);
-
 /* Open the container init's namespaces that differ from ours. */
 static int open_namespaces(pid_t pid, int fds[OCI_NS_COUNT], berth_error *err)
 {
@@ -171,12 +169,8 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
                 goto out;
         }
         r = 0;
-        if (o->pid_file) {
-                char buf[32];
-                int n = snprintf(buf, sizeof(buf), "%d", pid);
-                if ((r = berth_write_file_replace(o->pid_file, buf, (size_t)n, 0644, err)) < 0)
-                        goto out;
-        }
+        if (o->pid_file && (r = container_write_pid_file(o->pid_file, pid, err)) < 0)
+                goto out;
         if (o->detach) {
                 *ret_status = 0;
                 pid = -1;

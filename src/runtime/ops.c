@@ -15,9 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int berth_rt_create_internal(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, pid_t *ret_pid,
-                             berth_error *err);
-
 static const struct {
         const char *name;
         int sig;
@@ -108,9 +105,7 @@ int berth_rt_start(const berth_rt_ctx *ctx, const char *id, berth_error *err)
         if (s) {
                 c.st.status = BERTH_RT_RUNNING;
                 _cleanup_free_ char *sj = berth_rt_state_json(&c.st);
-                berth_error herr = {0};
-                if (berth_hooks_run(s, OCI_HOOK_POSTSTART, sj, &herr) < 0)
-                        r = berth_errx(err, herr.code, "%s", herr.msg);
+                r = berth_hooks_run(s, OCI_HOOK_POSTSTART, sj, err);
                 berth_oci_spec_free(s);
         }
 out:

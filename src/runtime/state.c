@@ -216,6 +216,15 @@ enum berth_rt_status container_status(container *c)
         return BERTH_RT_RUNNING;
 }
 
+int container_write_pid_file(const char *path, pid_t pid, berth_error *err)
+{
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%d", pid);
+        if (berth_write_file_replace(path, buf, (size_t)n, 0644, err) < 0)
+                return berth_wrap(err, "cannot write the pid file");
+        return 0;
+}
+
 oci_spec *container_spec(container *c, berth_error *err)
 {
         _cleanup_free_ char *path = berth_xasprintf("%s/config.json", c->dir);
