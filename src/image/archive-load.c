@@ -477,17 +477,13 @@ static int register_image(load_ctx *c, const loaded_image *img, char ***lines, b
         }
         STRV_FOREACH (t, img->tags) {
                 berth_digest prev;
-                berth_ref ref = {0};
-                _cleanup_free_ char *fam = NULL;
-                if (berth_ref_parse(*t, &ref, NULL) == 0)
-                        fam = berth_ref_familiar(&ref);
-                berth_ref_clear(&ref);
+                _cleanup_free_ char *fam = berth_ref_familiar_of(*t);
                 if (berth_imagedb_resolve_tag(db, *t, &prev, NULL) == 0 &&
                     !berth_digest_equal(&prev, &img->id)) {
                         _cleanup_free_ char *l = berth_xasprintf(
                             "The image %s already exists, renaming the old one with ID %s to "
                             "empty string",
-                            fam ? fam : *t, prev.s);
+                            fam, prev.s);
                         berth_strv_push(&out, l);
                 }
                 if ((r = berth_imagedb_tag(db, *t, &img->id, err)) < 0)

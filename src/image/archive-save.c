@@ -305,16 +305,6 @@ static int write_layer_tar(save_ctx *s, const char *path, const berth_image_laye
         return write_decompressed(s, fd, size, &l->diff_id, err);
 }
 
-static char *familiar(const char *full)
-{
-        berth_ref ref = {0};
-        if (berth_ref_parse(full, &ref, NULL) < 0)
-                return berth_xstrdup(full);
-        char *f = berth_ref_familiar(&ref);
-        berth_ref_clear(&ref);
-        return f;
-}
-
 static int64_t created_time(const berth_image_rec *rec)
 {
         int64_t sec;
@@ -373,7 +363,7 @@ static int save_docker_image(save_ctx *s, const save_item *it, docker_archive_en
         if (!written(s, e->config) && (r = write_buf(s, e->config, cfg, cfg_len, mtime, err)) < 0)
                 goto out;
         STRV_FOREACH (t, it->tags) {
-                _cleanup_free_ char *f = familiar(*t);
+                _cleanup_free_ char *f = berth_ref_familiar_of(*t);
                 berth_strv_push(&e->repo_tags, f);
                 char *colon = strrchr(f, ':');
                 if (colon == NULL || n == 0)

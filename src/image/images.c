@@ -176,16 +176,6 @@ int berth_images_tag(berth_images *im, const char *source, const char *target, b
         return berth_imagedb_tag(im->db, full, &id, err);
 }
 
-static char *familiar(const char *full)
-{
-        berth_ref ref = {0};
-        if (berth_ref_parse(full, &ref, NULL) < 0)
-                return berth_xstrdup(full);
-        char *s = berth_ref_familiar(&ref);
-        berth_ref_clear(&ref);
-        return s;
-}
-
 /* Whether an image or a snapshot uses the layer (on a database error: yes). */
 static bool layer_in_use(berth_images *im, const berth_digest *chain)
 {
@@ -270,7 +260,7 @@ int berth_images_remove(berth_images *im, const char *name, bool force, char ***
                         goto fail;
                 if ((r = berth_db_commit(im->db, err)) < 0)
                         goto fail;
-                _cleanup_free_ char *f = familiar(tag);
+                _cleanup_free_ char *f = berth_ref_familiar_of(tag);
                 _cleanup_free_ char *line = berth_xasprintf("Untagged: %s", f);
                 berth_strv_push(&report, line);
                 *ret_report = TAKE_PTR(report);
@@ -292,7 +282,7 @@ int berth_images_remove(berth_images *im, const char *name, bool force, char ***
         if ((r = berth_db_commit(im->db, err)) < 0)
                 goto fail;
         STRV_FOREACH (t, tags) {
-                _cleanup_free_ char *f = familiar(*t);
+                _cleanup_free_ char *f = berth_ref_familiar_of(*t);
                 _cleanup_free_ char *line = berth_xasprintf("Untagged: %s", f);
                 berth_strv_push(&report, line);
         }

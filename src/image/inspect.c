@@ -32,13 +32,8 @@ static json_t *familiar_array(char **names)
 {
         json_t *a = json_array();
         STRV_FOREACH (n, names) {
-                berth_ref ref = {0};
-                if (berth_ref_parse(*n, &ref, NULL) == 0) {
-                        char *f = berth_ref_familiar(&ref);
-                        json_array_append_new(a, json_string(f));
-                        free(f);
-                        berth_ref_clear(&ref);
-                }
+                _cleanup_free_ char *f = berth_ref_familiar_of(*n);
+                json_array_append_new(a, json_string(f));
         }
         return a;
 }

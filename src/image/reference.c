@@ -311,3 +311,13 @@ bool berth_ref_looks_like_id(const char *s)
         size_t n = strlen(s);
         return n >= 3 && n <= 64 && all_hex(s, n);
 }
+
+char *berth_ref_familiar_of(const char *full)
+{
+        berth_ref ref = {0};
+        if (berth_ref_parse(full, &ref, NULL) < 0)
+                return berth_xstrdup(full);
+        char *f = berth_ref_familiar(&ref);
+        berth_ref_clear(&ref);
+        return f;
+}

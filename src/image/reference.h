@@ -59,6 +59,11 @@ char *berth_ref_name(const berth_ref *ref);
  * "library/a/b:latest", "busybox@sha256:…".
  */
 char *berth_ref_familiar(const berth_ref *ref);
+/**
+ * The familiar form of a stored (full) reference string: "docker.io/library/busybox:latest" →
+ * "busybox:latest". A string that does not parse comes back as it is. Malloc'd.
+ */
+char *berth_ref_familiar_of(const char *full);
 /** The familiar name without tag or digest: "busybox", "localhost:5000/a/b". */
 char *berth_ref_repository(const berth_ref *ref);
 
