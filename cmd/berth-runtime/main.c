@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cli.h"
-#include "selfclone.h"
+#include "runtime/selfclone.h"
 #include "base/log.h"
 #include "base/strutil.h"
 

@@ -2,9 +2,11 @@
 #pragma once
 
 #include "base/error.h"
+#include "engine/engine.h"
 #include "image/images.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdbool.h>
 
 /**
@@ -16,13 +18,35 @@
 typedef struct {
         const char *root;     /* BERTH_ROOT, default /var/lib/berth */
         const char *runroot;  /* BERTH_RUNROOT, default /run/berth */
-        berth_images *images; /* opened on first use */
+        berth_engine *engine; /* opened on first use (with the image store) */
 } berth_cli;
 
 int cli_error(const berth_error *err);
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Open the image store of this root (once). */
 berth_images *cli_images(berth_cli *cli, berth_error *err);
+/** Open the engine of this root (once): images, volumes, containers. */
+berth_engine *cli_engine(berth_cli *cli, berth_error *err);
+
+typedef struct {
+        bool tty;      /* the container has a TTY: raw mode, resizes, detach keys */
+        bool stdin_on; /* copy our stdin to the container */
+        bool sig_proxy;
+        const char *detach_keys;
+        void (*on_signal)(int sig, void *userdata); /* with sig_proxy */
+        void *userdata;
+} cli_attach_opts;
+/**
+ * Copy frames from the monitor on fd to our stdout/stderr and our stdin to it
+ * until the container exits (1, *ret_code set), the user detaches (0) or the
+ * monitor goes away (-1).
+ */
+int cli_attach_loop(int fd, const cli_attach_opts *o, int *ret_code);
+
+/** Print obj through a Go template ({{.A.B}}, {{json .X}}, {{index .M "k"}}), with a newline. */
+int cli_format_json(FILE *f, const char *tmpl, json_t *obj, berth_error *err);
+/** `inspect`-style output: a JSON array of objects, or each through --format. */
+int cli_print_inspect(json_t *all, const char *format);
 
 int cmd_images(berth_cli *cli, int argc, char **argv);
 int cmd_import(berth_cli *cli, int argc, char **argv);
@@ -35,6 +59,23 @@ int cmd_load(berth_cli *cli, int argc, char **argv);
 int cmd_version(berth_cli *cli, int argc, char **argv);
 int cmd_system(berth_cli *cli, int argc, char **argv);
 int cmd_image_prune(berth_cli *cli, int argc, char **argv);
+int cmd_run(berth_cli *cli, int argc, char **argv);
+int cmd_create(berth_cli *cli, int argc, char **argv);
+int cmd_start(berth_cli *cli, int argc, char **argv);
+int cmd_ps(berth_cli *cli, int argc, char **argv);
+int cmd_stop(berth_cli *cli, int argc, char **argv);
+int cmd_kill(berth_cli *cli, int argc, char **argv);
+int cmd_rm(berth_cli *cli, int argc, char **argv);
+int cmd_restart(berth_cli *cli, int argc, char **argv);
+int cmd_pause(berth_cli *cli, int argc, char **argv);
+int cmd_unpause(berth_cli *cli, int argc, char **argv);
+int cmd_rename(berth_cli *cli, int argc, char **argv);
+int cmd_wait(berth_cli *cli, int argc, char **argv);
+int cmd_logs(berth_cli *cli, int argc, char **argv);
+int cmd_exec(berth_cli *cli, int argc, char **argv);
+int cmd_inspect(berth_cli *cli, int argc, char **argv);
+int cmd_container_inspect(berth_cli *cli, int argc, char **argv);
+int cmd_attach(berth_cli *cli, int argc, char **argv);
 
 /** A table printed like docker's (tabwriter: min width 10, padding 3). */
 typedef struct cli_table cli_table;
@@ -44,4 +85,8 @@ void cli_table_row(cli_table *t, const char *const *cells);
 /** Add a row from a NULL-terminated vector; missing cells are empty. */
 void cli_table_row_strv(cli_table *t, char **cells);
 void cli_table_print(cli_table *t);
+/** A table whose header is a tab-separated line (a --format "table …" header). */
+cli_table *cli_table_from_line(const char *line);
+/** Add a tab-separated line as a row. */
+void cli_table_add_line(cli_table *t, const char *line);
 void cli_table_free(cli_table *t);

@@ -13,17 +13,34 @@ static const struct {
         int (*fn)(berth_cli *, int, char **);
         const char *help;
 } commands[] = {
+    {"attach", cmd_attach, "Attach local standard input, output, and error streams to a running container"},
+    {"create", cmd_create, "Create a new container"},
+    {"exec", cmd_exec, "Execute a command in a running container"},
     {"history", cmd_history, "Show the history of an image"},
     {"images", cmd_images, "List images"},
     {"image-inspect", cmd_image_inspect, NULL},
     {"image-prune", cmd_image_prune, NULL},
     {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
+    {"inspect", cmd_inspect, "Return low-level information on Docker objects"},
+    {"container-inspect", cmd_container_inspect, NULL},
+    {"kill", cmd_kill, "Kill one or more running containers"},
     {"load", cmd_load, "Load an image from a tar archive or STDIN"},
+    {"logs", cmd_logs, "Fetch the logs of a container"},
+    {"pause", cmd_pause, "Pause all processes within one or more containers"},
+    {"ps", cmd_ps, "List containers"},
+    {"rename", cmd_rename, "Rename a container"},
+    {"restart", cmd_restart, "Restart one or more containers"},
+    {"rm", cmd_rm, "Remove one or more containers"},
     {"rmi", cmd_rmi, "Remove one or more images"},
+    {"run", cmd_run, "Create and run a new container from an image"},
     {"save", cmd_save, "Save one or more images to a tar archive (streamed to STDOUT by default)"},
+    {"start", cmd_start, "Start one or more stopped containers"},
+    {"stop", cmd_stop, "Stop one or more running containers"},
     {"system", cmd_system, "Manage berth (check, df)"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
+    {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
     {"version", cmd_version, "Show the berth version information"},
+    {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
 };
 
 /* `berth image ls|rm|tag` → the top-level verbs, as docker has both. */
@@ -58,11 +75,17 @@ int cli_usage(const char *cmd, const char *fmt, ...)
         return 125;
 }
 
+berth_engine *cli_engine(berth_cli *cli, berth_error *err)
+{
+        if (cli->engine == NULL && berth_engine_open(cli->root, cli->runroot, &cli->engine, err) < 0)
+                return NULL;
+        return cli->engine;
+}
+
 berth_images *cli_images(berth_cli *cli, berth_error *err)
 {
-        if (cli->images == NULL && berth_images_open(cli->root, &cli->images, err) < 0)
-                return NULL;
-        return cli->images;
+        berth_engine *e = cli_engine(cli, err);
+        return e ? berth_engine_images(e) : NULL;
 }
 
 static void usage(FILE *f)
@@ -151,6 +174,6 @@ int main(int argc, char **argv)
                 fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", name);
                 rc = 125;
         }
-        berth_images_close(cli.images);
+        berth_engine_close(cli.engine);
         return rc;
 }

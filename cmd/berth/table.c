@@ -72,3 +72,25 @@ void cli_table_free(cli_table *t)
         free(t->cells);
         free(t);
 }
+
+cli_table *cli_table_from_line(const char *line)
+{
+        _cleanup_strv_ char **cells = NULL;
+        _cleanup_free_ char *copy = berth_xstrdup(line);
+        for (char *save = NULL, *tok = strtok_r(copy, "\t", &save); tok;
+             tok = strtok_r(NULL, "\t", &save))
+                berth_strv_push(&cells, tok);
+        cli_table *t = cli_table_new(berth_strv_length(cells));
+        cli_table_row_strv(t, cells);
+        return t;
+}
+
+void cli_table_add_line(cli_table *t, const char *line)
+{
+        _cleanup_strv_ char **cells = NULL;
+        _cleanup_free_ char *copy = berth_xstrdup(line);
+        for (char *save = NULL, *tok = strtok_r(copy, "\t", &save); tok;
+             tok = strtok_r(NULL, "\t", &save))
+                berth_strv_push(&cells, tok);
+        cli_table_row_strv(t, cells);
+}

@@ -398,3 +398,46 @@ ssize_t berth_write_all(int fd, const void *buf, size_t len)
         }
         return (ssize_t)done;
 }
+
+static int64_t usage_at(int dfd, dev_t dev, int depth)
+{
+        if (depth > 256)
+                return 0;
+        DIR *d = fdopendir(dfd);
+        if (d == NULL) {
+                close(dfd);
+                return 0;
+        }
+        int64_t total = 0;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                struct stat st;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISREG(st.st_mode))
+                        total += st.st_size;
+                else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
+                        int c = openat(dirfd(d), de->d_name,
+                                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (c >= 0)
+                                total += usage_at(c, dev, depth + 1);
+                }
+        }
+        closedir(d);
+        return total;
+}
+
+int64_t berth_dir_usage(const char *path)
+{
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        struct stat st;
+        if (fstat(fd, &st) < 0) {
+                close(fd);
+                return 0;
+        }
+        return usage_at(fd, st.st_dev, 0);
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /**
@@ -67,4 +68,6 @@ int berth_close_fds_from(int from, const int *keep, size_t nkeep);
 
 /** Blocking I/O loops that retry EINTR and short transfers. */
 ssize_t berth_read_all(int fd, void *buf, size_t len);
+/** Bytes in the regular files under path (not following symlinks, not crossing mounts). */
+int64_t berth_dir_usage(const char *path);
 ssize_t berth_write_all(int fd, const void *buf, size_t len);

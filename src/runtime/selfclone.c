@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "selfclone.h"
+#include "runtime/selfclone.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@ int berth_selfclone_ensure(char **argv)
                 return 0; /* already running from a sealed copy */
         }
         struct stat st;
-        int mfd = memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        int mfd = memfd_create("berth", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (mfd < 0 || fstat(self, &st) < 0)
                 goto fail;
         off_t off = 0;

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* stop, kill, rm, restart, pause, unpause, rename, wait, exec. */
+#include "cli.h"
+#include "base/strutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Run fn on each name, printing the name on success (docker prints what it was given). */
+static int each(berth_cli *cli, const char *cmd, int argc, char **argv,
+                int (*fn)(berth_engine *, const char *, void *, berth_error *), void *ud,
+                bool print)
+{
+        if (optind >= argc)
+                return cli_usage(cmd, "\"berth %s\" requires at least 1 argument.", cmd);
+        berth_error err = {0};
+        berth_engine *e = cli_engine(cli, &err);
+        if (e == NULL)
+                return cli_error(&err);
+        int rc = 0;
+        for (int i = optind; i < argc; i++) {
+                memset(&err, 0, sizeof(err));
+                if (fn(e, argv[i], ud, &err) < 0) {
+                        fprintf(stderr, "berth: %s\n", err.msg);
+                        rc = 1;
+                } else if (print) {
+                        printf("%s\n", argv[i]);
+                }
+        }
+        return rc;
+}
+
+static int parse_simple(const char *cmd, int argc, char **argv, const char *shorts,
+                        const struct option *opts, void (*on)(int, const char *, void *),
+                        void *ud, const char *usage)
+{
+        int ch;
+        while ((ch = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+                if (ch == 'h') {
+                        printf("%s", usage);
+                        return 0;
+                }
+                if (ch == '?' || ch == ':')
+                        return cli_usage(cmd, "unknown flag");
+                on(ch, optarg, ud);
+        }
+        return -1;
+}
+
+typedef struct {
+        int timeout;
+        bool bad;
+        const char *signal;
+        bool force, volumes;
+} copts;
+
+static void on_opt(int ch, const char *arg, void *ud)
+{
+        copts *o = ud;
+        long long v;
+        switch (ch) {
+        case 't':
+                if (berth_parse_i64(arg, &v) < 0 || v < -1 || v > INT_MAX)
+                        o->bad = true;
+                else
+                        o->timeout = (int)v;
+                break;
+        case 's':
+                o->signal = arg;
+                break;
+        case 'f':
+                o->force = true;
+                break;
+        case 'v':
+                o->volumes = true;
+                break;
+        default:
+                break;
+        }
+}
+
+static int do_stop(berth_engine *e, const char *n, void *ud, berth_error *err)
+{
+        return berth_engine_stop(e, n, ((copts *)ud)->timeout, err);
+}
+
+static int do_restart(berth_engine *e, const char *n, void *ud, berth_error *err)
+{
+        return berth_engine_restart(e, n, ((copts *)ud)->timeout, err);
+}
+
+static const struct option stop_opts[] = {
+    {"time", required_argument, NULL, 't'}, {"timeout", required_argument, NULL, 't'},
+    {"signal", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {0}};
+
+int cmd_stop(berth_cli *cli, int argc, char **argv)
+{
+        copts o = {.timeout = -1};
+        int r = parse_simple("stop", argc, argv, "t:s:", stop_opts, on_opt, &o,
+                             "Usage:  berth stop [OPTIONS] CONTAINER [CONTAINER...]\n\nStop one "
+                             "or more running containers\n\nOptions:\n  -s, --signal string   "
+                             "Signal to send to the container\n  -t, --time int        Seconds "
+                             "to wait before killing the container\n");
+        if (r >= 0)
+                return r;
+        if (o.bad)
+                return cli_usage("stop", "invalid argument for \"-t, --time\" flag");
+        return each(cli, "stop", argc, argv, do_stop, &o, true);
+}
+
+int cmd_restart(berth_cli *cli, int argc, char **argv)
+{
+        copts o = {.timeout = -1};
+        int r = parse_simple("restart", argc, argv, "t:s:", stop_opts, on_opt, &o,
+                             "Usage:  berth restart [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+                             "Restart one or more containers\n\nOptions:\n  -t, --time int   "
+                             "Seconds to wait before killing the container\n");
+        if (r >= 0)
+                return r;
+        if (o.bad)
+                return cli_usage("restart", "invalid argument for \"-t, --time\" flag");
+        return each(cli, "restart", argc, argv, do_restart, &o, true);
+}
+
+static int do_kill(berth_engine *e, const char *n, void *ud, berth_error *err)
+{
+        return berth_engine_kill(e, n, *(int *)ud, err);
+}
+
+int cmd_kill(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"signal", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {0}};
+        copts o = {0};
+        int r = parse_simple("kill", argc, argv, "s:", opts, on_opt, &o,
+                             "Usage:  berth kill [OPTIONS] CONTAINER [CONTAINER...]\n\nKill one "
+                             "or more running containers\n\nOptions:\n  -s, --signal string   "
+                             "Signal to send to the container (default \"KILL\")\n");
+        if (r >= 0)
+                return r;
+        int sig = o.signal ? berth_rt_signal_parse(o.signal) : SIGKILL;
+        if (sig <= 0)
+                return cli_usage("kill", "invalid signal: %s", o.signal);
+        return each(cli, "kill", argc, argv, do_kill, &sig, true);
+}
+
+static int do_rm(berth_engine *e, const char *n, void *ud, berth_error *err)
+{
+        copts *o = ud;
+        int r = berth_engine_remove(e, n, o->force, o->volumes, err);
+        return r;
+}
+
+int cmd_rm(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
+                                             {"volumes", no_argument, NULL, 'v'},
+                                             {"link", no_argument, NULL, 'l'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0}};
+        copts o = {0};
+        int r = parse_simple("rm", argc, argv, "fvl", opts, on_opt, &o,
+                             "Usage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]\n\nRemove one "
+                             "or more containers\n\nOptions:\n  -f, --force     Force the removal "
+                             "of a running container (uses SIGKILL)\n  -v, --volumes   Remove "
+                             "anonymous volumes associated with the container\n");
+        if (r >= 0)
+                return r;
+        return each(cli, "rm", argc, argv, do_rm, &o, true);
+}
+
+static int do_pause(berth_engine *e, const char *n, void *ud, berth_error *err)
+{
+        return berth_engine_pause(e, n, *(bool *)ud, err);
+}
+
+static const struct option help_only[] = {{"help", no_argument, NULL, 'h'}, {0}};
+
+int cmd_pause(berth_cli *cli, int argc, char **argv)
+{
+        copts o = {0};
+        int r = parse_simple("pause", argc, argv, "", help_only, on_opt, &o,
+                             "Usage:  berth pause CONTAINER [CONTAINER...]\n\nPause all processes "
+                             "within one or more containers\n");
+        if (r >= 0)
+                return r;
+        bool p = true;
+        return each(cli, "pause", argc, argv, do_pause, &p, true);
+}
+
+int cmd_unpause(berth_cli *cli, int argc, char **argv)
+{
+        copts o = {0};
+        int r = parse_simple("unpause", argc, argv, "", help_only, on_opt, &o,
+                             "Usage:  berth unpause CONTAINER [CONTAINER...]\n\nUnpause all "
+                             "processes within one or more containers\n");
+        if (r >= 0)
+                return r;
+        bool p = false;
+        return each(cli, "unpause", argc, argv, do_pause, &p, true);
+}
+
+int cmd_rename(berth_cli *cli, int argc, char **argv)
+{
+        copts o = {0};
+        int r = parse_simple("rename", argc, argv, "", help_only, on_opt, &o,
+                             "Usage:  berth rename CONTAINER NEW_NAME\n\nRename a container\n");
+        if (r >= 0)
+                return r;
+        if (argc - optind != 2)
+                return cli_usage("rename", "\"berth rename\" requires exactly 2 arguments.");
+        berth_error err = {0};
+        berth_engine *e = cli_engine(cli, &err);
+        if (e == NULL || berth_engine_rename(e, argv[optind], argv[optind + 1], &err) < 0)
+                return cli_error(&err);
+        return 0;
+}
+
+static int do_wait(berth_engine *e, const char *n, void *ud, berth_error *err)
+{
+        int code;
+        int r = berth_engine_wait(e, n, ud, &code, err);
+        if (r >= 0)
+                printf("%d\n", code);
+        return r;
+}
+
+int cmd_wait(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {{"condition", required_argument, NULL, 'c'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {0}};
+        const char *cond = NULL;
+        int ch;
+        while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                if (ch == 'c')
+                        cond = optarg;
+                else if (ch == 'h') {
+                        printf("Usage:  berth wait CONTAINER [CONTAINER...]\n\nBlock until one "
+                               "or more containers stop, then print their exit codes\n");
+                        return 0;
+                } else
+                        return cli_usage("wait", "unknown flag");
+        }
+        return each(cli, "wait", argc, argv, do_wait, (void *)cond, false);
+}
+
+/* `exec`: berth-runtime exec in the container (it brings the PTY proxy, the sealed
+ * re-exec and the container's process settings); we only add Docker's flags. */
+int cmd_exec(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'},
+            {"detach", no_argument, NULL, 'd'},      {"env", required_argument, NULL, 'e'},
+            {"env-file", required_argument, NULL, 'E'},
+            {"workdir", required_argument, NULL, 'w'}, {"user", required_argument, NULL, 'u'},
+            {"privileged", no_argument, NULL, 'P'},  {"detach-keys", required_argument, NULL, 'k'},
+            {"help", no_argument, NULL, 'h'},        {0}};
+        bool tty = false, detach = false, interactive = false, privileged = false;
+        const char *workdir = NULL, *user = NULL;
+        _cleanup_strv_ char **env = NULL;
+        int ch;
+        while ((ch = getopt_long(argc, argv, "+itde:w:u:", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'i':
+                        interactive = true;
+                        break;
+                case 't':
+                        tty = true;
+                        break;
+                case 'd':
+                        detach = true;
+                        break;
+                case 'e':
+                        if (strchr(optarg, '=') == NULL) {
+                                const char *v = getenv(optarg);
+                                if (v == NULL)
+                                        break;
+                                char *kv = berth_xasprintf("%s=%s", optarg, v);
+                                berth_strv_push(&env, kv);
+                                free(kv);
+                        } else {
+                                berth_strv_push(&env, optarg);
+                        }
+                        break;
+                case 'E': {
+                        FILE *f = fopen(optarg, "re");
+                        if (f == NULL)
+                                return cli_usage("exec", "open %s: %s", optarg, strerror(errno));
+                        char line[8192];
+                        while (fgets(line, sizeof(line), f)) {
+                                line[strcspn(line, "\r\n")] = '\0';
+                                if (line[0] == '\0' || line[0] == '#')
+                                        continue;
+                                berth_strv_push(&env, line);
+                        }
+                        fclose(f);
+                        break;
+                }
+                case 'w':
+                        workdir = optarg;
+                        break;
+                case 'u':
+                        user = optarg;
+                        break;
+                case 'P':
+                        privileged = true;
+                        break;
+                case 'k':
+                        break;
+                case 'h':
+                        printf("Usage:  berth exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
+                               "Execute a command in a running container\n\nOptions:\n"
+                               "  -d, --detach           Detached mode: run command in the "
+                               "background\n  -e, --env list         Set environment "
+                               "variables\n  -i, --interactive      Keep STDIN open even if not "
+                               "attached\n  -t, --tty              Allocate a pseudo-TTY\n"
+                               "  -u, --user string      Username or UID (format: "
+                               "\"<name|uid>[:<group|gid>]\")\n  -w, --workdir string   "
+                               "Working directory inside the container\n");
+                        return 0;
+                default:
+                        return cli_usage("exec", "unknown flag");
+                }
+        }
+        if (argc - optind < 2)
+                return cli_usage("exec", "\"berth exec\" requires at least 2 arguments.");
+        berth_error err = {0};
+        berth_engine *e = cli_engine(cli, &err);
+        berth_container c = {0};
+        if (e == NULL || berth_engine_get(e, argv[optind], &c, &err) < 0)
+                return cli_error(&err);
+        if (strcmp(c.status, "running") != 0) {
+                fprintf(stderr, "berth: Container %s is %s\n", c.id,
+                        strcmp(c.status, "paused") == 0 ? "paused, unpause the container before "
+                                                          "exec"
+                                                        : "not running");
+                berth_container_clear(&c);
+                return 1;
+        }
+        _cleanup_free_ char *uid = NULL;
+        if (user && berth_engine_resolve_user(e, &c, user, &uid, &err) < 0) {
+                berth_container_clear(&c);
+                return cli_error(&err);
+        }
+        _cleanup_free_ char *rt = berth_engine_helper_path("berth-runtime", "BERTH_RUNTIME");
+        _cleanup_strv_ char **args = NULL;
+        berth_strv_push(&args, "berth-runtime");
+        berth_strv_push(&args, "--root");
+        berth_strv_push(&args, berth_engine_rt(e)->root);
+        berth_strv_push(&args, "exec");
+        if (tty && !detach)
+                berth_strv_push(&args, "-t");
+        if (detach)
+                berth_strv_push(&args, "--detach");
+        if (workdir) {
+                berth_strv_push(&args, "--cwd");
+                berth_strv_push(&args, workdir);
+        }
+        if (uid) {
+                berth_strv_push(&args, "--user");
+                berth_strv_push(&args, uid);
+        }
+        STRV_FOREACH (v, env) {
+                berth_strv_push(&args, "--env");
+                berth_strv_push(&args, *v);
+        }
+        (void)privileged;
+        berth_strv_push(&args, c.id);
+        for (int i = optind + 1; i < argc; i++)
+                berth_strv_push(&args, argv[i]);
+        berth_container_clear(&c);
+        if (!interactive && !detach) {
+                /* docker exec without -i gives the process no stdin */
+                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (null >= 0) {
+                        dup2(null, 0);
+                        close(null);
+                }
+        }
+        execv(rt, args);
+        fprintf(stderr, "berth: cannot run %s: %s\n", rt, strerror(errno));
+        return 126;
+}

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `ps`: containers as docker lists them. */
+#include "cli.h"
+#include "format.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+#include "base/units.h"
+#include "image/snapshot.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { P_ID, P_IMAGE, P_COMMAND, P_CREATED, P_STATUS, P_PORTS, P_NAMES, P_SIZE, P_LABELS,
+       P_STATE, P_CREATEDAT, P_MOUNTS, P_COUNT };
+static const cli_format_field ps_fields[P_COUNT] = {
+    {"ID", "CONTAINER ID"},   {"Image", "IMAGE"},   {"Command", "COMMAND"},
+    {"RunningFor", "CREATED"}, {"Status", "STATUS"}, {"Ports", "PORTS"},
+    {"Names", "NAMES"},       {"Size", "SIZE"},     {"Labels", "LABELS"},
+    {"State", "STATE"},       {"CreatedAt", "CREATED AT"}, {"Mounts", "MOUNTS"},
+};
+
+static char *ago(const char *rfc, time_t now)
+{
+        int64_t ts = berth_parse_rfc3339(rfc);
+        if (ts < 0)
+                return berth_xstrdup("N/A");
+        char buf[64];
+        berth_human_duration(now - ts, buf, sizeof(buf));
+        return berth_xasprintf("%s ago", buf);
+}
+
+/* "Up 5 seconds", "Exited (0) 3 minutes ago", "Created", "Up 2 hours (Paused)". */
+static char *status_text(const berth_container *c, time_t now)
+{
+        char buf[64];
+        if (strcmp(c->status, "running") == 0 || strcmp(c->status, "paused") == 0) {
+                int64_t ts = berth_parse_rfc3339(c->started_at);
+                berth_human_duration(ts < 0 ? 0 : now - ts, buf, sizeof(buf));
+                const char *h = "";
+                const char *hs = json_string_value(json_object_get(c->health, "Status"));
+                if (hs && strcmp(hs, "starting") == 0)
+                        h = " (health: starting)";
+                else if (hs && strcmp(hs, "healthy") == 0)
+                        h = " (healthy)";
+                else if (hs && strcmp(hs, "unhealthy") == 0)
+                        h = " (unhealthy)";
+                return berth_xasprintf("Up %s%s%s", buf,
+                                       strcmp(c->status, "paused") == 0 ? " (Paused)" : "", h);
+        }
+        if (strcmp(c->status, "restarting") == 0) {
+                _cleanup_free_ char *a = ago(c->finished_at, now);
+                return berth_xasprintf("Restarting (%d) %s", c->exit_code, a);
+        }
+        if (strcmp(c->status, "exited") == 0) {
+                _cleanup_free_ char *a = ago(c->finished_at, now);
+                return berth_xasprintf("Exited (%d) %s", c->exit_code, a);
+        }
+        if (strcmp(c->status, "removing") == 0)
+                return berth_xstrdup("Removal In Progress");
+        if (strcmp(c->status, "dead") == 0)
+                return berth_xstrdup("Dead");
+        return berth_xstrdup("Created");
+}
+
+/* The command as docker shows it: entrypoint + cmd, quoted, cut to 20 with "…". */
+static char *command_text(const berth_container *c, bool no_trunc)
+{
+        char *s = berth_xstrdup("");
+        const char *keys[] = {"Entrypoint", "Cmd"};
+        for (int k = 0; k < 2; k++) {
+                size_t i;
+                json_t *v;
+                json_array_foreach (json_object_get(c->body, keys[k]), i, v) {
+                        const char *a = json_string_value(v);
+                        if (a == NULL || (k == 0 && *a == '\0'))
+                                continue;
+                        char *n = berth_xasprintf("%s%s%s", s, *s ? " " : "", a);
+                        free(s);
+                        s = n;
+                }
+        }
+        if (!no_trunc && strlen(s) > 20) {
+                /* 19 characters (not bytes) and an ellipsis */
+                size_t b = 0;
+                for (int chars = 0; s[b] && chars < 19; chars++)
+                        do
+                                b++;
+                        while ((s[b] & 0xC0) == 0x80);
+                s[b] = '\0';
+                char *n = berth_xasprintf("\"%s…\"", s);
+                free(s);
+                return n;
+        }
+        char *n = berth_xasprintf("\"%s\"", s);
+        free(s);
+        return n;
+}
+
+typedef struct {
+        char **status, **name, **id, **label, **ancestor, **exited, **volume;
+} ps_filters;
+
+static void ps_filters_free(ps_filters *f)
+{
+        berth_strv_free(f->status);
+        berth_strv_free(f->name);
+        berth_strv_free(f->id);
+        berth_strv_free(f->label);
+        berth_strv_free(f->ancestor);
+        berth_strv_free(f->exited);
+        berth_strv_free(f->volume);
+}
+
+static int add_filter(ps_filters *f, const char *spec, berth_error *err)
+{
+        const char *eq = strchr(spec, '=');
+        if (eq == NULL)
+                return berth_errx(err, EINVAL, "bad format of filter (expected name=value)");
+        size_t kl = (size_t)(eq - spec);
+        struct {
+                const char *key;
+                char ***list;
+        } keys[] = {{"status", &f->status}, {"name", &f->name},         {"id", &f->id},
+                    {"label", &f->label},   {"ancestor", &f->ancestor}, {"exited", &f->exited},
+                    {"volume", &f->volume}};
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+                if (strlen(keys[i].key) == kl && strncmp(spec, keys[i].key, kl) == 0) {
+                        if (keys[i].list == &f->status) {
+                                static const char *const ok[] = {
+                                    "created", "restarting", "running", "removing",
+                                    "paused",  "exited",     "dead"};
+                                bool valid = false;
+                                for (size_t k = 0; k < ARRAY_SIZE(ok); k++)
+                                        valid = valid || strcmp(eq + 1, ok[k]) == 0;
+                                if (!valid)
+                                        return berth_errx(err, EINVAL,
+                                                          "invalid filter 'status=%s'", eq + 1);
+                        }
+                        berth_strv_push(keys[i].list, eq + 1);
+                        return 0;
+                }
+        }
+        return berth_errx(err, EINVAL, "invalid filter '%.*s'", (int)kl, spec);
+}
+
+static bool any_match(char **list, bool (*fn)(const berth_container *, const char *, void *),
+                      const berth_container *c, void *ud)
+{
+        if (list == NULL)
+                return true;
+        STRV_FOREACH (v, list)
+                if (fn(c, *v, ud))
+                        return true;
+        return false;
+}
+
+static bool m_status(const berth_container *c, const char *v, void *ud)
+{
+        return strcmp(c->status, v) == 0;
+}
+static bool m_name(const berth_container *c, const char *v, void *ud)
+{
+        return strstr(c->name, v[0] == '/' ? v + 1 : v) != NULL;
+}
+static bool m_id(const berth_container *c, const char *v, void *ud)
+{
+        return strncmp(c->id, v, strlen(v)) == 0;
+}
+static bool m_label(const berth_container *c, const char *v, void *ud)
+{
+        json_t *labels = json_object_get(c->body, "Labels");
+        const char *eq = strchr(v, '=');
+        _cleanup_free_ char *key = eq ? berth_xasprintf("%.*s", (int)(eq - v), v) : berth_xstrdup(v);
+        const char *val = json_string_value(json_object_get(labels, key));
+        return val && (eq == NULL || strcmp(val, eq + 1) == 0);
+}
+static bool m_ancestor(const berth_container *c, const char *v, void *ud)
+{
+        berth_images *im = ud;
+        berth_digest d;
+        if (berth_images_resolve(im, v, &d, NULL) == 0 && strcmp(d.s, c->image_id) == 0)
+                return true;
+        return strcmp(c->image_name, v) == 0;
+}
+static bool m_exited(const berth_container *c, const char *v, void *ud)
+{
+        return strcmp(c->status, "exited") == 0 && atoi(v) == c->exit_code;
+}
+static bool m_volume(const berth_container *c, const char *v, void *ud)
+{
+        size_t i;
+        json_t *m;
+        json_array_foreach (c->mounts, i, m) {
+                const char *n = json_string_value(json_object_get(m, "Name"));
+                const char *d = json_string_value(json_object_get(m, "Destination"));
+                if ((n && strcmp(n, v) == 0) || (d && strcmp(d, v) == 0))
+                        return true;
+        }
+        return false;
+}
+
+static char *labels_text(const berth_container *c)
+{
+        char *s = berth_xstrdup("");
+        const char *k;
+        json_t *v;
+        json_object_foreach (json_object_get(c->body, "Labels"), k, v) {
+                char *n = berth_xasprintf("%s%s%s=%s", s, *s ? "," : "", k, json_string_value(v));
+                free(s);
+                s = n;
+        }
+        return s;
+}
+
+static char *mounts_text(const berth_container *c)
+{
+        char *s = berth_xstrdup("");
+        size_t i;
+        json_t *m;
+        json_array_foreach (c->mounts, i, m) {
+                const char *n = json_string_value(json_object_get(m, "Name"));
+                if (n == NULL)
+                        n = json_string_value(json_object_get(m, "Source"));
+                char *x = berth_xasprintf("%s%s%s", s, *s ? "," : "", n ? n : "");
+                free(s);
+                s = x;
+        }
+        return s;
+}
+
+static void ps_usage(FILE *f)
+{
+        fprintf(f, "Usage:  berth ps [OPTIONS]\n\nList containers\n\nOptions:\n"
+                   "  -a, --all             Show all containers (default shows just running)\n"
+                   "  -f, --filter filter   Filter output based on conditions provided\n"
+                   "      --format string   Pretty-print containers using a Go template\n"
+                   "  -n, --last int        Show n last created containers (includes all "
+                   "states) (default -1)\n"
+                   "  -l, --latest          Show the latest created container (includes all "
+                   "states)\n"
+                   "      --no-trunc        Don't truncate output\n"
+                   "  -q, --quiet           Only display container IDs\n"
+                   "  -s, --size            Display total file sizes\n");
+}
+
+int cmd_ps(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"all", no_argument, NULL, 'a'},       {"quiet", no_argument, NULL, 'q'},
+            {"size", no_argument, NULL, 's'},      {"no-trunc", no_argument, NULL, 'T'},
+            {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
+            {"last", required_argument, NULL, 'n'}, {"latest", no_argument, NULL, 'l'},
+            {"help", no_argument, NULL, 'h'},      {0},
+        };
+        bool all = false, quiet = false, size = false, no_trunc = false;
+        const char *format = NULL;
+        long last = -1;
+        ps_filters filters = {0};
+        berth_error err = {0};
+        int ch;
+        while ((ch = getopt_long(argc, argv, "aqsf:n:l", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'a':
+                        all = true;
+                        break;
+                case 'q':
+                        quiet = true;
+                        break;
+                case 's':
+                        size = true;
+                        break;
+                case 'T':
+                        no_trunc = true;
+                        break;
+                case 'f':
+                        if (add_filter(&filters, optarg, &err) < 0) {
+                                ps_filters_free(&filters);
+                                return cli_usage("ps", "%s", err.msg);
+                        }
+                        break;
+                case 'F':
+                        format = optarg;
+                        break;
+                case 'n':
+                        last = strtol(optarg, NULL, 10);
+                        break;
+                case 'l':
+                        last = 1;
+                        break;
+                case 'h':
+                        ps_usage(stdout);
+                        ps_filters_free(&filters);
+                        return 0;
+                default:
+                        ps_filters_free(&filters);
+                        return cli_usage("ps", "unknown flag");
+                }
+        }
+        if (optind < argc) {
+                ps_filters_free(&filters);
+                return cli_usage("ps", "\"berth ps\" accepts no arguments.");
+        }
+        if (format) {
+                char msg[256];
+                if (cli_format_check(format, ps_fields, P_COUNT, msg, sizeof(msg)) < 0) {
+                        ps_filters_free(&filters);
+                        return cli_usage("ps", "%s", msg);
+                }
+        }
+        if (last > 0 || filters.status || filters.exited)
+                all = true;
+        berth_engine *e = cli_engine(cli, &err);
+        berth_container *v = NULL;
+        size_t n = 0;
+        if (e == NULL || berth_engine_list(e, &v, &n, &err) < 0) {
+                ps_filters_free(&filters);
+                return cli_error(&err);
+        }
+        time_t now = time(NULL);
+        cli_table *t = cli_table_new(size ? 8 : 7);
+        cli_table *ft = NULL;
+        if (format && cli_format_is_table(format)) {
+                _cleanup_free_ char *h = cli_format_header(format, ps_fields, P_COUNT);
+                ft = cli_table_from_line(h);
+        }
+        const char *head[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+                              "STATUS",       "PORTS", "NAMES",   "SIZE"};
+        cli_table_row(t, head);
+        long shown = 0;
+        for (size_t i = 0; i < n && (last < 0 || shown < last); i++) {
+                berth_container *c = &v[i];
+                if (!all && strcmp(c->status, "running") != 0 && strcmp(c->status, "paused") != 0 &&
+                    strcmp(c->status, "restarting") != 0)
+                        continue;
+                if (!any_match(filters.status, m_status, c, NULL) ||
+                    !any_match(filters.name, m_name, c, NULL) ||
+                    !any_match(filters.id, m_id, c, NULL) ||
+                    !any_match(filters.label, m_label, c, NULL) ||
+                    !any_match(filters.ancestor, m_ancestor, c, berth_engine_images(e)) ||
+                    !any_match(filters.exited, m_exited, c, NULL) ||
+                    !any_match(filters.volume, m_volume, c, NULL))
+                        continue;
+                shown++;
+                char id[65];
+                snprintf(id, sizeof(id), "%s", c->id);
+                if (!no_trunc)
+                        id[12] = '\0';
+                if (quiet) {
+                        printf("%s\n", id);
+                        continue;
+                }
+                _cleanup_free_ char *cmd = command_text(c, no_trunc);
+                _cleanup_free_ char *created = ago(c->created, now);
+                _cleanup_free_ char *status = status_text(c, now);
+                _cleanup_free_ char *labels = labels_text(c);
+                _cleanup_free_ char *mounts = mounts_text(c);
+                char sizebuf[96] = "";
+                if (size) {
+                        _cleanup_free_ char *dir = berth_engine_container_dir(e, c->id);
+                        _cleanup_free_ char *upper = berth_xasprintf("%s/upper", dir);
+                        char a[32];
+                        berth_human_size(berth_dir_usage(upper), a, sizeof(a));
+                        snprintf(sizebuf, sizeof(sizebuf), "%s", a);
+                }
+                const char *image = c->image_name;
+                _cleanup_free_ char *short_img = NULL;
+                if (strncmp(image, "sha256:", 7) == 0 && !no_trunc)
+                        image = short_img = berth_xasprintf("%.12s", image + 7);
+                if (format) {
+                        const char *vals[P_COUNT] = {id,     image,  cmd,    created,
+                                                     status, "",     c->name, sizebuf,
+                                                     labels, c->status, c->created, mounts};
+                        _cleanup_free_ char *line = cli_format_row(format, ps_fields, vals, P_COUNT);
+                        if (ft)
+                                cli_table_add_line(ft, line);
+                        else
+                                printf("%s\n", line);
+                        continue;
+                }
+                const char *row[] = {id, image, cmd, created, status, "", c->name, sizebuf};
+                cli_table_row(t, row);
+        }
+        if (ft)
+                cli_table_print(ft);
+        else if (!quiet && !format)
+                cli_table_print(t);
+        cli_table_free(ft);
+        cli_table_free(t);
+        berth_containers_free(v, n);
+        ps_filters_free(&filters);
+        return 0;
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `run`, `create`, `start`, `attach`. */
+#include "cli.h"
+#include "runflags.h"
+#include "base/fs.h"
+#include "engine/monitor-proto.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+typedef struct {
+        berth_cli *cli;
+        const char *id;
+} proxy_ctx;
+
+static void proxy_signal(int sig, void *userdata)
+{
+        proxy_ctx *p = userdata;
+        berth_error err = {0};
+        berth_engine *e = cli_engine(p->cli, &err);
+        if (e)
+                berth_engine_kill(e, p->id, sig, &err);
+}
+
+static unsigned body_streams(const json_t *body)
+{
+        unsigned s = 0;
+        if (json_is_true(json_object_get(body, "AttachStdin")))
+                s |= BERTH_ATTACH_STDIN;
+        if (json_is_true(json_object_get(body, "AttachStdout")))
+                s |= BERTH_ATTACH_STDOUT;
+        if (json_is_true(json_object_get(body, "AttachStderr")))
+                s |= BERTH_ATTACH_STDERR;
+        return s;
+}
+
+/* Start id with our end of a socket pair attached from the first byte, then pump it. */
+static int start_attached(berth_cli *cli, berth_engine *e, const berth_container *c,
+                          unsigned streams, bool sig_proxy, const char *detach_keys,
+                          int *ret_code)
+{
+        berth_error err = {0};
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+                berth_err(&err, errno, "cannot make a socket pair");
+                return cli_error(&err);
+        }
+        berth_start_opts so = {.attach_fd = sv[1], .attach_streams = streams};
+        int rc = berth_engine_start(e, c->id, &so, &err);
+        close(sv[1]);
+        if (rc < 0) {
+                close(sv[0]);
+                if (rc == -EALREADY) {
+                        fprintf(stderr, "berth: container %s is already running\n", c->name);
+                        return 1;
+                }
+                fprintf(stderr, "berth: %s\n", err.msg);
+                *ret_code = berth_engine_start_error_code(err.msg);
+                return -1;
+        }
+        bool tty = json_is_true(json_object_get(c->body, "Tty"));
+        proxy_ctx px = {.cli = cli, .id = c->id};
+        cli_attach_opts ao = {.tty = tty,
+                              .stdin_on = (streams & BERTH_ATTACH_STDIN) != 0,
+                              .sig_proxy = sig_proxy && !tty,
+                              .detach_keys = detach_keys,
+                              .on_signal = proxy_signal,
+                              .userdata = &px};
+        int code = 0;
+        int r = cli_attach_loop(sv[0], &ao, &code);
+        close(sv[0]);
+        if (r == 0)
+                return 0; /* detached */
+        if (r < 0) {
+                /* the monitor went away without a word: ask the record */
+                if (berth_engine_wait(e, c->id, NULL, &code, &err) < 0)
+                        return cli_error(&err);
+        }
+        *ret_code = code;
+        return 1;
+}
+
+static int write_cidfile(const char *path, const char *id)
+{
+        berth_error err = {0};
+        if (access(path, F_OK) == 0) {
+                fprintf(stderr, "berth: container ID file found, make sure the other container "
+                                "isn't running or delete %s\n",
+                        path);
+                return -1;
+        }
+        if (berth_write_file_replace(path, id, strlen(id), 0644, &err) < 0) {
+                cli_error(&err);
+                return -1;
+        }
+        return 0;
+}
+
+static int run_or_create(berth_cli *cli, int argc, char **argv, bool is_run)
+{
+        berth_error err = {0};
+        berth_run_flags f = {0};
+        if (berth_runflags_parse(argc, argv, is_run, &f, &err) < 0) {
+                int r = cli_usage(argv[0], "%s", err.msg);
+                berth_run_flags_clear(&f);
+                return r;
+        }
+        if (f.help) {
+                berth_runflags_usage(stdout, is_run);
+                berth_run_flags_clear(&f);
+                return 0;
+        }
+        int rc = 125;
+        berth_container c = {0};
+        _cleanup_free_ char *id = NULL;
+        berth_engine *e = cli_engine(cli, &err);
+        if (e == NULL || berth_engine_create(e, f.name, f.body, &id, &err) < 0) {
+                if (err.code == ENOENT && strstr(err.msg, "image"))
+                        fprintf(stderr, "Unable to find image '%s' locally\n",
+                                json_string_value(json_object_get(f.body, "Image")));
+                fprintf(stderr, "berth: %s.\nSee 'berth %s --help'.\n", err.msg, argv[0]);
+                goto out;
+        }
+        if (f.cidfile && write_cidfile(f.cidfile, id) < 0) {
+                berth_engine_remove(e, id, true, true, NULL);
+                goto out;
+        }
+        if (!is_run) {
+                printf("%s\n", id);
+                rc = 0;
+                goto out;
+        }
+        if (berth_engine_get(e, id, &c, &err) < 0) {
+                cli_error(&err);
+                goto out;
+        }
+        if (f.detach) {
+                int r = berth_engine_start(e, id, NULL, &err);
+                if (r < 0) {
+                        fprintf(stderr, "berth: %s\n", err.msg);
+                        rc = berth_engine_start_error_code(err.msg);
+                        if (f.rm)
+                                berth_engine_remove(e, id, true, true, NULL);
+                        goto out;
+                }
+                printf("%s\n", id);
+                rc = 0;
+                goto out;
+        }
+        int code = 0;
+        int r = start_attached(cli, e, &c, body_streams(c.body), f.sig_proxy, f.detach_keys,
+                               &code);
+        if (r < 0) {
+                rc = code;
+                if (f.rm)
+                        berth_engine_remove(e, id, true, true, NULL);
+        } else {
+                rc = r == 1 ? code : 0;
+        }
+out:
+        berth_container_clear(&c);
+        berth_run_flags_clear(&f);
+        return rc;
+}
+
+int cmd_run(berth_cli *cli, int argc, char **argv)
+{
+        return run_or_create(cli, argc, argv, true);
+}
+
+int cmd_create(berth_cli *cli, int argc, char **argv)
+{
+        return run_or_create(cli, argc, argv, false);
+}
+
+int cmd_start(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"attach", no_argument, NULL, 'a'},
+            {"interactive", no_argument, NULL, 'i'},
+            {"detach-keys", required_argument, NULL, 'k'},
+            {"help", no_argument, NULL, 'h'},
+            {0},
+        };
+        bool attach = false, interactive = false;
+        const char *keys = NULL;
+        int ch;
+        while ((ch = getopt_long(argc, argv, "+ai", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'a':
+                        attach = true;
+                        break;
+                case 'i':
+                        interactive = true;
+                        break;
+                case 'k':
+                        keys = optarg;
+                        break;
+                case 'h':
+                        printf("Usage:  berth start [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+                               "Start one or more stopped containers\n\n"
+                               "Options:\n  -a, --attach               Attach STDOUT/STDERR and "
+                               "forward signals\n      --detach-keys string   Override the key "
+                               "sequence for detaching a container\n  -i, --interactive          "
+                               "Attach container's STDIN\n");
+                        return 0;
+                default:
+                        return cli_usage("start", "unknown flag");
+                }
+        }
+        if (optind >= argc)
+                return cli_usage("start", "\"berth start\" requires at least 1 argument.");
+        berth_error err = {0};
+        berth_engine *e = cli_engine(cli, &err);
+        if (e == NULL)
+                return cli_error(&err);
+        if (attach || interactive) {
+                if (argc - optind > 1)
+                        return cli_usage("start", "you cannot start and attach multiple "
+                                                  "containers at once");
+                berth_container c;
+                if (berth_engine_get(e, argv[optind], &c, &err) < 0)
+                        return cli_error(&err);
+                unsigned streams = BERTH_ATTACH_STDOUT | BERTH_ATTACH_STDERR;
+                if (interactive && json_is_true(json_object_get(c.body, "OpenStdin")))
+                        streams |= BERTH_ATTACH_STDIN;
+                int code = 0;
+                int r = start_attached(cli, e, &c, streams, true, keys, &code);
+                berth_container_clear(&c);
+                return r < 0 ? code : r == 1 ? code : 0;
+        }
+        int rc = 0;
+        for (int i = optind; i < argc; i++) {
+                int r = berth_engine_start(e, argv[i], NULL, &err);
+                if (r < 0 && r != -EALREADY) {
+                        fprintf(stderr, "berth: %s\n", err.msg);
+                        rc = 1;
+                        continue;
+                }
+                printf("%s\n", argv[i]);
+        }
+        return rc;
+}
+
+int cmd_attach(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"no-stdin", no_argument, NULL, 'n'},
+            {"sig-proxy", optional_argument, NULL, 's'},
+            {"detach-keys", required_argument, NULL, 'k'},
+            {0},
+        };
+        bool no_stdin = false, sig_proxy = true;
+        const char *keys = NULL;
+        int ch;
+        while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'n':
+                        no_stdin = true;
+                        break;
+                case 's':
+                        sig_proxy = optarg == NULL || strcmp(optarg, "true") == 0;
+                        break;
+                case 'k':
+                        keys = optarg;
+                        break;
+                default:
+                        return cli_usage("attach", "unknown flag");
+                }
+        }
+        if (argc - optind != 1)
+                return cli_usage("attach", "\"berth attach\" requires exactly 1 argument.");
+        berth_error err = {0};
+        berth_engine *e = cli_engine(cli, &err);
+        berth_container c = {0};
+        if (e == NULL || berth_engine_get(e, argv[optind], &c, &err) < 0)
+                return cli_error(&err);
+        int rc = 0;
+        if (strcmp(c.status, "running") != 0 && strcmp(c.status, "paused") != 0) {
+                fprintf(stderr, "berth: You cannot attach to a stopped container, start it first\n");
+                rc = 1;
+                goto out;
+        }
+        unsigned streams = BERTH_ATTACH_STDOUT | BERTH_ATTACH_STDERR;
+        if (!no_stdin && json_is_true(json_object_get(c.body, "OpenStdin")))
+                streams |= BERTH_ATTACH_STDIN;
+        int fd = berth_monitor_connect(berth_engine_runroot(e), c.id, streams, &err);
+        if (fd < 0) {
+                rc = cli_error(&err);
+                goto out;
+        }
+        bool tty = json_is_true(json_object_get(c.body, "Tty"));
+        proxy_ctx px = {.cli = cli, .id = c.id};
+        cli_attach_opts ao = {.tty = tty,
+                              .stdin_on = (streams & BERTH_ATTACH_STDIN) != 0,
+                              .sig_proxy = sig_proxy && !tty,
+                              .detach_keys = keys,
+                              .on_signal = proxy_signal,
+                              .userdata = &px};
+        int code = 0;
+        int r = cli_attach_loop(fd, &ao, &code);
+        close(fd);
+        rc = r == 1 ? code : 0;
+out:
+        berth_container_clear(&c);
+        return rc;
+}

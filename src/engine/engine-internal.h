@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "base/cleanup.h"
+#include "base/strutil.h"
+#include "engine/engine.h"
+
+/* jansson's own json_decrefp */
+#define _cleanup_json_ _cleanup_(json_decrefp)
+
+struct berth_engine {
+        char *root, *runroot, *rt_root;
+        berth_images *images;
+        berth_volumes *volumes;
+        berth_rt_ctx rt;
+};
+
+/** The create body merged with the image config as Docker merges them (new reference). */
+json_t *engine_merge_config(const json_t *body, const json_t *image);
+
+/** Resolve the body's binds, mounts, volumes-from and anonymous volumes into an inspect
+ * "Mounts" array, making named volumes as needed (their names go to *made). */
+json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, char ***made,
+                              berth_error *err);
+
+/** Whether the record's status says a process may be running. */
+bool engine_is_live(const berth_container *c);
+
+/** Wait (on the monitor's socket) until the container exits; timeout_ms < 0: forever.
+ * Returns 1 when it exited (or was not running), 0 on timeout. */
+int engine_wait_exit(berth_engine *e, const berth_container *c, int timeout_ms);

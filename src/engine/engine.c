@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The engine handle: the image store, volumes and container records of one root. */
+#include "engine/engine-internal.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int berth_engine_open(const char *root, const char *runroot, berth_engine **ret,
+                      berth_error *err)
+{
+        berth_engine *e = calloc(1, sizeof(*e));
+        if (e == NULL)
+                return berth_errx(err, ENOMEM, "out of memory");
+        e->root = berth_xstrdup(root);
+        e->runroot = berth_xstrdup(runroot);
+        e->rt_root = berth_xasprintf("%s/runtime", runroot);
+        e->rt.root = e->rt_root;
+        int rc = berth_images_open(root, &e->images, err);
+        if (rc >= 0)
+                rc = berth_containers_migrate(berth_images_db(e->images), err);
+        if (rc >= 0)
+                rc = berth_volumes_open(berth_images_db(e->images), root, &e->volumes, err);
+        if (rc < 0) {
+                berth_engine_close(e);
+                return rc;
+        }
+        *ret = e;
+        return 0;
+}
+
+void berth_engine_close(berth_engine *e)
+{
+        if (e == NULL)
+                return;
+        berth_volumes_close(e->volumes);
+        berth_images_close(e->images);
+        free(e->root);
+        free(e->runroot);
+        free(e->rt_root);
+        free(e);
+}
+
+berth_images *berth_engine_images(berth_engine *e)
+{
+        return e->images;
+}
+
+berth_volumes *berth_engine_volumes(berth_engine *e)
+{
+        return e->volumes;
+}
+
+berth_db *berth_engine_db(berth_engine *e)
+{
+        return berth_images_db(e->images);
+}
+
+const char *berth_engine_root(berth_engine *e)
+{
+        return e->root;
+}
+
+const char *berth_engine_runroot(berth_engine *e)
+{
+        return e->runroot;
+}
+
+const berth_rt_ctx *berth_engine_rt(berth_engine *e)
+{
+        return &e->rt;
+}
+
+char *berth_engine_container_dir(berth_engine *e, const char *id)
+{
+        return berth_xasprintf("%s/containers/%s", e->root, id);
+}
+
+char *berth_engine_log_path(berth_engine *e, const char *id)
+{
+        return berth_xasprintf("%s/containers/%s/%s-json.log", e->root, id, id);
+}
+
+json_t *berth_engine_image_config(berth_engine *e, const char *image_id, berth_error *err)
+{
+        berth_digest d;
+        if (berth_digest_parse(image_id, &d, err) < 0)
+                return NULL;
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        if (berth_store_read_blob(berth_images_store(e->images), &d, BERTH_STORE_MANIFEST_MAX,
+                                  &text, &len, err) < 0)
+                return NULL;
+        json_t *cfg = json_loadb(text, len, 0, NULL);
+        if (!json_is_object(cfg)) {
+                json_decref(cfg);
+                berth_errx(err, EINVAL, "image config %s is not a JSON object", image_id);
+                return NULL;
+        }
+        json_t *c = json_incref(json_object_get(cfg, "config"));
+        json_decref(cfg);
+        return c ? c : json_object();
+}
+
+char *berth_engine_helper_path(const char *name, const char *env)
+{
+        const char *over = getenv(env);
+        if (over && *over)
+                return berth_xstrdup(over);
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n <= 0)
+                return berth_xasprintf("/usr/local/bin/%s", name);
+        self[n] = '\0';
+        char *dir = dirname(self);
+        char *p = berth_xasprintf("%s/%s", dir, name);
+        if (access(p, X_OK) == 0)
+                return p;
+        free(p);
+        /* the build tree: build/cmd/berth/berth next to build/cmd/<name>/<name> */
+        p = berth_xasprintf("%s/../%s/%s", dir, name, name);
+        if (access(p, X_OK) == 0)
+                return p;
+        free(p);
+        return berth_xasprintf("%s/%s", dir, name);
+}

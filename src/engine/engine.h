@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "base/error.h"
+#include "engine/containers.h"
+#include "image/images.h"
+#include "runtime/runtime.h"
+#include "volume/volume.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/**
+ * The engine: containers made from images, run by the library itself with
+ * one berth-monitor per running container, and no daemon.
+ *
+ *   create  → a record in berth.db, an overlay snapshot and the container's
+ *             files under <root>/containers/<id>/ (hostname, hosts,
+ *             resolv.conf, its log), volumes made and recorded as used;
+ *   start   → the snapshot is mounted, config.json written (Docker's
+ *             defaults, see specgen.h), and berth-monitor spawned in its own
+ *             session: it creates and starts the container through the
+ *             runtime library, records it running, holds its stdio (or
+ *             PTY), writes its json-file log, records its exit, applies the
+ *             restart policy and healthcheck, and serves attach on
+ *             <runroot>/monitor/<id>. start returns once the monitor says the
+ *             container runs (or why it could not);
+ *   stop    → the stop signal, then SIGKILL after the timeout; the monitor
+ *             records the exit, and does not restart a stopped container;
+ *   remove  → (force: kill first) runtime state, snapshot, files, volumes'
+ *             use and the record, in that order.
+ *
+ * Any process may die at any time: the monitor needs nothing from the
+ * process that started it, and a record that says "running" is believed
+ * only while its monitor lives.
+ */
+typedef struct berth_engine berth_engine;
+
+int berth_engine_open(const char *root, const char *runroot, berth_engine **ret,
+                      berth_error *err);
+void berth_engine_close(berth_engine *e);
+berth_images *berth_engine_images(berth_engine *e);
+berth_volumes *berth_engine_volumes(berth_engine *e);
+berth_db *berth_engine_db(berth_engine *e);
+const char *berth_engine_root(berth_engine *e);
+const char *berth_engine_runroot(berth_engine *e);
+/** The runtime context the engine's containers live in (<runroot>/runtime). */
+const berth_rt_ctx *berth_engine_rt(berth_engine *e);
+
+/** <root>/containers/<id> (caller frees). */
+char *berth_engine_container_dir(berth_engine *e, const char *id);
+/** <root>/containers/<id>/<id>-json.log (caller frees). */
+char *berth_engine_log_path(berth_engine *e, const char *id);
+
+/**
+ * `create`: body is the Engine API create body ("Image" names the image).
+ * name NULL: a random one. *ret_id gets the new id (caller frees). On any
+ * failure nothing is left: no record, no directory, no volume it made.
+ */
+int berth_engine_create(berth_engine *e, const char *name, const json_t *body, char **ret_id,
+                        berth_error *err);
+
+/**
+ * Find a container and make its record tell the truth (a dead monitor's
+ * "running" container becomes exited).
+ */
+int berth_engine_get(berth_engine *e, const char *name, berth_container *ret, berth_error *err);
+/** Every container (refreshed like get), newest first. */
+int berth_engine_list(berth_engine *e, berth_container **ret, size_t *ret_n, berth_error *err);
+
+typedef struct {
+        int attach_fd; /* -1, or one end of a stream socket: the first attached client */
+        unsigned attach_streams; /* BERTH_ATTACH_* for attach_fd */
+} berth_start_opts;
+
+/** `start`: -EALREADY (and no error text) when it already runs. */
+int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts *o,
+                       berth_error *err);
+/** The exit code `run` gives for a start error: 127 not found, 126 cannot execute, else 125. */
+int berth_engine_start_error_code(const char *msg);
+/** timeout < 0: the container's StopTimeout, else 10 s. Stopped already is fine. */
+int berth_engine_stop(berth_engine *e, const char *name, int timeout, berth_error *err);
+/** `kill`: -EINVAL when it does not run ("container … is not running"). */
+int berth_engine_kill(berth_engine *e, const char *name, int sig, berth_error *err);
+int berth_engine_restart(berth_engine *e, const char *name, int timeout, berth_error *err);
+/** `rm`: a running container needs force; volumes: remove its anonymous volumes (-v). */
+int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volumes,
+                        berth_error *err);
+int berth_engine_pause(berth_engine *e, const char *name, bool pause, berth_error *err);
+int berth_engine_rename(berth_engine *e, const char *name, const char *new_name,
+                        berth_error *err);
+
+/**
+ * `wait`: block until the container is not running (condition
+ * "not-running", default), next exits ("next-exit") or is removed
+ * ("removed"); *ret_code gets its exit code.
+ */
+int berth_engine_wait(berth_engine *e, const char *name, const char *condition, int *ret_code,
+                      berth_error *err);
+
+/** `inspect`: Docker's JSON object for one container (caller decrefs). */
+json_t *berth_engine_inspect(berth_engine *e, const char *name, berth_error *err);
+
+/** The image config ("config" object of the image's config blob) of an image id. */
+json_t *berth_engine_image_config(berth_engine *e, const char *image_id, berth_error *err);
+
+/**
+ * A helper program's path: $env if set, else next to the running binary,
+ * else (in the build tree) ../<name>/<name> from it. Caller frees.
+ */
+char *berth_engine_helper_path(const char *name, const char *env);
+
+/**
+ * "user[:group]" (names or ids) as "uid:gid" for a process in the running
+ * container c, names looked up in its /etc/passwd and /etc/group (read
+ * inside its root). *ret is malloc'd.
+ */
+int berth_engine_resolve_user(berth_engine *e, const berth_container *c, const char *user,
+                              char **ret, berth_error *err);

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* get/list (with the truth checked), stop, kill, restart, pause, rename, wait, rm. */
+#include "engine/engine-internal.h"
+#include "base/fs.h"
+#include "engine/monitor-proto.h"
+#include "image/snapshot.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A live record whose monitor is gone: nothing supervises the container any more, so it
+ * is stopped (through the runtime, which checks the pid's identity) and recorded as
+ * exited with its last known code (255 when none, as Docker reports a lost shim). */
+static int refresh(berth_engine *e, berth_container *c, berth_error *err)
+{
+        if (!engine_is_live(c) || berth_pid_alive(c->monitor_pid, c->monitor_start))
+                return 0;
+        berth_rt_kill(&e->rt, c->id, SIGKILL, true, NULL);
+        for (int i = 0; i < 100; i++) {
+                berth_rt_state st;
+                if (berth_rt_state_get(&e->rt, c->id, &st, NULL) < 0)
+                        break;
+                bool stopped = st.status == BERTH_RT_STOPPED;
+                berth_rt_state_clear(&st);
+                if (stopped)
+                        break;
+                usleep(10000);
+        }
+        berth_rt_delete(&e->rt, c->id, true, NULL);
+        _cleanup_free_ char *dir = berth_engine_container_dir(e, c->id);
+        berth_snapshot_umount(dir, NULL, NULL);
+        int code = c->exit_code != 0 ? c->exit_code : 255;
+        int rc = berth_container_set_exited(berth_engine_db(e), c->id, code, c->oom_killed,
+                                            "the container's monitor is gone", err);
+        if (rc < 0)
+                return rc;
+        free(c->status);
+        c->status = berth_xstrdup("exited");
+        free(c->error);
+        c->error = berth_xstrdup("the container's monitor is gone");
+        c->exit_code = code;
+        c->pid = 0;
+        return 1;
+}
+
+int berth_engine_get(berth_engine *e, const char *name, berth_container *ret, berth_error *err)
+{
+        int rc = berth_container_get(berth_engine_db(e), name, ret, err);
+        if (rc < 0)
+                return rc;
+        if ((rc = refresh(e, ret, err)) < 0) {
+                berth_container_clear(ret);
+                return rc;
+        }
+        return 0;
+}
+
+int berth_engine_list(berth_engine *e, berth_container **ret, size_t *ret_n, berth_error *err)
+{
+        int rc = berth_container_list(berth_engine_db(e), ret, ret_n, err);
+        if (rc < 0)
+                return rc;
+        for (size_t i = 0; i < *ret_n; i++)
+                if ((rc = refresh(e, &(*ret)[i], err)) < 0) {
+                        berth_containers_free(*ret, *ret_n);
+                        return rc;
+                }
+        return 0;
+}
+
+int engine_wait_exit(berth_engine *e, const berth_container *c, int timeout_ms)
+{
+        berth_error err = {0};
+        int fd = berth_monitor_connect(e->runroot, c->id, 0, &err);
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (fd >= 0) {
+                for (;;) {
+                        int left = -1;
+                        if (timeout_ms >= 0) {
+                                struct timespec t;
+                                clock_gettime(CLOCK_MONOTONIC, &t);
+                                long el = (t.tv_sec - t0.tv_sec) * 1000 +
+                                          (t.tv_nsec - t0.tv_nsec) / 1000000;
+                                left = el >= timeout_ms ? 0 : timeout_ms - (int)el;
+                        }
+                        struct pollfd p = {.fd = fd, .events = POLLIN};
+                        int r = poll(&p, 1, left);
+                        if (r < 0 && errno == EINTR)
+                                continue;
+                        if (r == 0) {
+                                close(fd);
+                                return 0;
+                        }
+                        int type;
+                        char *data = NULL;
+                        size_t len;
+                        r = berth_frame_read(fd, &type, &data, &len);
+                        free(data);
+                        if (r <= 0 || type == BERTH_FRAME_EXIT) {
+                                close(fd);
+                                return 1;
+                        }
+                }
+        }
+        /* no monitor to ask: watch the runtime's view */
+        for (int waited = 0; timeout_ms < 0 || waited < timeout_ms; waited += 20) {
+                berth_rt_state st;
+                if (berth_rt_state_get(&e->rt, c->id, &st, NULL) < 0)
+                        return 1;
+                bool stopped = st.status == BERTH_RT_STOPPED;
+                berth_rt_state_clear(&st);
+                if (stopped)
+                        return 1;
+                usleep(20000);
+        }
+        return 0;
+}
+
+static int stop_signal(const berth_container *c)
+{
+        const char *s = json_string_value(json_object_get(c->body, "StopSignal"));
+        int sig = s && *s ? berth_rt_signal_parse(s) : -1;
+        return sig > 0 ? sig : SIGTERM;
+}
+
+static int stop_container(berth_engine *e, berth_container *c, int timeout, berth_error *err)
+{
+        berth_db *db = berth_engine_db(e);
+        if (!engine_is_live(c))
+                return 0;
+        if (berth_container_set_manual_stop(db, c->id, true, err) < 0)
+                return -EIO;
+        if (timeout < 0) {
+                json_t *t = json_object_get(c->body, "StopTimeout");
+                timeout = json_is_integer(t) ? (int)json_integer_value(t) : 10;
+        }
+        bool paused = strcmp(c->status, "paused") == 0;
+        if (timeout != 0 && strcmp(c->status, "restarting") != 0) {
+                berth_rt_kill(&e->rt, c->id, stop_signal(c), false, NULL);
+                if (paused)
+                        berth_rt_pause(&e->rt, c->id, false, NULL);
+                if (engine_wait_exit(e, c, timeout < 0 ? -1 : timeout * 1000) == 1)
+                        return 0;
+        }
+        berth_rt_kill(&e->rt, c->id, SIGKILL, true, NULL);
+        if (paused)
+                berth_rt_pause(&e->rt, c->id, false, NULL);
+        if (engine_wait_exit(e, c, 30000) == 1)
+                return 0;
+        return berth_errx(err, ETIMEDOUT, "container %s did not stop", c->name);
+}
+
+int berth_engine_stop(berth_engine *e, const char *name, int timeout, berth_error *err)
+{
+        berth_container c;
+        if (berth_engine_get(e, name, &c, err) < 0)
+                return -ENOENT;
+        int rc = stop_container(e, &c, timeout, err);
+        berth_container_clear(&c);
+        return rc;
+}
+
+int berth_engine_kill(berth_engine *e, const char *name, int sig, berth_error *err)
+{
+        berth_container c;
+        if (berth_engine_get(e, name, &c, err) < 0)
+                return -ENOENT;
+        int rc = 0;
+        if (strcmp(c.status, "running") != 0 && strcmp(c.status, "paused") != 0) {
+                rc = berth_errx(err, EINVAL, "Cannot kill container: %s: Container %s is not running",
+                                name, c.id);
+        } else {
+                /* a container the user kills stays down, as with stop */
+                if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT)
+                        berth_container_set_manual_stop(berth_engine_db(e), c.id, true, NULL);
+                rc = berth_rt_kill(&e->rt, c.id, sig, false, err);
+                if (rc < 0)
+                        berth_wrap(err, "Cannot kill container: %s", name);
+        }
+        berth_container_clear(&c);
+        return rc;
+}
+
+int berth_engine_restart(berth_engine *e, const char *name, int timeout, berth_error *err)
+{
+        int rc = berth_engine_stop(e, name, timeout, err);
+        if (rc < 0)
+                return rc;
+        rc = berth_engine_start(e, name, NULL, err);
+        return rc == -EALREADY ? 0 : rc;
+}
+
+int berth_engine_pause(berth_engine *e, const char *name, bool pause, berth_error *err)
+{
+        berth_container c;
+        if (berth_engine_get(e, name, &c, err) < 0)
+                return -ENOENT;
+        int rc;
+        if (pause && strcmp(c.status, "running") != 0)
+                rc = berth_errx(err, EINVAL, "Container %s is not running", c.id);
+        else if (!pause && strcmp(c.status, "paused") != 0)
+                rc = berth_errx(err, EINVAL, "Container %s is not paused", c.id);
+        else if ((rc = berth_rt_pause(&e->rt, c.id, pause, err)) >= 0)
+                rc = berth_container_set_status(berth_engine_db(e), c.id,
+                                                pause ? "paused" : "running", err);
+        berth_container_clear(&c);
+        return rc;
+}
+
+int berth_engine_rename(berth_engine *e, const char *name, const char *new_name,
+                        berth_error *err)
+{
+        berth_container c;
+        if (berth_engine_get(e, name, &c, err) < 0)
+                return -ENOENT;
+        const char *n = new_name && new_name[0] == '/' ? new_name + 1 : new_name;
+        int rc = berth_container_rename(berth_engine_db(e), c.id, n, err);
+        berth_container_clear(&c);
+        return rc;
+}
+
+int berth_engine_wait(berth_engine *e, const char *name, const char *condition, int *ret_code,
+                      berth_error *err)
+{
+        berth_container c;
+        if (berth_engine_get(e, name, &c, err) < 0)
+                return -ENOENT;
+        bool removed = condition && strcmp(condition, "removed") == 0;
+        if (condition && !removed && strcmp(condition, "not-running") != 0 &&
+            strcmp(condition, "next-exit") != 0) {
+                berth_container_clear(&c);
+                return berth_errx(err, EINVAL, "invalid condition: \"%s\"", condition);
+        }
+        if (engine_is_live(&c))
+                engine_wait_exit(e, &c, -1);
+        char *id = berth_xstrdup(c.id);
+        berth_container_clear(&c);
+        int rc = berth_container_get(berth_engine_db(e), id, &c, NULL);
+        int code = rc >= 0 ? c.exit_code : 0;
+        if (rc >= 0) {
+                /* the monitor may not have recorded yet when it went away */
+                refresh(e, &c, NULL);
+                code = c.exit_code;
+                berth_container_clear(&c);
+        }
+        while (removed && berth_container_get(berth_engine_db(e), id, &c, NULL) == 0) {
+                berth_container_clear(&c);
+                usleep(20000);
+        }
+        free(id);
+        *ret_code = code;
+        return 0;
+}
+
+int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volumes,
+                        berth_error *err)
+{
+        berth_db *db = berth_engine_db(e);
+        berth_container c;
+        if (berth_engine_get(e, name, &c, err) < 0)
+                return -ENOENT;
+        _cleanup_free_ char *dir = berth_engine_container_dir(e, c.id);
+        int rc = 0;
+        if (engine_is_live(&c)) {
+                if (!force) {
+                        rc = berth_errx(err, EBUSY,
+                                        "You cannot remove a %s container %s. Stop the container "
+                                        "before attempting removal or force remove",
+                                        c.status, c.id);
+                        goto out;
+                }
+                if ((rc = stop_container(e, &c, 0, err)) < 0)
+                        goto out;
+        }
+        /* once and only once: whoever moves it to "removing" removes it */
+        sqlite3_stmt *st = berth_db_prepare(
+            db, "UPDATE containers SET status = 'removing' WHERE id = ? AND status != 'removing'",
+            err);
+        if (st == NULL) {
+                rc = -EIO;
+                goto out;
+        }
+        sqlite3_bind_text(st, 1, c.id, -1, SQLITE_TRANSIENT);
+        rc = berth_db_step(db, st, "marking a container for removal", err);
+        sqlite3_reset(st);
+        if (rc < 0)
+                goto out;
+        if (sqlite3_changes(berth_db_handle(db)) == 0) {
+                rc = berth_errx(err, EALREADY, "removal of container %s is already in progress",
+                                name);
+                goto out;
+        }
+        berth_rt_delete(&e->rt, c.id, true, NULL);
+        if ((rc = berth_snapshot_remove(e->images, dir, err)) < 0 ||
+            (rc = berth_rm_rf(dir, err)) < 0) {
+                berth_container_set_status(db, c.id, "dead", NULL);
+                goto out;
+        }
+        if ((rc = berth_container_delete(db, c.id, err)) < 0)
+                goto out;
+        rc = berth_volume_release(e->volumes, c.id, volumes, err);
+out:
+        berth_container_clear(&c);
+        return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `start`: mount, config.json, and a berth-monitor of its own for the container. */
+#include "engine/engine-internal.h"
+#include "base/fs.h"
+#include "base/units.h"
+#include "engine/monitor-proto.h"
+#include "engine/specgen.h"
+#include "image/snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+bool engine_is_live(const berth_container *c)
+{
+        return strcmp(c->status, "running") == 0 || strcmp(c->status, "paused") == 0 ||
+               strcmp(c->status, "restarting") == 0;
+}
+
+/* Docker's "max-size" (e.g. "10m") and "max-file" log options. */
+static int log_options(const json_t *hc, int64_t *max_size, int *max_file, berth_error *err)
+{
+        json_t *lc = json_object_get(json_object_get(hc, "LogConfig"), "Config");
+        const char *ms = json_string_value(json_object_get(lc, "max-size"));
+        const char *mf = json_string_value(json_object_get(lc, "max-file"));
+        *max_size = 0;
+        *max_file = 1;
+        if (ms && *ms) {
+                char *end;
+                double v = strtod(ms, &end);
+                int64_t mul = 1;
+                switch (*end) {
+                case 'k':
+                case 'K':
+                        mul = 1024;
+                        end++;
+                        break;
+                case 'm':
+                case 'M':
+                        mul = 1024 * 1024;
+                        end++;
+                        break;
+                case 'g':
+                case 'G':
+                        mul = 1024LL * 1024 * 1024;
+                        end++;
+                        break;
+                }
+                if (*end == 'b' || *end == 'B')
+                        end++;
+                if (end == ms || *end || v <= 0)
+                        return berth_errx(err, EINVAL, "invalid max-size log option: %s", ms);
+                *max_size = (int64_t)(v * (double)mul);
+        }
+        if (mf && *mf) {
+                long long n;
+                if (berth_parse_i64(mf, &n) < 0 || n < 1 || n > 1000)
+                        return berth_errx(err, EINVAL, "invalid max-file log option: %s", mf);
+                if (*max_size == 0 && n > 1)
+                        return berth_errx(err, EINVAL, "max-file cannot be set without max-size");
+                *max_file = (int)n;
+        }
+        return 0;
+}
+
+static int write_monitor_config(berth_engine *e, const berth_container *c, const char *dir,
+                                berth_error *err)
+{
+        json_t *body = c->body, *hc = json_object_get(body, "HostConfig");
+        int64_t max_size;
+        int max_file;
+        if (log_options(hc, &max_size, &max_file, err) < 0)
+                return -EINVAL;
+        json_t *rp = json_object_get(hc, "RestartPolicy");
+        const char *rname = json_string_value(json_object_get(rp, "Name"));
+        _cleanup_free_ char *berth = berth_engine_helper_path("berth", "BERTH_BIN");
+        _cleanup_free_ char *log = berth_engine_log_path(e, c->id);
+        json_t *m = json_pack(
+            "{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:I, s:i, s:s, s:I}", "id", c->id,
+            "root", e->root, "runroot", e->runroot, "berth", berth, "tty",
+            json_is_true(json_object_get(body, "Tty")), "open_stdin",
+            json_is_true(json_object_get(body, "OpenStdin")), "stdin_once",
+            json_is_true(json_object_get(body, "StdinOnce")), "auto_remove",
+            json_is_true(json_object_get(hc, "AutoRemove")), "log_path", log, "log_max_size",
+            (json_int_t)max_size, "log_max_file", max_file, "restart",
+            rname && *rname ? rname : "no", "restart_max",
+            json_integer_value(json_object_get(rp, "MaximumRetryCount")));
+        json_t *hcheck = json_object_get(body, "Healthcheck");
+        json_t *test = json_object_get(hcheck, "Test");
+        const char *t0 = json_string_value(json_array_get(test, 0));
+        if (t0 && strcmp(t0, "NONE") != 0 && json_array_size(test) > 1) {
+                json_int_t interval = json_integer_value(json_object_get(hcheck, "Interval"));
+                json_int_t timeout = json_integer_value(json_object_get(hcheck, "Timeout"));
+                json_int_t start = json_integer_value(json_object_get(hcheck, "StartPeriod"));
+                json_int_t retries = json_integer_value(json_object_get(hcheck, "Retries"));
+                json_object_set_new(
+                    m, "health",
+                    json_pack("{s:O, s:I, s:I, s:I, s:I}", "test", test, "interval",
+                              interval > 0 ? interval : (json_int_t)30000000000LL, "timeout",
+                              timeout > 0 ? timeout : (json_int_t)30000000000LL, "start_period",
+                              start, "retries", retries > 0 ? retries : 3));
+        }
+        _cleanup_free_ char *path = berth_xasprintf("%s/monitor.json", dir);
+        int rc = json_dump_file(m, path, JSON_COMPACT);
+        json_decref(m);
+        if (rc < 0)
+                return berth_errx(err, EIO, "cannot write %s", path);
+        return 0;
+}
+
+static int write_spec(berth_engine *e, const berth_container *c, const char *dir,
+                      berth_error *err)
+{
+        _cleanup_json_ json_t *image = berth_engine_image_config(e, c->image_id, err);
+        if (image == NULL)
+                return -EIO;
+        _cleanup_free_ char *rootfs = berth_xasprintf("%s/merged", dir);
+        _cleanup_free_ char *init = berth_engine_helper_path("berth-init", "BERTH_INIT");
+        _cleanup_free_ char *hostname = berth_xasprintf("%s/hostname", dir);
+        _cleanup_free_ char *hosts = berth_xasprintf("%s/hosts", dir);
+        _cleanup_free_ char *resolv = berth_xasprintf("%s/resolv.conf", dir);
+        berth_specgen_input in = {.id = c->id,
+                                  .rootfs = rootfs,
+                                  .image = image,
+                                  .body = c->body,
+                                  .mounts = c->mounts,
+                                  .init_path = init,
+                                  .hostname_path = hostname,
+                                  .hosts_path = hosts,
+                                  .resolv_path = resolv};
+        _cleanup_json_ json_t *spec = berth_specgen(&in, err);
+        if (spec == NULL)
+                return -EINVAL;
+        _cleanup_free_ char *text = json_dumps(spec, JSON_COMPACT);
+        _cleanup_free_ char *path = berth_xasprintf("%s/config.json", dir);
+        return berth_write_file_replace(path, text, strlen(text), 0600, err);
+}
+
+/* Volumes mounted for the first time get the image's content at their path. */
+static int copy_up(berth_engine *e, const berth_container *c, const char *rootfs,
+                   berth_error *err)
+{
+        size_t i;
+        json_t *m;
+        json_array_foreach (c->mounts, i, m) {
+                const char *name = json_string_value(json_object_get(m, "Name"));
+                if (name == NULL || !json_is_true(json_object_get(m, "CopyUp")))
+                        continue;
+                const char *dest = json_string_value(json_object_get(m, "Destination"));
+                if (berth_volume_copy_up(e->volumes, name, rootfs, dest, err) < 0)
+                        return -EIO;
+        }
+        return 0;
+}
+
+/* fork twice: the monitor is nobody's child but its session's (and init's). */
+static int spawn_monitor(berth_engine *e, const char *dir, const berth_start_opts *o,
+                         char *reply, size_t replysz, berth_error *err)
+{
+        _cleanup_free_ char *monitor = berth_engine_helper_path("berth-monitor", "BERTH_MONITOR");
+        int sp[2];
+        if (pipe2(sp, O_CLOEXEC) < 0)
+                return berth_err(err, errno, "cannot make a pipe");
+        int attach = o ? o->attach_fd : -1;
+        char streams[16];
+        snprintf(streams, sizeof(streams), "%u", o ? o->attach_streams : 0);
+        pid_t p = fork();
+        if (p < 0) {
+                close(sp[0]);
+                close(sp[1]);
+                return berth_err(err, errno, "cannot fork");
+        }
+        if (p == 0) {
+                setsid();
+                pid_t q = fork();
+                if (q != 0)
+                        _exit(q < 0);
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                for (int s = 1; s < NSIG; s++)
+                        signal(s, SIG_DFL);
+                int null = open("/dev/null", O_RDWR);
+                int syncfd = fcntl(sp[1], F_DUPFD, 10);
+                int afd = attach >= 0 ? fcntl(attach, F_DUPFD, 10) : -1;
+                dup2(null, 0);
+                dup2(null, 1);
+                dup2(null, 2);
+                dup2(syncfd, 3);
+                if (afd >= 0)
+                        dup2(afd, 4);
+                berth_close_fds_from(afd >= 0 ? 5 : 4, NULL, 0);
+                if (chdir("/") < 0)
+                        _exit(127);
+                if (afd >= 0)
+                        execl(monitor, "berth-monitor", "--sync-fd", "3", "--attach-fd", "4",
+                              "--attach-streams", streams, dir, (char *)NULL);
+                else
+                        execl(monitor, "berth-monitor", "--sync-fd", "3", dir, (char *)NULL);
+                dprintf(3, "error: cannot run %s: %s\n", monitor, strerror(errno));
+                _exit(127);
+        }
+        close(sp[1]);
+        int st;
+        while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+                ;
+        size_t n = 0;
+        for (;;) {
+                ssize_t r = read(sp[0], reply + n, replysz - 1 - n);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                n += (size_t)r;
+                if (n + 1 >= replysz)
+                        break;
+        }
+        close(sp[0]);
+        reply[n] = '\0';
+        if (n > 0 && reply[n - 1] == '\n')
+                reply[n - 1] = '\0';
+        return 0;
+}
+
+/* Docker's exit codes for a start that fails: 127 not found, 126 cannot run, else 125. */
+int berth_engine_start_error_code(const char *msg)
+{
+        if (strstr(msg, "no such file or directory") || strstr(msg, "No such file or directory") ||
+            strstr(msg, "executable file not found"))
+                return 127;
+        if (strstr(msg, "permission denied") || strstr(msg, "Permission denied"))
+                return 126;
+        return 125;
+}
+
+int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts *o,
+                       berth_error *err)
+{
+        berth_container c;
+        if (berth_engine_get(e, name, &c, err) < 0)
+                return -ENOENT;
+        int rc = 0;
+        if (engine_is_live(&c)) {
+                berth_container_clear(&c);
+                return -EALREADY;
+        }
+        if (strcmp(c.status, "removing") == 0) {
+                berth_errx(err, EINVAL, "container %s is marked for removal and cannot be started",
+                           c.name);
+                berth_container_clear(&c);
+                return -EINVAL;
+        }
+        _cleanup_free_ char *dir = berth_engine_container_dir(e, c.id);
+        _cleanup_free_ char *merged = berth_xasprintf("%s/merged", dir);
+        if (!berth_snapshot_mounted(dir))
+                rc = berth_snapshot_mount(e->images, dir, NULL, err);
+        if (rc >= 0)
+                rc = copy_up(e, &c, merged, err);
+        if (rc >= 0)
+                rc = write_spec(e, &c, dir, err);
+        if (rc >= 0)
+                rc = write_monitor_config(e, &c, dir, err);
+        char reply[4096] = "";
+        if (rc >= 0)
+                rc = spawn_monitor(e, dir, o, reply, sizeof(reply), err);
+        if (rc >= 0 && strcmp(reply, "ok") != 0) {
+                const char *msg = strncmp(reply, "error: ", 7) == 0 ? reply + 7
+                                  : *reply                          ? reply
+                                                                    : "the monitor died";
+                berth_errx(err, EIO, "%s", msg);
+                berth_container_set_failed(berth_engine_db(e), c.id, berth_engine_start_error_code(msg), msg,
+                                           NULL);
+                rc = -EIO;
+        }
+        if (rc < 0 && rc != -EALREADY)
+                berth_snapshot_umount(dir, NULL, NULL);
+        berth_container_clear(&c);
+        return rc;
+}

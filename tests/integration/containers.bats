@@ -1,0 +1,286 @@
+#!/usr/bin/env bats
+# Containers from images, run by the CLI through the library with a
+# berth-monitor each: run/create/start/stop/kill/rm/ps/logs/exec/wait/inspect,
+# exit codes, stdio, limits, the CLI dying at any moment, concurrency, and
+# bad input leaving nothing behind.
+
+load helpers
+
+setup() {
+  setup_image_test
+  BERTH_RUNROOT=$(mktemp -d /tmp/berth-run.XXXXXX)
+  export BERTH_RUNROOT
+  berth import -c 'CMD ["sh"]' -c 'ENV FROM_IMAGE=yes' "$WORK/busybox.tar" img >/dev/null
+}
+
+teardown() {
+  if [ -n "${BERTH_ROOT:-}" ] && [ -x "$BERTH_BUILD/cmd/berth/berth" ]; then
+    for c in $(berth ps -aq --no-trunc 2>/dev/null); do berth rm -f "$c" >/dev/null 2>&1; done
+  fi
+  # nothing of ours may stay mounted or running
+  if [ -n "${BERTH_ROOT:-}" ]; then
+    grep -F " $BERTH_ROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
+      while read -r m; do umount -l "$m" 2>/dev/null; done
+    for p in $(pgrep -f "berth-monitor.*$BERTH_ROOT" || true); do kill -9 "$p" 2>/dev/null; done
+  fi
+  [ -n "${BERTH_RUNROOT:-}" ] && rm -rf "$BERTH_RUNROOT"
+  teardown_image_test
+}
+
+mounts_under_root() {
+  grep -cF " $BERTH_ROOT/" /proc/self/mountinfo || true
+}
+
+@test "run: output and exit codes pass through, --rm leaves nothing" {
+  run berth run --rm img sh -c 'echo out; echo err >&2; exit 3'
+  [ "$status" -eq 3 ]
+  [[ "$output" == *out* ]]
+  [[ "$output" == *err* ]]
+  run berth ps -aq
+  [ -z "$output" ]
+  [ "$(mounts_under_root)" -eq 0 ]
+  [ -z "$(ls "$BERTH_ROOT/containers")" ]
+}
+
+@test "run: a missing command is 127, a non-executable one 126, as docker" {
+  run berth run --rm img /no/such/thing
+  [ "$status" -eq 127 ]
+  run berth run --rm img /etc/passwd
+  [ "$status" -eq 126 ]
+  run berth ps -aq
+  [ -z "$output" ]
+}
+
+@test "run: stdin is piped with -i and closed without it" {
+  run bash -c "printf 'hello\nworld\n' | '$BERTH_BUILD/cmd/berth/berth' run -i --rm img sh -c 'wc -l'"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | tr -d ' ')" = 2 ]
+  run bash -c "echo hidden | '$BERTH_BUILD/cmd/berth/berth' run --rm img cat"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
+
+@test "run -it: the process gets a terminal" {
+  command -v script >/dev/null || skip "script(1) missing"
+  run script -qec "'$BERTH_BUILD/cmd/berth/berth' run -it --rm img sh -c 'tty; stty size; exit 5'" /dev/null
+  [ "$status" -eq 5 ]
+  [[ "$output" == */dev/pts/* ]]
+}
+
+@test "run: env, workdir and user come from the image and the flags" {
+  berth import -c 'ENV A=image B=image' -c 'WORKDIR /tmp' -c 'USER nobody' -c 'CMD ["sh"]' "$WORK/busybox.tar" img2 >/dev/null
+  run berth run --rm img2 sh -c 'echo $A $B; pwd; id -un'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "image image" ]
+  [ "${lines[1]}" = "/tmp" ]
+  [ "${lines[2]}" = "nobody" ]
+  run berth run --rm -e B=flag -e C=new -w /etc -u root img2 sh -c 'echo $A $B $C; pwd; id -u'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "image flag new" ]
+  [ "${lines[1]}" = "/etc" ]
+  [ "${lines[2]}" = "0" ]
+}
+
+@test "run -d, ps, logs, stop, ps -a: the lifecycle as docker shows it" {
+  run berth run -d --name web img sh -c 'echo started; trap "echo bye; exit 0" TERM; while true; do sleep 0.1; done'
+  [ "$status" -eq 0 ]
+  id=$output
+  [[ "$id" =~ ^[0-9a-f]{64}$ ]]
+  run berth ps
+  [[ "${lines[0]}" =~ ^CONTAINER\ ID\ +IMAGE\ +COMMAND\ +CREATED\ +STATUS\ +PORTS\ +NAMES$ ]]
+  [[ "${lines[1]}" =~ ^${id:0:12}\ +img\ +\"sh\ -c\ \'echo\ start…\"\ +.*\ ago\ +Up\ .*web$ ]]
+  for i in $(seq 50); do berth logs web | grep -q started && break; sleep 0.1; done
+  run berth logs web
+  [ "$output" = "started" ]
+  run berth stop web
+  [ "$status" -eq 0 ]
+  [ "$output" = "web" ]
+  run berth logs web
+  [ "${lines[1]}" = "bye" ]
+  run berth ps -q
+  [ -z "$output" ]
+  run berth ps -a
+  [[ "${lines[1]}" =~ Exited\ \(0\)\ .*ago ]]
+  run berth inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.Name}} {{.State.Running}}' web
+  [ "$output" = "exited 0 /web false" ]
+  [ "$(mounts_under_root)" -eq 0 ]
+}
+
+@test "stop of a process that ignores SIGTERM kills it after --time; exit 137" {
+  berth run -d --name stubborn img sh -c 'trap "" TERM; while true; do sleep 0.1; done' >/dev/null
+  start=$(date +%s)
+  run berth stop -t 1 stubborn
+  [ "$status" -eq 0 ]
+  [ $(( $(date +%s) - start )) -lt 8 ]
+  run berth inspect -f '{{.State.ExitCode}}' stubborn
+  [ "$output" = "137" ]
+}
+
+@test "start, restart, kill, wait, pause and unpause" {
+  run berth create --name c1 img sh -c 'sleep 30'
+  [ "$status" -eq 0 ]
+  run berth ps -a --format '{{.Names}} {{.Status}}'
+  [ "$output" = "c1 Created" ]
+  run berth start c1
+  [ "$output" = "c1" ]
+  run berth pause c1
+  [ "$status" -eq 0 ]
+  run berth ps --format '{{.Status}}'
+  [[ "$output" == *"(Paused)" ]]
+  run berth unpause c1
+  [ "$status" -eq 0 ]
+  pid1=$(berth inspect -f '{{.State.Pid}}' c1)
+  run berth restart -t 0 c1
+  [ "$status" -eq 0 ]
+  pid2=$(berth inspect -f '{{.State.Pid}}' c1)
+  [ "$pid1" != "$pid2" ]
+  berth kill -s KILL c1
+  run berth wait c1
+  [ "$output" = "137" ]
+  run berth kill c1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"is not running"* ]]
+}
+
+@test "exec runs in the container with its env; -e, -w, -u, and exit codes" {
+  berth run -d --name ex -e X=1 img sleep 30 >/dev/null
+  run berth exec ex sh -c 'echo $X $FROM_IMAGE; cat /proc/1/cmdline | tr "\0" " "'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "1 yes" ]
+  [ "${lines[1]}" = "sleep 30 " ]
+  run berth exec -e Y=2 -w /etc -u nobody ex sh -c 'echo $Y; pwd; id -un; exit 4'
+  [ "$status" -eq 4 ]
+  [ "${lines[0]}" = 2 ]
+  [ "${lines[1]}" = /etc ]
+  [ "${lines[2]}" = nobody ]
+  run bash -c "echo piped | '$BERTH_BUILD/cmd/berth/berth' exec -i ex cat"
+  [ "$output" = piped ]
+}
+
+@test "killing the CLI mid-run, mid-logs -f and mid-exec leaves the container running" {
+  "$BERTH_BUILD/cmd/berth/berth" run --name fg img sh -c 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done' >/dev/null 2>&1 &
+  cli=$!
+  for i in $(seq 50); do [ "$(berth inspect -f '{{.State.Status}}' fg 2>/dev/null)" = running ] && break; sleep 0.1; done
+  kill -9 $cli
+  wait $cli 2>/dev/null || true
+  "$BERTH_BUILD/cmd/berth/berth" logs -f fg >/dev/null &
+  lg=$!
+  "$BERTH_BUILD/cmd/berth/berth" exec fg sleep 20 &
+  ex=$!
+  sleep 0.5
+  kill -9 $lg $ex
+  wait $lg $ex 2>/dev/null || true
+  sleep 0.5
+  run berth inspect -f '{{.State.Status}}' fg
+  [ "$output" = running ]
+  n1=$(berth logs fg | wc -l)
+  sleep 0.5
+  n2=$(berth logs fg | wc -l)
+  [ "$n2" -gt "$n1" ]
+  run berth stop -t 1 fg
+  [ "$status" -eq 0 ]
+  run berth inspect -f '{{.State.Status}}' fg
+  [ "$output" = exited ]
+}
+
+@test "a container whose monitor was killed shows as exited" {
+  berth run -d --name orphan img sleep 30 >/dev/null
+  mon=$(pgrep -f "berth-monitor.*$BERTH_ROOT/containers/$(berth inspect -f '{{.Id}}' orphan)")
+  [ -n "$mon" ]
+  kill -9 $mon
+  sleep 0.2
+  run berth ps -a --format '{{.Names}} {{.State}}'
+  [ "$output" = "orphan exited" ]
+  run berth rm orphan
+  [ "$status" -eq 0 ]
+  [ "$(mounts_under_root)" -eq 0 ]
+}
+
+@test "memory limit: a hog is OOM-killed and inspect says so; pids limit stops a fork bomb" {
+  run berth run --name hog --memory 32m --memory-swap 32m img sh -c 'x=$(head -c 200m /dev/zero | tr "\0" a); echo survived'
+  [ "$status" -eq 137 ]
+  run berth inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' hog
+  [ "$output" = "true 137" ]
+  run berth run --rm --pids-limit 10 img sh -c 'for i in $(seq 30); do sleep 3 & done 2>/dev/null; ps -o pid= | wc -l'
+  n=$(echo "$output" | tail -1 | tr -d ' ')
+  [ "$n" -le 10 ]
+}
+
+@test "restart policy on-failure:2 restarts twice, then stops" {
+  berth run -d --name flaky --restart on-failure:2 img sh -c 'exit 1' >/dev/null
+  for i in $(seq 100); do
+    [ "$(berth inspect -f '{{.State.Status}} {{.RestartCount}}' flaky)" = "exited 2" ] && break
+    sleep 0.1
+  done
+  run berth inspect -f '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}' flaky
+  [ "$output" = "exited 2 1" ]
+}
+
+@test "50 concurrent run -d from 10 processes: 50 containers, unique names, all running" {
+  for p in $(seq 10); do
+    ( for i in $(seq 5); do "$BERTH_BUILD/cmd/berth/berth" run -d img sleep 60 >/dev/null || echo FAIL; done ) > "$WORK/p$p" 2>&1 &
+  done
+  wait
+  ! grep -q . "$WORK"/p*
+  run berth ps -q
+  [ "$(echo "$output" | wc -l)" -eq 50 ]
+  [ "$(berth ps --format '{{.Names}}' | sort -u | wc -l)" -eq 50 ]
+}
+
+@test "bad input: unknown image, bad flag value, name in use, missing bind source — nothing left" {
+  before=$(store_state; ls "$BERTH_ROOT/containers" 2>/dev/null)
+  run berth run --rm nosuchimage true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"nosuchimage"* ]]
+  run berth run --memory abc img true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *memory* ]]
+  run berth run -v /no/such/dir:/x img true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"/no/such/dir"* ]]
+  run berth run --cap-add NOPE --rm img true
+  [ "$status" -ne 0 ]
+  run berth ps -aq
+  [ -z "$output" ]
+  [ "$before" = "$(store_state; ls "$BERTH_ROOT/containers" 2>/dev/null)" ]
+  berth create --name taken img true >/dev/null
+  run berth create --name taken img true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'The container name "/taken" is already in use'* ]]
+  [ "$(berth ps -aq | wc -l)" -eq 1 ]
+}
+
+@test "volumes: named volume shared and kept after rm; rm -v drops anonymous ones; in-use volume refused" {
+  berth run --rm -v data:/data img sh -c 'echo kept > /data/f'
+  run berth run --rm -v data:/data img cat /data/f
+  [ "$output" = kept ]
+  berth create --name holder -v data:/data -v /anon img true >/dev/null
+  run berth volume rm data
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"volume is in use"* ]]
+  [ "$(berth volume ls -q | wc -l)" -eq 2 ]
+  berth rm -v holder >/dev/null
+  run berth volume ls -q
+  [ "$output" = data ]
+  hostdir=$(mktemp -d "$WORK/bind.XXXX")
+  berth run --rm -v "$hostdir:/b" img sh -c 'echo hi > /b/x'
+  [ "$(cat "$hostdir/x")" = hi ]
+  run berth run --rm -v "$hostdir:/b:ro" img sh -c 'echo no > /b/y'
+  [ "$status" -ne 0 ]
+  [ ! -e "$hostdir/y" ]
+}
+
+@test "--init runs the process under an init that reaps and passes signals" {
+  run berth run --rm --init img sh -c 'cat /proc/1/cmdline | tr "\0" " "'
+  [ "$status" -eq 0 ]
+  [[ "$output" == "/sbin/docker-init -- sh -c"* ]]
+}
+
+@test "json-file log rotation with --log-opt max-size/max-file" {
+  berth run --name chatty --log-opt max-size=2k --log-opt max-file=2 img sh -c 'for i in $(seq 300); do echo line $i; done'
+  id=$(berth inspect -f '{{.Id}}' chatty)
+  [ -e "$BERTH_ROOT/containers/$id/$id-json.log.1" ]
+  [ ! -e "$BERTH_ROOT/containers/$id/$id-json.log.2" ]
+  run berth logs --tail 1 chatty
+  [ "$output" = "line 300" ]
+}
