@@ -48,12 +48,34 @@ static int last_cap(void)
         return n < BERTH_OCI_CAP_LAST ? (int)n : BERTH_OCI_CAP_LAST;
 }
 
+/*
+ * The capabilities this environment can give: those in our own effective
+ * set (as Docker: a daemon in a restricted container cannot hand out what
+ * it lacks), up to the last one both kernel and spec parser know. A caller
+ * with no capabilities at all (not root) gets every known one: the runtime
+ * will judge.
+ */
+static uint64_t available_caps(void)
+{
+        int last = last_cap();
+        uint64_t known = last >= 63 ? UINT64_MAX : (UINT64_C(1) << (last + 1)) - 1;
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
+        char line[256];
+        while (f && fgets(line, sizeof(line), f)) {
+                unsigned long long eff;
+                if (sscanf(line, "CapEff: %llx", &eff) == 1)
+                        return eff & known ? eff & known : known;
+        }
+        return known;
+}
+
 static char **all_caps(void)
 {
         char **v = berth_xmalloc0(sizeof(char *));
-        int last = last_cap();
-        for (int c = 0; c <= last; c++)
-                berth_strv_push(&v, berth_oci_cap_name(c));
+        uint64_t avail = available_caps();
+        for (int c = 0; c <= last_cap(); c++)
+                if (avail & (UINT64_C(1) << c))
+                        berth_strv_push(&v, berth_oci_cap_name(c));
         return v;
 }
 
@@ -61,7 +83,7 @@ static char **all_caps(void)
 static int normalize(const json_t *list, const char *where, char ***ret, berth_error *err)
 {
         _cleanup_strv_ char **out = berth_xmalloc0(sizeof(char *));
-        int last = last_cap();
+        uint64_t avail = available_caps();
         size_t i;
         json_t *el;
         json_array_foreach (list, i, el) {
@@ -82,7 +104,7 @@ static int normalize(const json_t *list, const char *where, char ***ret, berth_e
                         int c = berth_oci_cap_from_name(up);
                         if (c < 0)
                                 return berth_errx(err, EINVAL, "unknown capability: \"%s\"", up);
-                        if (c > last)
+                        if (!(avail & (UINT64_C(1) << c)))
                                 return berth_errx(err, EINVAL,
                                                   "capability not supported by your kernel or not "
                                                   "available in the current environment: \"%s\"",
