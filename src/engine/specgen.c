@@ -162,7 +162,7 @@ static int unsupported_mode(const char *what, const char *mode, berth_error *err
         return berth_errx(err, EOPNOTSUPP, "%s mode '%s' is not supported", what, mode);
 }
 
-static int namespaces(const json_t *hc, bool privileged, ns_choice *ns, berth_error *err)
+static int namespaces(const json_t *hc, ns_choice *ns, berth_error *err)
 {
         const char *net = NULL, *ipc = NULL, *pid = NULL, *uts = NULL, *cg = NULL;
         int r;
@@ -204,7 +204,6 @@ static int namespaces(const json_t *hc, bool privileged, ns_choice *ns, berth_er
         if (strcmp(cg, "") && strcmp(cg, "private") && strcmp(cg, "host"))
                 return berth_errx(err, EINVAL, "invalid cgroup namespace mode: %s", cg);
         ns->cgroup = strcmp(cg, "host") != 0;
-        (void)privileged;
         return 0;
 }
 
@@ -459,7 +458,7 @@ json_t *berth_specgen(const berth_specgen_input *in, berth_error *err)
         }
         if (merge_config(body, image, &c, err) < 0 ||
             sg_capabilities(hc, privileged, &caps, err) < 0 ||
-            sg_security_opts(hc, &sec, err) < 0 || namespaces(hc, privileged, &ns, err) < 0)
+            sg_security_opts(hc, &sec, err) < 0 || namespaces(hc, &ns, err) < 0)
                 goto fail;
 
         /* --init only makes sense as the pid namespace's first process. */
