@@ -40,18 +40,51 @@
  * Propagation), HostConfig.Tmpfs (dest → options), and the per-container
  * /etc/hostname, /etc/hosts, /etc/resolv.conf files when given.
  * ReadonlyRootfs makes the root read-only.
+ *
+ * Details the caller may rely on:
+ *  - Mounts entries: RW absent means read-write; binds and volumes become
+ *    "rbind" (+ "ro", + the Propagation given; shared/slave need a source
+ *    on a shared/slave mount, as in Docker, and set rootfsPropagation); a
+ *    tmpfs entry takes its size/mode from its own "TmpfsOptions"
+ *    ({SizeBytes, Mode}) or from the HostConfig.Mounts entry with the same
+ *    Target. Parents are mounted before children; a user mount replaces a
+ *    default one on the same destination.
+ *  - Namespace modes "container:<id>" are refused (EOPNOTSUPP): the caller
+ *    resolves them. IpcMode "host" binds the host's /dev/shm, "none" has
+ *    no /dev/shm. With NetworkMode "host" and no Config.Hostname the
+ *    hostname is the host's.
+ *  - With a network namespace of its own the container gets Docker's
+ *    sysctls (net.ipv4.ping_group_range "0 2147483647",
+ *    net.ipv4.ip_unprivileged_port_start "0") when the host has them;
+ *    HostConfig.Sysctls must be namespaced ones of a namespace it owns.
+ *  - Ulimits of -1 become INT64_MAX (JSON integers stop there).
+ *  - "seccomp=<profile>" in SecurityOpt is the profile's JSON text in
+ *    Docker's format (archMap, includes/excludes); "unconfined" turns
+ *    seccomp off, "builtin" is the default. --privileged has no filter
+ *    unless a profile is given.
+ *  - Privileged: every capability this process holds (CapEff), as Docker
+ *    hands out only what its daemon has.
+ *  - The result is checked with berth_oci_spec_parse(): what is returned
+ *    is a config berth-runtime takes; a bad seccomp profile, mount option…
+ *    is an error here rather than at start.
+ * Errors name the field ("HostConfig.Memory: expected an integer, got
+ * string") or repeat Docker's own message ("unknown capability:
+ * \"CAP_FOO\"", "unable to find user foo: no matching entries in passwd
+ * file", "no command specified").
  */
 typedef struct {
-        const char *id;            /* container id; hostname defaults to its first 12 chars */
-        const char *rootfs;        /* absolute path of the mounted rootfs (root.path) */
-        const json_t *image;       /* the image config's "config" object, or NULL */
-        const json_t *body;        /* the create body (Config + "HostConfig") */
-        const json_t *mounts;      /* inspect-shaped Mounts array, or NULL */
-        const char *init_path;     /* host path of berth-init, for HostConfig.Init */
+        const char *id;        /* container id; hostname defaults to its first 12 chars */
+        const char *rootfs;    /* absolute path of the mounted rootfs (root.path) */
+        const json_t *image;   /* the image config's "config" object, or NULL */
+        const json_t *body;    /* the create body (Config + "HostConfig") */
+        const json_t *mounts;  /* inspect-shaped Mounts array, or NULL */
+        const char *init_path; /* host path of berth-init, for HostConfig.Init (required then) */
         const char *hostname_path; /* host files bound to /etc/… (NULL: not bound) */
         const char *hosts_path;
         const char *resolv_path;
-        const char *cgroup_parent; /* default "/berth" (cgroupsPath "<parent>/<id>") */
+        /* cgroupsPath is "<parent>/<id>": this, else HostConfig.CgroupParent, else "/berth";
+         * made absolute, so berth-runtime puts it under that path in each hierarchy. */
+        const char *cgroup_parent;
 } berth_specgen_input;
 
 /** The config.json object (caller decrefs), or NULL with *err saying which input was bad. */
