@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "units.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,4 +69,233 @@ int64_t berth_parse_rfc3339(const char *s)
                 return *rest == '+' ? t - off : t + off;
         }
         return *rest == '\0' ? t : -1;
+}
+
+/* Go's time.quote(): the string in double quotes, bytes outside printable
+ * ASCII as \xNN, quotes and backslashes escaped. */
+static void go_quote(const char *s, char *buf, size_t bufsz)
+{
+        size_t o = 0;
+        if (bufsz < 3) {
+                if (bufsz)
+                        buf[0] = '\0';
+                return;
+        }
+        buf[o++] = '"';
+        for (const unsigned char *p = (const unsigned char *)s; *p && o + 6 < bufsz; p++) {
+                if (*p < ' ' || *p >= 0x80) {
+                        o += (size_t)snprintf(buf + o, bufsz - o, "\\x%02x", *p);
+                        continue;
+                }
+                if (*p == '"' || *p == '\\')
+                        buf[o++] = '\\';
+                buf[o++] = (char)*p;
+        }
+        buf[o++] = '"';
+        buf[o] = '\0';
+}
+
+static int duration_error(berth_error *err, const char *what, const char *unit, const char *orig)
+{
+        char q[256], u[128];
+        go_quote(orig, q, sizeof(q));
+        if (unit) {
+                go_quote(unit, u, sizeof(u));
+                return berth_errx(err, EINVAL, "time: unknown unit %s in duration %s", u, q);
+        }
+        return berth_errx(err, EINVAL, "time: %s %s", what, q);
+}
+
+int berth_parse_go_duration(const char *s, int64_t *ret_ns, berth_error *err)
+{
+        static const struct {
+                const char *name;
+                uint64_t ns;
+        } units[] = {
+            {"ns", 1ULL},
+            {"us", 1000ULL},
+            {"\xc2\xb5s", 1000ULL}, /* U+00B5 micro sign */
+            {"\xce\xbcs", 1000ULL}, /* U+03BC greek mu */
+            {"ms", 1000000ULL},
+            {"s", 1000000000ULL},
+            {"m", 60ULL * 1000000000ULL},
+            {"h", 3600ULL * 1000000000ULL},
+        };
+        const uint64_t limit = 1ULL << 63;
+        const char *orig = s ? s : "";
+        const char *p = orig;
+        bool neg = false;
+        uint64_t d = 0;
+
+        if (*p == '-' || *p == '+') {
+                neg = *p == '-';
+                p++;
+        }
+        if (strcmp(p, "0") == 0) {
+                *ret_ns = 0;
+                return 0;
+        }
+        if (*p == '\0')
+                return duration_error(err, "invalid duration", NULL, orig);
+        while (*p) {
+                uint64_t v = 0, f = 0;
+                double scale = 1;
+                if (!(*p == '.' || (*p >= '0' && *p <= '9')))
+                        return duration_error(err, "invalid duration", NULL, orig);
+                const char *start = p;
+                for (; *p >= '0' && *p <= '9'; p++) {
+                        if (v > limit / 10)
+                                return duration_error(err, "invalid duration", NULL, orig);
+                        v = v * 10 + (uint64_t)(*p - '0');
+                        if (v > limit)
+                                return duration_error(err, "invalid duration", NULL, orig);
+                }
+                bool pre = p != start, post = false;
+                if (*p == '.') {
+                        p++;
+                        const char *fstart = p;
+                        bool overflow = false;
+                        for (; *p >= '0' && *p <= '9'; p++) {
+                                if (overflow)
+                                        continue;
+                                if (f > (limit - 1) / 10) {
+                                        overflow = true;
+                                        continue;
+                                }
+                                uint64_t y = f * 10 + (uint64_t)(*p - '0');
+                                if (y > limit) {
+                                        overflow = true;
+                                        continue;
+                                }
+                                f = y;
+                                scale *= 10;
+                        }
+                        post = p != fstart;
+                }
+                if (!pre && !post)
+                        return duration_error(err, "invalid duration", NULL, orig);
+                size_t ulen = 0;
+                while (p[ulen] && p[ulen] != '.' && !(p[ulen] >= '0' && p[ulen] <= '9'))
+                        ulen++;
+                if (ulen == 0)
+                        return duration_error(err, "missing unit in duration", NULL, orig);
+                uint64_t unit = 0;
+                for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+                        if (strlen(units[i].name) == ulen && strncmp(units[i].name, p, ulen) == 0)
+                                unit = units[i].ns;
+                if (unit == 0) {
+                        char u[64];
+                        snprintf(u, sizeof(u), "%.*s", (int)(ulen < 63 ? ulen : 63), p);
+                        return duration_error(err, NULL, u, orig);
+                }
+                p += ulen;
+                if (v > limit / unit)
+                        return duration_error(err, "invalid duration", NULL, orig);
+                v *= unit;
+                if (f > 0) {
+                        v += (uint64_t)((double)f * ((double)unit / scale));
+                        if (v > limit)
+                                return duration_error(err, "invalid duration", NULL, orig);
+                }
+                d += v;
+                if (d > limit)
+                        return duration_error(err, "invalid duration", NULL, orig);
+        }
+        if (neg) {
+                *ret_ns = d == limit ? INT64_MIN : -(int64_t)d;
+                return 0;
+        }
+        if (d > limit - 1)
+                return duration_error(err, "invalid duration", NULL, orig);
+        *ret_ns = (int64_t)d;
+        return 0;
+}
+
+/* What Go's strconv.ParseFloat takes in decimal form: [+-]digits[.digits][e[+-]digits]. */
+static bool decimal_float_syntax(const char *s, size_t n)
+{
+        size_t i = 0, digits = 0;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+                i++;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+                digits++;
+        if (i < n && s[i] == '.')
+                for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+                        digits++;
+        if (digits == 0)
+                return false;
+        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+                size_t edigits = 0;
+                i++;
+                if (i < n && (s[i] == '+' || s[i] == '-'))
+                        i++;
+                for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+                        edigits++;
+                if (edigits == 0)
+                        return false;
+        }
+        return i == n;
+}
+
+int berth_parse_ram_bytes(const char *s, int64_t *ret, berth_error *err)
+{
+        const char *str = s ? s : "";
+        size_t numlen;
+        const char *sfx;
+        const char *space = strchr(str, ' ');
+        if (space) {
+                numlen = (size_t)(space - str);
+                sfx = space + 1;
+        } else {
+                const char *last = NULL;
+                for (const char *p = str; *p; p++)
+                        if ((*p >= '0' && *p <= '9') || *p == '.')
+                                last = p;
+                if (last == NULL)
+                        return berth_errx(err, EINVAL, "invalid size: '%s'", str);
+                numlen = (size_t)(last - str) + 1;
+                sfx = last + 1;
+        }
+        if (!decimal_float_syntax(str, numlen))
+                return berth_errx(err, EINVAL,
+                                  "strconv.ParseFloat: parsing \"%.*s\": invalid syntax",
+                                  (int)numlen, str);
+        char num[128];
+        if (numlen >= sizeof(num))
+                return berth_errx(err, EINVAL, "invalid size: '%s'", str);
+        memcpy(num, str, numlen);
+        num[numlen] = '\0';
+        errno = 0;
+        double size = strtod(num, NULL);
+        if (errno == ERANGE && (size > 1 || size < -1))
+                return berth_errx(err, EINVAL,
+                                  "strconv.ParseFloat: parsing \"%s\": value out of range", num);
+        if (size < 0)
+                return berth_errx(err, EINVAL, "invalid size: '%s'", str);
+
+        size_t sl = strlen(sfx);
+        if (sl > 0) {
+                static const char units[] = "kmgtp";
+                char low[4];
+                if (sl > 3)
+                        return berth_errx(err, EINVAL, "invalid suffix: '%s'", sfx);
+                for (size_t i = 0; i <= sl; i++)
+                        low[i] = (char)tolower((unsigned char)sfx[i]);
+                if (low[0] == 'b') {
+                        if (sl > 1)
+                                return berth_errx(err, EINVAL, "invalid suffix: '%s'", low);
+                } else {
+                        const char *u = strchr(units, low[0]);
+                        if (u == NULL || low[0] == '\0')
+                                return berth_errx(err, EINVAL, "invalid suffix: '%s'", low);
+                        if ((sl == 2 && low[1] != 'b') || (sl == 3 && strcmp(low + 1, "ib") != 0))
+                                return berth_errx(err, EINVAL, "invalid suffix: '%s'", low);
+                        for (long i = 0; i <= u - units; i++)
+                                size *= 1024.0;
+                }
+        }
+        if (size >= 9223372036854775808.0)
+                return berth_errx(err, EINVAL, "invalid size: '%s'", str);
+        *ret = (int64_t)size;
+        return 0;
 }

@@ -133,9 +133,119 @@ static void test_units(void)
         is_int(berth_parse_rfc3339("yesterday"), -1, "rfc3339 garbage");
 }
 
+static void test_go_duration(void)
+{
+        const struct {
+                const char *s;
+                int64_t ns;
+        } good[] = {
+            {"0", 0},
+            {"1m30s", 90LL * 1000000000},
+            {"500ms", 500LL * 1000000},
+            {"1.5h", 5400LL * 1000000000},
+            {"-2s", -2LL * 1000000000},
+            {"+3s", 3LL * 1000000000},
+            {".5s", 500000000},
+            {"1.s", 1000000000},
+            {"10us", 10000},
+            {"10\xc2\xb5s", 10000},
+            {"10\xce\xbcs", 10000},
+            {"7ns", 7},
+            {"1h2m3s4ms5us6ns", 3723004005006LL},
+            {"2562047h47m16.854775807s", INT64_MAX},
+            {"-2562047h47m16.854775808s", INT64_MIN},
+            {"0.000000001s", 1},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+                berth_error err = {0};
+                int64_t ns = -12345;
+                int r = berth_parse_go_duration(good[i].s, &ns, &err);
+                ok(r == 0 && ns == good[i].ns, "go duration '%s' = %lld ns (got %lld, %s)",
+                   good[i].s, (long long)good[i].ns, (long long)ns, err.msg);
+        }
+        const struct {
+                const char *s, *msg;
+        } bad[] = {
+            {"", "time: invalid duration \"\""},
+            {"abc", "time: invalid duration \"abc\""},
+            {"1", "time: missing unit in duration \"1\""},
+            {"1d", "time: unknown unit \"d\" in duration \"1d\""},
+            {"-", "time: invalid duration \"-\""},
+            {".s", "time: invalid duration \".s\""},
+            {"1s2", "time: missing unit in duration \"1s2\""},
+            {"3000000h", "time: invalid duration \"3000000h\""},
+            {"2562047h47m16.854775808s", "time: invalid duration \"2562047h47m16.854775808s\""},
+            {"1\t", "time: unknown unit \"\\x09\" in duration \"1\\x09\""},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                berth_error err = {0};
+                int64_t ns = 42;
+                int r = berth_parse_go_duration(bad[i].s, &ns, &err);
+                is_int(r, -EINVAL, "go duration '%s' is refused", bad[i].s);
+                is_str(err.msg, bad[i].msg, "go duration '%s' says why", bad[i].s);
+                is_int(ns, 42, "go duration '%s' leaves the output alone", bad[i].s);
+        }
+}
+
+static void test_ram_bytes(void)
+{
+        const struct {
+                const char *s;
+                int64_t n;
+        } good[] = {
+            {"0", 0},
+            {"1024", 1024},
+            {"512m", 512LL << 20},
+            {"512M", 512LL << 20},
+            {"1.5g", 3LL << 29},
+            {"2GiB", 2LL << 30},
+            {"2gb", 2LL << 30},
+            {"10 MB", 10LL << 20},
+            {"1k", 1024},
+            {"1t", 1LL << 40},
+            {"1p", 1LL << 50},
+            {"7b", 7},
+            {"7B", 7},
+            {"1e3", 1000},
+            {"0.5k", 512},
+            {"1.9", 1},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+                berth_error err = {0};
+                int64_t n = -1;
+                int r = berth_parse_ram_bytes(good[i].s, &n, &err);
+                ok(r == 0 && n == good[i].n, "ram size '%s' = %lld (got %lld, %s)", good[i].s,
+                   (long long)good[i].n, (long long)n, err.msg);
+        }
+        const struct {
+                const char *s, *msg;
+        } bad[] = {
+            {"abc", "invalid size: 'abc'"},
+            {"", "invalid size: ''"},
+            {"-1", "invalid size: '-1'"},
+            {"10x", "invalid suffix: 'x'"},
+            {"10KB2", "strconv.ParseFloat: parsing \"10KB2\": invalid syntax"},
+            {"1.2.3m", "strconv.ParseFloat: parsing \"1.2.3\": invalid syntax"},
+            {"10kbb", "invalid suffix: 'kbb'"},
+            {"10Mbytes", "invalid suffix: 'Mbytes'"},
+            {"10bk", "invalid suffix: 'bk'"},
+            {"10kx", "invalid suffix: 'kx'"},
+            {"99999999p", "invalid size: '99999999p'"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                berth_error err = {0};
+                int64_t n = 42;
+                int r = berth_parse_ram_bytes(bad[i].s, &n, &err);
+                is_int(r, -EINVAL, "ram size '%s' is refused", bad[i].s);
+                is_str(err.msg, bad[i].msg, "ram size '%s' says why", bad[i].s);
+        }
+}
+
 int main(void)
 {
         test_units();
+        test_go_duration();
+        test_ram_bytes();
         test_digest();
         test_errors();
         test_strv();
