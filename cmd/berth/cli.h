@@ -17,23 +17,15 @@
  * errors, as docker does).
  */
 typedef struct {
-<<<<<<< HEAD
         const char *root;     /* BERTH_ROOT, default /var/lib/berth */
         const char *runroot;  /* BERTH_RUNROOT, default /run/berth */
         berth_engine *engine; /* opened on first use (with the image store) */
-=======
-        const char *root;       /* BERTH_ROOT, default /var/lib/berth */
-        const char *runroot;    /* BERTH_RUNROOT, default /run/berth */
-        berth_images *images;   /* opened on first use */
-        berth_volumes *volumes; /* opened on first use, on the images' berth.db */
->>>>>>> volume
 } berth_cli;
 
 int cli_error(const berth_error *err);
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Open the image store of this root (once). */
 berth_images *cli_images(berth_cli *cli, berth_error *err);
-<<<<<<< HEAD
 /** Open the engine of this root (once): images, volumes, containers. */
 berth_engine *cli_engine(berth_cli *cli, berth_error *err);
 
@@ -52,17 +44,13 @@ typedef struct {
  */
 int cli_attach_loop(int fd, const cli_attach_opts *o, int *ret_code);
 
-/** Print obj through a Go template ({{.A.B}}, {{json .X}}, {{index .M "k"}}), with a newline. */
-int cli_format_json(FILE *f, const char *tmpl, json_t *obj, berth_error *err);
 /** `inspect`-style output: a JSON array of objects, or each through --format. */
 int cli_print_inspect(json_t *all, const char *format);
-=======
 /** Open the volumes of this root (once), on the same berth.db as cli_images(). */
 berth_volumes *cli_volumes(berth_cli *cli, berth_error *err);
 /** Print warning and "Are you sure you want to continue? [y/N] " to stderr; y/yes from stdin
  * is yes, anything else (EOF too) no. */
 bool cli_confirm(const char *warning);
->>>>>>> volume
 
 int cmd_images(berth_cli *cli, int argc, char **argv);
 int cmd_import(berth_cli *cli, int argc, char **argv);
@@ -75,7 +63,6 @@ int cmd_load(berth_cli *cli, int argc, char **argv);
 int cmd_version(berth_cli *cli, int argc, char **argv);
 int cmd_system(berth_cli *cli, int argc, char **argv);
 int cmd_image_prune(berth_cli *cli, int argc, char **argv);
-<<<<<<< HEAD
 int cmd_run(berth_cli *cli, int argc, char **argv);
 int cmd_create(berth_cli *cli, int argc, char **argv);
 int cmd_start(berth_cli *cli, int argc, char **argv);
@@ -93,9 +80,7 @@ int cmd_exec(berth_cli *cli, int argc, char **argv);
 int cmd_inspect(berth_cli *cli, int argc, char **argv);
 int cmd_container_inspect(berth_cli *cli, int argc, char **argv);
 int cmd_attach(berth_cli *cli, int argc, char **argv);
-=======
 int cmd_volume(berth_cli *cli, int argc, char **argv);
->>>>>>> volume
 
 /** A table printed like docker's (tabwriter: min width 10, padding 3). */
 typedef struct cli_table cli_table;

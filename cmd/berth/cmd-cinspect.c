@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `inspect` (containers, then images) and `container inspect`. */
 #include "cli.h"
+#include "format.h"
 #include "base/strutil.h"
 
 #include <stdio.h>
@@ -18,11 +19,14 @@ int cli_print_inspect(json_t *all, const char *format)
         size_t i;
         json_t *o;
         json_array_foreach (all, i, o) {
-                berth_error err = {0};
-                if (cli_format_json(stdout, format, o, &err) < 0) {
-                        fprintf(stderr, "berth: %s\n", err.msg);
+                char msg[512];
+                char *s = cli_format_json(format, o, msg, sizeof(msg));
+                if (s == NULL) {
+                        fprintf(stderr, "berth: %s\n", msg);
                         return 1;
                 }
+                printf("%s\n", s);
+                free(s);
         }
         return 0;
 }

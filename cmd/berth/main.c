@@ -40,11 +40,8 @@ static const struct {
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
     {"version", cmd_version, "Show the berth version information"},
-<<<<<<< HEAD
     {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
-=======
     {"volume", cmd_volume, "Manage volumes"},
->>>>>>> volume
 };
 
 /* `berth image ls|rm|tag` → the top-level verbs, as docker has both. */
@@ -94,13 +91,8 @@ berth_images *cli_images(berth_cli *cli, berth_error *err)
 
 berth_volumes *cli_volumes(berth_cli *cli, berth_error *err)
 {
-        if (cli->volumes == NULL) {
-                berth_images *im = cli_images(cli, err);
-                if (im == NULL ||
-                    berth_volumes_open(berth_images_db(im), cli->root, &cli->volumes, err) < 0)
-                        return NULL;
-        }
-        return cli->volumes;
+        berth_engine *e = cli_engine(cli, err);
+        return e ? berth_engine_volumes(e) : NULL;
 }
 
 static void usage(FILE *f)
@@ -189,11 +181,6 @@ int main(int argc, char **argv)
                 fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", name);
                 rc = 125;
         }
-<<<<<<< HEAD
         berth_engine_close(cli.engine);
-=======
-        berth_volumes_close(cli.volumes); /* before the images: it borrows their database */
-        berth_images_close(cli.images);
->>>>>>> volume
         return rc;
 }
