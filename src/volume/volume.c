@@ -149,19 +149,26 @@ static int exec_name(berth_volumes *vs, const char *sql, const char *name, const
         return rc < 0 ? rc : 0;
 }
 
-int vol_lock(berth_volumes *vs, berth_error *err)
+static int lock_store(berth_volumes *vs, bool wait, berth_error *err)
 {
         int fd = openat(vs->dirfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return berth_err(err, errno, "cannot open '%s/.lock'", vs->dir);
-        while (flock(fd, LOCK_EX) < 0) {
+        while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
                 if (errno != EINTR) {
                         int e = errno;
                         close(fd);
+                        if (e == EWOULDBLOCK)
+                                return -EWOULDBLOCK;
                         return berth_err(err, e, "cannot lock '%s/.lock'", vs->dir);
                 }
         }
         return fd;
+}
+
+int vol_lock(berth_volumes *vs, berth_error *err)
+{
+        return lock_store(vs, true, err);
 }
 
 /* mkdirat with an exact mode (no umask); an existing directory is fine. */
@@ -230,7 +237,11 @@ static int repair(berth_volumes *vs, berth_error *err)
 {
         static const char marked[] = "SELECT name FROM volumes WHERE removing != 0 ORDER BY name";
         static const char live[] = "SELECT name FROM volumes WHERE removing = 0 ORDER BY name";
-        int lock = vol_lock(vs, err);
+        /* Whoever holds the lock is changing directories right now: the repair waits for the
+         * next open rather than making this one wait. */
+        int lock = lock_store(vs, false, err);
+        if (lock == -EWOULDBLOCK)
+                return 0;
         if (lock < 0)
                 return lock;
         _cleanup_close_ int lockfd = lock;

@@ -28,7 +28,8 @@
  * row without its directory or a marked row. open() finishes what a crash
  * left: a marked row's removal is completed, an unmarked row with no
  * directory gets its directory, a directory with no row is removed (after
- * unmounting what is mounted in it).
+ * unmounting what is mounted in it). When another process holds the store
+ * lock at that moment, the repair is left to the next open.
  *
  * Concurrency: many processes may use one store. Rows change in
  * BEGIN IMMEDIATE transactions; directory work (make, mount, remove,
