@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "image/images.h"
+#include "volume/volume.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -14,15 +15,21 @@
  * errors, as docker does).
  */
 typedef struct {
-        const char *root;     /* BERTH_ROOT, default /var/lib/berth */
-        const char *runroot;  /* BERTH_RUNROOT, default /run/berth */
-        berth_images *images; /* opened on first use */
+        const char *root;       /* BERTH_ROOT, default /var/lib/berth */
+        const char *runroot;    /* BERTH_RUNROOT, default /run/berth */
+        berth_images *images;   /* opened on first use */
+        berth_volumes *volumes; /* opened on first use, on the images' berth.db */
 } berth_cli;
 
 int cli_error(const berth_error *err);
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Open the image store of this root (once). */
 berth_images *cli_images(berth_cli *cli, berth_error *err);
+/** Open the volumes of this root (once), on the same berth.db as cli_images(). */
+berth_volumes *cli_volumes(berth_cli *cli, berth_error *err);
+/** Print warning and "Are you sure you want to continue? [y/N] " to stderr; y/yes from stdin
+ * is yes, anything else (EOF too) no. */
+bool cli_confirm(const char *warning);
 
 int cmd_images(berth_cli *cli, int argc, char **argv);
 int cmd_import(berth_cli *cli, int argc, char **argv);
@@ -35,6 +42,7 @@ int cmd_load(berth_cli *cli, int argc, char **argv);
 int cmd_version(berth_cli *cli, int argc, char **argv);
 int cmd_system(berth_cli *cli, int argc, char **argv);
 int cmd_image_prune(berth_cli *cli, int argc, char **argv);
+int cmd_volume(berth_cli *cli, int argc, char **argv);
 
 /** A table printed like docker's (tabwriter: min width 10, padding 3). */
 typedef struct cli_table cli_table;

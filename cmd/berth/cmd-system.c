@@ -224,7 +224,7 @@ int cmd_system(berth_cli *cli, int argc, char **argv)
 }
 
 /* y/Y/yes from stdin; EOF (no one to ask) is no. */
-static bool confirm(const char *warning)
+bool cli_confirm(const char *warning)
 {
         fprintf(stderr, "%s\nAre you sure you want to continue? [y/N] ", warning);
         fflush(stderr);
@@ -265,7 +265,7 @@ int cmd_image_prune(berth_cli *cli, int argc, char **argv)
         const char *warning = all ? "WARNING! This will remove all images without at least one "
                                     "container associated to them."
                                   : "WARNING! This will remove all dangling images.";
-        if (!force && !confirm(warning)) {
+        if (!force && !cli_confirm(warning)) {
                 fprintf(stderr, "berth: image prune has been cancelled\n");
                 return 1;
         }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -25,3 +26,12 @@ char *cli_format_row(const char *tmpl, const cli_format_field *fields, const cha
                      size_t n);
 /** The header line for a "table …" template. */
 char *cli_format_header(const char *tmpl, const cli_format_field *fields, size_t n);
+
+/**
+ * `inspect -f`: a Go template over an inspect object: "{{.Field}}",
+ * "{{.Field.Key}}" (a missing top-level field is an error, a missing map
+ * key "<no value>"), "{{json .Field}}", "{{json .}}",
+ * "{{index .Field \"key\"}}"; values print as Go prints them (maps as
+ * "map[k:v]"). Returns the malloc'd text, or NULL with msg set.
+ */
+char *cli_format_json(const char *tmpl, const json_t *v, char *msg, size_t msgsz);

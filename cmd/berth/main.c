@@ -24,6 +24,7 @@ static const struct {
     {"system", cmd_system, "Manage berth (check, df)"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"version", cmd_version, "Show the berth version information"},
+    {"volume", cmd_volume, "Manage volumes"},
 };
 
 /* `berth image ls|rm|tag` → the top-level verbs, as docker has both. */
@@ -63,6 +64,17 @@ berth_images *cli_images(berth_cli *cli, berth_error *err)
         if (cli->images == NULL && berth_images_open(cli->root, &cli->images, err) < 0)
                 return NULL;
         return cli->images;
+}
+
+berth_volumes *cli_volumes(berth_cli *cli, berth_error *err)
+{
+        if (cli->volumes == NULL) {
+                berth_images *im = cli_images(cli, err);
+                if (im == NULL ||
+                    berth_volumes_open(berth_images_db(im), cli->root, &cli->volumes, err) < 0)
+                        return NULL;
+        }
+        return cli->volumes;
 }
 
 static void usage(FILE *f)
@@ -151,6 +163,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", name);
                 rc = 125;
         }
+        berth_volumes_close(cli.volumes); /* before the images: it borrows their database */
         berth_images_close(cli.images);
         return rc;
 }
