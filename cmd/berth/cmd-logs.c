@@ -63,7 +63,7 @@ static int parse_time(const char *s, struct timespec *ret)
                 return 0;
         }
         int64_t ns;
-        if (berth_parse_go_duration(s, &ns) == 0) {
+        if (berth_parse_go_duration(s, &ns, NULL) == 0) {
                 struct timespec now;
                 clock_gettime(CLOCK_REALTIME, &now);
                 int64_t at = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - ns;

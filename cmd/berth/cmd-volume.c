@@ -109,7 +109,7 @@ static int volume_create(berth_cli *cli, int argc, char **argv)
                 name = argv[optind];
         }
         berth_error err = {0};
-        if (strcmp(driver, "local") != 0) {
+        if (*driver != '\0' && strcmp(driver, "local") != 0) {
                 if (name && *name)
                         berth_errx(&err, ENOENT,
                                    "create %s: error looking up volume plugin %s: plugin \"%s\" "
