@@ -82,9 +82,9 @@ int monitor_create_main(int argc, char **argv)
         pid_t monitor = getppid();
         /* a healthcheck starts over with each start */
         _cleanup_(json_decrefp) json_t *health =
-            cfg.health_test ? json_pack("{s:s, s:i, s:[]}", "Status", "starting", "FailingStreak",
-                                        0, "Log")
-                            : NULL;
+            cfg.health_test
+                ? json_pack("{s:s, s:i, s:[]}", "Status", "starting", "FailingStreak", 0, "Log")
+                : NULL;
         berth_db *db = NULL;
         if (open_db(&cfg, &db, &err) < 0 ||
             berth_container_set_monitor(db, cfg.id, monitor, berth_pid_starttime(monitor), &err) <
@@ -155,8 +155,12 @@ int monitor_start_container(monitor *m, bool restarted, char *errbuf, size_t err
                 }
                 dup2(ep[1], 3);
                 berth_close_fds_from(m->cfg.tty ? 5 : 4, NULL, 0);
-                char *argv[] = {"berth-monitor", "--create", m->cfg.dir,
-                                m->cfg.tty ? "4" : "-", restarted ? "restart" : "first", NULL};
+                char *argv[] = {"berth-monitor",
+                                "--create",
+                                m->cfg.dir,
+                                m->cfg.tty ? "4" : "-",
+                                restarted ? "restart" : "first",
+                                NULL};
                 int r = berth_selfclone_ensure(argv);
                 if (r == 0) /* already a sealed copy */
                         _exit(monitor_create_main(4, argv + 1));

@@ -198,8 +198,8 @@ int monitor_health_main(int argc, char **argv)
                 return 1;
         }
         json_t *h = c.health ? json_deep_copy(c.health)
-                             : json_pack("{s:s, s:i, s:[]}", "Status", "starting",
-                                         "FailingStreak", 0, "Log");
+                             : json_pack("{s:s, s:i, s:[]}", "Status", "starting", "FailingStreak",
+                                         0, "Log");
         json_t *log = json_object_get(h, "Log");
         if (!json_is_array(log)) {
                 log = json_array();

@@ -18,7 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define CLIENT_OUT_MAX (8u << 20) /* a client that reads nothing is dropped past this */
+#define CLIENT_OUT_MAX    (8u << 20) /* a client that reads nothing is dropped past this */
 #define STDIN_PENDING_MAX (1u << 20)
 
 struct client {

@@ -86,8 +86,8 @@ static int inspect(berth_cli *cli, int argc, char **argv, const char *only)
                         }
                 }
                 if (o == NULL) {
-                        fprintf(stderr, "berth: Error: No such %s: %s\n",
-                                type ? type : "object", argv[i]);
+                        fprintf(stderr, "berth: Error: No such %s: %s\n", type ? type : "object",
+                                argv[i]);
                         rc = 1;
                         continue;
                 }

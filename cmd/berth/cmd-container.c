@@ -37,8 +37,8 @@ static int each(berth_cli *cli, const char *cmd, int argc, char **argv,
 }
 
 static int parse_simple(const char *cmd, int argc, char **argv, const char *shorts,
-                        const struct option *opts, void (*on)(int, const char *, void *),
-                        void *ud, const char *usage)
+                        const struct option *opts, void (*on)(int, const char *, void *), void *ud,
+                        const char *usage)
 {
         int ch;
         while ((ch = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
@@ -95,9 +95,11 @@ static int do_restart(berth_engine *e, const char *n, void *ud, berth_error *err
         return berth_engine_restart(e, n, ((copts *)ud)->timeout, err);
 }
 
-static const struct option stop_opts[] = {
-    {"time", required_argument, NULL, 't'}, {"timeout", required_argument, NULL, 't'},
-    {"signal", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {0}};
+static const struct option stop_opts[] = {{"time", required_argument, NULL, 't'},
+                                          {"timeout", required_argument, NULL, 't'},
+                                          {"signal", required_argument, NULL, 's'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
 
 int cmd_stop(berth_cli *cli, int argc, char **argv)
 {
@@ -233,9 +235,8 @@ static int do_wait(berth_engine *e, const char *n, void *ud, berth_error *err)
 
 int cmd_wait(berth_cli *cli, int argc, char **argv)
 {
-        static const struct option opts[] = {{"condition", required_argument, NULL, 'c'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {0}};
+        static const struct option opts[] = {
+            {"condition", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {0}};
         const char *cond = NULL;
         int ch;
         while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -255,13 +256,17 @@ int cmd_wait(berth_cli *cli, int argc, char **argv)
  * re-exec and the container's process settings); we only add Docker's flags. */
 int cmd_exec(berth_cli *cli, int argc, char **argv)
 {
-        static const struct option opts[] = {
-            {"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'},
-            {"detach", no_argument, NULL, 'd'},      {"env", required_argument, NULL, 'e'},
-            {"env-file", required_argument, NULL, 'E'},
-            {"workdir", required_argument, NULL, 'w'}, {"user", required_argument, NULL, 'u'},
-            {"privileged", no_argument, NULL, 'P'},  {"detach-keys", required_argument, NULL, 'k'},
-            {"help", no_argument, NULL, 'h'},        {0}};
+        static const struct option opts[] = {{"interactive", no_argument, NULL, 'i'},
+                                             {"tty", no_argument, NULL, 't'},
+                                             {"detach", no_argument, NULL, 'd'},
+                                             {"env", required_argument, NULL, 'e'},
+                                             {"env-file", required_argument, NULL, 'E'},
+                                             {"workdir", required_argument, NULL, 'w'},
+                                             {"user", required_argument, NULL, 'u'},
+                                             {"privileged", no_argument, NULL, 'P'},
+                                             {"detach-keys", required_argument, NULL, 'k'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0}};
         bool tty = false, detach = false, interactive = false, privileged = false;
         const char *workdir = NULL, *user = NULL;
         _cleanup_strv_ char **env = NULL;

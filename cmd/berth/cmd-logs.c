@@ -95,22 +95,19 @@ int cmd_logs(berth_cli *cli, int argc, char **argv)
                         else {
                                 long long v;
                                 if (berth_parse_i64(optarg, &v) < 0)
-                                        return cli_usage("logs",
-                                                         "invalid value for \"--tail\": %s",
+                                        return cli_usage("logs", "invalid value for \"--tail\": %s",
                                                          optarg);
                                 o.tail = v < 0 ? -1 : v;
                         }
                         break;
                 case 'S':
                         if (parse_time(optarg, &o.since) < 0)
-                                return cli_usage("logs", "invalid value for \"since\": %s",
-                                                 optarg);
+                                return cli_usage("logs", "invalid value for \"since\": %s", optarg);
                         o.has_since = true;
                         break;
                 case 'U':
                         if (parse_time(optarg, &o.until) < 0)
-                                return cli_usage("logs", "invalid value for \"until\": %s",
-                                                 optarg);
+                                return cli_usage("logs", "invalid value for \"until\": %s", optarg);
                         o.has_until = true;
                         break;
                 case 't':
@@ -142,9 +139,8 @@ int cmd_logs(berth_cli *cli, int argc, char **argv)
         ctx.id = c.id;
         o.still_running = still_running;
         int max_file = 1;
-        json_t *lc = json_object_get(json_object_get(json_object_get(c.body, "HostConfig"),
-                                                     "LogConfig"),
-                                     "Config");
+        json_t *lc = json_object_get(
+            json_object_get(json_object_get(c.body, "HostConfig"), "LogConfig"), "Config");
         const char *mf = json_string_value(json_object_get(lc, "max-file"));
         if (mf)
                 max_file = atoi(mf) > 0 ? atoi(mf) : 1;

@@ -14,13 +14,28 @@
 #include <string.h>
 #include <time.h>
 
-enum { P_ID, P_IMAGE, P_COMMAND, P_CREATED, P_STATUS, P_PORTS, P_NAMES, P_SIZE, P_LABELS,
-       P_STATE, P_CREATEDAT, P_MOUNTS, P_COUNT };
+enum {
+        P_ID,
+        P_IMAGE,
+        P_COMMAND,
+        P_CREATED,
+        P_STATUS,
+        P_PORTS,
+        P_NAMES,
+        P_SIZE,
+        P_LABELS,
+        P_STATE,
+        P_CREATEDAT,
+        P_MOUNTS,
+        P_COUNT
+};
 static const cli_format_field ps_fields[P_COUNT] = {
-    {"ID", "CONTAINER ID"},   {"Image", "IMAGE"},   {"Command", "COMMAND"},
-    {"RunningFor", "CREATED"}, {"Status", "STATUS"}, {"Ports", "PORTS"},
-    {"Names", "NAMES"},       {"Size", "SIZE"},     {"Labels", "LABELS"},
-    {"State", "STATE"},       {"CreatedAt", "CREATED AT"}, {"Mounts", "MOUNTS"},
+    {"ID", "CONTAINER ID"},      {"Image", "IMAGE"},
+    {"Command", "COMMAND"},      {"RunningFor", "CREATED"},
+    {"Status", "STATUS"},        {"Ports", "PORTS"},
+    {"Names", "NAMES"},          {"Size", "SIZE"},
+    {"Labels", "LABELS"},        {"State", "STATE"},
+    {"CreatedAt", "CREATED AT"}, {"Mounts", "MOUNTS"},
 };
 
 static char *ago(const char *rfc, time_t now)
@@ -137,8 +152,8 @@ static int add_filter(ps_filters *f, const char *spec, berth_error *err)
                                 for (size_t k = 0; k < ARRAY_SIZE(ok); k++)
                                         valid = valid || strcmp(eq + 1, ok[k]) == 0;
                                 if (!valid)
-                                        return berth_errx(err, EINVAL,
-                                                          "invalid filter 'status=%s'", eq + 1);
+                                        return berth_errx(err, EINVAL, "invalid filter 'status=%s'",
+                                                          eq + 1);
                         }
                         berth_strv_push(keys[i].list, eq + 1);
                         return 0;
@@ -174,7 +189,8 @@ static bool m_label(const berth_container *c, const char *v, void *ud)
 {
         json_t *labels = json_object_get(c->body, "Labels");
         const char *eq = strchr(v, '=');
-        _cleanup_free_ char *key = eq ? berth_xasprintf("%.*s", (int)(eq - v), v) : berth_xstrdup(v);
+        _cleanup_free_ char *key =
+            eq ? berth_xasprintf("%.*s", (int)(eq - v), v) : berth_xstrdup(v);
         const char *val = json_string_value(json_object_get(labels, key));
         return val && (eq == NULL || strcmp(val, eq + 1) == 0);
 }
@@ -250,11 +266,11 @@ static void ps_usage(FILE *f)
 int cmd_ps(berth_cli *cli, int argc, char **argv)
 {
         static const struct option opts[] = {
-            {"all", no_argument, NULL, 'a'},       {"quiet", no_argument, NULL, 'q'},
-            {"size", no_argument, NULL, 's'},      {"no-trunc", no_argument, NULL, 'T'},
+            {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
+            {"size", no_argument, NULL, 's'},         {"no-trunc", no_argument, NULL, 'T'},
             {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
-            {"last", required_argument, NULL, 'n'}, {"latest", no_argument, NULL, 'l'},
-            {"help", no_argument, NULL, 'h'},      {0},
+            {"last", required_argument, NULL, 'n'},   {"latest", no_argument, NULL, 'l'},
+            {"help", no_argument, NULL, 'h'},         {0},
         };
         bool all = false, quiet = false, size = false, no_trunc = false;
         const char *format = NULL;
@@ -371,10 +387,11 @@ int cmd_ps(berth_cli *cli, int argc, char **argv)
                 if (strncmp(image, "sha256:", 7) == 0 && !no_trunc)
                         image = short_img = berth_xasprintf("%.12s", image + 7);
                 if (format) {
-                        const char *vals[P_COUNT] = {id,     image,  cmd,    created,
-                                                     status, "",     c->name, sizebuf,
+                        const char *vals[P_COUNT] = {id,     image,     cmd,        created,
+                                                     status, "",        c->name,    sizebuf,
                                                      labels, c->status, c->created, mounts};
-                        _cleanup_free_ char *line = cli_format_row(format, ps_fields, vals, P_COUNT);
+                        _cleanup_free_ char *line =
+                            cli_format_row(format, ps_fields, vals, P_COUNT);
                         if (ft)
                                 cli_table_add_line(ft, line);
                         else

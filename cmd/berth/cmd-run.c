@@ -41,8 +41,7 @@ static unsigned body_streams(const json_t *body)
 
 /* Start id with our end of a socket pair attached from the first byte, then pump it. */
 static int start_attached(berth_cli *cli, berth_engine *e, const berth_container *c,
-                          unsigned streams, bool sig_proxy, const char *detach_keys,
-                          int *ret_code)
+                          unsigned streams, bool sig_proxy, const char *detach_keys, int *ret_code)
 {
         berth_error err = {0};
         int sv[2];
@@ -89,8 +88,9 @@ static int write_cidfile(const char *path, const char *id)
 {
         berth_error err = {0};
         if (access(path, F_OK) == 0) {
-                fprintf(stderr, "berth: container ID file found, make sure the other container "
-                                "isn't running or delete %s\n",
+                fprintf(stderr,
+                        "berth: container ID file found, make sure the other container "
+                        "isn't running or delete %s\n",
                         path);
                 return -1;
         }
@@ -153,8 +153,7 @@ static int run_or_create(berth_cli *cli, int argc, char **argv, bool is_run)
                 goto out;
         }
         int code = 0;
-        int r = start_attached(cli, e, &c, body_streams(c.body), f.sig_proxy, f.detach_keys,
-                               &code);
+        int r = start_attached(cli, e, &c, body_streams(c.body), f.sig_proxy, f.detach_keys, &code);
         if (r < 0) {
                 rc = code;
                 if (f.rm)
@@ -282,7 +281,8 @@ int cmd_attach(berth_cli *cli, int argc, char **argv)
                 return cli_error(&err);
         int rc = 0;
         if (strcmp(c.status, "running") != 0 && strcmp(c.status, "paused") != 0) {
-                fprintf(stderr, "berth: You cannot attach to a stopped container, start it first\n");
+                fprintf(stderr,
+                        "berth: You cannot attach to a stopped container, start it first\n");
                 rc = 1;
                 goto out;
         }

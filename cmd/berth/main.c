@@ -13,7 +13,8 @@ static const struct {
         int (*fn)(berth_cli *, int, char **);
         const char *help;
 } commands[] = {
-    {"attach", cmd_attach, "Attach local standard input, output, and error streams to a running container"},
+    {"attach", cmd_attach,
+     "Attach local standard input, output, and error streams to a running container"},
     {"create", cmd_create, "Create a new container"},
     {"exec", cmd_exec, "Execute a command in a running container"},
     {"history", cmd_history, "Show the history of an image"},
@@ -78,7 +79,8 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 
 berth_engine *cli_engine(berth_cli *cli, berth_error *err)
 {
-        if (cli->engine == NULL && berth_engine_open(cli->root, cli->runroot, &cli->engine, err) < 0)
+        if (cli->engine == NULL &&
+            berth_engine_open(cli->root, cli->runroot, &cli->engine, err) < 0)
                 return NULL;
         return cli->engine;
 }

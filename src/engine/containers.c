@@ -144,7 +144,8 @@ int berth_container_insert(berth_db *db, const berth_container *c, berth_error *
         if (st == NULL)
                 return -EIO;
         _cleanup_free_ char *body = json_dumps(c->body, JSON_COMPACT);
-        _cleanup_free_ char *mounts = json_dumps(c->mounts ? c->mounts : json_array(), JSON_COMPACT);
+        _cleanup_free_ char *mounts =
+            json_dumps(c->mounts ? c->mounts : json_array(), JSON_COMPACT);
         sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 2, c->name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 3, c->image_id, -1, SQLITE_TRANSIENT);
@@ -202,8 +203,8 @@ int berth_container_get(berth_db *db, const char *name, berth_container *ret, be
                 /* an exact id wins over a name that looks like one */
                 if (count > 1) {
                         berth_container_clear(ret);
-                        rc = get_one(db, "SELECT " COLUMNS " FROM containers WHERE id = ?1", n,
-                                     ret, &count, err);
+                        rc = get_one(db, "SELECT " COLUMNS " FROM containers WHERE id = ?1", n, ret,
+                                     &count, err);
                         if (rc < 0)
                                 return rc;
                 }
@@ -293,8 +294,7 @@ int berth_container_rename(berth_db *db, const char *id, const char *name, berth
                                   "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
                                   "are allowed",
                                   name);
-        sqlite3_stmt *st =
-            berth_db_prepare(db, "UPDATE containers SET name = ? WHERE id = ?", err);
+        sqlite3_stmt *st = berth_db_prepare(db, "UPDATE containers SET name = ? WHERE id = ?", err);
         if (st == NULL)
                 return -EIO;
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
@@ -349,8 +349,7 @@ int berth_container_set_failed(berth_db *db, const char *id, int exit_code, cons
                          id);
 }
 
-int berth_container_set_status(berth_db *db, const char *id, const char *status,
-                               berth_error *err)
+int berth_container_set_status(berth_db *db, const char *id, const char *status, berth_error *err)
 {
         return exec_stmt(db, "UPDATE containers SET status = ? WHERE id = ?",
                          "recording a container's status", err, "ss", status, id);
@@ -359,9 +358,9 @@ int berth_container_set_status(berth_db *db, const char *id, const char *status,
 int berth_container_set_monitor(berth_db *db, const char *id, pid_t pid, uint64_t start,
                                 berth_error *err)
 {
-        return exec_stmt(db, "UPDATE containers SET monitor_pid = ?, monitor_start = ? WHERE id = ?",
-                         "recording a container's monitor", err, "iis", (int64_t)pid,
-                         (int64_t)start, id);
+        return exec_stmt(
+            db, "UPDATE containers SET monitor_pid = ?, monitor_start = ? WHERE id = ?",
+            "recording a container's monitor", err, "iis", (int64_t)pid, (int64_t)start, id);
 }
 
 int berth_container_set_manual_stop(berth_db *db, const char *id, bool manual, berth_error *err)
@@ -370,8 +369,7 @@ int berth_container_set_manual_stop(berth_db *db, const char *id, bool manual, b
                          "recording a stop", err, "is", (int64_t)(manual ? 1 : 0), id);
 }
 
-int berth_container_set_health(berth_db *db, const char *id, const json_t *health,
-                               berth_error *err)
+int berth_container_set_health(berth_db *db, const char *id, const json_t *health, berth_error *err)
 {
         _cleanup_free_ char *s = health ? json_dumps(health, JSON_COMPACT) : NULL;
         return exec_stmt(db, "UPDATE containers SET health = ? WHERE id = ?",
@@ -394,8 +392,9 @@ uint64_t berth_pid_starttime(pid_t pid)
         char state = 0;
         unsigned long long start = 0;
         /* after ") ": state(3) … starttime is field 22 */
-        if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-                          "%*d %llu",
+        if (sscanf(p + 2,
+                   "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+                   "%*d %llu",
                    &state, &start) != 2)
                 return 0;
         if (state == 'Z' || state == 'X')

@@ -71,8 +71,7 @@ int berth_container_set_exited(berth_db *db, const char *id, int exit_code, bool
 /** A start that failed: status stays/becomes created or exited with the error and code. */
 int berth_container_set_failed(berth_db *db, const char *id, int exit_code, const char *error,
                                berth_error *err);
-int berth_container_set_status(berth_db *db, const char *id, const char *status,
-                               berth_error *err);
+int berth_container_set_status(berth_db *db, const char *id, const char *status, berth_error *err);
 int berth_container_set_monitor(berth_db *db, const char *id, pid_t pid, uint64_t start,
                                 berth_error *err);
 int berth_container_set_manual_stop(berth_db *db, const char *id, bool manual, berth_error *err);

@@ -173,8 +173,7 @@ static int write_etc_files(const char *dir, const char *id, const json_t *body, 
                         bool ns = strncmp(line, "nameserver", 10) == 0;
                         if (ns && json_array_size(dns) > 0)
                                 continue;
-                        if (ns && !host_net &&
-                            (strstr(line, " 127.") || strstr(line, " ::1")))
+                        if (ns && !host_net && (strstr(line, " 127.") || strstr(line, " ::1")))
                                 continue;
                         if (strncmp(line, "search", 6) == 0 && json_array_size(search) > 0)
                                 continue;

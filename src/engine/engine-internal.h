@@ -20,8 +20,7 @@ json_t *engine_merge_config(const json_t *body, const json_t *image);
 
 /** Resolve the body's binds, mounts, volumes-from and anonymous volumes into an inspect
  * "Mounts" array, making named volumes as needed (their names go to *made). */
-json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, char ***made,
-                              berth_error *err);
+json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, char ***made, berth_error *err);
 
 /** Whether the record's status says a process may be running. */
 bool engine_is_live(const berth_container *c);

@@ -11,8 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int berth_engine_open(const char *root, const char *runroot, berth_engine **ret,
-                      berth_error *err)
+int berth_engine_open(const char *root, const char *runroot, berth_engine **ret, berth_error *err)
 {
         berth_engine *e = calloc(1, sizeof(*e));
         if (e == NULL)

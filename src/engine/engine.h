@@ -36,8 +36,7 @@
  */
 typedef struct berth_engine berth_engine;
 
-int berth_engine_open(const char *root, const char *runroot, berth_engine **ret,
-                      berth_error *err);
+int berth_engine_open(const char *root, const char *runroot, berth_engine **ret, berth_error *err);
 void berth_engine_close(berth_engine *e);
 berth_images *berth_engine_images(berth_engine *e);
 berth_volumes *berth_engine_volumes(berth_engine *e);
@@ -69,7 +68,7 @@ int berth_engine_get(berth_engine *e, const char *name, berth_container *ret, be
 int berth_engine_list(berth_engine *e, berth_container **ret, size_t *ret_n, berth_error *err);
 
 typedef struct {
-        int attach_fd; /* -1, or one end of a stream socket: the first attached client */
+        int attach_fd;           /* -1, or one end of a stream socket: the first attached client */
         unsigned attach_streams; /* BERTH_ATTACH_* for attach_fd */
 } berth_start_opts;
 
@@ -87,8 +86,7 @@ int berth_engine_restart(berth_engine *e, const char *name, int timeout, berth_e
 int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volumes,
                         berth_error *err);
 int berth_engine_pause(berth_engine *e, const char *name, bool pause, berth_error *err);
-int berth_engine_rename(berth_engine *e, const char *name, const char *new_name,
-                        berth_error *err);
+int berth_engine_rename(berth_engine *e, const char *name, const char *new_name, berth_error *err);
 
 /**
  * `wait`: block until the container is not running (condition

@@ -42,10 +42,9 @@ static json_t *state_json(const berth_container *c)
             "Running", strcmp(c->status, "running") == 0 || strcmp(c->status, "paused") == 0,
             "Paused", strcmp(c->status, "paused") == 0, "Restarting",
             strcmp(c->status, "restarting") == 0, "OOMKilled", c->oom_killed, "Dead",
-            strcmp(c->status, "dead") == 0, "RemovalInProgress",
-            strcmp(c->status, "removing") == 0, "Pid", (int)c->pid, "ExitCode", c->exit_code,
-            "Error", c->error ? c->error : "", "StartedAt", c->started_at, "FinishedAt",
-            c->finished_at);
+            strcmp(c->status, "dead") == 0, "RemovalInProgress", strcmp(c->status, "removing") == 0,
+            "Pid", (int)c->pid, "ExitCode", c->exit_code, "Error", c->error ? c->error : "",
+            "StartedAt", c->started_at, "FinishedAt", c->finished_at);
         if (c->health)
                 json_object_set(st, "Health", c->health);
         return st;
@@ -64,8 +63,8 @@ static json_t *config_json(const berth_container *c)
                         json_object_set_new(cfg, strings[i], json_string(""));
         if (json_string_length(json_object_get(cfg, "Hostname")) == 0)
                 json_object_set_new(cfg, "Hostname", json_stringn(c->id, 12));
-        static const char *const bools[] = {"AttachStdin", "AttachStdout", "AttachStderr", "Tty",
-                                            "OpenStdin",   "StdinOnce"};
+        static const char *const bools[] = {"AttachStdin", "AttachStdout", "AttachStderr",
+                                            "Tty",         "OpenStdin",    "StdinOnce"};
         for (size_t i = 0; i < ARRAY_SIZE(bools); i++)
                 if (!json_is_boolean(json_object_get(cfg, bools[i])))
                         json_object_set_new(cfg, bools[i], json_false());
@@ -92,9 +91,8 @@ static json_t *host_config_json(const berth_container *c)
         if (!json_is_object(json_object_get(hc, "LogConfig")))
                 json_object_set_new(hc, "LogConfig",
                                     json_pack("{s:s, s:{}}", "Type", "json-file", "Config"));
-        static const char *const ints[] = {"Memory",     "MemorySwap", "NanoCpus",
-                                           "CpuShares",  "ShmSize",    "MemoryReservation",
-                                           "CpuPeriod",  "CpuQuota"};
+        static const char *const ints[] = {"Memory",  "MemorySwap",        "NanoCpus",  "CpuShares",
+                                           "ShmSize", "MemoryReservation", "CpuPeriod", "CpuQuota"};
         for (size_t i = 0; i < ARRAY_SIZE(ints); i++)
                 if (!json_is_integer(json_object_get(hc, ints[i])))
                         json_object_set_new(hc, ints[i], json_integer(0));
@@ -171,17 +169,16 @@ json_t *berth_engine_inspect(berth_engine *e, const char *name, berth_error *err
         _cleanup_free_ char *merged = berth_xasprintf("%s/merged", dir);
         json_object_set_new(j, "GraphDriver",
                             json_pack("{s:{s:o, s:s, s:s, s:s}, s:s}", "Data", "LowerDir",
-                                      str_or_empty(lowers), "MergedDir", merged, "UpperDir",
-                                      upper, "WorkDir", work, "Name", "overlay2"));
+                                      str_or_empty(lowers), "MergedDir", merged, "UpperDir", upper,
+                                      "WorkDir", work, "Name", "overlay2"));
         json_object_set_new(j, "Mounts", mounts_json(&c));
         json_object_set_new(j, "Config", config_json(&c));
         const char *net = json_string_value(
             json_object_get(json_object_get(c.body, "HostConfig"), "NetworkMode"));
-        json_object_set_new(
-            j, "NetworkSettings",
-            json_pack("{s:s, s:b, s:{}, s:s, s:s, s:i, s:s, s:{}}", "Bridge", "", "HairpinMode",
-                      0, "Ports", "SandboxKey", "", "IPAddress", "", "IPPrefixLen", 0, "Gateway",
-                      "", "Networks"));
+        json_object_set_new(j, "NetworkSettings",
+                            json_pack("{s:s, s:b, s:{}, s:s, s:s, s:i, s:s, s:{}}", "Bridge", "",
+                                      "HairpinMode", 0, "Ports", "SandboxKey", "", "IPAddress", "",
+                                      "IPPrefixLen", 0, "Gateway", "", "Networks"));
         json_object_set_new(json_object_get(j, "NetworkSettings"), "Networks",
                             json_pack("{s:{s:s}}", net && *net ? net : "none", "NetworkID", ""));
         berth_container_clear(&c);

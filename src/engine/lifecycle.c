@@ -174,8 +174,9 @@ int berth_engine_kill(berth_engine *e, const char *name, int sig, berth_error *e
                 return -ENOENT;
         int rc = 0;
         if (strcmp(c.status, "running") != 0 && strcmp(c.status, "paused") != 0) {
-                rc = berth_errx(err, EINVAL, "Cannot kill container: %s: Container %s is not running",
-                                name, c.id);
+                rc = berth_errx(err, EINVAL,
+                                "Cannot kill container: %s: Container %s is not running", name,
+                                c.id);
         } else {
                 /* a container the user kills stays down, as with stop */
                 if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT)
@@ -214,8 +215,7 @@ int berth_engine_pause(berth_engine *e, const char *name, bool pause, berth_erro
         return rc;
 }
 
-int berth_engine_rename(berth_engine *e, const char *name, const char *new_name,
-                        berth_error *err)
+int berth_engine_rename(berth_engine *e, const char *name, const char *new_name, berth_error *err)
 {
         berth_container c;
         if (berth_engine_get(e, name, &c, err) < 0)

@@ -16,10 +16,14 @@
 
 int berth_frame_write(int fd, int type, const void *data, size_t len)
 {
-        unsigned char hdr[BERTH_FRAME_HEADER] = {(unsigned char)type, 0, 0, 0,
+        unsigned char hdr[BERTH_FRAME_HEADER] = {(unsigned char)type,
+                                                 0,
+                                                 0,
+                                                 0,
                                                  (unsigned char)(len >> 24),
                                                  (unsigned char)(len >> 16),
-                                                 (unsigned char)(len >> 8), (unsigned char)len};
+                                                 (unsigned char)(len >> 8),
+                                                 (unsigned char)len};
         if (berth_write_all(fd, hdr, sizeof(hdr)) < 0)
                 return -errno;
         if (len > 0 && berth_write_all(fd, data, len) < 0)
@@ -31,8 +35,8 @@ int64_t berth_frame_parse_header(const unsigned char hdr[BERTH_FRAME_HEADER], in
 {
         if (hdr[1] || hdr[2] || hdr[3])
                 return -1;
-        uint32_t len = ((uint32_t)hdr[4] << 24) | ((uint32_t)hdr[5] << 16) |
-                       ((uint32_t)hdr[6] << 8) | hdr[7];
+        uint32_t len =
+            ((uint32_t)hdr[4] << 24) | ((uint32_t)hdr[5] << 16) | ((uint32_t)hdr[6] << 8) | hdr[7];
         if (len > BERTH_FRAME_MAX)
                 return -1;
         *ret_type = hdr[0];
@@ -94,8 +98,7 @@ int berth_unix_listen_at(int dirfd, const char *name, berth_error *err)
         return TAKE_FD(fd);
 }
 
-int berth_monitor_connect(const char *runroot, const char *id, unsigned streams,
-                          berth_error *err)
+int berth_monitor_connect(const char *runroot, const char *id, unsigned streams, berth_error *err)
 {
         _cleanup_free_ char *dir = berth_monitor_dir(runroot);
         _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

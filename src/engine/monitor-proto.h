@@ -33,12 +33,12 @@ enum {
         BERTH_FRAME_RESIZE = 18,
 };
 
-#define BERTH_ATTACH_STDIN 1u
+#define BERTH_ATTACH_STDIN  1u
 #define BERTH_ATTACH_STDOUT 2u
 #define BERTH_ATTACH_STDERR 4u
 
 #define BERTH_FRAME_HEADER 8
-#define BERTH_FRAME_MAX (1u << 20)
+#define BERTH_FRAME_MAX    (1u << 20)
 
 /** Write one frame (blocking, EINTR-safe). */
 int berth_frame_write(int fd, int type, const void *data, size_t len);
@@ -58,7 +58,6 @@ char *berth_monitor_dir(const char *runroot);
  * -ENOENT/-ECONNREFUSED (and *err) when no monitor listens. Works for
  * paths longer than sun_path (through /proc/self/fd).
  */
-int berth_monitor_connect(const char *runroot, const char *id, unsigned streams,
-                          berth_error *err);
+int berth_monitor_connect(const char *runroot, const char *id, unsigned streams, berth_error *err);
 /** Bind a listening socket at dir/name, through /proc/self/fd as connect does. */
 int berth_unix_listen_at(int dirfd, const char *name, berth_error *err);

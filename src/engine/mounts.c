@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const propagations[] = {"shared",  "rshared", "slave",
-                                           "rslave",  "private", "rprivate"};
+static const char *const propagations[] = {"shared", "rshared", "slave",
+                                           "rslave", "private", "rprivate"};
 
 static bool dest_taken(const json_t *mounts, const char *dest)
 {
@@ -83,8 +83,7 @@ static int parse_bind(berth_engine *e, json_t *mounts, const char *spec, char **
                         bool known = false;
                         if (strcmp(o, "ro") == 0)
                                 rw = false, known = true;
-                        else if (strcmp(o, "rw") == 0 || strcmp(o, "z") == 0 ||
-                                 strcmp(o, "Z") == 0)
+                        else if (strcmp(o, "rw") == 0 || strcmp(o, "z") == 0 || strcmp(o, "Z") == 0)
                                 known = true;
                         else if (strcmp(o, "nocopy") == 0)
                                 nocopy = true, known = true;
@@ -129,7 +128,8 @@ static int parse_mount(berth_engine *e, json_t *mounts, const json_t *mt, char *
         const char *dest = json_string_value(json_object_get(mt, "Target"));
         bool rw = !json_is_true(json_object_get(mt, "ReadOnly"));
         if (type == NULL || dest == NULL)
-                return berth_errx(err, EINVAL, "invalid mount config: type and target are required");
+                return berth_errx(err, EINVAL,
+                                  "invalid mount config: type and target are required");
         json_t *m;
         if (strcmp(type, "bind") == 0) {
                 struct stat st;
@@ -142,8 +142,8 @@ static int parse_mount(berth_engine *e, json_t *mounts, const json_t *mt, char *
                     json_object_get(json_object_get(mt, "BindOptions"), "Propagation"));
                 m = bind_entry(src, dest, rw, "", prop);
         } else if (strcmp(type, "volume") == 0) {
-                bool nocopy = json_is_true(
-                    json_object_get(json_object_get(mt, "VolumeOptions"), "NoCopy"));
+                bool nocopy =
+                    json_is_true(json_object_get(json_object_get(mt, "VolumeOptions"), "NoCopy"));
                 m = volume_entry(e, src && *src ? src : NULL, dest, rw, "", nocopy, made, err);
                 if (m == NULL)
                         return -EINVAL;
@@ -189,8 +189,7 @@ static int volumes_from(berth_engine *e, json_t *mounts, const char *spec, berth
         return rc;
 }
 
-json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, char ***made,
-                              berth_error *err)
+json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, char ***made, berth_error *err)
 {
         json_t *mounts = json_array();
         json_t *hc = json_object_get(body, "HostConfig");

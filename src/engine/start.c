@@ -80,16 +80,15 @@ static int write_monitor_config(berth_engine *e, const berth_container *c, const
         const char *rname = json_string_value(json_object_get(rp, "Name"));
         _cleanup_free_ char *berth = berth_engine_helper_path("berth", "BERTH_BIN");
         _cleanup_free_ char *log = berth_engine_log_path(e, c->id);
-        json_t *m = json_pack(
-            "{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:I, s:i, s:s, s:I}", "id", c->id,
-            "root", e->root, "runroot", e->runroot, "berth", berth, "tty",
-            json_is_true(json_object_get(body, "Tty")), "open_stdin",
-            json_is_true(json_object_get(body, "OpenStdin")), "stdin_once",
-            json_is_true(json_object_get(body, "StdinOnce")), "auto_remove",
-            json_is_true(json_object_get(hc, "AutoRemove")), "log_path", log, "log_max_size",
-            (json_int_t)max_size, "log_max_file", max_file, "restart",
-            rname && *rname ? rname : "no", "restart_max",
-            json_integer_value(json_object_get(rp, "MaximumRetryCount")));
+        json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:I, s:i, s:s, s:I}",
+                              "id", c->id, "root", e->root, "runroot", e->runroot, "berth", berth,
+                              "tty", json_is_true(json_object_get(body, "Tty")), "open_stdin",
+                              json_is_true(json_object_get(body, "OpenStdin")), "stdin_once",
+                              json_is_true(json_object_get(body, "StdinOnce")), "auto_remove",
+                              json_is_true(json_object_get(hc, "AutoRemove")), "log_path", log,
+                              "log_max_size", (json_int_t)max_size, "log_max_file", max_file,
+                              "restart", rname && *rname ? rname : "no", "restart_max",
+                              json_integer_value(json_object_get(rp, "MaximumRetryCount")));
         json_t *hcheck = json_object_get(body, "Healthcheck");
         json_t *test = json_object_get(hcheck, "Test");
         const char *t0 = json_string_value(json_array_get(test, 0));
@@ -113,8 +112,7 @@ static int write_monitor_config(berth_engine *e, const berth_container *c, const
         return 0;
 }
 
-static int write_spec(berth_engine *e, const berth_container *c, const char *dir,
-                      berth_error *err)
+static int write_spec(berth_engine *e, const berth_container *c, const char *dir, berth_error *err)
 {
         _cleanup_json_ json_t *image = berth_engine_image_config(e, c->image_id, err);
         if (image == NULL)
@@ -142,8 +140,7 @@ static int write_spec(berth_engine *e, const berth_container *c, const char *dir
 }
 
 /* Volumes mounted for the first time get the image's content at their path. */
-static int copy_up(berth_engine *e, const berth_container *c, const char *rootfs,
-                   berth_error *err)
+static int copy_up(berth_engine *e, const berth_container *c, const char *rootfs, berth_error *err)
 {
         size_t i;
         json_t *m;
@@ -159,8 +156,8 @@ static int copy_up(berth_engine *e, const berth_container *c, const char *rootfs
 }
 
 /* fork twice: the monitor is nobody's child but its session's (and init's). */
-static int spawn_monitor(berth_engine *e, const char *dir, const berth_start_opts *o,
-                         char *reply, size_t replysz, berth_error *err)
+static int spawn_monitor(berth_engine *e, const char *dir, const berth_start_opts *o, char *reply,
+                         size_t replysz, berth_error *err)
 {
         _cleanup_free_ char *monitor = berth_engine_helper_path("berth-monitor", "BERTH_MONITOR");
         int sp[2];
@@ -273,8 +270,8 @@ int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts
                                   : *reply                          ? reply
                                                                     : "the monitor died";
                 berth_errx(err, EIO, "%s", msg);
-                berth_container_set_failed(berth_engine_db(e), c.id, berth_engine_start_error_code(msg), msg,
-                                           NULL);
+                berth_container_set_failed(berth_engine_db(e), c.id,
+                                           berth_engine_start_error_code(msg), msg, NULL);
                 rc = -EIO;
         }
         if (rc < 0 && rc != -EALREADY)

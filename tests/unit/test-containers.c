@@ -43,8 +43,8 @@ int main(void)
         ok(berth_container_insert(db, &b, &err) == 0, "insert db");
         berth_container dup = rec(ID1, "other");
         ok(berth_container_insert(db, &dup, &err) < 0, "the same id twice is refused");
-        berth_container clash = rec("3333333333333333333333333333333333333333333333333333333333333333",
-                                    "web");
+        berth_container clash =
+            rec("3333333333333333333333333333333333333333333333333333333333333333", "web");
         memset(&err, 0, sizeof(err));
         is_int(berth_container_insert(db, &clash, &err), -EEXIST, "a name in use is refused");
         like(err.msg, "The container name \"/web\" is already in use", "docker's message");
