@@ -23,7 +23,7 @@ int berth_selfclone_ensure(char **argv)
                 return 0; /* already running from a sealed copy */
         }
         struct stat st;
-        int mfd = memfd_create("berth", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        int mfd = memfd_create(program_invocation_short_name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (mfd < 0 || fstat(self, &st) < 0)
                 goto fail;
         off_t off = 0;
