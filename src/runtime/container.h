@@ -44,5 +44,8 @@ int berth_wait_forwarding(pid_t pid, int *ret_status);
 
 /** Start time (clock ticks since boot) of a live, non-zombie pid; 0 otherwise. */
 unsigned long long berth_pid_start_time(pid_t pid);
+/** Where compiled seccomp filters are kept: <root>/.seccomp-cache (caller frees). */
+char *berth_runtime_seccomp_cache(const berth_rt_ctx *ctx);
+
 /** RFC 3339 timestamp of now, with nanoseconds. */
 char *berth_now_rfc3339(void);

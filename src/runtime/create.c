@@ -67,6 +67,7 @@ typedef struct {
         int fifo_fd, console_fd;
         int ns_fds[OCI_NS_COUNT];
         bool dir_made;
+        berth_seccomp *seccomp;
 } create_job;
 
 static void job_abort(create_job *j)
@@ -101,6 +102,7 @@ static void job_free(create_job *j)
                 if (j->ns_fds[i] >= 0)
                         close(j->ns_fds[i]);
         container_close(&j->c);
+        berth_seccomp_free(j->seccomp);
         berth_oci_spec_free(j->spec);
 }
 
@@ -233,6 +235,11 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         if ((r = berth_cgroup_create(j->c.st.cgroup_path, &res, &j->cg, err)) < 0)
                 return r;
 
+        if (l->seccomp) {
+                _cleanup_free_ char *cache = berth_runtime_seccomp_cache(ctx);
+                if ((r = berth_seccomp_prepare(l->seccomp, cache, &j->seccomp, err)) < 0)
+                        return berth_wrap(err, "linux.seccomp");
+        }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sync) < 0)
                 return berth_err(err, errno, "cannot create a socketpair");
 
@@ -260,6 +267,7 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
                     .new_mntns = berth_oci_spec_namespace(s, OCI_NS_MOUNT) != NULL,
                     .new_userns = (new_flags & CLONE_NEWUSER) != 0,
                     .cgroupns = berth_oci_spec_namespace(s, OCI_NS_CGROUP) != NULL,
+                    .seccomp = j->seccomp,
                 };
                 berth_container_init(&io);
         }

@@ -52,8 +52,8 @@ static void close_namespaces(int fds[OCI_NS_COUNT])
                         close(fds[t]);
 }
 
-_Noreturn static void exec_child(const oci_spec *spec, const berth_rt_exec_opts *o, int sync_fd,
-                                 int console_fd)
+_Noreturn static void exec_child(const oci_spec *spec, const berth_rt_exec_opts *o,
+                                 berth_seccomp *seccomp, int sync_fd, int console_fd)
 {
         berth_error err = {0};
         struct sync_msg m;
@@ -68,7 +68,7 @@ _Noreturn static void exec_child(const oci_spec *spec, const berth_rt_exec_opts 
                 /* already a session leader: fine */
         }
         _cleanup_free_ char *exe = NULL;
-        if (berth_process_prepare(p, spec, sync_fd, &exe, &err) < 0)
+        if (berth_process_prepare(p, spec, seccomp, sync_fd, &exe, &err) < 0)
                 sync_fail(sync_fd, &err);
         int keep[] = {sync_fd};
         berth_close_fds_from(3 + o->preserve_fds, keep, 1);
@@ -92,6 +92,7 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         pid_t stage1 = -1, pid = -1;
         berth_cgroup *cg = NULL;
         oci_spec *spec = NULL;
+        berth_seccomp *seccomp = NULL;
 
         enum berth_rt_status status = container_status(&c);
         if (status != BERTH_RT_RUNNING && status != BERTH_RT_CREATED) {
@@ -103,6 +104,11 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         if (spec == NULL) {
                 r = -err->code;
                 goto out;
+        }
+        if (spec->linux && spec->linux->seccomp) {
+                _cleanup_free_ char *cache = berth_runtime_seccomp_cache(ctx);
+                if ((r = berth_seccomp_prepare(spec->linux->seccomp, cache, &seccomp, err)) < 0)
+                        goto out;
         }
         if ((r = open_namespaces(c.st.pid, ns, err)) < 0)
                 goto out;
@@ -141,7 +147,7 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
                 berth_stage1_opts so = {.sync_fd = sync[1]};
                 memcpy(so.ns_fds, ns, sizeof(ns));
                 berth_stage1(&so);
-                exec_child(spec, o, sync[1], console_fd);
+                exec_child(spec, o, seccomp, sync[1], console_fd);
         }
         close(sync[1]);
         sync[1] = -1;
@@ -197,6 +203,7 @@ out:
         close_namespaces(ns);
         berth_cgroup_free(cg);
         berth_oci_spec_free(spec);
+        berth_seccomp_free(seccomp);
         container_close(&c);
         return r;
 }

@@ -84,8 +84,8 @@ static int lookup_exe(const oci_process *p, char **ret, berth_error *err)
         return berth_errx(err, ENOENT, "exec: '%s': executable file not found in $PATH", name);
 }
 
-int berth_process_prepare(const oci_process *p, const oci_spec *spec, int sync_fd, char **ret_exe,
-                          berth_error *err)
+int berth_process_prepare(const oci_process *p, const oci_spec *spec, berth_seccomp *seccomp,
+                          int sync_fd, char **ret_exe, berth_error *err)
 {
         int r;
         if (p->cwd && chdir(p->cwd) < 0)
@@ -105,10 +105,13 @@ int berth_process_prepare(const oci_process *p, const oci_spec *spec, int sync_f
         if ((r = lookup_exe(p, &exe, err)) < 0)
                 return r;
 
-        berth_seccomp *sc = NULL;
+        berth_seccomp *sc = seccomp, *own = NULL;
         const oci_seccomp *scfg = spec->linux ? spec->linux->seccomp : NULL;
-        if (scfg && (r = berth_seccomp_compile(scfg, &sc, err)) < 0)
-                return r;
+        if (sc == NULL && scfg) {
+                if ((r = berth_seccomp_compile(scfg, &own, err)) < 0)
+                        return r;
+                sc = own;
+        }
         int notify_fd = -1;
         if (sc && !p->no_new_privileges) {
                 r = berth_seccomp_install(sc, &notify_fd, err);
@@ -135,7 +138,7 @@ int berth_process_prepare(const oci_process *p, const oci_spec *spec, int sync_f
         *ret_exe = TAKE_PTR(exe);
         r = 0;
 out:
-        berth_seccomp_free(sc);
+        berth_seccomp_free(own);
         return r;
 }
 
@@ -224,7 +227,7 @@ _Noreturn void berth_container_init(const berth_init_opts *o)
         }
 
         _cleanup_free_ char *exe = NULL;
-        if (berth_process_prepare(p, s, fd, &exe, &err) < 0)
+        if (berth_process_prepare(p, s, o->seccomp, fd, &exe, &err) < 0)
                 fail(o, &err);
 
         /* Keep stdio, the preserved fds, the fifo and the sync socket; close the rest. */

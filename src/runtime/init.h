@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include "runtime/security.h"
+
 #include "container.h"
 #include "sync.h"
 
@@ -41,6 +43,7 @@ typedef struct {
         int fifo_fd;    /* O_PATH fd of exec.fifo */
         int console_fd; /* connection to the console socket, or -1 */
         bool new_mntns, new_userns, new_utsns, cgroupns;
+        berth_seccomp *seccomp; /* the filter, prepared before the fork (or NULL) */
 } berth_init_opts;
 
 /** Stage 2 of create: set up and wait on the fifo, then exec. Never returns. */
@@ -52,7 +55,7 @@ _Noreturn void berth_container_init(const berth_init_opts *o);
  * wait_fifo_fd >= 0, waits on the fifo (after the steps that need
  * privileges) before finishing. Returns the resolved executable path.
  */
-int berth_process_prepare(const oci_process *p, const oci_spec *spec, int sync_fd, char **ret_exe,
-                          berth_error *err);
+int berth_process_prepare(const oci_process *p, const oci_spec *spec, berth_seccomp *seccomp,
+                          int sync_fd, char **ret_exe, berth_error *err);
 /** execve p with the resolved exe; on failure report on stderr and _exit(127 or 126). */
 _Noreturn void berth_process_exec(const oci_process *p, const char *exe, int sync_fd);

@@ -7,20 +7,69 @@
  * (SCMP_FLTATR_CTL_NNP is off): it sets it itself when the config asks.
  */
 #include "runtime/security.h"
+#include "security-internal.h"
 
 #include "base/cleanup.h"
 #include "base/strutil.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 struct berth_seccomp {
-        scmp_filter_ctx ctx;
-        bool notify; /* has an SCMP_ACT_NOTIFY rule */
+        scmp_filter_ctx ctx; /* NULL for a filter loaded from the cache */
+        bool notify;         /* has an SCMP_ACT_NOTIFY rule */
+        char *prog;          /* the BPF program, when known */
+        size_t prog_len;
+        unsigned int flags; /* SECCOMP_FILTER_FLAG_* for installing prog */
 };
+
+static unsigned int filter_flags(char **flags)
+{
+        unsigned int f = 0;
+        STRV_FOREACH (x, flags) {
+                if (strcmp(*x, "SECCOMP_FILTER_FLAG_LOG") == 0)
+                        f |= SECCOMP_FILTER_FLAG_LOG;
+#ifdef SECCOMP_FILTER_FLAG_SPEC_ALLOW
+                else if (strcmp(*x, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
+                        f |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+#endif
+        }
+        return f;
+}
+
+int berth_seccomp_export(berth_seccomp *sc, int fd)
+{
+        return sc->ctx ? seccomp_export_bpf(sc->ctx, fd) : -EINVAL;
+}
+
+void berth_seccomp_set_program(berth_seccomp *sc, char *prog, size_t len)
+{
+        free(sc->prog);
+        sc->prog = prog;
+        sc->prog_len = len;
+}
+
+size_t berth_seccomp_program(const berth_seccomp *sc, const char **ret)
+{
+        *ret = sc->prog;
+        return sc->prog_len;
+}
+
+berth_seccomp *berth_seccomp_from_program(char *prog, size_t len, const oci_seccomp *s)
+{
+        berth_seccomp *sc = berth_xmalloc0(sizeof(*sc));
+        sc->prog = prog;
+        sc->prog_len = len;
+        sc->flags = filter_flags(s->flags);
+        return sc;
+}
 
 #define SYSCALL_MAX_ARGS 6
 
@@ -263,6 +312,7 @@ int berth_seccomp_compile(const oci_seccomp *s, berth_seccomp **ret, berth_error
                 if (r < 0)
                         goto fail;
         }
+        sc->flags = filter_flags(s->flags);
         *ret = TAKE_PTR(sc);
         return 0;
 fail:
@@ -272,6 +322,16 @@ fail:
 
 int berth_seccomp_install(berth_seccomp *sc, int *ret_notify_fd, berth_error *err)
 {
+        if (sc->prog && !sc->notify) {
+                struct sock_fprog fp = {
+                    .len = (unsigned short)(sc->prog_len / sizeof(struct sock_filter)),
+                    .filter = (struct sock_filter *)sc->prog};
+                if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, sc->flags, &fp) < 0)
+                        return berth_err(err, errno, "cannot load seccomp filter");
+                if (ret_notify_fd)
+                        *ret_notify_fd = -1;
+                return 0;
+        }
         int r = seccomp_load(sc->ctx);
         if (r < 0)
                 return berth_err(err, -r, "cannot load seccomp filter");
@@ -296,6 +356,8 @@ void berth_seccomp_free(berth_seccomp *sc)
 {
         if (sc == NULL)
                 return;
-        seccomp_release(sc->ctx);
+        if (sc->ctx)
+                seccomp_release(sc->ctx);
+        free(sc->prog);
         free(sc);
 }

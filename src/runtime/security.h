@@ -62,6 +62,13 @@ int berth_seccomp_compile(const oci_seccomp *s, berth_seccomp **ret, berth_error
  */
 int berth_seccomp_install(berth_seccomp *sc, int *ret_notify_fd, berth_error *err);
 void berth_seccomp_free(berth_seccomp *sc);
+/**
+ * berth_seccomp_compile(), through a cache of compiled programs in cache_dir
+ * (NULL: no cache): a profile seen before loads as its BPF program, without
+ * libseccomp. Filters with a notify rule always compile.
+ */
+int berth_seccomp_prepare(const oci_seccomp *s, const char *cache_dir, berth_seccomp **ret,
+                          berth_error *err);
 /** Whether a compiled filter has an SCMP_ACT_NOTIFY rule (so install yields a listener fd). */
 bool berth_seccomp_has_notify(const berth_seccomp *sc);
 

@@ -302,3 +302,8 @@ int berth_rt_list(const berth_rt_ctx *ctx, berth_rt_state **ret, size_t *ret_n, 
         *ret_n = n;
         return 0;
 }
+
+char *berth_runtime_seccomp_cache(const berth_rt_ctx *ctx)
+{
+        return berth_xasprintf("%s/.seccomp-cache", ctx->root);
+}

@@ -5,6 +5,7 @@
 # bad input leaving nothing behind.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
   setup_image_test

@@ -7,11 +7,13 @@
 #include "base/error.h"
 #include "base/strutil.h"
 #include "runtime/security.h"
+#include "base/fs.h"
 #include "tap.h"
 
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -128,6 +130,7 @@ static char **names(const char *a, const char *b)
 struct sc_case {
         oci_seccomp s;
         int (*probe)(int out, int notify_fd);
+        const char *cache_dir; /* through berth_seccomp_prepare() when set */
 };
 
 static int sc_child(int out, void *arg)
@@ -139,8 +142,9 @@ static int sc_child(int out, void *arg)
         /* Without CAP_SYS_ADMIN the kernel takes a filter only under no_new_privs. */
         if (!is_root && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return 5;
-        if (berth_seccomp_compile(&c->s, &sc, &err) < 0 ||
-            berth_seccomp_install(sc, &fd, &err) < 0) {
+        int r = c->cache_dir ? berth_seccomp_prepare(&c->s, c->cache_dir, &sc, &err)
+                             : berth_seccomp_compile(&c->s, &sc, &err);
+        if (r < 0 || berth_seccomp_install(sc, &fd, &err) < 0) {
                 say(out, "error: %s", err.msg);
                 return 2;
         }
@@ -261,6 +265,58 @@ static void test_seccomp_errno(void)
         sc_run(&c, &res);
         ok(exited_ok(&res), "seccomp errno: child ran (%s)", line1(res.out));
         is_str(res.out, "38 38", "seccomp errnoRet 38 on mkdirat and mkdir");
+}
+
+static int count_files(const char *dir, char *first, size_t firstsz)
+{
+        DIR *d = opendir(dir);
+        int n = 0;
+        struct dirent *de;
+        while (d && (de = readdir(d)) != NULL)
+                if (de->d_name[0] != '.') {
+                        if (n++ == 0 && first)
+                                snprintf(first, firstsz, "%s/%s", dir, de->d_name);
+                }
+        if (d)
+                closedir(d);
+        return n;
+}
+
+/* Compiled filters kept between containers behave exactly as freshly compiled ones. */
+static void test_seccomp_cache(void)
+{
+        char tmpl[] = "/tmp/berth-sccache-XXXXXX";
+        char *dir = mkdtemp(tmpl);
+        _cleanup_free_ char *cache = berth_xasprintf("%s/cache", dir);
+        oci_seccomp_syscall calls[] = {
+            rule(names("mkdirat", "mkdir"), OCI_SECCOMP_ERRNO, true, 38),
+        };
+        struct sc_case c = {.s = {.default_action = OCI_SECCOMP_ALLOW,
+                                  .syscalls = calls,
+                                  .n_syscalls = ARRAY_SIZE(calls)},
+                            .probe = probe_mkdir,
+                            .cache_dir = cache};
+        struct child_result res;
+        sc_run(&c, &res);
+        is_str(res.out, "38 38", "seccomp cache: a miss compiles and the filter works");
+        char file[512] = "";
+        is_int(count_files(cache, file, sizeof(file)), 1, "seccomp cache: the program is kept");
+        sc_run(&c, &res);
+        is_str(res.out, "38 38", "seccomp cache: a hit loads the same filter");
+        calls[0].errno_ret.v = 39;
+        sc_run(&c, &res);
+        is_str(res.out, "39 39",
+               "seccomp cache: another errno is another filter, not the kept one");
+        is_int(count_files(cache, NULL, 0), 2, "seccomp cache: kept apart");
+        /* a damaged file is never loaded: it only costs a compile */
+        int fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        ok(fd >= 0 && write(fd, "garbage", 7) == 7, "seccomp cache: damage a kept program");
+        if (fd >= 0)
+                close(fd);
+        calls[0].errno_ret.v = 38;
+        sc_run(&c, &res);
+        is_str(res.out, "38 38", "seccomp cache: a damaged file is compiled again");
+        berth_rm_rf(dir, NULL);
 }
 
 static void test_seccomp_default_errno(void)
@@ -762,6 +818,7 @@ int main(void)
         is_root = geteuid() == 0;
         test_seccomp_compile_only();
         test_seccomp_errno();
+        test_seccomp_cache();
         test_seccomp_default_errno();
         test_seccomp_args();
         test_seccomp_kill_trap();
