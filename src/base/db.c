@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STMT_CACHE 32
 
@@ -110,12 +111,26 @@ int berth_db_open(const char *path, berth_db **ret, berth_error *err)
                 return r;
         }
         sqlite3_busy_timeout(db->h, 10000);
-        int r = berth_db_exec(db,
-                              "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                              "PRAGMA foreign_keys = ON; "
-                              "CREATE TABLE IF NOT EXISTS schema_versions "
-                              "(module TEXT PRIMARY KEY, version INTEGER NOT NULL);",
-                              err);
+        /* Turning a new file to WAL needs it to itself, and SQLite answers "locked" at
+         * once (no busy wait) when another process is doing the same: try again. The
+         * mode stays in the file, so this only ever happens to a new database. */
+        int r = 0;
+        for (int tries = 0;; tries++) {
+                berth_error e = {0};
+                r = berth_db_exec(db,
+                                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                                  "PRAGMA foreign_keys = ON; "
+                                  "CREATE TABLE IF NOT EXISTS schema_versions "
+                                  "(module TEXT PRIMARY KEY, version INTEGER NOT NULL);",
+                                  &e);
+                int code = sqlite3_errcode(db->h) & 0xff;
+                if (r >= 0 || tries >= 200 || (code != SQLITE_BUSY && code != SQLITE_LOCKED)) {
+                        if (r < 0)
+                                *err = e;
+                        break;
+                }
+                usleep(10000 + (unsigned)(tries % 7) * 1000);
+        }
         if (r < 0) {
                 berth_wrap(err, "database '%s'", path);
                 berth_db_close(db);

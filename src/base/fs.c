@@ -146,6 +146,22 @@ int berth_mkdir_p(const char *path, mode_t mode, berth_error *err)
         return 0;
 }
 
+/* Whether the directory fd is the root of a mount (a bind mount from the same
+ * filesystem has the same st_dev, so the device alone does not tell). */
+static bool is_mount_root(int fd, int parentfd)
+{
+        struct statx sx, px;
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0)
+                return false;
+        if (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+                return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+        if ((sx.stx_mask & STATX_MNT_ID) &&
+            statx(parentfd, "", AT_EMPTY_PATH, STATX_MNT_ID, &px) == 0 &&
+            (px.stx_mask & STATX_MNT_ID))
+                return sx.stx_mnt_id != px.stx_mnt_id;
+        return false;
+}
+
 int berth_rm_rf_at(int atfd, const char *name)
 {
         struct stat st;
@@ -160,7 +176,8 @@ int berth_rm_rf_at(int atfd, const char *name)
          * on the same filesystem as its parent: a mount point is never crossed. */
         struct stat dst, pst;
         if (fstat(fd, &dst) < 0 || dst.st_dev != st.st_dev || dst.st_ino != st.st_ino ||
-            (fstatat(atfd, ".", &pst, 0) == 0 && pst.st_dev != st.st_dev)) {
+            (fstatat(atfd, ".", &pst, 0) == 0 && pst.st_dev != st.st_dev) ||
+            is_mount_root(fd, atfd)) {
                 close(fd);
                 return -EBUSY;
         }

@@ -124,6 +124,28 @@ int main(void)
         ok(insert(db, "after", 2, &err) < 0, "a constraint violation is an error");
         like(err.msg, "database: inserting", "the error says what was being done");
         berth_db_close(db);
+        /* many processes opening one brand-new file at once: every one gets it in WAL mode */
+        int open_failures = 0;
+        for (int round = 0; round < 20; round++) {
+                _cleanup_free_ char *fresh = berth_xasprintf("%s/fresh-%d.db", dir, round);
+                pid_t kids[8];
+                for (int i = 0; i < 8; i++) {
+                        kids[i] = fork();
+                        if (kids[i] == 0) {
+                                berth_db *d = NULL;
+                                berth_error e = {0};
+                                _exit(berth_db_open(fresh, &d, &e) == 0 ? 0 : 1);
+                        }
+                }
+                for (int i = 0; i < 8; i++) {
+                        int ws = 0;
+                        waitpid(kids[i], &ws, 0);
+                        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+                                open_failures++;
+                }
+        }
+        is_int(open_failures, 0,
+               "8 processes opening a new database at once, 20 times: none fails");
         berth_rm_rf(dir, NULL);
         return tap_done();
 }
