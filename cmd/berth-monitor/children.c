@@ -98,6 +98,7 @@ int monitor_create_main(int argc, char **argv)
                 berth_db_close(db);
                 return 1;
         }
+        monitor_event(db, &cfg, "start", NULL, NULL);
         berth_db_close(db);
         return 0;
 }
@@ -239,6 +240,11 @@ static int record_exit_child(monitor *m, int code)
                 return 2;
         }
         bool restart = should_restart(&m->cfg, &c, code);
+        char codes[16];
+        snprintf(codes, sizeof(codes), "%d", code);
+        if (oom)
+                monitor_event(db, &m->cfg, "oom", NULL, NULL);
+        monitor_event(db, &m->cfg, "die", "exitCode", codes);
         if (berth_container_set_exited(db, m->cfg.id, code, oom, NULL, &err) < 0 ||
             (restart && berth_container_set_status(db, m->cfg.id, "restarting", &err) < 0))
                 rc = 2;

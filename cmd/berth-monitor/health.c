@@ -225,6 +225,13 @@ int monitor_health_main(int argc, char **argv)
         }
         json_object_set_new(h, "FailingStreak", json_integer(streak));
         int rc = berth_container_set_health(db, cfg.id, h, &err);
+        const char *was = json_string_value(json_object_get(c.health, "Status"));
+        const char *now_status = json_string_value(json_object_get(h, "Status"));
+        if (rc >= 0 && now_status && strcmp(now_status, "starting") != 0 &&
+            (was == NULL || strcmp(was, now_status) != 0)) {
+                _cleanup_free_ char *action = berth_xasprintf("health_status: %s", now_status);
+                monitor_event(db, &cfg, action, NULL, NULL);
+        }
         json_decref(h);
         berth_container_clear(&c);
         berth_db_close(db);

@@ -4,6 +4,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
+#include "engine/events.h"
 #include "engine/monitor-proto.h"
 
 #include <errno.h>
@@ -30,6 +31,17 @@ static char *jstr(json_t *o, const char *k)
         return s ? berth_xstrdup(s) : NULL;
 }
 
+void monitor_event(berth_db *db, const monitor_config *c, const char *action, const char *key,
+                   const char *value)
+{
+        json_t *a = json_pack("{s:s, s:s}", "image", c->image ? c->image : "", "name",
+                              c->name ? c->name : "");
+        if (key)
+                json_object_set_new(a, key, json_string(value));
+        berth_event_record(db, "container", action, c->id, a, NULL);
+        json_decref(a);
+}
+
 int monitor_config_load(const char *dir, monitor_config *ret)
 {
         _cleanup_free_ char *path = berth_xasprintf("%s/monitor.json", dir);
@@ -43,6 +55,8 @@ int monitor_config_load(const char *dir, monitor_config *ret)
         c->root = jstr(j, "root");
         c->runroot = jstr(j, "runroot");
         c->berth = jstr(j, "berth");
+        c->name = jstr(j, "name");
+        c->image = jstr(j, "image");
         c->log_path = jstr(j, "log_path");
         c->tty = json_is_true(json_object_get(j, "tty"));
         c->open_stdin = json_is_true(json_object_get(j, "open_stdin"));

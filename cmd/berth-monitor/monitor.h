@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include "base/db.h"
 #include "engine/jsonlog.h"
 
 #include <jansson.h>
@@ -27,6 +28,7 @@
 
 typedef struct {
         char *id, *dir, *root, *runroot, *berth;
+        char *name, *image; /* for events */
         bool tty, open_stdin, stdin_once, auto_remove;
         char *log_path;
         int64_t log_max_size;
@@ -40,6 +42,9 @@ typedef struct {
 } monitor_config;
 
 int monitor_config_load(const char *dir, monitor_config *ret);
+/** Record a container event with the container's image and name. */
+void monitor_event(berth_db *db, const monitor_config *c, const char *action, const char *key,
+                   const char *value);
 
 typedef struct client client;
 

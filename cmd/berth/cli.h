@@ -80,6 +80,7 @@ int cmd_exec(berth_cli *cli, int argc, char **argv);
 int cmd_inspect(berth_cli *cli, int argc, char **argv);
 int cmd_container_inspect(berth_cli *cli, int argc, char **argv);
 int cmd_attach(berth_cli *cli, int argc, char **argv);
+int cmd_events(berth_cli *cli, int argc, char **argv);
 int cmd_volume(berth_cli *cli, int argc, char **argv);
 
 /** A table printed like docker's (tabwriter: min width 10, padding 3). */

@@ -16,6 +16,7 @@ static const struct {
     {"attach", cmd_attach,
      "Attach local standard input, output, and error streams to a running container"},
     {"create", cmd_create, "Create a new container"},
+    {"events", cmd_events, "Get real time events from the server"},
     {"exec", cmd_exec, "Execute a command in a running container"},
     {"history", cmd_history, "Show the history of an image"},
     {"images", cmd_images, "List images"},

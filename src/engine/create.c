@@ -281,6 +281,7 @@ int berth_engine_create(berth_engine *e, const char *name, const json_t *body, c
                         berth_container_delete(db, id, NULL);
                 return rc;
         }
+        engine_event(e, &rec, "create", NULL, NULL);
         *ret_id = TAKE_PTR(id);
         return 0;
 }

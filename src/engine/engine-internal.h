@@ -4,6 +4,7 @@
 #include "base/cleanup.h"
 #include "base/strutil.h"
 #include "engine/engine.h"
+#include "engine/events.h"
 
 /* jansson's own json_decrefp */
 #define _cleanup_json_ _cleanup_(json_decrefp)
@@ -21,6 +22,10 @@ json_t *engine_merge_config(const json_t *body, const json_t *image);
 /** Resolve the body's binds, mounts, volumes-from and anonymous volumes into an inspect
  * "Mounts" array, making named volumes as needed (their names go to *made). */
 json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, char ***made, berth_error *err);
+
+/** Record a container event with Docker's attributes (image, name) plus key=value. */
+void engine_event(berth_engine *e, const berth_container *c, const char *action, const char *key,
+                  const char *value);
 
 /** Whether the record's status says a process may be running. */
 bool engine_is_live(const berth_container *c);

@@ -24,6 +24,8 @@ int berth_engine_open(const char *root, const char *runroot, berth_engine **ret,
         if (rc >= 0)
                 rc = berth_containers_migrate(berth_images_db(e->images), err);
         if (rc >= 0)
+                rc = berth_events_migrate(berth_images_db(e->images), err);
+        if (rc >= 0)
                 rc = berth_volumes_open(berth_images_db(e->images), root, &e->volumes, err);
         if (rc < 0) {
                 berth_engine_close(e);
@@ -73,6 +75,16 @@ const char *berth_engine_runroot(berth_engine *e)
 const berth_rt_ctx *berth_engine_rt(berth_engine *e)
 {
         return &e->rt;
+}
+
+void engine_event(berth_engine *e, const berth_container *c, const char *action, const char *key,
+                  const char *value)
+{
+        json_t *a = json_pack("{s:s, s:s}", "image", c->image_name, "name", c->name);
+        if (key)
+                json_object_set_new(a, key, json_string(value));
+        berth_event_record(berth_engine_db(e), "container", action, c->id, a, NULL);
+        json_decref(a);
 }
 
 char *berth_engine_container_dir(berth_engine *e, const char *id)

@@ -143,17 +143,25 @@ static int stop_container(berth_engine *e, berth_container *c, int timeout, bert
         }
         bool paused = strcmp(c->status, "paused") == 0;
         if (timeout != 0 && strcmp(c->status, "restarting") != 0) {
+                char sig[16];
+                snprintf(sig, sizeof(sig), "%d", stop_signal(c));
+                engine_event(e, c, "kill", "signal", sig);
                 berth_rt_kill(&e->rt, c->id, stop_signal(c), false, NULL);
                 if (paused)
                         berth_rt_pause(&e->rt, c->id, false, NULL);
-                if (engine_wait_exit(e, c, timeout < 0 ? -1 : timeout * 1000) == 1)
+                if (engine_wait_exit(e, c, timeout < 0 ? -1 : timeout * 1000) == 1) {
+                        engine_event(e, c, "stop", NULL, NULL);
                         return 0;
+                }
         }
+        engine_event(e, c, "kill", "signal", "9");
         berth_rt_kill(&e->rt, c->id, SIGKILL, true, NULL);
         if (paused)
                 berth_rt_pause(&e->rt, c->id, false, NULL);
-        if (engine_wait_exit(e, c, 30000) == 1)
+        if (engine_wait_exit(e, c, 30000) == 1) {
+                engine_event(e, c, "stop", NULL, NULL);
                 return 0;
+        }
         return berth_errx(err, ETIMEDOUT, "container %s did not stop", c->name);
 }
 
@@ -182,8 +190,13 @@ int berth_engine_kill(berth_engine *e, const char *name, int sig, berth_error *e
                 if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT)
                         berth_container_set_manual_stop(berth_engine_db(e), c.id, true, NULL);
                 rc = berth_rt_kill(&e->rt, c.id, sig, false, err);
-                if (rc < 0)
+                if (rc < 0) {
                         berth_wrap(err, "Cannot kill container: %s", name);
+                } else {
+                        char s[16];
+                        snprintf(s, sizeof(s), "%d", sig);
+                        engine_event(e, &c, "kill", "signal", s);
+                }
         }
         berth_container_clear(&c);
         return rc;
@@ -195,7 +208,14 @@ int berth_engine_restart(berth_engine *e, const char *name, int timeout, berth_e
         if (rc < 0)
                 return rc;
         rc = berth_engine_start(e, name, NULL, err);
-        return rc == -EALREADY ? 0 : rc;
+        if (rc == -EALREADY)
+                rc = 0;
+        berth_container c;
+        if (rc >= 0 && berth_container_get(berth_engine_db(e), name, &c, NULL) == 0) {
+                engine_event(e, &c, "restart", NULL, NULL);
+                berth_container_clear(&c);
+        }
+        return rc;
 }
 
 int berth_engine_pause(berth_engine *e, const char *name, bool pause, berth_error *err)
@@ -208,9 +228,10 @@ int berth_engine_pause(berth_engine *e, const char *name, bool pause, berth_erro
                 rc = berth_errx(err, EINVAL, "Container %s is not running", c.id);
         else if (!pause && strcmp(c.status, "paused") != 0)
                 rc = berth_errx(err, EINVAL, "Container %s is not paused", c.id);
-        else if ((rc = berth_rt_pause(&e->rt, c.id, pause, err)) >= 0)
-                rc = berth_container_set_status(berth_engine_db(e), c.id,
-                                                pause ? "paused" : "running", err);
+        else if ((rc = berth_rt_pause(&e->rt, c.id, pause, err)) >= 0 &&
+                 (rc = berth_container_set_status(berth_engine_db(e), c.id,
+                                                  pause ? "paused" : "running", err)) >= 0)
+                engine_event(e, &c, pause ? "pause" : "unpause", NULL, NULL);
         berth_container_clear(&c);
         return rc;
 }
@@ -222,6 +243,12 @@ int berth_engine_rename(berth_engine *e, const char *name, const char *new_name,
                 return -ENOENT;
         const char *n = new_name && new_name[0] == '/' ? new_name + 1 : new_name;
         int rc = berth_container_rename(berth_engine_db(e), c.id, n, err);
+        if (rc >= 0) {
+                char *old = c.name;
+                c.name = berth_xstrdup(n);
+                engine_event(e, &c, "rename", "oldName", old);
+                free(old);
+        }
         berth_container_clear(&c);
         return rc;
 }
@@ -305,6 +332,7 @@ int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volu
         }
         if ((rc = berth_container_delete(db, c.id, err)) < 0)
                 goto out;
+        engine_event(e, &c, "destroy", NULL, NULL);
         rc = berth_volume_release(e->volumes, c.id, volumes, err);
 out:
         berth_container_clear(&c);

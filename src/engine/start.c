@@ -89,6 +89,8 @@ static int write_monitor_config(berth_engine *e, const berth_container *c, const
                               "log_max_size", (json_int_t)max_size, "log_max_file", max_file,
                               "restart", rname && *rname ? rname : "no", "restart_max",
                               json_integer_value(json_object_get(rp, "MaximumRetryCount")));
+        json_object_set_new(m, "name", json_string(c->name));
+        json_object_set_new(m, "image", json_string(c->image_name));
         json_t *hcheck = json_object_get(body, "Healthcheck");
         json_t *test = json_object_get(hcheck, "Test");
         const char *t0 = json_string_value(json_array_get(test, 0));

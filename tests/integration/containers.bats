@@ -293,3 +293,43 @@ mounts_under_root() {
   run berth logs --tail 1 chatty
   [ "$output" = "line 300" ]
 }
+
+@test "healthcheck: starting, unhealthy after the retries, healthy once the test passes" {
+  berth run -d --name hc --health-cmd 'test -e /tmp/ok' --health-interval 200ms --health-retries 2 img sleep 30 >/dev/null
+  run berth inspect -f '{{.State.Health.Status}}' hc
+  [ "$output" = starting ] || [ "$output" = unhealthy ]
+  for i in $(seq 50); do [ "$(berth inspect -f '{{.State.Health.Status}}' hc)" = unhealthy ] && break; sleep 0.1; done
+  run berth inspect -f '{{.State.Health.Status}}' hc
+  [ "$output" = unhealthy ]
+  run berth ps --format '{{.Status}}'
+  [[ "$output" == *"(unhealthy)" ]]
+  berth exec hc touch /tmp/ok
+  for i in $(seq 50); do [ "$(berth inspect -f '{{.State.Health.Status}}' hc)" = healthy ] && break; sleep 0.1; done
+  run berth inspect -f '{{.State.Health.Status}} {{.State.Health.FailingStreak}}' hc
+  [ "$output" = "healthy 0" ]
+  run berth events --since 1m --until 0s -f event=health_status --format '{{.Action}}'
+  [ "${lines[0]}" = "health_status: unhealthy" ]
+  [ "${lines[1]}" = "health_status: healthy" ]
+}
+
+@test "events: the lifecycle is recorded in order and streamed to a watcher" {
+  "$BERTH_BUILD/cmd/berth/berth" events --until $(( $(date +%s) + 10 )) --format '{{.Action}} {{.Actor.Attributes.name}}' >"$WORK/stream" &
+  watcher=$!
+  sleep 0.3
+  berth run --name ev1 img sh -c 'exit 2' >/dev/null || true
+  berth rm ev1 >/dev/null
+  run berth events --since 1m --until 0s -f container=ev1 --format '{{.Action}} {{.Actor.Attributes.exitCode}}'
+  [ "${lines[0]}" = "create <no value>" ]
+  [ "${lines[1]}" = "start <no value>" ]
+  [ "${lines[2]}" = "die 2" ]
+  [ "${lines[3]}" = "destroy <no value>" ]
+  run berth events --since 1m --until 0s -f event=die
+  [[ "$output" =~ container\ die\ [0-9a-f]{64}\ \(exitCode=2,\ image=img,\ name=ev1\) ]]
+  for i in $(seq 30); do grep -q "destroy ev1" "$WORK/stream" && break; sleep 0.1; done
+  kill $watcher 2>/dev/null || true
+  wait $watcher 2>/dev/null || true
+  grep -q "start ev1" "$WORK/stream"
+  grep -q "destroy ev1" "$WORK/stream"
+  run berth events --since nonsense
+  [ "$status" -eq 125 ]
+}
