@@ -177,20 +177,61 @@ int cmd_create(berth_cli *cli, int argc, char **argv)
         return run_or_create(cli, argc, argv, false);
 }
 
+/* `start --all --restart-policy`, at boot: what Docker's daemon restarts when it comes up —
+ * "always" containers, and "unless-stopped" ones the user did not stop. */
+static int start_by_policy(berth_cli *cli)
+{
+        berth_error err = {0};
+        berth_engine *e = cli_engine(cli, &err);
+        berth_container *v = NULL;
+        size_t n = 0;
+        if (e == NULL || berth_engine_list(e, &v, &n, &err) < 0)
+                return cli_error(&err);
+        int rc = 0;
+        for (size_t i = n; i-- > 0;) { /* oldest first */
+                const char *policy = json_string_value(json_object_get(
+                    json_object_get(json_object_get(v[i].body, "HostConfig"), "RestartPolicy"),
+                    "Name"));
+                bool wanted =
+                    policy && (strcmp(policy, "always") == 0 ||
+                               (strcmp(policy, "unless-stopped") == 0 && !v[i].manual_stop));
+                if (!wanted || strcmp(v[i].status, "running") == 0 ||
+                    strcmp(v[i].status, "paused") == 0)
+                        continue;
+                int r = berth_engine_start(e, v[i].id, NULL, &err);
+                if (r < 0 && r != -EALREADY) {
+                        fprintf(stderr, "berth: %s: %s\n", v[i].name, err.msg);
+                        rc = 1;
+                        continue;
+                }
+                printf("%s\n", v[i].name);
+        }
+        berth_containers_free(v, n);
+        return rc;
+}
+
 int cmd_start(berth_cli *cli, int argc, char **argv)
 {
         static const struct option opts[] = {
             {"attach", no_argument, NULL, 'a'},
             {"interactive", no_argument, NULL, 'i'},
             {"detach-keys", required_argument, NULL, 'k'},
+            {"all", no_argument, NULL, 'A'},
+            {"restart-policy", no_argument, NULL, 'P'},
             {"help", no_argument, NULL, 'h'},
             {0},
         };
-        bool attach = false, interactive = false;
+        bool attach = false, interactive = false, all = false, by_policy = false;
         const char *keys = NULL;
         int ch;
         while ((ch = getopt_long(argc, argv, "+ai", opts, NULL)) != -1) {
                 switch (ch) {
+                case 'A':
+                        all = true;
+                        break;
+                case 'P':
+                        by_policy = true;
+                        break;
                 case 'a':
                         attach = true;
                         break;
@@ -211,6 +252,11 @@ int cmd_start(berth_cli *cli, int argc, char **argv)
                 default:
                         return cli_usage("start", "unknown flag");
                 }
+        }
+        if (all || by_policy) {
+                if (!(all && by_policy) || optind < argc)
+                        return cli_usage("start", "--all goes with --restart-policy and no names");
+                return start_by_policy(cli);
         }
         if (optind >= argc)
                 return cli_usage("start", "\"berth start\" requires at least 1 argument.");

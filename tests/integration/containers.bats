@@ -333,3 +333,38 @@ mounts_under_root() {
   run berth events --since nonsense
   [ "$status" -eq 125 ]
 }
+
+@test "after a crash: ps tells the truth, start --all --restart-policy brings back always/unless-stopped" {
+  berth run -d --name a1 --restart always img sleep 300 >/dev/null
+  berth run -d --name u1 --restart unless-stopped img sleep 300 >/dev/null
+  berth run -d --name u2 --restart unless-stopped img sleep 300 >/dev/null
+  berth run -d --name n1 img sleep 300 >/dev/null
+  berth stop -t 0 u2 >/dev/null
+  # the machine goes down hard: every monitor and container process dies, /run is wiped
+  ids=$(berth ps -q --no-trunc)
+  pids=$(for c in $ids; do berth inspect -f '{{.State.Pid}}' "$c"; done)
+  for p in $(pgrep -f "berth-monitor.*$BERTH_ROOT" || true); do kill -9 "$p"; done
+  for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
+  sleep 0.3
+  for c in $ids; do
+    umount -l "$BERTH_ROOT/containers/$c/merged" 2>/dev/null || true
+    for h in /sys/fs/cgroup/*/berth/$c /sys/fs/cgroup/berth/$c; do [ -d "$h" ] && rmdir "$h" 2>/dev/null; done
+  done
+  rm -rf "${BERTH_RUNROOT:?}"/*
+  run berth ps -a --format '{{.Names}} {{.State}}'
+  [[ "$output" == *"a1 exited"* ]]
+  [[ "$output" == *"u1 exited"* ]]
+  [[ "$output" == *"n1 exited"* ]]
+  run berth ps -q
+  [ -z "$output" ]
+  run berth start --all --restart-policy
+  [ "$status" -eq 0 ]
+  [[ "$output" == *a1* ]]
+  [[ "$output" == *u1* ]]
+  [[ "$output" != *u2* ]]
+  [[ "$output" != *n1* ]]
+  run berth ps --format '{{.Names}}'
+  [ "$(echo "$output" | sort | tr '\n' ' ')" = "a1 u1 " ]
+  run berth start --all
+  [ "$status" -eq 125 ]
+}
