@@ -4,7 +4,6 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
-#include "engine/events.h"
 #include "engine/monitor-proto.h"
 
 #include <errno.h>
@@ -23,65 +22,6 @@ int64_t monitor_now_ns(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static char *jstr(json_t *o, const char *k)
-{
-        const char *s = json_string_value(json_object_get(o, k));
-        return s ? berth_xstrdup(s) : NULL;
-}
-
-void monitor_event(berth_db *db, const monitor_config *c, const char *action, const char *key,
-                   const char *value)
-{
-        json_t *a = json_pack("{s:s, s:s}", "image", c->image ? c->image : "", "name",
-                              c->name ? c->name : "");
-        if (key)
-                json_object_set_new(a, key, json_string(value));
-        berth_event_record(db, "container", action, c->id, a, NULL);
-        json_decref(a);
-}
-
-int monitor_config_load(const char *dir, monitor_config *ret)
-{
-        _cleanup_free_ char *path = berth_xasprintf("%s/monitor.json", dir);
-        json_t *j = json_load_file(path, 0, NULL);
-        if (j == NULL)
-                return -EINVAL;
-        monitor_config *c = ret;
-        memset(c, 0, sizeof(*c));
-        c->dir = berth_xstrdup(dir);
-        c->id = jstr(j, "id");
-        c->root = jstr(j, "root");
-        c->runroot = jstr(j, "runroot");
-        c->berth = jstr(j, "berth");
-        c->name = jstr(j, "name");
-        c->image = jstr(j, "image");
-        c->log_path = jstr(j, "log_path");
-        c->tty = json_is_true(json_object_get(j, "tty"));
-        c->open_stdin = json_is_true(json_object_get(j, "open_stdin"));
-        c->stdin_once = json_is_true(json_object_get(j, "stdin_once"));
-        c->auto_remove = json_is_true(json_object_get(j, "auto_remove"));
-        c->log_max_size = json_integer_value(json_object_get(j, "log_max_size"));
-        c->log_max_file = (int)json_integer_value(json_object_get(j, "log_max_file"));
-        if (c->log_max_file < 1)
-                c->log_max_file = 1;
-        c->restart_name = jstr(j, "restart");
-        if (c->restart_name == NULL)
-                c->restart_name = berth_xstrdup("no");
-        c->restart_max = (int)json_integer_value(json_object_get(j, "restart_max"));
-        json_t *h = json_object_get(j, "health");
-        if (json_is_object(h) && json_array_size(json_object_get(h, "test")) > 0) {
-                c->health_test = json_incref(json_object_get(h, "test"));
-                c->health_interval_ns = json_integer_value(json_object_get(h, "interval"));
-                c->health_timeout_ns = json_integer_value(json_object_get(h, "timeout"));
-                c->health_start_period_ns = json_integer_value(json_object_get(h, "start_period"));
-                c->health_retries = (int)json_integer_value(json_object_get(h, "retries"));
-        }
-        json_decref(j);
-        if (c->id == NULL || c->root == NULL || c->runroot == NULL || c->log_path == NULL)
-                return -EINVAL;
-        return 0;
 }
 
 static void sync_say(int fd, const char *msg)
@@ -115,8 +55,9 @@ static int supervise(const char *dir, int sync_fd, int attach_fd, unsigned attac
         static monitor m;
         char errbuf[2200];
         berth_error err = {0};
-        if (monitor_config_load(dir, &m.cfg) < 0) {
-                sync_say(sync_fd, "error: cannot read the monitor's configuration\n");
+        if (berth_monitor_conf_load(dir, &m.cfg, &err) < 0) {
+                snprintf(errbuf, sizeof(errbuf), "error: %s\n", err.msg);
+                sync_say(sync_fd, errbuf);
                 return 1;
         }
         prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -168,10 +109,6 @@ static int supervise(const char *dir, int sync_fd, int attach_fd, unsigned attac
 
 int main(int argc, char **argv)
 {
-        if (argc > 1 && strcmp(argv[1], "--create") == 0)
-                return monitor_create_main(argc - 1, argv + 1);
-        if (argc > 1 && strcmp(argv[1], "--health") == 0)
-                return monitor_health_main(argc - 1, argv + 1);
         int sync_fd = -1, attach_fd = -1;
         unsigned streams = 0;
         const char *dir = NULL;

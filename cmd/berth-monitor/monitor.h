@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-#include "base/db.h"
 #include "engine/jsonlog.h"
+#include "engine/monitor-conf.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -11,45 +11,27 @@
 
 /**
  * berth-monitor: one per running container. The engine writes
- * <dir>/monitor.json and execs `berth-monitor --sync-fd N [--attach-fd M
+ * <dir>/monitor.conf and execs `berth-monitor --sync-fd N [--attach-fd M
  * --attach-streams S] <dir>` in a session of its own. The monitor
- *   - creates and starts the container in a short-lived child of its own
- *     that re-executes from a sealed memfd copy (the container's init is
- *     created from that copy; as the subreaper, the monitor inherits it);
+ *   - creates and starts the container through berth-monitor-helper, run
+ *     as a short-lived child that re-executes from a sealed memfd copy (the
+ *     container's init is created from that copy; as the subreaper, the
+ *     monitor inherits it);
  *   - writes "ok" or the error on the sync fd, then closes it;
  *   - copies the container's output to its json-file log and to attached
  *     clients, and clients' input to the container;
- *   - on exit, records it (a child that opens berth.db, so the monitor
- *     itself stays small), restarts per policy, runs healthchecks,
+ *   - on exit, records it (the helper opens berth.db, so the monitor itself
+ *     links nothing but libc and stays small), restarts per policy, runs
+ *     healthchecks (the helper again),
  *     unmounts the rootfs, removes the container under --rm and tells
  *     every client the exit code.
  * It needs nothing from the process that started it.
  */
 
-typedef struct {
-        char *id, *dir, *root, *runroot, *berth;
-        char *name, *image; /* for events */
-        bool tty, open_stdin, stdin_once, auto_remove;
-        char *log_path;
-        int64_t log_max_size;
-        int log_max_file;
-        char *restart_name;
-        int restart_max;
-        /* healthcheck (test NULL: none) */
-        json_t *health_test;
-        int64_t health_interval_ns, health_timeout_ns, health_start_period_ns;
-        int health_retries;
-} monitor_config;
-
-int monitor_config_load(const char *dir, monitor_config *ret);
-/** Record a container event with the container's image and name. */
-void monitor_event(berth_db *db, const monitor_config *c, const char *action, const char *key,
-                   const char *value);
-
 typedef struct client client;
 
 typedef struct {
-        monitor_config cfg;
+        berth_monitor_conf cfg;
         berth_jsonlog *log;
         int listen_fd;
         int sigfd;
@@ -74,17 +56,15 @@ typedef struct {
 
 int64_t monitor_now_ns(void);
 
-/** Create + start (in a sealed child); on success m->pid is the container's init. */
+/* spawn.c: the work done by berth-monitor-helper, in children */
+/** Create + start (the helper's "create"); on success m->pid is the container's init. */
 int monitor_start_container(monitor *m, bool restarted, char *errbuf, size_t errsz);
 /** The container exited with wait status: record it; returns true when it should restart. */
 bool monitor_record_exit(monitor *m, int status);
 /** After the last exit: unmount, --rm. */
 void monitor_finish(monitor *m);
-/** Kick off a healthcheck child (if one is due and none runs). */
+/** Kick off a healthcheck (the helper's "health") if one is due and none runs. */
 void monitor_health_tick(monitor *m);
-/** Entry points of the children modes (argv after the mode flag). */
-int monitor_create_main(int argc, char **argv);
-int monitor_health_main(int argc, char **argv);
 
 /* clients (loop.c) */
 void monitor_add_client(monitor *m, int fd, bool hello_done, unsigned streams);

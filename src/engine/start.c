@@ -3,6 +3,7 @@
 #include "engine/engine-internal.h"
 #include "base/fs.h"
 #include "base/units.h"
+#include "engine/monitor-conf.h"
 #include "engine/monitor-proto.h"
 #include "engine/specgen.h"
 #include "image/snapshot.h"
@@ -72,46 +73,47 @@ static int write_monitor_config(berth_engine *e, const berth_container *c, const
                                 berth_error *err)
 {
         json_t *body = c->body, *hc = json_object_get(body, "HostConfig");
-        int64_t max_size;
-        int max_file;
-        if (log_options(hc, &max_size, &max_file, err) < 0)
+        berth_monitor_conf m = {0};
+        if (log_options(hc, &m.log_max_size, &m.log_max_file, err) < 0)
                 return -EINVAL;
         json_t *rp = json_object_get(hc, "RestartPolicy");
         const char *rname = json_string_value(json_object_get(rp, "Name"));
         _cleanup_free_ char *berth = berth_engine_helper_path("berth", "BERTH_BIN");
+        _cleanup_free_ char *helper =
+            berth_engine_helper_path("berth-monitor-helper", "BERTH_MONITOR_HELPER");
         _cleanup_free_ char *log = berth_engine_log_path(e, c->id);
-        json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:I, s:i, s:s, s:I}",
-                              "id", c->id, "root", e->root, "runroot", e->runroot, "berth", berth,
-                              "tty", json_is_true(json_object_get(body, "Tty")), "open_stdin",
-                              json_is_true(json_object_get(body, "OpenStdin")), "stdin_once",
-                              json_is_true(json_object_get(body, "StdinOnce")), "auto_remove",
-                              json_is_true(json_object_get(hc, "AutoRemove")), "log_path", log,
-                              "log_max_size", (json_int_t)max_size, "log_max_file", max_file,
-                              "restart", rname && *rname ? rname : "no", "restart_max",
-                              json_integer_value(json_object_get(rp, "MaximumRetryCount")));
-        json_object_set_new(m, "name", json_string(c->name));
-        json_object_set_new(m, "image", json_string(c->image_name));
+        m.id = c->id;
+        m.name = c->name;
+        m.image = c->image_name;
+        m.dir = (char *)dir;
+        m.root = e->root;
+        m.runroot = e->runroot;
+        m.berth = berth;
+        m.helper = helper;
+        m.tty = json_is_true(json_object_get(body, "Tty"));
+        m.open_stdin = json_is_true(json_object_get(body, "OpenStdin"));
+        m.stdin_once = json_is_true(json_object_get(body, "StdinOnce"));
+        m.auto_remove = json_is_true(json_object_get(hc, "AutoRemove"));
+        m.log_path = log;
+        m.restart = (char *)(rname && *rname ? rname : "no");
+        m.restart_max = (int)json_integer_value(json_object_get(rp, "MaximumRetryCount"));
         json_t *hcheck = json_object_get(body, "Healthcheck");
         json_t *test = json_object_get(hcheck, "Test");
         const char *t0 = json_string_value(json_array_get(test, 0));
+        _cleanup_free_ char *test_json = NULL;
         if (t0 && strcmp(t0, "NONE") != 0 && json_array_size(test) > 1) {
                 json_int_t interval = json_integer_value(json_object_get(hcheck, "Interval"));
                 json_int_t timeout = json_integer_value(json_object_get(hcheck, "Timeout"));
-                json_int_t start = json_integer_value(json_object_get(hcheck, "StartPeriod"));
                 json_int_t retries = json_integer_value(json_object_get(hcheck, "Retries"));
-                json_object_set_new(
-                    m, "health",
-                    json_pack("{s:O, s:I, s:I, s:I, s:I}", "test", test, "interval",
-                              interval > 0 ? interval : (json_int_t)30000000000LL, "timeout",
-                              timeout > 0 ? timeout : (json_int_t)30000000000LL, "start_period",
-                              start, "retries", retries > 0 ? retries : 3));
+                test_json = json_dumps(test, JSON_COMPACT);
+                m.health_test = test_json;
+                m.health_interval_ns = interval > 0 ? interval : 30000000000LL;
+                m.health_timeout_ns = timeout > 0 ? timeout : 30000000000LL;
+                m.health_start_period_ns =
+                    json_integer_value(json_object_get(hcheck, "StartPeriod"));
+                m.health_retries = retries > 0 ? (int)retries : 3;
         }
-        _cleanup_free_ char *path = berth_xasprintf("%s/monitor.json", dir);
-        int rc = json_dump_file(m, path, JSON_COMPACT);
-        json_decref(m);
-        if (rc < 0)
-                return berth_errx(err, EIO, "cannot write %s", path);
-        return 0;
+        return berth_monitor_conf_save(&m, err);
 }
 
 static int write_spec(berth_engine *e, const berth_container *c, const char *dir, berth_error *err)

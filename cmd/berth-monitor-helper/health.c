@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Healthchecks: every interval the monitor forks a child that re-executes
- * from a sealed copy (it enters the container) as `berth-monitor --health
- * DIR`, runs the test in the container through the runtime library, keeps at
- * most 4 KiB of its output, kills it after the timeout, and records the
- * result in berth.db the way Docker keeps State.Health: Status
- * (starting/healthy/unhealthy), FailingStreak and the last five results.
+ * `health`: run the healthcheck in the container through the runtime library
+ * (from a sealed copy: it enters the container), keep at most 4 KiB of its
+ * output, kill it after the timeout, and record the result in berth.db the
+ * way Docker keeps State.Health: Status (starting/healthy/unhealthy),
+ * FailingStreak and the last five results.
  */
-#include "monitor.h"
+#include "helper.h"
 #include "base/cleanup.h"
 #include "base/db.h"
 #include "base/fs.h"
@@ -15,7 +14,6 @@
 #include "engine/containers.h"
 #include "oci/spec.h"
 #include "runtime/runtime.h"
-#include "runtime/selfclone.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,46 +28,15 @@
 
 #define OUTPUT_MAX 4096
 
-void monitor_health_tick(monitor *m)
-{
-        if (m->cfg.health_test == NULL || m->health_pid > 0 || m->pid <= 0)
-                return;
-        int64_t now = monitor_now_ns();
-        if (now < m->next_health_ns)
-                return;
-        m->next_health_ns = now + m->cfg.health_interval_ns;
-        pid_t p = fork();
-        if (p == 0) {
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                dup2(null, 0);
-                dup2(null, 1);
-                dup2(null, 2);
-                berth_close_fds_from(3, NULL, 0);
-                char *argv[] = {"berth-monitor", "--health", m->cfg.dir, NULL};
-                int r = berth_selfclone_ensure(argv);
-                _exit(r == 0 ? monitor_health_main(2, argv + 1) : 1);
-        }
-        if (p > 0)
-                m->health_pid = p;
-}
-
-static char *now_rfc3339(void)
+static int64_t now_ns(void)
 {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        char buf[64];
-        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-        return berth_xstrdup(buf);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* The container's process settings with the test as its args. */
-static oci_process *test_process(const monitor_config *c)
+static oci_process *test_process(const berth_monitor_conf *c)
 {
         _cleanup_free_ char *path = berth_xasprintf("%s/config.json", c->dir);
         json_t *cfg = json_load_file(path, 0, NULL);
@@ -80,15 +47,17 @@ static oci_process *test_process(const monitor_config *c)
         if (proc == NULL)
                 return NULL;
         json_t *args = json_array();
-        const char *kind = json_string_value(json_array_get(c->health_test, 0));
+        json_t *test = json_loads(c->health_test, 0, NULL);
+        const char *kind = json_string_value(json_array_get(test, 0));
         if (kind && strcmp(kind, "CMD-SHELL") == 0) {
                 json_array_append_new(args, json_string("/bin/sh"));
                 json_array_append_new(args, json_string("-c"));
-                json_array_append(args, json_array_get(c->health_test, 1));
+                json_array_append(args, json_array_get(test, 1));
         } else {
-                for (size_t i = 1; i < json_array_size(c->health_test); i++)
-                        json_array_append(args, json_array_get(c->health_test, i));
+                for (size_t i = 1; i < json_array_size(test); i++)
+                        json_array_append(args, json_array_get(test, i));
         }
+        json_decref(test);
         json_object_set_new(proc, "args", args);
         json_object_set_new(proc, "terminal", json_false());
         json_object_del(proc, "consoleSize");
@@ -100,7 +69,7 @@ static oci_process *test_process(const monitor_config *c)
 }
 
 /* Run the test; *ret_code -1 on timeout. Output (up to OUTPUT_MAX) into out. */
-static void run_test(const monitor_config *c, int *ret_code, char *out, size_t *out_len)
+static void run_test(const berth_monitor_conf *c, int *ret_code, char *out, size_t *out_len)
 {
         *ret_code = -1;
         *out_len = 0;
@@ -128,10 +97,10 @@ static void run_test(const monitor_config *c, int *ret_code, char *out, size_t *
                 _exit(status);
         }
         close(pp[1]);
-        int64_t deadline = monitor_now_ns() + c->health_timeout_ns;
+        int64_t deadline = now_ns() + c->health_timeout_ns;
         bool timed_out = false;
         for (;;) {
-                int64_t left = (deadline - monitor_now_ns()) / 1000000;
+                int64_t left = (deadline - now_ns()) / 1000000;
                 if (left <= 0) {
                         timed_out = true;
                         break;
@@ -169,28 +138,25 @@ static void run_test(const monitor_config *c, int *ret_code, char *out, size_t *
                 *ret_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-int monitor_health_main(int argc, char **argv)
+int helper_health(const berth_monitor_conf *cfgp)
 {
-        if (argc < 2)
-                return 2;
-        monitor_config cfg;
-        if (monitor_config_load(argv[1], &cfg) < 0 || cfg.health_test == NULL)
+        const berth_monitor_conf cfg = *cfgp;
+        if (cfg.health_test == NULL)
                 return 1;
-        _cleanup_free_ char *start = now_rfc3339();
+        _cleanup_free_ char *start = helper_now();
         char out[OUTPUT_MAX + 1];
         size_t out_len;
         int code;
         run_test(&cfg, &code, out, &out_len);
         out[out_len] = '\0';
-        _cleanup_free_ char *end = now_rfc3339();
+        _cleanup_free_ char *end = helper_now();
         if (code < 0)
                 snprintf(out, sizeof(out), "Health check exceeded timeout (%llds)",
                          (long long)(cfg.health_timeout_ns / 1000000000));
 
         berth_error err = {0};
         berth_db *db = NULL;
-        _cleanup_free_ char *dbpath = berth_xasprintf("%s/berth.db", cfg.root);
-        if (berth_db_open(dbpath, &db, &err) < 0)
+        if (helper_open_db(&cfg, &db, &err) < 0)
                 return 1;
         berth_container c;
         if (berth_container_get(db, cfg.id, &c, &err) < 0) {
@@ -230,7 +196,7 @@ int monitor_health_main(int argc, char **argv)
         if (rc >= 0 && now_status && strcmp(now_status, "starting") != 0 &&
             (was == NULL || strcmp(was, now_status) != 0)) {
                 _cleanup_free_ char *action = berth_xasprintf("health_status: %s", now_status);
-                monitor_event(db, &cfg, action, NULL, NULL);
+                helper_event(db, &cfg, action, NULL, NULL);
         }
         json_decref(h);
         berth_container_clear(&c);

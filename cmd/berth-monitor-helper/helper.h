@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "base/db.h"
+#include "engine/monitor-conf.h"
+
+/**
+ * berth-monitor-helper: the work berth-monitor hands to short-lived
+ * children, so that the monitor itself needs nothing but libc. Each mode
+ * reads <dir>/monitor.conf:
+ *
+ *   create DIR CONSOLE-FD|- first|restart
+ *       create and start the container through the runtime library (stdio
+ *       is the container's; fd 3 takes an error message; fd CONSOLE-FD is
+ *       the console socket under a TTY), record it running; exit 0.
+ *   record DIR EXIT-CODE
+ *       the container's init exited: its OOM kills from the cgroup, runtime
+ *       delete, the exit and events in berth.db; exit 10 when the restart
+ *       policy says to start it again, 0 when not, 2 on error.
+ *   health DIR
+ *       run the healthcheck in the container and record the result.
+ *
+ * create and health enter the container: they run from a sealed memfd
+ * copy of this program (re-executed first), so nothing in the container
+ * can reach the host's binary through /proc/<pid>/exe.
+ */
+int helper_create(const berth_monitor_conf *c, const char *console, bool restarted);
+int helper_record(const berth_monitor_conf *c, int code);
+int helper_health(const berth_monitor_conf *c);
+
+/** berth.db of the container's root. */
+int helper_open_db(const berth_monitor_conf *c, berth_db **ret, berth_error *err);
+/** A container event with its image and name. */
+void helper_event(berth_db *db, const berth_monitor_conf *c, const char *action, const char *key,
+                  const char *value);
+/** <runroot>/runtime, where the runtime keeps the container's state (caller frees). */
+char *helper_rt_root(const berth_monitor_conf *c);
+/** RFC 3339 with nanoseconds, now (caller frees). */
+char *helper_now(void);

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* berth-monitor-helper: see helper.h. */
+#include "helper.h"
+#include "base/cleanup.h"
+#include "base/strutil.h"
+#include "engine/events.h"
+#include "runtime/selfclone.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int helper_open_db(const berth_monitor_conf *c, berth_db **ret, berth_error *err)
+{
+        _cleanup_free_ char *path = berth_xasprintf("%s/berth.db", c->root);
+        return berth_db_open(path, ret, err);
+}
+
+void helper_event(berth_db *db, const berth_monitor_conf *c, const char *action, const char *key,
+                  const char *value)
+{
+        json_t *a = json_pack("{s:s, s:s}", "image", c->image ? c->image : "", "name",
+                              c->name ? c->name : "");
+        if (key)
+                json_object_set_new(a, key, json_string(value));
+        berth_event_record(db, "container", action, c->id, a, NULL);
+        json_decref(a);
+}
+
+char *helper_rt_root(const berth_monitor_conf *c)
+{
+        return berth_xasprintf("%s/runtime", c->runroot);
+}
+
+char *helper_now(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        char buf[64];
+        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
+        return berth_xstrdup(buf);
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 3) {
+                fprintf(stderr, "usage: berth-monitor-helper create|record|health DIR …\n"
+                                "(run by berth-monitor; not meant to be run by hand)\n");
+                return 2;
+        }
+        const char *mode = argv[1];
+        bool enters = strcmp(mode, "create") == 0 || strcmp(mode, "health") == 0;
+        if (enters) {
+                int r = berth_selfclone_ensure(argv);
+                if (r < 0) {
+                        dprintf(3, "cannot re-execute from a sealed copy: %s", strerror(-r));
+                        return 1;
+                }
+        }
+        berth_error err = {0};
+        berth_monitor_conf c;
+        if (berth_monitor_conf_load(argv[2], &c, &err) < 0) {
+                dprintf(3, "%s", err.msg);
+                return strcmp(mode, "record") == 0 ? 2 : 1;
+        }
+        int rc;
+        if (strcmp(mode, "create") == 0 && argc >= 5)
+                rc = helper_create(&c, argv[3], strcmp(argv[4], "restart") == 0);
+        else if (strcmp(mode, "record") == 0 && argc >= 4)
+                rc = helper_record(&c, atoi(argv[3]));
+        else if (strcmp(mode, "health") == 0)
+                rc = helper_health(&c);
+        else
+                rc = 2;
+        berth_monitor_conf_clear(&c);
+        return rc;
+}

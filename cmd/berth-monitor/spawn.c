@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The monitor's short-lived children. Everything that needs the runtime
+ * library or berth.db runs in berth-monitor-helper (create + start, the exit
+ * record and restart decision, healthchecks), so the monitor that stays
+ * behind is the event loop and libc only.
+ */
+#include "monitor.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *pid_path(const berth_monitor_conf *c)
+{
+        return berth_xasprintf("%s/monitor/%s.pid", c->runroot, c->id);
+}
+
+/* In a forked child: default signals and mask, as a new program expects. */
+static void child_reset(void)
+{
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+}
+
+_Noreturn static void exec_helper(const monitor *m, char *const argv[])
+{
+        execv(m->cfg.helper, argv);
+        dprintf(3, "cannot run %s: %s", m->cfg.helper ? m->cfg.helper : "berth-monitor-helper",
+                strerror(errno));
+        _exit(127);
+}
+
+static size_t read_text(int fd, char *buf, size_t sz)
+{
+        size_t n = 0;
+        while (n + 1 < sz) {
+                ssize_t r = read(fd, buf + n, sz - 1 - n);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                n += (size_t)r;
+        }
+        buf[n] = '\0';
+        return n;
+}
+
+/* The PTY master the runtime sends over the console socket. */
+static int recv_master(int sock)
+{
+        char c;
+        struct iovec iov = {.iov_base = &c, .iov_len = 1};
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = u.buf,
+                             .msg_controllen = sizeof(u.buf)};
+        for (;;) {
+                ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                break;
+        }
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+                return -1;
+        int fd;
+        memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+        return fd;
+}
+
+int monitor_start_container(monitor *m, bool restarted, char *errbuf, size_t errsz)
+{
+        int ep[2], cs[2] = {-1, -1};
+        if (pipe2(ep, O_CLOEXEC) < 0) {
+                snprintf(errbuf, errsz, "cannot make a pipe: %s", strerror(errno));
+                return -1;
+        }
+        if (m->cfg.tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cs) < 0) {
+                snprintf(errbuf, errsz, "cannot make a socket pair: %s", strerror(errno));
+                close(ep[0]);
+                close(ep[1]);
+                return -1;
+        }
+        _cleanup_free_ char *pidfile = pid_path(&m->cfg);
+        unlink(pidfile);
+        pid_t child = fork();
+        if (child < 0) {
+                snprintf(errbuf, errsz, "cannot fork: %s", strerror(errno));
+                return -1;
+        }
+        if (child == 0) {
+                child_reset();
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (m->cfg.tty) {
+                        dup2(null, 0);
+                        dup2(null, 1);
+                        dup2(null, 2);
+                        dup2(cs[1], 4);
+                } else {
+                        dup2(m->in[0] >= 0 && !m->stdin_closed ? m->in[0] : null, 0);
+                        dup2(m->out[1], 1);
+                        dup2(m->errp[1], 2);
+                }
+                dup2(ep[1], 3);
+                berth_close_fds_from(m->cfg.tty ? 5 : 4, NULL, 0);
+                char *argv[] = {
+                    "berth-monitor-helper",          "create", m->cfg.dir, m->cfg.tty ? "4" : "-",
+                    restarted ? "restart" : "first", NULL};
+                exec_helper(m, argv);
+        }
+        close(ep[1]);
+        if (cs[1] >= 0)
+                close(cs[1]);
+        if (m->cfg.tty) {
+                int master = recv_master(cs[0]);
+                close(cs[0]);
+                if (master >= 0) {
+                        fcntl(master, F_SETFL, O_NONBLOCK);
+                        m->master = master;
+                }
+        }
+        size_t n = read_text(ep[0], errbuf, errsz);
+        close(ep[0]);
+        int status = 0;
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (n > 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                if (n == 0)
+                        snprintf(errbuf, errsz, "the container could not be started");
+                if (m->master >= 0) {
+                        close(m->master);
+                        m->master = -1;
+                }
+                return -1;
+        }
+        _cleanup_free_ char *pidtxt = NULL;
+        if (berth_read_file(pidfile, &pidtxt, NULL, NULL) < 0) {
+                snprintf(errbuf, errsz, "the container's pid file is missing");
+                return -1;
+        }
+        m->pid = atoi(pidtxt);
+        m->started_ns = monitor_now_ns();
+        if (m->cfg.health_test)
+                m->next_health_ns = m->started_ns + m->cfg.health_interval_ns;
+        /* the init may have exited (and be waiting, reparented to us) already */
+        return 0;
+}
+
+bool monitor_record_exit(monitor *m, int status)
+{
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        m->exit_code = code;
+        char codes[16];
+        snprintf(codes, sizeof(codes), "%d", code);
+        pid_t p = fork();
+        if (p == 0) {
+                child_reset();
+                int null = open("/dev/null", O_RDWR);
+                for (int fd = 0; fd < 4; fd++)
+                        dup2(null, fd);
+                berth_close_fds_from(4, NULL, 0);
+                char *argv[] = {"berth-monitor-helper", "record", m->cfg.dir, codes, NULL};
+                exec_helper(m, argv);
+        }
+        int st = 0;
+        while (p > 0 && waitpid(p, &st, 0) < 0 && errno == EINTR)
+                ;
+        return p > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 10;
+}
+
+void monitor_finish(monitor *m)
+{
+        _cleanup_free_ char *merged = berth_xasprintf("%s/merged", m->cfg.dir);
+        umount2(merged, MNT_DETACH);
+        if (!m->cfg.auto_remove || m->cfg.berth == NULL)
+                return;
+        pid_t p = fork();
+        if (p == 0) {
+                child_reset();
+                int null = open("/dev/null", O_RDWR);
+                dup2(null, 0);
+                dup2(null, 1);
+                berth_close_fds_from(3, NULL, 0);
+                execl(m->cfg.berth, "berth", "--root", m->cfg.root, "--runroot", m->cfg.runroot,
+                      "rm", "--force", m->cfg.id, (char *)NULL);
+                _exit(127);
+        }
+        int st;
+        while (p > 0 && waitpid(p, &st, 0) < 0 && errno == EINTR)
+                ;
+}
+
+void monitor_health_tick(monitor *m)
+{
+        if (m->cfg.health_test == NULL || m->health_pid > 0 || m->pid <= 0)
+                return;
+        int64_t now = monitor_now_ns();
+        if (now < m->next_health_ns)
+                return;
+        m->next_health_ns = now + m->cfg.health_interval_ns;
+        pid_t p = fork();
+        if (p == 0) {
+                child_reset();
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                for (int fd = 0; fd < 4; fd++)
+                        dup2(null, fd);
+                berth_close_fds_from(4, NULL, 0);
+                char *argv[] = {"berth-monitor-helper", "health", m->cfg.dir, NULL};
+                exec_helper(m, argv);
+        }
+        if (p > 0)
+                m->health_pid = p;
+}
