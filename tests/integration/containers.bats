@@ -368,3 +368,32 @@ mounts_under_root() {
   run berth start --all
   [ "$status" -eq 125 ]
 }
+
+@test "attach to a -dit container: input goes in, output comes out, ctrl-p ctrl-q detaches" {
+  command -v script >/dev/null || skip "script(1) missing"
+  berth run -dit --name att img sh >/dev/null
+  run bash -c "(sleep 0.5; printf 'echo hello-\$((40+2))\n'; sleep 0.5; printf '\020\021') | timeout 10 script -qec '$BERTH_BUILD/cmd/berth/berth attach att' /dev/null"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *hello-42* ]]
+  [[ "$output" == *"read escape sequence"* ]]
+  run berth inspect -f '{{.State.Status}}' att
+  [ "$output" = running ]
+  run berth attach att-missing
+  [ "$status" -eq 1 ]
+}
+
+@test "--volumes-from shares a container's volumes; --read-only root; --network none and host" {
+  berth create --name src -v shared:/shared img true >/dev/null
+  berth run --rm -v shared:/shared img sh -c 'echo from-src > /shared/f'
+  run berth run --rm --volumes-from src:ro img sh -c 'cat /shared/f; echo x > /shared/g'
+  [[ "$output" == *from-src* ]]
+  [ "$status" -ne 0 ]
+  run berth run --rm --read-only img sh -c 'touch /x'
+  [ "$status" -ne 0 ]
+  run berth run --rm --read-only --tmpfs /scratch img sh -c 'touch /scratch/x && echo ok'
+  [ "$output" = ok ]
+  run berth run --rm --network none img sh -c 'ls /sys/class/net'
+  [ "$output" = lo ]
+  run berth run --rm --network host img hostname
+  [ "$output" = "$(hostname)" ]
+}
