@@ -201,7 +201,26 @@ static int system_check(berth_cli *cli, int argc, char **argv)
         berth_images_close(im);
         if (r < 0)
                 return cli_error(&err);
-        return berth_strv_length(problems) > 0 ? 1 : 0;
+        /* containers: through the engine (its open does no repairs of its own) */
+        _cleanup_strv_ char **cproblems = NULL, **cactions = NULL;
+        berth_engine *e = cli_engine(cli, &err);
+        if (e == NULL || berth_engine_check(e, repair, &cproblems, &cactions, &err) < 0)
+                return cli_error(&err);
+        STRV_FOREACH (p, cproblems)
+                printf("%s\n", *p);
+        STRV_FOREACH (a, cactions)
+                printf("repair: %s\n", *a);
+        if (repair && cproblems) {
+                berth_strv_free(cproblems);
+                cproblems = NULL;
+                berth_strv_free(cactions);
+                cactions = NULL;
+                if (berth_engine_check(e, false, &cproblems, &cactions, &err) < 0)
+                        return cli_error(&err);
+                STRV_FOREACH (p, cproblems)
+                        printf("still: %s\n", *p);
+        }
+        return berth_strv_length(problems) + berth_strv_length(cproblems) > 0 ? 1 : 0;
 }
 
 int cmd_system(berth_cli *cli, int argc, char **argv)

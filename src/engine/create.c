@@ -115,7 +115,7 @@ static char *now_rfc3339(void)
 }
 
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf of the container, in its dir. */
-static int write_etc_files(const char *dir, const char *id, const json_t *body, berth_error *err)
+int engine_write_etc_files(const char *dir, const char *id, const json_t *body, berth_error *err)
 {
         const char *hn = json_string_value(json_object_get(body, "Hostname"));
         char shortid[13];
@@ -256,29 +256,28 @@ int berth_engine_create(berth_engine *e, const char *name, const json_t *body, c
                                .created = created,
                                .body = merged,
                                .mounts = mounts};
-        int rc = berth_container_insert(db, &rec, err);
+        /* Everything first, the record last: a container exists (for ps, start, rm) only
+         * once it is whole. A create killed before that leaves a directory and a snapshot
+         * row without a record, which berth_engine_sweep() removes. */
         _cleanup_free_ char *dir = berth_engine_container_dir(e, id);
-        if (rc >= 0) {
-                size_t i;
-                json_t *m;
-                json_array_foreach (mounts, i, m) {
-                        const char *vn = json_string_value(json_object_get(m, "Name"));
-                        if (vn && (rc = berth_volume_use(e->volumes, vn, id, err)) < 0)
-                                break;
-                }
+        int rc = berth_snapshot_create(e->images, &image_id, dir, err);
+        if (rc >= 0)
+                rc = engine_write_etc_files(dir, id, merged, err);
+        size_t i;
+        json_t *m;
+        json_array_foreach (mounts, i, m) {
+                const char *vn = json_string_value(json_object_get(m, "Name"));
+                if (rc >= 0 && vn)
+                        rc = berth_volume_use(e->volumes, vn, id, err);
         }
         if (rc >= 0)
-                rc = berth_snapshot_create(e->images, &image_id, dir, err);
-        if (rc >= 0)
-                rc = write_etc_files(dir, id, merged, err);
+                rc = berth_container_insert(db, &rec, err);
         if (rc < 0) {
                 berth_snapshot_remove(e->images, dir, NULL);
                 berth_rm_rf(dir, NULL);
                 berth_volume_release(e->volumes, id, false, NULL);
                 STRV_FOREACH (v, made)
                         berth_volume_remove(e->volumes, *v, true, NULL);
-                if (rc != -EEXIST)
-                        berth_container_delete(db, id, NULL);
                 return rc;
         }
         engine_event(e, &rec, "create", NULL, NULL);

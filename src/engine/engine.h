@@ -115,3 +115,13 @@ char *berth_engine_helper_path(const char *name, const char *env);
  */
 int berth_engine_resolve_user(berth_engine *e, const berth_container *c, const char *user,
                               char **ret, berth_error *err);
+
+/**
+ * `system check` for containers: container directories without a record
+ * (an interrupted create; removed with repair once older than a minute, so a
+ * create running elsewhere is never touched) and records without a
+ * directory (marked "dead", which rm removes). Lines are appended to
+ * *problems and *actions.
+ */
+int berth_engine_check(berth_engine *e, bool repair, char ***problems, char ***actions,
+                       berth_error *err);

@@ -262,6 +262,9 @@ int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts
                 rc = berth_snapshot_mount(e->images, dir, NULL, err);
         if (rc >= 0)
                 rc = copy_up(e, &c, merged, err);
+        /* resolv.conf follows the host's, as Docker's does at each start */
+        if (rc >= 0)
+                rc = engine_write_etc_files(dir, c.id, c.body, err);
         if (rc >= 0)
                 rc = write_spec(e, &c, dir, err);
         if (rc >= 0)

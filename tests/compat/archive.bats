@@ -26,11 +26,14 @@ teardown_file() {
 
 setup() {
   BERTH_ROOT=$(mktemp -d "$COMPAT_TMP/berth-root.XXXXXX")
+  BERTH_RUNROOT=$(mktemp -d "$COMPAT_TMP/berth-run.XXXXXX")
   WORK=$(mktemp -d "$COMPAT_TMP/work.XXXXXX")
-  export BERTH_ROOT WORK
+  export BERTH_ROOT BERTH_RUNROOT WORK
 }
 
 teardown() {
+  for c in $(berth ps -aq --no-trunc 2>/dev/null); do berth rm -f "$c" >/dev/null 2>&1; done
+  [ -n "${BERTH_RUNROOT:-}" ] && rm -rf "$BERTH_RUNROOT"
   [ -n "${BERTH_ROOT:-}" ] && rm -rf "$BERTH_ROOT"
   [ -n "${WORK:-}" ] && rm -rf "$WORK"
   true
@@ -77,6 +80,12 @@ berth_id() {
   top=$(sqlite3 "$BERTH_ROOT/berth.db" "SELECT top_layer FROM images WHERE id = '$id'")
   [ -c "$BERTH_ROOT/layers/${top#sha256:}/diff/bin/vi" ]
   [ "$(cat "$BERTH_ROOT/layers/${top#sha256:}/diff/made")" = made ]
+  # the docker-saved image runs in berth, with docker's whiteout honoured
+  run berth run --rm multi:1
+  [ "$status" -eq 0 ]
+  [ "$output" = made ]
+  run berth run --rm multi:1 ls /bin/vi
+  [ "$status" -ne 0 ]
   # back into docker from berth: the same image, and it runs
   docker rmi multi:1 >/dev/null
   berth save multi:1 | docker load >/dev/null

@@ -45,6 +45,12 @@ mounts_under_root() {
   run berth ps -aq
   [ -z "$output" ]
   [ "$(mounts_under_root)" -eq 0 ]
+  # a create killed before its record leaves only a directory that system check names,
+  # and --repair removes once it is old enough not to be a create still running
+  for d in "$BERTH_ROOT"/containers/*; do [ -e "$d" ] && touch -d '2 minutes ago' "$d"; done
+  berth system check --repair >/dev/null || true
+  run berth system check
+  [ "$status" -eq 0 ]
   [ -z "$(ls "$BERTH_ROOT/containers")" ]
 }
 
@@ -396,4 +402,62 @@ mounts_under_root() {
   [ "$output" = lo ]
   run berth run --rm --network host img hostname
   [ "$output" = "$(hostname)" ]
+}
+
+@test "the CLI SIGKILLed at random points of run -d: every container is whole and removable" {
+  for i in $(seq 12); do
+    "$BERTH_BUILD/cmd/berth/berth" run -d img sleep 60 >/dev/null 2>&1 &
+    cli=$!
+    sleep "0.0$((i % 10))$((RANDOM % 10))"
+    kill -9 $cli 2>/dev/null || true
+    wait $cli 2>/dev/null || true
+  done
+  sleep 0.5
+  run berth ps -a --format '{{.State}}'
+  [ "$status" -eq 0 ]
+  for s in $output; do [ "$s" = running ] || [ "$s" = created ]; done
+  # a created one starts; then everything goes
+  for c in $(berth ps -aq -f status=created); do berth start "$c" >/dev/null; done
+  [ "$(berth ps -aq | wc -l)" -eq "$(berth ps -q | wc -l)" ]
+  for c in $(berth ps -aq); do berth rm -f "$c" >/dev/null; done
+  run berth ps -aq
+  [ -z "$output" ]
+  [ "$(mounts_under_root)" -eq 0 ]
+  # a create killed before its record leaves only a directory that system check names,
+  # and --repair removes once it is old enough not to be a create still running
+  for d in "$BERTH_ROOT"/containers/*; do [ -e "$d" ] && touch -d '2 minutes ago' "$d"; done
+  berth system check --repair >/dev/null || true
+  run berth system check
+  [ "$status" -eq 0 ]
+  [ -z "$(ls "$BERTH_ROOT/containers")" ]
+}
+
+@test "system check finds what an interrupted create or remove left, and --repair clears it" {
+  id=$(berth create img true)
+  # an interrupted create: a directory and a snapshot, no record
+  sqlite3 "$BERTH_ROOT/berth.db" "DELETE FROM containers WHERE id = '$id'"
+  run berth system check
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"container directory $id has no record"* ]]
+  # too recent to be a leftover for sure: kept
+  berth system check --repair >/dev/null || true
+  [ -d "$BERTH_ROOT/containers/$id" ]
+  touch -d '2 minutes ago' "$BERTH_ROOT/containers/$id"
+  run berth system check --repair
+  [[ "$output" == *"repair: removed $BERTH_ROOT/containers/$id"* ]]
+  [ ! -e "$BERTH_ROOT/containers/$id" ]
+  run berth rmi img
+  [ "$status" -eq 0 ]
+  berth import -c 'CMD ["sh"]' "$WORK/busybox.tar" img >/dev/null
+  # a record whose directory is gone: dead, and rm takes it
+  id2=$(berth create --name lost img true)
+  rm -rf "$BERTH_ROOT/containers/$id2"
+  run berth system check --repair
+  [[ "$output" == *"container lost"*"has no directory"* ]]
+  run berth ps -a --format '{{.Names}} {{.State}}'
+  [ "$output" = "lost dead" ]
+  run berth rm lost
+  [ "$status" -eq 0 ]
+  run berth system check
+  [ "$status" -eq 0 ]
 }
