@@ -56,3 +56,26 @@ ALTERNATE_OPTS=()
 alternate 3 3 berth-save-docker "$BERTH --root $ROOT save -o $B/out.tar big:1" \
   berth-save-oci "$BERTH --root $ROOT save --format oci -o $B/out-oci.tar big:1" \
   docker-save "docker save -o $B/out-docker.tar big:1"
+
+# Compressible data (base64 text: gzip and zstd both shrink it to ~3/4), where
+# decompression is real work: gzip as docker takes it, and zstd (which docker
+# 20.10 cannot load) — issue #3: "zstd faster still".
+mkdir -p "$B/text"
+for i in $(seq 200); do
+  head -c 768K /dev/urandom | base64 -w 76 >"$B/text/f$i"
+done
+tar -C "$B/text" -cf "$B/tlayer.tar" .
+rm -rf "$B/text"
+docker import "$B/tlayer.tar" text:1 >/dev/null
+docker save -o "$B/text.tar" text:1
+docker rmi text:1 >/dev/null
+gzip -c "$B/text.tar" >"$B/text.tar.gz"
+zstd -q -c "$B/text.tar" >"$B/text.tar.zst"
+rm -f "$B/tlayer.tar"
+echo "## compressible archive: $(du -m "$B/text.tar" | cut -f1) MB plain, $(du -m "$B/text.tar.gz" | cut -f1) MB gzip, $(du -m "$B/text.tar.zst" | cut -f1) MB zstd"
+reset_docker="sh -c 'docker rmi -f text:1 >/dev/null 2>&1; true'"
+ALTERNATE_OPTS=(--prepare "$reset_berth" --prepare "$reset_berth" --prepare "$reset_docker")
+echo "## load of the compressible archive: berth gzip, berth zstd, docker gzip (ms: median mean n)"
+alternate 3 3 berth-load-gzip "$BERTH --root $ROOT load -i $B/text.tar.gz" \
+  berth-load-zstd "$BERTH --root $ROOT load -i $B/text.tar.zst" \
+  docker-load-gzip "docker load -q -i $B/text.tar.gz"
