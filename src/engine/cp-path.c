@@ -75,7 +75,7 @@ char *berth_cp_clean(const char *path)
         _cleanup_free_ char *rel = berth_cp_clean_rel(path, NULL);
         size_t n = strlen(path);
         if (rel[0] == '\0')
-                return berth_xstrdup(ends_in_dot(path) && n > 1 ? "/." : "/");
+                return berth_xstrdup(ends_in_dot(path) ? "/." : "/");
         if (ends_in_dot(path))
                 return berth_xasprintf("/%s/.", rel);
         if (n > 0 && path[n - 1] == '/')
