@@ -186,6 +186,24 @@ run_c() {
   [ "$(berth exec ct2 cat /cold)" = cold ]
 }
 
+@test "cp and start at once on a stopped container: every copy lands in the running container" {
+  berth create --name ct img sleep 1000 >/dev/null
+  echo x >"$HOST/f"
+  pids=()
+  for i in 1 2 3 4 5 6; do
+    berth cp "$HOST/f" "ct:/f$i" &
+    pids+=($!)
+  done
+  berth start ct >/dev/null &
+  pids+=($!)
+  for p in "${pids[@]}"; do wait "$p"; done
+  run berth exec ct sh -c 'cat /f1 /f2 /f3 /f4 /f5 /f6 | wc -l'
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | tr -d ' ')" = 6 ]
+  berth stop -t 0 ct >/dev/null
+  [ "$(mounts_under_root)" -eq 0 ]
+}
+
 @test "cp: a symlink /escape -> / in the container reads and writes the container, not the host" {
   run_c ct
   berth exec ct ln -s / /escape
