@@ -229,7 +229,8 @@ static int copy_from(berth_cli *cli, const char *ctr, const char *src, const cha
         int r = berth_cp_extract(pfd[0], dirfd, &o, &bytes, &err);
         close(pfd[0]);
         pthread_join(t, NULL);
-        if (p.rc < 0)
+        /* the producer's error, unless it only saw the consumer go away */
+        if (p.rc < 0 && (r == 0 || p.err.code != EPIPE))
                 return p.err.code == ENOENT ? not_found(ctr, src) : cli_error(&p.err);
         if (r < 0)
                 return cli_error(&err);
@@ -407,10 +408,10 @@ static int copy_to(berth_cli *cli, const char *src, const char *ctr, const char 
         int r = berth_engine_cp_to(e, ctr, dir, pfd[0], copy_uid_gid, &err);
         close(pfd[0]);
         pthread_join(t, NULL);
+        if (p.rc < 0 && (r == 0 || p.err.code != EPIPE))
+                return cli_error(&p.err);
         if (r < 0)
                 return err.code == ENOENT ? not_found(ctr, dir) : cli_error(&err);
-        if (p.rc < 0)
-                return cli_error(&p.err);
         print_copied(quiet, size, where);
         return 0;
 }

@@ -321,12 +321,15 @@ static int reader_parent(tar_reader *x, const char *parent_rel)
         if (loc.mount && loc.mount->file)
                 return berth_errx(x->err, ENOTDIR, "cannot extract into '%s': Not a directory",
                                   canon);
-        if (loc.rel[0] == '\0')
+        if (loc.rel[0] == '\0') {
                 fd = fcntl(loc.base, F_DUPFD_CLOEXEC, 3);
-        else
+                if (fd < 0)
+                        return berth_err(x->err, errno, "cannot open '%s'", canon);
+        } else {
                 fd = berth_mkdir_p_in_root(loc.base, loc.rel, 0755, x->err);
-        if (fd < 0)
-                return fd == -1 ? berth_err(x->err, errno, "cannot open '%s'", canon) : fd;
+                if (fd < 0)
+                        return fd;
+        }
         x->parent_rel = berth_xstrdup(parent_rel);
         x->parent_canon = TAKE_PTR(canon);
         x->parent_fd = fd;
