@@ -82,6 +82,10 @@ int cmd_container_inspect(berth_cli *cli, int argc, char **argv);
 int cmd_attach(berth_cli *cli, int argc, char **argv);
 int cmd_events(berth_cli *cli, int argc, char **argv);
 int cmd_volume(berth_cli *cli, int argc, char **argv);
+int cmd_cp(berth_cli *cli, int argc, char **argv);
+int cmd_export(berth_cli *cli, int argc, char **argv);
+int cmd_diff(berth_cli *cli, int argc, char **argv);
+int cmd_commit(berth_cli *cli, int argc, char **argv);
 
 /** A table printed like docker's (tabwriter: min width 10, padding 3). */
 typedef struct cli_table cli_table;

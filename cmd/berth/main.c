@@ -15,9 +15,13 @@ static const struct {
 } commands[] = {
     {"attach", cmd_attach,
      "Attach local standard input, output, and error streams to a running container"},
+    {"commit", cmd_commit, "Create a new image from a container's changes"},
+    {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
     {"create", cmd_create, "Create a new container"},
+    {"diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},
     {"events", cmd_events, "Get real time events from the server"},
     {"exec", cmd_exec, "Execute a command in a running container"},
+    {"export", cmd_export, "Export a container's filesystem as a tar archive"},
     {"history", cmd_history, "Show the history of an image"},
     {"images", cmd_images, "List images"},
     {"image-inspect", cmd_image_inspect, NULL},

@@ -37,3 +37,8 @@ bool engine_is_live(const berth_container *c);
 /** Wait (on the monitor's socket) until the container exits; timeout_ms < 0: forever.
  * Returns 1 when it exited (or was not running), 0 on timeout. */
 int engine_wait_exit(berth_engine *e, const berth_container *c, int timeout_ms);
+
+/** flock() the container's directory (exclusive, waiting): start and cp take it, so a snapshot
+ * that cp mounted is not unmounted under a container starting meanwhile. Returns the fd to
+ * close, or -errno. */
+int engine_lock_container(berth_engine *e, const char *id);

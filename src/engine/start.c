@@ -258,6 +258,8 @@ int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts
         }
         _cleanup_free_ char *dir = berth_engine_container_dir(e, c.id);
         _cleanup_free_ char *merged = berth_xasprintf("%s/merged", dir);
+        /* not while a copy has the snapshot mounted (and will unmount it) */
+        _cleanup_close_ int lock = engine_lock_container(e, c.id);
         if (!berth_snapshot_mounted(dir))
                 rc = berth_snapshot_mount(e->images, dir, NULL, err);
         if (rc >= 0)

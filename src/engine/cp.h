@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "base/error.h"
+#include "engine/engine.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/**
+ * Copying files in and out of a container (`cp`) and its whole file system
+ * out (`export`), as tar streams.
+ *
+ * A container's files are seen as its processes see them: the snapshot's
+ * overlay (mounted for the copy when the container is not running, and
+ * unmounted after) with its volumes and bind mounts on top. A path inside a
+ * mount's Destination goes to the mount's host Source; /etc/hostname,
+ * /etc/hosts and /etc/resolv.conf to the container's own files.
+ *
+ * Nothing inside the container is trusted. Symbolic links are followed by
+ * berth itself, one component at a time, the way the kernel would inside
+ * the container ("/" and ".." stop at the container's root), and every
+ * file is then opened with openat2(RESOLVE_IN_ROOT) under the root of the
+ * rootfs or of the mount it lies in: a link to "/etc" or "../../.." reaches
+ * the container's /etc, never the host's. Walking a directory opens each
+ * child by name relative to its parent, never following a link.
+ *
+ * While a copy runs, the container's directory is flock()ed: `start` waits
+ * for it, so a snapshot mounted for the copy is not unmounted under a
+ * container that starts meanwhile.
+ */
+
+/** What docker's "stat" of a container path says. */
+typedef struct {
+        char *name; /* the base name, as asked for */
+        int64_t size;
+        uint32_t mode;     /* st_mode */
+        int64_t mtime;     /* unix seconds */
+        char *link_target; /* a symlink's target resolved in the container (absolute), or NULL */
+} berth_cp_stat;
+void berth_cp_stat_clear(berth_cp_stat *s);
+
+/**
+ * Stat path in the container. The last component is not followed unless
+ * follow is set or path ends in "/" or "/.". -ENOENT "could not find the
+ * file <path> in container <name>" when it is missing (and the engine's
+ * "No such container" when the container is).
+ */
+int berth_engine_cp_stat(berth_engine *e, const char *name, const char *path, bool follow,
+                         berth_cp_stat *ret, berth_error *err);
+
+/**
+ * `cp CONTAINER:path`: write a tar of path (a directory with everything
+ * under it) to out_fd. Entries are named "<base>" and "<base>/…" where base
+ * is rebase if not NULL, else path's last component ("." for "dir/." and
+ * for "/"). A symlink as the last component is archived as the link itself
+ * unless follow is set (its target is archived, under the link's name) or
+ * path ends in "/" or "/.".
+ */
+int berth_engine_cp_from(berth_engine *e, const char *name, const char *path, bool follow,
+                         const char *rebase, int out_fd, berth_error *err);
+
+/**
+ * `cp … CONTAINER:path`: extract the tar read from in_fd (to its end) into
+ * the directory path (every link followed, in the container). Existing
+ * files are replaced, directories merged; a directory never replaces a
+ * non-directory nor the other way round. Owners come from the tar, or, with
+ * copy_uid_gid and a container User, are that user's uid and gid (looked up
+ * in the container). Refused on a read-only rootfs or mount. Errors:
+ * -ENOENT (as above), -ENOTDIR "extraction point is not a directory".
+ */
+int berth_engine_cp_to(berth_engine *e, const char *name, const char *path, int in_fd,
+                       bool copy_uid_gid, berth_error *err);
+
+/**
+ * `export`: the container's root file system (the overlay alone: no
+ * volume, bind or /etc file of the engine's) as a tar, names relative
+ * ("bin", "bin/sh"), to out_fd.
+ */
+int berth_engine_export(berth_engine *e, const char *name, int out_fd, berth_error *err);
+
+/* ---- the host side of `cp`: the same tar writer and reader, for the user's own files ---- */
+
+/**
+ * Write a tar of dirfd/entry (entry "." is dirfd itself; a symlink is
+ * archived as a link) to out_fd, its entries named tarname and tarname/….
+ */
+int berth_cp_archive(int dirfd, const char *entry, const char *tarname, int out_fd,
+                     berth_error *err);
+
+typedef enum {
+        BERTH_CP_OWNER_NONE, /* leave files to whoever made them (docker's NoLchown) */
+        BERTH_CP_OWNER_TAR,  /* the tar's uid/gid */
+        BERTH_CP_OWNER_FIXED /* uid/gid below for every file */
+} berth_cp_owner;
+
+typedef struct {
+        berth_cp_owner owner;
+        uid_t uid;
+        gid_t gid;
+} berth_cp_extract_opts;
+
+/**
+ * Extract the tar read from tar_fd into dest_dirfd (a directory), every
+ * name and link confined to it (openat2 RESOLVE_IN_ROOT). As docker's copy
+ * does: an existing directory is never replaced by a non-directory nor the
+ * other way round; a relative symlink or hard link that climbs out of the
+ * destination is refused ("invalid symlink …"). *ret_bytes (nullable) gets
+ * the bytes of file data written.
+ */
+int berth_cp_extract(int tar_fd, int dest_dirfd, const berth_cp_extract_opts *o,
+                     uint64_t *ret_bytes, berth_error *err);
+
+/* ---- path rules of docker's cp (pure string functions; results malloc'd) ---- */
+
+/**
+ * path as an absolute, cleaned container path that keeps a trailing "/" or
+ * "/." of the original: "a//b/../c/" → "/a/c/", "x/." → "/x/.", "" → "/".
+ */
+char *berth_cp_clean(const char *path);
+/** Whether path says "directory": it ends in "/" or its last component is ".". */
+bool berth_cp_asserts_dir(const char *path);
+/**
+ * docker's SplitPathDirEntry: the cleaned path's parent and last component,
+ * a trailing "." kept: "/a/b/" → "/a", "b"; "/a/b/." → "/a/b", "."; "/" → "/", "/".
+ */
+void berth_cp_split(const char *path, char **ret_dir, char **ret_base);
+/**
+ * Lexically clean a relative or absolute path into components joined by
+ * '/', without leading '/'; ".." never climbs above the start ("" is the
+ * start). *ret_escaped (nullable) tells whether it tried to.
+ */
+char *berth_cp_clean_rel(const char *path, bool *ret_escaped);
