@@ -11,6 +11,7 @@
 #include "base/db.h"
 #include "base/fs.h"
 #include "base/strutil.h"
+#include "base/units.h"
 #include "engine/containers.h"
 #include "oci/spec.h"
 #include "runtime/runtime.h"
@@ -143,13 +144,13 @@ int helper_health(const berth_monitor_conf *cfgp)
         const berth_monitor_conf cfg = *cfgp;
         if (cfg.health_test == NULL)
                 return 1;
-        _cleanup_free_ char *start = helper_now();
+        _cleanup_free_ char *start = berth_now_rfc3339();
         char out[OUTPUT_MAX + 1];
         size_t out_len;
         int code;
         run_test(&cfg, &code, out, &out_len);
         out[out_len] = '\0';
-        _cleanup_free_ char *end = helper_now();
+        _cleanup_free_ char *end = berth_now_rfc3339();
         if (code < 0)
                 snprintf(out, sizeof(out), "Health check exceeded timeout (%llds)",
                          (long long)(cfg.health_timeout_ns / 1000000000));

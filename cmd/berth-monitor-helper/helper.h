@@ -35,5 +35,3 @@ void helper_event(berth_db *db, const berth_monitor_conf *c, const char *action,
                   const char *value);
 /** <runroot>/runtime, where the runtime keeps the container's state (caller frees). */
 char *helper_rt_root(const berth_monitor_conf *c);
-/** RFC 3339 with nanoseconds, now (caller frees). */
-char *helper_now(void);

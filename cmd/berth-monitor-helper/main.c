@@ -35,18 +35,6 @@ char *helper_rt_root(const berth_monitor_conf *c)
         return berth_xasprintf("%s/runtime", c->runroot);
 }
 
-char *helper_now(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        char buf[64];
-        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-        return berth_xstrdup(buf);
-}
-
 int main(int argc, char **argv)
 {
         if (argc < 3) {

@@ -242,13 +242,7 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
         cli_table *ft = NULL;
         if (format && cli_format_is_table(format)) {
                 _cleanup_free_ char *h = cli_format_header(format, image_fields, F_COUNT);
-                _cleanup_strv_ char **cells = NULL;
-                size_t k = 0;
-                for (char *save = NULL, *tok = strtok_r(h, "\t", &save); tok;
-                     tok = strtok_r(NULL, "\t", &save), k++)
-                        berth_strv_push(&cells, tok);
-                ft = cli_table_new(berth_strv_length(cells));
-                cli_table_row_strv(ft, cells);
+                ft = cli_table_from_line(h);
         }
         const char *head[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
         const char *head_d[] = {"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"};
@@ -301,11 +295,7 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
                                         printf("%s\n", line);
                                         continue;
                                 }
-                                _cleanup_strv_ char **cells = NULL;
-                                for (char *save = NULL, *tok = strtok_r(line, "\t", &save); tok;
-                                     tok = strtok_r(NULL, "\t", &save))
-                                        berth_strv_push(&cells, tok);
-                                cli_table_row_strv(ft, cells);
+                                cli_table_add_line(ft, line);
                                 continue;
                         }
                         const char *row[] = {repo, tag, id, created, size};

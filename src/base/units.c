@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "units.h"
+#include "strutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -298,4 +299,15 @@ int berth_parse_ram_bytes(const char *s, int64_t *ret, berth_error *err)
                 return berth_errx(err, EINVAL, "invalid size: '%s'", str);
         *ret = (int64_t)size;
         return 0;
+}
+
+char *berth_now_rfc3339(void)
+{
+        struct timespec ts;
+        struct tm tm;
+        char buf[64];
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }

@@ -16,6 +16,8 @@ void berth_human_size(int64_t bytes, char *buf, size_t bufsz);
 void berth_human_duration(int64_t seconds, char *buf, size_t bufsz);
 /** "2026-11-24T12:00:00.123Z" (RFC 3339) → unix seconds; -1 on garbage. */
 int64_t berth_parse_rfc3339(const char *s);
+/** Now, UTC, as RFC 3339 with nanoseconds ("2026-11-24T12:00:00.123456789Z"); caller frees. */
+char *berth_now_rfc3339(void);
 
 /**
  * A Go duration string, as Go's time.ParseDuration reads it and so as

@@ -2,6 +2,7 @@
 /* Container records in berth.db (module "engine"). */
 #include "engine/containers.h"
 #include "base/strutil.h"
+#include "base/units.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -69,18 +70,6 @@ void berth_containers_free(berth_container *v, size_t n)
         free(v);
 }
 
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        char buf[64];
-        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-        return berth_xstrdup(buf);
-}
-
 static char *col_str(sqlite3_stmt *st, int i)
 {
         const char *s = (const char *)sqlite3_column_text(st, i);
@@ -136,6 +125,14 @@ bool berth_container_name_valid(const char *name)
         return true;
 }
 
+static int name_conflict(const char *name, berth_error *err)
+{
+        return berth_errx(err, EEXIST,
+                          "Conflict. The container name \"/%s\" is already in use. You have to "
+                          "remove (or rename) that container to be able to reuse that name.",
+                          name);
+}
+
 int berth_container_insert(berth_db *db, const berth_container *c, berth_error *err)
 {
         static const char sql[] = "INSERT INTO containers (id, name, image_id, image_name, "
@@ -156,11 +153,7 @@ int berth_container_insert(berth_db *db, const berth_container *c, berth_error *
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc == SQLITE_CONSTRAINT)
-                return berth_errx(err, EEXIST,
-                                  "Conflict. The container name \"/%s\" is already in use. You "
-                                  "have to remove (or rename) that container to be able to reuse "
-                                  "that name.",
-                                  c->name);
+                return name_conflict(c->name, err);
         if (rc != SQLITE_DONE)
                 return berth_errx(err, EIO, "cannot store container %s: %s", c->name,
                                   sqlite3_errmsg(berth_db_handle(db)));
@@ -302,11 +295,7 @@ int berth_container_rename(berth_db *db, const char *id, const char *name, berth
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc == SQLITE_CONSTRAINT)
-                return berth_errx(err, EEXIST,
-                                  "Conflict. The container name \"/%s\" is already in use. You "
-                                  "have to remove (or rename) that container to be able to reuse "
-                                  "that name.",
-                                  name);
+                return name_conflict(name, err);
         if (rc != SQLITE_DONE)
                 return berth_errx(err, EIO, "cannot rename container: %s",
                                   sqlite3_errmsg(berth_db_handle(db)));
@@ -316,7 +305,7 @@ int berth_container_rename(berth_db *db, const char *id, const char *name, berth
 int berth_container_set_running(berth_db *db, const char *id, pid_t pid, bool restarted,
                                 berth_error *err)
 {
-        _cleanup_free_ char *now = now_rfc3339();
+        _cleanup_free_ char *now = berth_now_rfc3339();
         return exec_stmt(db,
                          "UPDATE containers SET status = 'running', pid = ?, started_at = ?, "
                          "error = '', exit_code = 0, oom_killed = 0, manual_stop = 0, "
@@ -328,7 +317,7 @@ int berth_container_set_running(berth_db *db, const char *id, pid_t pid, bool re
 int berth_container_set_exited(berth_db *db, const char *id, int exit_code, bool oom_killed,
                                const char *error, berth_error *err)
 {
-        _cleanup_free_ char *now = now_rfc3339();
+        _cleanup_free_ char *now = berth_now_rfc3339();
         return exec_stmt(db,
                          "UPDATE containers SET status = 'exited', pid = 0, exit_code = ?, "
                          "oom_killed = ?, error = ?, finished_at = ? WHERE id = ?",
@@ -339,7 +328,7 @@ int berth_container_set_exited(berth_db *db, const char *id, int exit_code, bool
 int berth_container_set_failed(berth_db *db, const char *id, int exit_code, const char *error,
                                berth_error *err)
 {
-        _cleanup_free_ char *now = now_rfc3339();
+        _cleanup_free_ char *now = berth_now_rfc3339();
         /* Docker: a container that never ran stays "created" with the error. */
         return exec_stmt(db,
                          "UPDATE containers SET status = CASE WHEN started_at LIKE '0001-%' "

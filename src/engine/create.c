@@ -2,6 +2,7 @@
 /* `create`: a record, a snapshot, the container's files and its volumes. */
 #include "engine/engine-internal.h"
 #include "base/fs.h"
+#include "base/units.h"
 #include "image/snapshot.h"
 
 #include <errno.h>
@@ -100,18 +101,6 @@ static char *random_id(void)
         for (int i = 0; i < 32; i++)
                 snprintf(s + 2 * i, 3, "%02x", b[i]);
         return s;
-}
-
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        char buf[64];
-        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-        return berth_xstrdup(buf);
 }
 
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf of the container, in its dir. */
@@ -244,7 +233,7 @@ int berth_engine_create(berth_engine *e, const char *name, const json_t *body, c
                 chosen = berth_xstrdup(name);
         else if ((chosen = berth_container_random_name(db, err)) == NULL)
                 return -EIO;
-        _cleanup_free_ char *created = now_rfc3339();
+        _cleanup_free_ char *created = berth_now_rfc3339();
         _cleanup_strv_ char **made = NULL;
         _cleanup_json_ json_t *mounts = engine_resolve_mounts(e, merged, &made, err);
         if (mounts == NULL)

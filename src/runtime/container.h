@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include "base/units.h"
 #include "runtime/runtime.h"
 
 #include <stdbool.h>
@@ -46,6 +47,3 @@ int berth_wait_forwarding(pid_t pid, int *ret_status);
 unsigned long long berth_pid_start_time(pid_t pid);
 /** Where compiled seccomp filters are kept: <root>/.seccomp-cache (caller frees). */
 char *berth_runtime_seccomp_cache(const berth_rt_ctx *ctx);
-
-/** RFC 3339 timestamp of now, with nanoseconds. */
-char *berth_now_rfc3339(void);

@@ -87,17 +87,6 @@ unsigned long long berth_pid_start_time(pid_t pid)
         return strtoull(p, NULL, 10);
 }
 
-char *berth_now_rfc3339(void)
-{
-        struct timespec ts;
-        struct tm tm;
-        char buf[64];
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}
-
 static char *json_str(json_t *o, const char *key)
 {
         const char *s = json_string_value(json_object_get(o, key));
