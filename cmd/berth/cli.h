@@ -24,6 +24,12 @@ typedef struct {
 
 int cli_error(const berth_error *err);
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/**
+ * getopt_long's '?' or ':' (run with opterr = 0 and a leading ':' in the
+ * short options) as docker says it, through cli_usage(): "unknown flag:
+ * --x", "unknown shorthand flag: 'x' in -x", "flag needs an argument: …".
+ */
+int cli_bad_flag(const char *cmd, char **argv, int c);
 /** Open the image store of this root (once). */
 berth_images *cli_images(berth_cli *cli, berth_error *err);
 /** Open the engine of this root (once): images, volumes, containers. */
@@ -86,6 +92,12 @@ int cmd_cp(berth_cli *cli, int argc, char **argv);
 int cmd_export(berth_cli *cli, int argc, char **argv);
 int cmd_diff(berth_cli *cli, int argc, char **argv);
 int cmd_commit(berth_cli *cli, int argc, char **argv);
+int cmd_top(berth_cli *cli, int argc, char **argv);
+int cmd_port(berth_cli *cli, int argc, char **argv);
+int cmd_stats(berth_cli *cli, int argc, char **argv);
+int cmd_container_prune(berth_cli *cli, int argc, char **argv);
+/** `system prune` (argv[0] = "prune"). */
+int cmd_system_prune(berth_cli *cli, int argc, char **argv);
 
 /** A table printed like docker's (tabwriter: min width 10, padding 3). */
 typedef struct cli_table cli_table;
@@ -95,6 +107,9 @@ void cli_table_row(cli_table *t, const char *const *cells);
 /** Add a row from a NULL-terminated vector; missing cells are empty. */
 void cli_table_row_strv(cli_table *t, char **cells);
 void cli_table_print(cli_table *t);
+void cli_table_fprint(cli_table *t, FILE *f);
+/** Columns at least this wide, padding included (default 10). */
+void cli_table_set_min_width(cli_table *t, size_t width);
 /** A table whose header is a tab-separated line (a --format "table …" header). */
 cli_table *cli_table_from_line(const char *line);
 /** Add a tab-separated line as a row. */

@@ -230,7 +230,8 @@ int cmd_system(berth_cli *cli, int argc, char **argv)
                        "Manage berth\n\n"
                        "Commands:\n"
                        "  check   Verify the store and repair what a crash left\n"
-                       "  df      Show berth disk usage\n");
+                       "  df      Show berth disk usage\n"
+                       "  prune   Remove unused data\n");
                 return argc < 2 ? 125 : 0;
         }
         optind = 1;
@@ -238,6 +239,8 @@ int cmd_system(berth_cli *cli, int argc, char **argv)
                 return system_df(cli, argc - 1, argv + 1);
         if (strcmp(argv[1], "check") == 0)
                 return system_check(cli, argc - 1, argv + 1);
+        if (strcmp(argv[1], "prune") == 0)
+                return cmd_system_prune(cli, argc - 1, argv + 1);
         fprintf(stderr, "berth: 'system %s' is not a berth command.\n", argv[1]);
         return 125;
 }

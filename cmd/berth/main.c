@@ -29,10 +29,12 @@ static const struct {
     {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
     {"inspect", cmd_inspect, "Return low-level information on Docker objects"},
     {"container-inspect", cmd_container_inspect, NULL},
+    {"container-prune", cmd_container_prune, NULL},
     {"kill", cmd_kill, "Kill one or more running containers"},
     {"load", cmd_load, "Load an image from a tar archive or STDIN"},
     {"logs", cmd_logs, "Fetch the logs of a container"},
     {"pause", cmd_pause, "Pause all processes within one or more containers"},
+    {"port", cmd_port, "List port mappings or a specific mapping for the container"},
     {"ps", cmd_ps, "List containers"},
     {"rename", cmd_rename, "Rename a container"},
     {"restart", cmd_restart, "Restart one or more containers"},
@@ -41,9 +43,11 @@ static const struct {
     {"run", cmd_run, "Create and run a new container from an image"},
     {"save", cmd_save, "Save one or more images to a tar archive (streamed to STDOUT by default)"},
     {"start", cmd_start, "Start one or more stopped containers"},
+    {"stats", cmd_stats, "Display a live stream of container(s) resource usage statistics"},
     {"stop", cmd_stop, "Stop one or more running containers"},
     {"system", cmd_system, "Manage berth (check, df)"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
+    {"top", cmd_top, "Display the running processes of a container"},
     {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
     {"version", cmd_version, "Show the berth version information"},
     {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
@@ -65,6 +69,49 @@ static const struct {
                      {"save", "save"},
                      {"load", "load"}};
 
+/* `berth container VERB` → the top-level verbs, as docker has both. */
+static const struct {
+        const char *sub, *cmd;
+} container_aliases[] = {
+    {"ls", "ps"},
+    {"ps", "ps"},
+    {"list", "ps"},
+    {"run", "run"},
+    {"create", "create"},
+    {"start", "start"},
+    {"stop", "stop"},
+    {"restart", "restart"},
+    {"kill", "kill"},
+    {"rm", "rm"},
+    {"remove", "rm"},
+    {"inspect", "container-inspect"},
+    {"logs", "logs"},
+    {"exec", "exec"},
+    {"attach", "attach"},
+    {"wait", "wait"},
+    {"pause", "pause"},
+    {"unpause", "unpause"},
+    {"rename", "rename"},
+    {"top", "top"},
+    {"stats", "stats"},
+    {"port", "port"},
+    {"prune", "container-prune"},
+    {"cp", "cp"},
+    {"export", "export"},
+    {"diff", "diff"},
+    {"commit", "commit"},
+};
+
+static void container_usage(FILE *f)
+{
+        fprintf(f, "Usage:  berth container COMMAND\n\n"
+                   "Manage containers\n\n"
+                   "Commands:\n");
+        for (size_t i = 0; i < sizeof(container_aliases) / sizeof(container_aliases[0]); i++)
+                fprintf(f, "  %s\n", container_aliases[i].sub);
+        fprintf(f, "\nRun 'berth container COMMAND --help' for more information on a command.\n");
+}
+
 int cli_error(const berth_error *err)
 {
         fprintf(stderr, "berth: %s\n", err->msg);
@@ -80,6 +127,21 @@ int cli_usage(const char *cmd, const char *fmt, ...)
         fprintf(stderr, "\nSee 'berth %s --help'.\n", cmd);
         va_end(ap);
         return 125;
+}
+
+int cli_bad_flag(const char *cmd, char **argv, int c)
+{
+        const char *arg = argv[optind - 1];
+        if (c == ':') {
+                if (optopt && arg[0] == '-' && arg[1] != '-')
+                        return cli_usage(cmd, "flag needs an argument: '%c' in -%c", optopt,
+                                         optopt);
+                return cli_usage(cmd, "flag needs an argument: %s", arg);
+        }
+        if (optopt)
+                return cli_usage(cmd, "unknown shorthand flag: '%c' in %s", optopt, arg);
+        size_t len = strcspn(arg, "=");
+        return cli_usage(cmd, "unknown flag: %.*s", (int)len, arg);
 }
 
 berth_engine *cli_engine(berth_cli *cli, berth_error *err)
@@ -117,6 +179,9 @@ static void usage(FILE *f)
                         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
         fprintf(f, "  %-10s %s\n", "image",
                 "Manage images (ls, rm, tag, import, inspect, history, prune, save, load)");
+        fprintf(f, "  %-10s %s\n", "container",
+                "Manage containers (ls, run, create, start, stop, rm, logs, exec, top, stats, "
+                "port, prune, …)");
 }
 
 int main(int argc, char **argv)
@@ -171,6 +236,31 @@ int main(int argc, char **argv)
                                 name = image_aliases[i].cmd;
                 if (name == NULL) {
                         fprintf(stderr, "berth: 'image %s' is not a berth command.\n", sub[1]);
+                        return 125;
+                }
+                sub++;
+                sub_argc--;
+        }
+        if (strcmp(name, "container") == 0) {
+                if (sub_argc < 2) {
+                        container_usage(stderr);
+                        return 125;
+                }
+                if (strcmp(sub[1], "--help") == 0 || strcmp(sub[1], "-h") == 0 ||
+                    strcmp(sub[1], "help") == 0) {
+                        container_usage(stdout);
+                        return 0;
+                }
+                name = NULL;
+                for (size_t i = 0; i < sizeof(container_aliases) / sizeof(container_aliases[0]);
+                     i++)
+                        if (strcmp(sub[1], container_aliases[i].sub) == 0)
+                                name = container_aliases[i].cmd;
+                if (name == NULL) {
+                        fprintf(stderr,
+                                "berth: 'container %s' is not a berth command.\nSee 'berth "
+                                "container --help'\n",
+                                sub[1]);
                         return 125;
                 }
                 sub++;

@@ -8,13 +8,15 @@
 
 struct cli_table {
         size_t ncols, nrows;
-        char **cells; /* nrows × ncols */
+        size_t min_width; /* 10 as docker's formatter; `top` uses 20 */
+        char **cells;     /* nrows × ncols */
 };
 
 cli_table *cli_table_new(size_t ncols)
 {
         cli_table *t = berth_xmalloc0(sizeof(*t));
         t->ncols = ncols;
+        t->min_width = 10;
         return t;
 }
 
@@ -39,7 +41,17 @@ void cli_table_row_strv(cli_table *t, char **cells)
         free(row);
 }
 
+void cli_table_set_min_width(cli_table *t, size_t width)
+{
+        t->min_width = width;
+}
+
 void cli_table_print(cli_table *t)
+{
+        cli_table_fprint(t, stdout);
+}
+
+void cli_table_fprint(cli_table *t, FILE *f)
 {
         size_t *w = berth_xmalloc0(t->ncols * sizeof(size_t));
         for (size_t r = 0; r < t->nrows; r++)
@@ -49,15 +61,15 @@ void cli_table_print(cli_table *t)
                                 w[c] = len;
                 }
         for (size_t c = 0; c < t->ncols; c++)
-                if (w[c] < 10)
-                        w[c] = 10;
+                if (w[c] < t->min_width)
+                        w[c] = t->min_width;
         for (size_t r = 0; r < t->nrows; r++) {
                 for (size_t c = 0; c < t->ncols; c++) {
                         const char *s = t->cells[r * t->ncols + c];
                         if (c + 1 < t->ncols)
-                                printf("%-*s", (int)w[c], s);
+                                fprintf(f, "%-*s", (int)w[c], s);
                         else
-                                printf("%s\n", s);
+                                fprintf(f, "%s\n", s);
                 }
         }
         free(w);

@@ -22,6 +22,34 @@ void berth_human_size(int64_t bytes, char *buf, size_t bufsz)
         snprintf(buf, bufsz, "%.3g%s", v, units[i]);
 }
 
+/* Divide by base while the value reaches it, as go-units' getSizeAndUnit does. */
+static void size_in_units(double v, double base, const char *const *units, size_t n, int prec,
+                          char *buf, size_t bufsz)
+{
+        size_t i = 0;
+        if (v < 0)
+                v = 0;
+        while (v >= base && i + 1 < n) {
+                v /= base;
+                i++;
+        }
+        snprintf(buf, bufsz, "%.*g%s", prec, v, units[i]);
+}
+
+void berth_human_size_prec(double bytes, int precision, char *buf, size_t bufsz)
+{
+        static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+        size_in_units(bytes, 1000.0, units, sizeof(units) / sizeof(units[0]), precision, buf,
+                      bufsz);
+}
+
+void berth_bytes_size(double bytes, char *buf, size_t bufsz)
+{
+        static const char *const units[] = {"B",   "KiB", "MiB", "GiB", "TiB",
+                                            "PiB", "EiB", "ZiB", "YiB"};
+        size_in_units(bytes, 1024.0, units, sizeof(units) / sizeof(units[0]), 4, buf, bufsz);
+}
+
 void berth_human_duration(int64_t s, char *buf, size_t bufsz)
 {
         int64_t minutes = s / 60;

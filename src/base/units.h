@@ -13,6 +13,12 @@
  * "3 weeks").
  */
 void berth_human_size(int64_t bytes, char *buf, size_t bufsz);
+/** go-units HumanSizeWithPrecision: decimal units with precision significant digits
+ * (HumanSize, as prune's "Total reclaimed space" prints, is precision 4: "1.235MB"). */
+void berth_human_size_prec(double bytes, int precision, char *buf, size_t bufsz);
+/** go-units BytesSize: binary units, 4 significant digits ("1.5MiB", "7.637GiB", "0B"),
+ * as `stats` prints memory. */
+void berth_bytes_size(double bytes, char *buf, size_t bufsz);
 void berth_human_duration(int64_t seconds, char *buf, size_t bufsz);
 /** "2026-11-24T12:00:00.123Z" (RFC 3339) → unix seconds; -1 on garbage. */
 int64_t berth_parse_rfc3339(const char *s);

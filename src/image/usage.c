@@ -185,6 +185,13 @@ static int64_t reclaim_of(berth_images *im, const berth_digest *id)
 int berth_images_prune(berth_images *im, bool all, char ***ret_report, uint64_t *ret_reclaimed,
                        berth_error *err)
 {
+        return berth_images_prune_match(im, all, NULL, NULL, ret_report, ret_reclaimed, err);
+}
+
+int berth_images_prune_match(berth_images *im, bool all,
+                             bool (*match)(const berth_image_summary *s, void *ud), void *ud,
+                             char ***ret_report, uint64_t *ret_reclaimed, berth_error *err)
+{
         berth_image_summary *v = NULL;
         size_t n = 0;
         int r = berth_images_list(im, &v, &n, err);
@@ -195,6 +202,8 @@ int berth_images_prune(berth_images *im, bool all, char ***ret_report, uint64_t 
         for (size_t i = 0; i < n && r == 0; i++) {
                 int64_t users = 0;
                 if (!all && berth_strv_length(v[i].tags) > 0)
+                        continue;
+                if (match && !match(&v[i], ud))
                         continue;
                 if ((r = berth_snapshot_image_users(berth_images_db(im), &v[i].rec.id, &users, NULL,
                                                     err)) < 0 ||

@@ -47,3 +47,10 @@ void berth_disk_usage_clear(berth_disk_usage *u);
  */
 int berth_images_prune(berth_images *im, bool all, char ***ret_report, uint64_t *ret_reclaimed,
                        berth_error *err);
+/**
+ * berth_images_prune() over only the candidates match() accepts (prune
+ * filters such as until and label; match NULL: every candidate).
+ */
+int berth_images_prune_match(berth_images *im, bool all,
+                             bool (*match)(const berth_image_summary *s, void *ud), void *ud,
+                             char ***ret_report, uint64_t *ret_reclaimed, berth_error *err);

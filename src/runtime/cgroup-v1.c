@@ -386,9 +386,12 @@ int cg_v1_stats(berth_cgroup *cg, berth_cgroup_stats *st, berth_error *err)
                 if (cg_read_u64(h->dir, "memory.memsw.usage_in_bytes", &memsw, &e) == 0 &&
                     memsw > st->memory_usage)
                         st->memory_swap_usage = memsw - st->memory_usage;
-                if (cg_read(h->dir, "memory.stat", &ms, &e) == 0 &&
-                    cg_keyed_u64(ms, "total_cache", &st->memory_cache) < 0)
-                        (void)cg_keyed_u64(ms, "cache", &st->memory_cache);
+                if (cg_read(h->dir, "memory.stat", &ms, &e) == 0) {
+                        if (cg_keyed_u64(ms, "total_cache", &st->memory_cache) < 0)
+                                (void)cg_keyed_u64(ms, "cache", &st->memory_cache);
+                        if (cg_keyed_u64(ms, "total_inactive_file", &st->memory_inactive_file) < 0)
+                                (void)cg_keyed_u64(ms, "inactive_file", &st->memory_inactive_file);
+                }
                 if (cg_read(h->dir, "memory.oom_control", &oc, &e) == 0)
                         (void)cg_keyed_u64(oc, "oom_kill", &st->oom_kill_count);
         }

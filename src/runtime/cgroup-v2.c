@@ -319,8 +319,10 @@ int cg_v2_stats(const char *dir, berth_cgroup_stats *st, berth_error *err)
         (void)cg_read_u64(dir, "memory.max", &st->memory_limit, &e);
         (void)cg_read_u64(dir, "memory.peak", &st->memory_max_usage, &e);
         (void)cg_read_u64(dir, "memory.swap.current", &st->memory_swap_usage, &e);
-        if (cg_read(dir, "memory.stat", &ms, &e) == 0)
+        if (cg_read(dir, "memory.stat", &ms, &e) == 0) {
                 (void)cg_keyed_u64(ms, "file", &st->memory_cache);
+                (void)cg_keyed_u64(ms, "inactive_file", &st->memory_inactive_file);
+        }
         if (cg_read(dir, "cpu.stat", &cs, &e) == 0) {
                 if (cg_keyed_u64(cs, "usage_usec", &v) == 0)
                         st->cpu_usage_ns = v * 1000;

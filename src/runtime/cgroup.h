@@ -79,6 +79,9 @@ const char *berth_cgroup_get_path(const berth_cgroup *cg);
 typedef struct {
         uint64_t memory_usage, memory_limit, memory_max_usage, memory_swap_usage;
         uint64_t memory_cache;
+        /* page cache the kernel may reclaim first: v1 total_inactive_file (inactive_file without
+         * hierarchy), v2 inactive_file; docker's stats subtract it from the usage */
+        uint64_t memory_inactive_file;
         uint64_t cpu_usage_ns, cpu_user_ns, cpu_system_ns;
         uint64_t cpu_throttled_periods, cpu_throttled_ns;
         uint64_t pids_current, pids_limit; /* limit 0 = max */

@@ -142,6 +142,30 @@ static void test_units(void)
                 is_str(b, sizes[i].want, "size %lld", (long long)sizes[i].n);
         }
         const struct {
+                double n;
+                int prec;
+                const char *want;
+        } prec[] = {{0, 4, "0B"},     {1234567, 4, "1.235MB"}, {999999, 3, "1e+03kB"},
+                    {648, 3, "648B"}, {1500, 3, "1.5kB"},      {12345678901.0, 4, "12.35GB"}};
+        for (size_t i = 0; i < ARRAY_SIZE(prec); i++) {
+                berth_human_size_prec(prec[i].n, prec[i].prec, b, sizeof(b));
+                is_str(b, prec[i].want, "size %.0f precision %d", prec[i].n, prec[i].prec);
+        }
+        const struct {
+                double n;
+                const char *want;
+        } bin[] = {{0, "0B"},
+                   {1023, "1023B"},
+                   {1024, "1KiB"},
+                   {1536 * 1024, "1.5MiB"},
+                   {50.0 * 1024 * 1024, "50MiB"},
+                   {8200000000.0, "7.637GiB"},
+                   {1048575, "1024KiB"}};
+        for (size_t i = 0; i < ARRAY_SIZE(bin); i++) {
+                berth_bytes_size(bin[i].n, b, sizeof(b));
+                is_str(b, bin[i].want, "bytes size %.0f", bin[i].n);
+        }
+        const struct {
                 int64_t s;
                 const char *want;
         } durs[] = {{0, "Less than a second"}, {1, "1 second"},          {59, "59 seconds"},

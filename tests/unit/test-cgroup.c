@@ -297,7 +297,8 @@ static void test_v2_fake(void)
         put(leaf, "memory.max", "max\n");
         put(leaf, "memory.peak", "2000000\n");
         put(leaf, "memory.swap.current", "4096\n");
-        put(leaf, "memory.stat", "anon 100\nfile 65536\nkernel 5\n");
+        put(leaf, "memory.stat",
+            "anon 100\nfile 65536\nkernel 5\nactive_file 1000\ninactive_file 4096\n");
         put(leaf, "cpu.stat",
             "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n"
             "nr_periods 10\nnr_throttled 3\nthrottled_usec 42\n");
@@ -314,6 +315,7 @@ static void test_v2_fake(void)
         is_int(st.memory_max_usage, 2000000, "v2 stats: memory peak");
         is_int(st.memory_swap_usage, 4096, "v2 stats: swap");
         is_int(st.memory_cache, 65536, "v2 stats: cache = file");
+        is_int(st.memory_inactive_file, 4096, "v2 stats: inactive_file");
         is_int(st.cpu_usage_ns, 1500000, "v2 stats: cpu usage ns");
         is_int(st.cpu_user_ns, 1000000, "v2 stats: cpu user ns");
         is_int(st.cpu_system_ns, 500000, "v2 stats: cpu system ns");
@@ -499,7 +501,8 @@ static void test_v1_fake(void)
         put(m, "memory.usage_in_bytes", "1000\n");
         put(m, "memory.max_usage_in_bytes", "3000\n");
         put(m, "memory.memsw.usage_in_bytes", "1500\n");
-        put(m, "memory.stat", "cache 4096\nrss 100\ntotal_cache 8192\n");
+        put(m, "memory.stat",
+            "cache 4096\nrss 100\ninactive_file 10\ntotal_cache 8192\ntotal_inactive_file 300\n");
         put(m, "memory.oom_control", "oom_kill_disable 1\nunder_oom 0\noom_kill 2\n");
         put(c, "cpuacct.usage", "123456789\n");
         put(c, "cpuacct.stat", "user 10\nsystem 5\n");
@@ -515,6 +518,7 @@ static void test_v1_fake(void)
         is_int(st.memory_max_usage, 3000, "v1 stats: max usage");
         is_int(st.memory_swap_usage, 500, "v1 stats: swap = memsw - usage");
         is_int(st.memory_cache, 8192, "v1 stats: cache (total_cache)");
+        is_int(st.memory_inactive_file, 300, "v1 stats: total_inactive_file, not inactive_file");
         is_int(st.oom_kill_count, 2, "v1 stats: oom kills");
         is_int(st.cpu_usage_ns, 123456789, "v1 stats: cpu usage");
         is_int(st.cpu_user_ns, 10 * (1000000000LL / sysconf(_SC_CLK_TCK)), "v1 stats: user ns");

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `container prune` and `system prune`, with docker's flags, prompts and output. */
+#include "cli.h"
+#include "base/cleanup.h"
+#include "base/strutil.h"
+#include "base/units.h"
+#include "engine/prune.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --filter: docker's flag wants name=value; what the names mean is the engine's to say. */
+static int add_filter(const char *cmd, char ***filters, const char *arg)
+{
+        if (strchr(arg, '=') == NULL)
+                return cli_usage(cmd,
+                                 "invalid argument \"%s\" for \"--filter\" flag: bad format of "
+                                 "filter (expected name=value)",
+                                 arg);
+        berth_strv_push(filters, arg);
+        return 0;
+}
+
+static void print_total(uint64_t bytes)
+{
+        char size[32];
+        berth_human_size_prec((double)bytes, 4, size, sizeof(size));
+        printf("Total reclaimed space: %s\n", size);
+}
+
+/* "Deleted X:\n" and the lines, then a blank line; nothing when there are none. */
+static void print_section(const char *title, char **lines)
+{
+        if (berth_strv_length(lines) == 0)
+                return;
+        printf("%s:\n", title);
+        STRV_FOREACH (l, lines)
+                printf("%s\n", *l);
+        printf("\n");
+}
+
+int cmd_container_prune(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option o[] = {{"force", no_argument, NULL, 'f'},
+                                          {"filter", required_argument, NULL, 'F'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+        bool force = false;
+        _cleanup_strv_ char **filters = NULL;
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+:fh", o, NULL)) != -1) {
+                switch (c) {
+                case 'f':
+                        force = true;
+                        break;
+                case 'F':
+                        if (add_filter("container prune", &filters, optarg) != 0)
+                                return 125;
+                        break;
+                case 'h':
+                        printf("Usage:  berth container prune [OPTIONS]\n\n"
+                               "Remove all stopped containers\n\n"
+                               "Options:\n"
+                               "      --filter filter   Provide filter values (e.g. "
+                               "\"until=<timestamp>\")\n"
+                               "  -f, --force           Do not prompt for confirmation\n");
+                        return 0;
+                default:
+                        return cli_bad_flag("container prune", argv, c);
+                }
+        }
+        if (optind < argc)
+                return cli_usage("container prune", "\"berth container prune\" accepts no "
+                                                    "arguments.");
+        berth_error err = {0};
+        berth_prune_filters f = {0};
+        /* filters are checked before anyone is asked anything */
+        if (berth_prune_filters_parse(filters, &f, &err) < 0)
+                return cli_error(&err);
+        if (!force && !cli_confirm("WARNING! This will remove all stopped containers.")) {
+                berth_prune_filters_clear(&f);
+                fprintf(stderr, "berth: container prune has been cancelled\n");
+                return 1;
+        }
+        berth_engine *e = cli_engine(cli, &err);
+        _cleanup_strv_ char **ids = NULL;
+        uint64_t reclaimed = 0;
+        int r = e ? berth_engine_prune_containers(e, &f, &ids, &reclaimed, &err) : -1;
+        berth_prune_filters_clear(&f);
+        if (r < 0)
+                return cli_error(&err);
+        print_section("Deleted Containers", ids);
+        print_total(berth_strv_length(ids) ? reclaimed : 0);
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* docker's confirmation: what goes, then the filters, if any. */
+static char *system_warning(bool all, bool volumes, char **filters)
+{
+        char *w = berth_xstrdup("WARNING! This will remove:\n  - all stopped containers\n");
+        char *n;
+        if (volumes) {
+                n = berth_xasprintf("%s  - all anonymous volumes not used by at least one "
+                                    "container\n",
+                                    w);
+                free(w);
+                w = n;
+        }
+        n = berth_xasprintf("%s  - %s\n", w,
+                            all ? "all images without at least one container associated to them"
+                                : "all dangling images");
+        free(w);
+        w = n;
+        if (berth_strv_length(filters) > 0) {
+                _cleanup_strv_ char **sorted = berth_strv_dup(filters);
+                qsort(sorted, berth_strv_length(sorted), sizeof(char *), cmp_str);
+                n = berth_xasprintf("%s\n  Items to be pruned will be filtered with:\n", w);
+                free(w);
+                w = n;
+                STRV_FOREACH (f, sorted) {
+                        n = berth_xasprintf("%s  - %s\n", w, *f);
+                        free(w);
+                        w = n;
+                }
+        }
+        return w;
+}
+
+int cmd_system_prune(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option o[] = {
+            {"all", no_argument, NULL, 'a'},     {"force", no_argument, NULL, 'f'},
+            {"volumes", no_argument, NULL, 'V'}, {"filter", required_argument, NULL, 'F'},
+            {"help", no_argument, NULL, 'h'},    {0}};
+        bool all = false, force = false, volumes = false;
+        _cleanup_strv_ char **filters = NULL;
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+:afh", o, NULL)) != -1) {
+                switch (c) {
+                case 'a':
+                        all = true;
+                        break;
+                case 'f':
+                        force = true;
+                        break;
+                case 'V':
+                        volumes = true;
+                        break;
+                case 'F':
+                        if (add_filter("system prune", &filters, optarg) != 0)
+                                return 125;
+                        break;
+                case 'h':
+                        printf("Usage:  berth system prune [OPTIONS]\n\n"
+                               "Remove unused data\n\n"
+                               "Options:\n"
+                               "  -a, --all             Remove all unused images not just "
+                               "dangling ones\n"
+                               "      --filter filter   Provide filter values (e.g. "
+                               "\"label=<key>=<value>\")\n"
+                               "  -f, --force           Do not prompt for confirmation\n"
+                               "      --volumes         Prune anonymous volumes\n");
+                        return 0;
+                default:
+                        return cli_bad_flag("system prune", argv, c);
+                }
+        }
+        if (optind < argc)
+                return cli_usage("system prune", "\"berth system prune\" accepts no arguments.");
+        berth_error err = {0};
+        berth_prune_filters f = {0};
+        if (berth_prune_filters_parse(filters, &f, &err) < 0)
+                return cli_error(&err);
+        if (volumes && f.has_until) {
+                berth_prune_filters_clear(&f);
+                fprintf(stderr, "berth: ERROR: The \"until\" filter is not supported with "
+                                "\"--volumes\"\n");
+                return 1;
+        }
+        if (!force) {
+                _cleanup_free_ char *w = system_warning(all, volumes, filters);
+                if (!cli_confirm(w)) {
+                        berth_prune_filters_clear(&f);
+                        fprintf(stderr, "berth: system prune has been cancelled\n");
+                        return 1;
+                }
+        }
+        berth_engine *e = cli_engine(cli, &err);
+        berth_system_prune_report rep = {0};
+        int r = e ? berth_engine_prune_system(e, all, volumes, &f, &rep, &err) : -1;
+        berth_prune_filters_clear(&f);
+        if (r < 0)
+                return cli_error(&err);
+        print_section("Deleted Containers", rep.containers);
+        print_section("Deleted Volumes", rep.volumes);
+        print_section("Deleted Images", rep.images);
+        print_total(rep.reclaimed);
+        berth_system_prune_report_clear(&rep);
+        return 0;
+}
