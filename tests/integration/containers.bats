@@ -461,3 +461,28 @@ mounts_under_root() {
   run berth system check
   [ "$status" -eq 0 ]
 }
+
+@test "logs: -t, --tail, --since/--until, -f ends with the container; stderr stays stderr; exec -d and -t" {
+  berth run --name lg img sh -c 'echo one; echo two >&2; sleep 1.2; echo three' >/dev/null 2>&1
+  run berth logs --tail 1 lg
+  [ "$output" = three ]
+  run bash -c "'$BERTH_BUILD/cmd/berth/berth' logs lg 2>/dev/null"
+  [ "$output" = "$(printf 'one\nthree')" ]
+  run berth logs -t lg
+  [[ "${lines[0]}" =~ ^20[0-9-]+T[0-9:.]+Z\ one$ ]]
+  run berth logs --since 2026-01-01T00:00:00Z --until "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" lg
+  [ "${#lines[@]}" -eq 3 ]
+  run berth logs --until 2000-01-01T00:00:00Z lg
+  [ -z "$output" ]
+  berth run -d --name lf img sh -c 'for i in 1 2 3; do echo n$i; sleep 0.2; done' >/dev/null
+  run timeout 10 "$BERTH_BUILD/cmd/berth/berth" logs -f lf
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'n1\nn2\nn3')" ]
+  berth run -d --name ed img sleep 30 >/dev/null
+  berth exec -d ed sh -c 'sleep 0.3; echo later > /tmp/d'
+  sleep 1
+  run berth exec ed cat /tmp/d
+  [ "$output" = later ]
+  run script -qec "'$BERTH_BUILD/cmd/berth/berth' exec -it ed tty" /dev/null
+  [[ "$output" == */dev/pts/* ]]
+}
