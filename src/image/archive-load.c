@@ -449,60 +449,43 @@ static int load_oci(load_ctx *c, const archive_member *ij, berth_error *err)
         return r;
 }
 
-/* Register one image and its tags in one transaction; docker's lines into *lines. */
+/* Register one image and its tags (one transaction); docker's lines into *lines. */
 static int register_image(load_ctx *c, const loaded_image *img, char ***lines, berth_error *err)
 {
-        berth_db *db = berth_images_db(c->im);
-        _cleanup_strv_ char **out = NULL;
-        berth_image_rec old = {0};
-        int r;
-        if ((r = berth_db_begin(db, err)) < 0)
+        size_t n_tags = berth_strv_length(img->tags);
+        _cleanup_free_ berth_digest *prev = berth_xmalloc0((n_tags + 1) * sizeof(*prev));
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        berth_image_rec rec = {.id = img->id,
+                               .has_manifest = true,
+                               .manifest = img->manifest,
+                               .has_top_layer = img->n_layers > 0,
+                               .created = img->created,
+                               .size = img->size,
+                               .added = ts.tv_sec};
+        if (img->n_layers)
+                rec.top_layer = img->layers[img->n_layers - 1].chain_id;
+        int r = berth_images_register(c->im, &rec, img->layers, img->n_layers, img->tags, NULL,
+                                      prev, NULL, err);
+        if (r < 0)
                 return r;
-        if (berth_imagedb_get(db, &img->id, &old, NULL, NULL, NULL) == 0) {
-                berth_image_rec_clear(&old); /* already there: only the tags are new */
-        } else {
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                berth_image_rec rec = {.id = img->id,
-                                       .has_manifest = true,
-                                       .manifest = img->manifest,
-                                       .has_top_layer = img->n_layers > 0,
-                                       .created = img->created,
-                                       .size = img->size,
-                                       .added = ts.tv_sec};
-                if (img->n_layers)
-                        rec.top_layer = img->layers[img->n_layers - 1].chain_id;
-                if ((r = berth_imagedb_put(db, &rec, img->layers, img->n_layers, err)) < 0)
-                        goto fail;
-        }
-        STRV_FOREACH (t, img->tags) {
-                berth_digest prev;
-                _cleanup_free_ char *fam = berth_ref_familiar_of(*t);
-                if (berth_imagedb_resolve_tag(db, *t, &prev, NULL) == 0 &&
-                    !berth_digest_equal(&prev, &img->id)) {
+        for (size_t i = 0; i < n_tags; i++) {
+                _cleanup_free_ char *fam = berth_ref_familiar_of(img->tags[i]);
+                if (prev[i].s[0] && !berth_digest_equal(&prev[i], &img->id)) {
                         _cleanup_free_ char *l = berth_xasprintf(
                             "The image %s already exists, renaming the old one with ID %s to "
                             "empty string",
-                            fam, prev.s);
-                        berth_strv_push(&out, l);
+                            fam, prev[i].s);
+                        berth_strv_push(lines, l);
                 }
-                if ((r = berth_imagedb_tag(db, *t, &img->id, err)) < 0)
-                        goto fail;
-                _cleanup_free_ char *l = berth_xasprintf("Loaded image: %s", fam ? fam : *t);
-                berth_strv_push(&out, l);
+                _cleanup_free_ char *l = berth_xasprintf("Loaded image: %s", fam);
+                berth_strv_push(lines, l);
         }
-        if (img->tags == NULL || img->tags[0] == NULL) {
+        if (n_tags == 0) {
                 _cleanup_free_ char *l = berth_xasprintf("Loaded image ID: %s", img->id.s);
-                berth_strv_push(&out, l);
+                berth_strv_push(lines, l);
         }
-        if ((r = berth_db_commit(db, err)) < 0)
-                goto fail;
-        STRV_FOREACH (l, out)
-                berth_strv_push(lines, *l);
         return 0;
-fail:
-        berth_db_rollback(db);
-        return r;
 }
 
 /* Drop what this load added that no image uses (all of it, after a failure). */

@@ -330,32 +330,15 @@ bool archive_blob_compressed(int fd)
                (n == 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd);
 }
 
-static void source_freep(unpack_source **s)
-{
-        unpack_source_free(*s);
-}
-
 int archive_blob_diff_id(berth_store *s, const berth_digest *blob, berth_digest *ret_diff_id,
                          uint64_t *ret_size, berth_error *err)
 {
         _cleanup_close_ int fd = -1;
-        _cleanup_(source_freep) unpack_source *src = NULL;
         uint64_t ignored;
-        int r;
-        if ((r = berth_store_open_blob(s, blob, &fd, &ignored, err)) < 0 ||
-            (r = unpack_source_new(fd, &src, err)) < 0)
+        int r = berth_store_open_blob(s, blob, &fd, &ignored, err);
+        if (r < 0)
                 return r;
-        for (;;) {
-                const void *buf;
-                ssize_t n = unpack_source_read(src, &buf, err);
-                if (n < 0)
-                        return berth_wrap(err, "layer blob '%s'", blob->s);
-                if (n == 0)
-                        break;
-        }
-        if (ret_size)
-                *ret_size = unpack_source_total(src);
-        if (ret_diff_id)
-                unpack_source_digest(src, ret_diff_id);
+        if ((r = berth_unpack_diff_id(fd, ret_diff_id, ret_size, err)) < 0)
+                return berth_wrap(err, "layer blob '%s'", blob->s);
         return 0;
 }

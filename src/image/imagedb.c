@@ -301,6 +301,15 @@ int berth_imagedb_repo_digests_of(berth_db *db, const berth_digest *id, char ***
         return strings_of(db, sql, id, ret, err);
 }
 
+int berth_imagedb_repo_digests_with_blob(berth_db *db, const berth_digest *blob, char ***ret,
+                                         berth_error *err)
+{
+        static const char sql[] = "SELECT DISTINCT r.name FROM repo_digests r "
+                                  "JOIN image_layers l ON l.image = r.image WHERE l.blob = ? "
+                                  "ORDER BY r.name";
+        return strings_of(db, sql, blob, ret, err);
+}
+
 int berth_imagedb_find_prefix(berth_db *db, const char *prefix, berth_digest *ret, berth_error *err)
 {
         static const char sql[] = "SELECT id FROM images WHERE substr(id, 8, ?) = ? LIMIT 2";

@@ -61,6 +61,13 @@ int berth_imagedb_add_repo_digest(berth_db *db, const char *name, const berth_di
                                   berth_error *err);
 int berth_imagedb_repo_digests_of(berth_db *db, const berth_digest *id, char ***ret,
                                   berth_error *err);
+/**
+ * The repo digests ("host/repo@sha256:…") of every image that has blob among
+ * its layers, sorted, NULL-terminated (may be empty): the repositories that
+ * blob came from or went to, for a cross-repository mount on push.
+ */
+int berth_imagedb_repo_digests_with_blob(berth_db *db, const berth_digest *blob, char ***ret,
+                                         berth_error *err);
 /** An image by id prefix (≥ 3 hex, with or without "sha256:"); ambiguity is an error. */
 int berth_imagedb_find_prefix(berth_db *db, const char *prefix, berth_digest *ret,
                               berth_error *err);

@@ -57,6 +57,26 @@ int berth_images_remove(berth_images *im, const char *name, bool force, char ***
                         berth_error *err);
 
 /**
+ * Register an image whose config, manifest, layer blobs and unpacked layers
+ * are all in the store (load and pull call this once they have everything):
+ * in one transaction, its record and layer list (left as they are when the
+ * image is there already), each of tags (full references, NULL-terminated,
+ * nullable) pointed at it, moved from whatever it named before, and each of
+ * repo_digests ("host/repo@sha256:…", nullable) recorded. Every layer must
+ * exist: -ENOENT names the first that does not (pull unpacks a chain in any
+ * order). On failure nothing has changed.
+ *
+ * ret_prev (nullable; one entry per tag): the image each tag named before,
+ * or an empty digest (s[0] == '\0') when it named none. *ret_changed
+ * (nullable): whether the image is new or a tag moved to it (docker's
+ * "Downloaded newer image" rather than "Image is up to date").
+ */
+int berth_images_register(berth_images *im, const berth_image_rec *rec,
+                          const berth_image_layer_rec *layers, size_t n_layers, char *const *tags,
+                          char *const *repo_digests, berth_digest *ret_prev, bool *ret_changed,
+                          berth_error *err);
+
+/**
  * `import`: a root filesystem tar (plain, gzip or zstd) read from fd becomes
  * a one-layer image: the tar is kept as its layer blob, unpacked once, and
  * given a config (changes are `--change` lines, message the history

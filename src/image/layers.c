@@ -98,12 +98,12 @@ static int finish(int layers_dirfd, const char *tmp, int tmpfd, const berth_dige
         return 0;
 }
 
-int berth_layer_add(int layers_dirfd, const berth_digest *parent_chain, int tar_fd,
-                    const berth_digest *expected_diff_id, const berth_unpack_opts *o,
-                    berth_digest *ret_chain_id, berth_digest *ret_diff_id, berth_error *err)
+static int layer_add(int layers_dirfd, const berth_digest *parent_chain, bool need_parent,
+                     int tar_fd, const berth_digest *expected_diff_id, const berth_unpack_opts *o,
+                     berth_digest *ret_chain_id, berth_digest *ret_diff_id, berth_error *err)
 {
         berth_digest chain, diff;
-        if (parent_chain && !berth_layer_exists(layers_dirfd, parent_chain))
+        if (need_parent && parent_chain && !berth_layer_exists(layers_dirfd, parent_chain))
                 return berth_errx(err, ENOENT, "parent layer '%s' does not exist", parent_chain->s);
         if (expected_diff_id) {
                 berth_layer_chain_id(parent_chain, expected_diff_id, &chain);
@@ -146,6 +146,23 @@ int berth_layer_add(int layers_dirfd, const berth_digest *parent_chain, int tar_
 fail:
         berth_rm_rf_at(layers_dirfd, tmp);
         return r;
+}
+
+int berth_layer_add(int layers_dirfd, const berth_digest *parent_chain, int tar_fd,
+                    const berth_digest *expected_diff_id, const berth_unpack_opts *o,
+                    berth_digest *ret_chain_id, berth_digest *ret_diff_id, berth_error *err)
+{
+        return layer_add(layers_dirfd, parent_chain, true, tar_fd, expected_diff_id, o,
+                         ret_chain_id, ret_diff_id, err);
+}
+
+int berth_layer_add_unordered(int layers_dirfd, const berth_digest *parent_chain, int tar_fd,
+                              const berth_digest *expected_diff_id, const berth_unpack_opts *o,
+                              berth_digest *ret_chain_id, berth_digest *ret_diff_id,
+                              berth_error *err)
+{
+        return layer_add(layers_dirfd, parent_chain, false, tar_fd, expected_diff_id, o,
+                         ret_chain_id, ret_diff_id, err);
 }
 
 bool berth_layer_exists(int layers_dirfd, const berth_digest *chain_id)

@@ -39,6 +39,18 @@ int berth_layer_add(int layers_dirfd, const berth_digest *parent_chain, int tar_
                     const berth_digest *expected_diff_id, const berth_unpack_opts *o,
                     berth_digest *ret_chain_id, berth_digest *ret_diff_id, berth_error *err);
 
+/**
+ * As berth_layer_add(), but parent_chain need not exist yet: pull unpacks the
+ * layers of an image in parallel, in whatever order they arrive. Such a layer
+ * is whole but of no use until every layer below it is there too; whoever
+ * registers an image checks that all its layers exist first (an image's
+ * layers are never used without its record).
+ */
+int berth_layer_add_unordered(int layers_dirfd, const berth_digest *parent_chain, int tar_fd,
+                              const berth_digest *expected_diff_id, const berth_unpack_opts *o,
+                              berth_digest *ret_chain_id, berth_digest *ret_diff_id,
+                              berth_error *err);
+
 /** Whether layers/<chain> is there (and so whole). */
 bool berth_layer_exists(int layers_dirfd, const berth_digest *chain_id);
 

@@ -128,3 +128,24 @@ out:
         unpack_writer_done(&w);
         return r;
 }
+
+int berth_unpack_diff_id(int fd, berth_digest *ret_diff_id, uint64_t *ret_size, berth_error *err)
+{
+        _cleanup_(source_freep) unpack_source *src = NULL;
+        int r = unpack_source_new(fd, &src, err);
+        if (r < 0)
+                return r;
+        for (;;) {
+                const void *buf;
+                ssize_t n = unpack_source_read(src, &buf, err);
+                if (n < 0)
+                        return (int)n;
+                if (n == 0)
+                        break;
+        }
+        if (ret_size)
+                *ret_size = unpack_source_total(src);
+        if (ret_diff_id)
+                unpack_source_digest(src, ret_diff_id);
+        return 0;
+}

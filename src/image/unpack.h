@@ -58,3 +58,12 @@ typedef struct berth_unpack_opts {
  */
 int berth_unpack_tar(int tar_fd, int dest_dirfd, const berth_unpack_opts *o,
                      berth_digest *ret_diff_id, uint64_t *ret_unpacked_bytes, berth_error *err);
+
+/**
+ * The diff id of the layer stream read from fd (to its end): the sha256 of
+ * its uncompressed bytes (gzip and zstd decompressed, plain passed through),
+ * without unpacking anything. *ret_size (nullable) gets the uncompressed
+ * length. For a blob whose layer is already unpacked: its content must still
+ * be checked against the config's diff id.
+ */
+int berth_unpack_diff_id(int fd, berth_digest *ret_diff_id, uint64_t *ret_size, berth_error *err);
