@@ -16,8 +16,9 @@
  * <certs_dir>/<host>/ca.crt (and *.crt) from /etc/berth/certs.d and
  * /etc/docker/certs.d; plain HTTP only when insecure is set (then TLS is
  * tried first and http used when the server speaks no TLS, as docker does
- * for insecure registries), or TLS without verification with
- * tls_verify=false. Redirects (e.g. a 302/307 to blob storage on another
+ * for insecure registries, with TLS certificates not checked), or TLS without
+ * verification with tls_no_verify. (A zeroed berth_registry_opts is the safe
+ * default: TLS, verified, anonymous unless the auth file has credentials.) Redirects (e.g. a 302/307 to blob storage on another
  * host) are followed, without sending our Authorization header to another
  * host.
  *
@@ -40,7 +41,7 @@ typedef struct berth_registry berth_registry;
 typedef struct {
         const char *username, *password; /* NULL: anonymous, or from the auth file */
         bool insecure;                   /* allow plain http for this host */
-        bool tls_verify;                 /* default true; false: TLS without checks */
+        bool tls_no_verify;              /* TLS without certificate/host checks (zero: checked) */
         const char *certs_dirs; /* ":"-separated; NULL: /etc/berth/certs.d:/etc/docker/certs.d */
         int stall_timeout_s;    /* 0: 30 s */
         const char *user_agent; /* NULL: "berth/<version>" */
