@@ -96,6 +96,16 @@ int cmd_top(berth_cli *cli, int argc, char **argv);
 int cmd_port(berth_cli *cli, int argc, char **argv);
 int cmd_stats(berth_cli *cli, int argc, char **argv);
 int cmd_container_prune(berth_cli *cli, int argc, char **argv);
+int cmd_pull(berth_cli *cli, int argc, char **argv);
+int cmd_push(berth_cli *cli, int argc, char **argv);
+int cmd_login(berth_cli *cli, int argc, char **argv);
+int cmd_logout(berth_cli *cli, int argc, char **argv);
+/**
+ * Pull name (as `pull` does, docker's progress lines to out, none when quiet;
+ * platform nullable) for run/create. Prints no error: it is in *err.
+ */
+int cli_pull_image(berth_cli *cli, const char *name, const char *platform, bool quiet, FILE *out,
+                   berth_error *err);
 /** `system prune` (argv[0] = "prune"). */
 int cmd_system_prune(berth_cli *cli, int argc, char **argv);
 

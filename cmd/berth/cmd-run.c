@@ -2,8 +2,10 @@
 /* `run`, `create`, `start`, `attach`. */
 #include "cli.h"
 #include "runflags.h"
+#include "base/cleanup.h"
 #include "base/fs.h"
 #include "engine/monitor-proto.h"
+#include "image/reference.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -101,6 +103,39 @@ static int write_cidfile(const char *path, const char *id)
         return 0;
 }
 
+/*
+ * --pull: "always" pulls, "missing" (docker's default) pulls an image not in
+ * the store, after docker's "Unable to find image 'busybox:latest' locally";
+ * the progress goes to stderr (stdout is the container's). -1 when the pull
+ * failed (said on stderr, as docker says it).
+ */
+static int pull_for_run(berth_cli *cli, const berth_run_flags *f, const char *cmd)
+{
+        const char *image = json_string_value(json_object_get(f->body, "Image"));
+        const char *policy = f->pull ? f->pull : "missing";
+        berth_error err = {0};
+        if (image == NULL || strcmp(policy, "never") == 0)
+                return 0;
+        if (strcmp(policy, "missing") == 0) {
+                berth_images *im = cli_images(cli, &err);
+                berth_digest id;
+                if (im == NULL || berth_images_resolve(im, image, &id, &err) == 0 ||
+                    err.code != ENOENT)
+                        return 0; /* there, or an error the create will report */
+                berth_ref ref = {0};
+                if (berth_ref_parse(image, &ref, NULL) < 0)
+                        return 0; /* not a name: the create says so */
+                _cleanup_free_ char *fam = berth_ref_familiar(&ref);
+                berth_ref_clear(&ref);
+                fprintf(stderr, "Unable to find image '%s' locally\n", fam);
+        }
+        if (cli_pull_image(cli, image, f->platform, f->quiet, stderr, &err) < 0) {
+                fprintf(stderr, "berth: %s.\nSee 'berth %s --help'.\n", err.msg, cmd);
+                return -1;
+        }
+        return 0;
+}
+
 static int run_or_create(berth_cli *cli, int argc, char **argv, bool is_run)
 {
         berth_error err = {0};
@@ -118,11 +153,10 @@ static int run_or_create(berth_cli *cli, int argc, char **argv, bool is_run)
         int rc = 125;
         berth_container c = {0};
         _cleanup_free_ char *id = NULL;
+        if (pull_for_run(cli, &f, argv[0]) < 0)
+                goto out;
         berth_engine *e = cli_engine(cli, &err);
         if (e == NULL || berth_engine_create(e, f.name, f.body, &id, &err) < 0) {
-                if (err.code == ENOENT && strstr(err.msg, "image"))
-                        fprintf(stderr, "Unable to find image '%s' locally\n",
-                                json_string_value(json_object_get(f.body, "Image")));
                 fprintf(stderr, "berth: %s.\nSee 'berth %s --help'.\n", err.msg, argv[0]);
                 goto out;
         }

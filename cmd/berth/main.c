@@ -32,10 +32,14 @@ static const struct {
     {"container-prune", cmd_container_prune, NULL},
     {"kill", cmd_kill, "Kill one or more running containers"},
     {"load", cmd_load, "Load an image from a tar archive or STDIN"},
+    {"login", cmd_login, "Log in to a registry"},
+    {"logout", cmd_logout, "Log out from a registry"},
     {"logs", cmd_logs, "Fetch the logs of a container"},
     {"pause", cmd_pause, "Pause all processes within one or more containers"},
     {"port", cmd_port, "List port mappings or a specific mapping for the container"},
     {"ps", cmd_ps, "List containers"},
+    {"pull", cmd_pull, "Download an image from a registry"},
+    {"push", cmd_push, "Upload an image to a registry"},
     {"rename", cmd_rename, "Rename a container"},
     {"restart", cmd_restart, "Restart one or more containers"},
     {"rm", cmd_rm, "Remove one or more containers"},
@@ -67,7 +71,9 @@ static const struct {
                      {"history", "history"},
                      {"prune", "image-prune"},
                      {"save", "save"},
-                     {"load", "load"}};
+                     {"load", "load"},
+                     {"pull", "pull"},
+                     {"push", "push"}};
 
 /* `berth container VERB` → the top-level verbs, as docker has both. */
 static const struct {
@@ -177,8 +183,9 @@ static void usage(FILE *f)
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (commands[i].help)
                         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-        fprintf(f, "  %-10s %s\n", "image",
-                "Manage images (ls, rm, tag, import, inspect, history, prune, save, load)");
+        fprintf(
+            f, "  %-10s %s\n", "image",
+            "Manage images (ls, rm, tag, import, inspect, history, prune, save, load, pull, push)");
         fprintf(f, "  %-10s %s\n", "container",
                 "Manage containers (ls, run, create, start, stop, rm, logs, exec, top, stats, "
                 "port, prune, …)");

@@ -301,6 +301,22 @@ int berth_imagedb_repo_digests_of(berth_db *db, const berth_digest *id, char ***
         return strings_of(db, sql, id, ret, err);
 }
 
+int berth_imagedb_resolve_repo_digest(berth_db *db, const char *name, berth_digest *ret,
+                                      berth_error *err)
+{
+        static const char sql[] = "SELECT image FROM repo_digests WHERE name = ? LIMIT 1";
+        sqlite3_stmt *st = berth_db_prepare(db, sql, err);
+        if (st == NULL)
+                return -EIO;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        int rc = berth_db_step(db, st, "resolving a repo digest", err);
+        bool found = rc == SQLITE_ROW && column_digest(st, 0, ret);
+        sqlite3_reset(st);
+        if (rc < 0)
+                return rc;
+        return found ? 0 : berth_errx(err, ENOENT, "no such image: %s", name);
+}
+
 int berth_imagedb_repo_digests_with_blob(berth_db *db, const berth_digest *blob, char ***ret,
                                          berth_error *err)
 {

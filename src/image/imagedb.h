@@ -61,6 +61,9 @@ int berth_imagedb_add_repo_digest(berth_db *db, const char *name, const berth_di
                                   berth_error *err);
 int berth_imagedb_repo_digests_of(berth_db *db, const berth_digest *id, char ***ret,
                                   berth_error *err);
+/** The image a repo digest ("docker.io/library/busybox@sha256:…") names; -ENOENT when none. */
+int berth_imagedb_resolve_repo_digest(berth_db *db, const char *name, berth_digest *ret,
+                                      berth_error *err);
 /**
  * The repo digests ("host/repo@sha256:…") of every image that has blob among
  * its layers, sorted, NULL-terminated (may be empty): the repositories that

@@ -104,10 +104,28 @@ static char *tag_of(const char *name)
         return s;
 }
 
+/* The repo digest a name means ("app@sha256:…" → "docker.io/library/app@sha256:…"), if any. */
+static char *repo_digest_of(const char *name)
+{
+        berth_ref ref = {0};
+        if (berth_ref_parse(name, &ref, NULL) < 0)
+                return NULL;
+        char *s = NULL;
+        if (ref.has_digest) {
+                _cleanup_free_ char *n = berth_ref_name(&ref);
+                s = berth_xasprintf("%s@%s", n, ref.digest.s);
+        }
+        berth_ref_clear(&ref);
+        return s;
+}
+
 int berth_images_resolve(berth_images *im, const char *name, berth_digest *ret, berth_error *err)
 {
         _cleanup_free_ char *tag = tag_of(name);
         if (tag && berth_imagedb_resolve_tag(im->db, tag, ret, NULL) == 0)
+                return 0;
+        _cleanup_free_ char *rd = tag ? NULL : repo_digest_of(name);
+        if (rd && berth_imagedb_resolve_repo_digest(im->db, rd, ret, NULL) == 0)
                 return 0;
         berth_error e2 = {0};
         if (berth_ref_looks_like_id(name)) {

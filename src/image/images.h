@@ -15,7 +15,8 @@
  * `image inspect`, `import`, `load`, `pull`, `commit` and `build` call.
  *
  * Names resolve as Docker resolves them: first as a reference ("busybox" =
- * "docker.io/library/busybox:latest"), then as an image id or id prefix.
+ * "docker.io/library/busybox:latest"; "app@sha256:…" through the repo
+ * digests that pull and push record), then as an image id or id prefix.
  *
  * Removal is crash safe: the metadata goes first, in one transaction, then
  * the files nothing uses any more; a crash in between leaves only orphan

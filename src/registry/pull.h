@@ -105,3 +105,21 @@ int berth_push(berth_images *im, const char *name, const berth_transfer_opts *o,
  * on any port. NULL-terminated, never NULL; caller frees.
  */
 char **berth_insecure_registries(void);
+
+/**
+ * The registry a `login`/`logout` SERVER names, as the auth file keys it:
+ * scheme and path dropped ("https://127.0.0.1:5000/v2/" → "127.0.0.1:5000"),
+ * Docker Hub's names ("index.docker.io", "https://index.docker.io/v1/",
+ * "registry-1.docker.io") and NULL → "docker.io". Malloc'd.
+ */
+char *berth_registry_server(const char *server);
+
+/**
+ * `login`: check user and pass against the registry of server (a ping that
+ * must succeed with them: GET /v2/ and the Basic or token auth it asks for)
+ * and only then store them in the auth file (registry/auth.h, mode 0600).
+ * o (nullable): insecure registries, TLS; its credentials are ignored. A
+ * refusal is -EACCES with the registry's words ("unauthorized: …").
+ */
+int berth_login(const char *server, const char *user, const char *pass,
+                const berth_transfer_opts *o, berth_error *err);
