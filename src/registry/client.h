@@ -18,9 +18,9 @@
  * tried first and http used when the server speaks no TLS, as docker does
  * for insecure registries, with TLS certificates not checked), or TLS without
  * verification with tls_no_verify. (A zeroed berth_registry_opts is the safe
- * default: TLS, verified, anonymous unless the auth file has credentials.) Redirects (e.g. a 302/307 to blob storage on another
- * host) are followed, without sending our Authorization header to another
- * host.
+ * default: TLS, verified, anonymous unless the auth file has credentials.) Redirects (e.g. a
+ * 302/307 to blob storage on another host) are followed, without sending our Authorization header
+ * to another host.
  *
  * Auth: requests go out anonymously (or with the Bearer token cached for
  * their scope); a 401 with `WWW-Authenticate: Basic …` is answered with the
