@@ -126,12 +126,12 @@ void cli_progress_event(const berth_progress_event *ev, void *userdata)
                 i++;
         if (i == p->n) {
                 push_id(p, ev->id);
-                fprintf(p->out, "%s: %s %s\n", ev->id, ev->status, b);
+                fprintf(p->out, "%s: %s%s%s\n", ev->id, ev->status, *b ? " " : "", b);
         } else {
                 size_t up = p->n - i;
                 /* up to the id's line, clear it, redraw, and back down */
-                fprintf(p->out, "\033[%zuA\r\033[2K%s: %s %s\r\033[%zuB", up, ev->id, ev->status, b,
-                        up);
+                fprintf(p->out, "\033[%zuA\r\033[2K%s: %s%s%s\r\033[%zuB", up, ev->id, ev->status,
+                        *b ? " " : "", b, up);
         }
         fflush(p->out);
 }
