@@ -23,8 +23,10 @@ static int parse_tls_verify(const char *cmd, const char *arg, bool *ret)
                 *ret = true;
         else if (strcmp(arg, "false") == 0 || strcmp(arg, "0") == 0)
                 *ret = false;
-        else
-                return cli_usage(cmd, "invalid argument \"%s\" for \"--tls-verify\" flag", arg);
+        else {
+                cli_usage(cmd, "invalid argument \"%s\" for \"--tls-verify\" flag", arg);
+                return -1;
+        }
         return 0;
 }
 

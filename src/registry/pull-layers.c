@@ -96,14 +96,14 @@ static int tee_write(const void *data, size_t len, void *userdata)
 {
         download *d = userdata;
         if (atomic_load(&d->j->x->failed))
-                return -1;
+                return -ECANCELED; /* another layer failed: the pull is over */
         if (berth_blob_write(d->w, data, len, &d->err) < 0) {
                 d->write_failed = true;
-                return -1;
+                return -EIO;
         }
         if (d->pipe_fd >= 0) {
                 if (d->u && atomic_load(&d->u->failed))
-                        return -1; /* the layer is bad: no use downloading the rest */
+                        return -ECANCELED; /* the layer is bad: no use downloading the rest */
                 int r = write_all(d->pipe_fd, data, len);
                 if (r == -EPIPE) {
                         /* The unpacker stopped reading: it failed (seen above next time)
@@ -111,12 +111,12 @@ static int tee_write(const void *data, size_t len, void *userdata)
                         close(d->pipe_fd);
                         d->pipe_fd = -1;
                         if (d->u && atomic_load(&d->u->failed))
-                                return -1;
+                                return -ECANCELED;
                 } else if (r < 0) {
                         berth_err(&d->err, -r, "cannot pass layer %s to the unpacker",
                                   d->l->desc->digest.s);
                         d->write_failed = true;
-                        return -1;
+                        return -EIO;
                 }
         }
         return 0;
@@ -174,11 +174,17 @@ static int fetch(job *j, berth_registry *reg, const pull_layer *l, bool unpack, 
                 d.pipe_fd = -1;
         }
         if (r < 0) {
-                if (d.write_failed)
+                /* The client's message names the blob and the registry; ours say more
+                 * when the bytes could not be kept or were no layer. */
+                if (d.write_failed) {
                         *err = d.err;
-                else if (started && atomic_load(&u.failed))
+                        berth_wrap(err, "cannot store layer %s", l->desc->digest.s);
+                } else if (started && atomic_load(&u.failed)) {
+                        pthread_join(th, NULL);
+                        started = false;
                         *err = u.err;
-                berth_wrap(err, "cannot download layer %s", l->desc->digest.s);
+                        berth_wrap(err, "cannot unpack layer %s", l->desc->digest.s);
+                }
                 goto out;
         }
         xfer_progress(j->x, d.id, "Verifying Checksum", l->desc->size, l->desc->size);

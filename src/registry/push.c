@@ -103,8 +103,7 @@ static int push_blob(void *ctx, size_t i, berth_registry **reg, berth_error *err
                 xfer_progress(&c->x, u.id, "Pushing", 0, d->size);
         if ((r = berth_registry_put_blob(*reg, c->ref.path, &d->digest, d->size, fd, from, 0,
                                          is_config ? NULL : on_progress, &u, &mounted, err)) < 0)
-                return berth_wrap(err, "cannot push %s %s", is_config ? "config" : "layer",
-                                  d->digest.s);
+                return r;
         if (is_config)
                 return 0;
         if (mounted) {
