@@ -585,6 +585,27 @@ good_digest() {
   [[ "$output" == *"cannot fetch manifest $BAD/weird:v1: cannot get a token from http://127.0.0.1:1/nope?x=1,2"* ]]
 }
 
+@test "manifests are asked for with the four manifest types in Accept" {
+  run cli --insecure "$BAD" get-manifest accept v1
+  [ "$status" -eq 0 ]
+  [ "${lines[1]}" = "type application/vnd.oci.image.manifest.v1+json" ]
+}
+
+@test "uploads: relative Locations keep their query, chunks carry Content-Range, digest checked" {
+  head -c 2500 /dev/urandom >"$W/blob"
+  run cli --insecure --chunk 1000 "$BAD" put-blob upl "$W/blob"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(sha "$W/blob") uploaded" ]
+  run cli --insecure "$BAD" put-blob upl "$W/blob"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(sha "$W/blob") uploaded" ]
+  grep -F '"range": "2000-2499"' "$T/bad-requests.log"
+  echo other >"$W/other"
+  run cli --insecure --digest "$(sha "$W/other")" "$BAD" put-blob upl "$W/blob"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"cannot push blob $(sha "$W/other") to $BAD/upl: 400 digest is $(sha "$W/blob")"* ]]
+}
+
 @test "nothing listening: a clear connection error" {
   local port
   port=$(free_port)

@@ -131,7 +131,66 @@ class BadHandler(Quiet):
     notype     manifests: no Content-Type (the body's mediaType is the type)
     pages      tags/list: three pages joined by Link headers
     weird      anything: a challenge with quoted commas, escapes, several params and schemes
+    accept     manifests: 406 unless Accept names the four manifest types (and no schema 1)
+    upl        uploads: relative Locations whose _state query must come back, as
+               distribution's do; the bytes checked against ?digest= at the end
     """
+
+    uploads = {}
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def upload_state(self):
+        url = urllib.parse.urlparse(self.path)
+        q = urllib.parse.parse_qs(url.query)
+        uid = url.path.rsplit("/", 1)[-1]
+        state = q.get("_state", [None])[0]
+        up = self.uploads.get(uid)
+        if up is None or state != up["state"]:
+            self.send(400, errors("BLOB_UPLOAD_INVALID", "bad upload state %r" % state))
+            return None, None
+        return uid, q
+
+    def do_POST(self):
+        self.body()
+        log_line(self.server.cfg["log"], {"method": "POST", "path": self.path})
+        uid = "u%d" % len(self.uploads)
+        self.uploads[uid] = {"state": "s0", "data": b"", "n": 0}
+        self.send(202, "", {"Location": "/v2/upl/blobs/uploads/%s?_state=s0" % uid,
+                            "Range": "0-0"})
+
+    def do_PATCH(self):
+        data = self.body()
+        log_line(self.server.cfg["log"], {"method": "PATCH", "path": self.path,
+                                          "range": self.headers.get("Content-Range")})
+        uid, q = self.upload_state()
+        if uid is None:
+            return
+        up = self.uploads[uid]
+        start = len(up["data"])
+        want = "%d-%d" % (start, start + len(data) - 1)
+        if self.headers.get("Content-Range") != want:
+            return self.send(416, errors("BLOB_UPLOAD_INVALID", "range is not " + want))
+        up["data"] += data
+        up["n"] += 1
+        up["state"] = "s%d" % up["n"]
+        self.send(202, "", {"Location": "/v2/upl/blobs/uploads/%s?_state=%s" % (uid, up["state"]),
+                            "Range": "0-%d" % (len(up["data"]) - 1)})
+
+    def do_PUT(self):
+        data = self.body()
+        log_line(self.server.cfg["log"], {"method": "PUT", "path": self.path})
+        uid, q = self.upload_state()
+        if uid is None:
+            return
+        up = self.uploads.pop(uid)
+        got = "sha256:" + hashlib.sha256(up["data"] + data).hexdigest()
+        if q.get("digest", [None])[0] != got:
+            return self.send(400, errors("DIGEST_INVALID", "digest is %s" % got))
+        self.send(201, "", {"Docker-Content-Digest": got,
+                            "Location": "/v2/upl/blobs/" + got})
 
     def do_HEAD(self):
         self.do_GET()
@@ -187,6 +246,15 @@ class BadHandler(Quiet):
             if repo == "good":
                 return self.send(200, MANIFEST, {"Docker-Content-Digest": MANIFEST_DIGEST},
                                  ctype=mt)
+            if repo == "accept":
+                acc = [a.strip() for a in ",".join(self.headers.get_all("Accept") or [])
+                       .split(",")]
+                need = ["application/vnd.oci.image.index.v1+json", mt,
+                        "application/vnd.docker.distribution.manifest.list.v2+json",
+                        "application/vnd.docker.distribution.manifest.v2+json"]
+                if any(n not in acc for n in need) or any("prettyjws" in a for a in acc):
+                    return self.send(406, errors("UNSUPPORTED", "accept was %r" % acc))
+                return self.send(200, MANIFEST, ctype=mt)
         if kind == "tags" and repo == "pages":
             q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
             page = int(q.get("page", ["0"])[0])
