@@ -59,7 +59,8 @@
  * Repository names and references are checked before anything is sent.
  * Every call has a stall timeout (no byte for stall_timeout_s seconds, also
  * the connect timeout) but no total timeout. Nothing is retried except the
- * one 401 → auth → retry (and the insecure https → http fallback).
+ * one 401 → auth → retry, the insecure https → http fallback, and blob
+ * downloads that break off (see berth_registry_get_blob).
  */
 typedef struct berth_registry berth_registry;
 
@@ -119,6 +120,10 @@ int berth_registry_blob_exists(berth_registry *r, const char *repo, const berth_
  * body that does not match d, or is not expected_size long (when >= 0), is
  * an error after the last chunk ("blob sha256:… is corrupt: digest mismatch"),
  * so the caller must not commit what it wrote before the call returns 0.
+ * A download that breaks off (connection closed, reset, stalled) after new
+ * bytes is resumed with `Range: bytes=<done>-` (a 206 goes on, a 200 is
+ * read again from the start with the bytes we have skipped), up to 5 times;
+ * write_fn sees every byte once, in order.
  * progress (nullable) is called with bytes done so far. A body longer than
  * expected_size is stopped as soon as it passes it. write_fn returning
  * -errno makes the error carry that errno ("cannot write blob …").

@@ -111,6 +111,7 @@ MANIFEST = json.dumps({"schemaVersion": 2,
                        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
                                   "digest": GOOD_DIGEST, "size": len(GOOD)},
                        "layers": []}).encode()
+FLAKY = bytes(range(256)) * 400
 MANIFEST_DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
 
 
@@ -132,11 +133,14 @@ class BadHandler(Quiet):
     pages      tags/list: three pages joined by Link headers
     weird      anything: a challenge with quoted commas, escapes, several params and schemes
     accept     manifests: 406 unless Accept names the four manifest types (and no schema 1)
+    flaky      blobs: the first GET breaks off halfway, a Range request gets the rest (206)
+    flaky200   blobs: the first GET breaks off halfway, then the whole blob again (200)
     upl        uploads: relative Locations whose _state query must come back, as
                distribution's do; the bytes checked against ?digest= at the end
     """
 
     uploads = {}
+    flaky_tries = {}
 
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -196,7 +200,7 @@ class BadHandler(Quiet):
         self.do_GET()
 
     def do_GET(self):
-        log_line(self.server.cfg["log"], {"path": self.path,
+        log_line(self.server.cfg["log"], {"path": self.path, "range": self.headers.get("Range"),
                                           "authorization": self.headers.get("Authorization")})
         parts = urllib.parse.urlparse(self.path).path.split("/")
         if self.path == "/v2/":
@@ -227,6 +231,25 @@ class BadHandler(Quiet):
                 return
             if repo == "good":
                 return self.send(200, GOOD, ctype="application/octet-stream")
+            if repo in ("flaky", "flaky200"):
+                data = FLAKY
+                tries = self.flaky_tries.get(repo, 0)
+                self.flaky_tries[repo] = tries + 1
+                rng = self.headers.get("Range")
+                if tries == 0:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data[:len(data) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                if repo == "flaky" and rng and rng.startswith("bytes=") and rng.endswith("-"):
+                    start = int(rng[6:-1])
+                    return self.send(206, data[start:], {
+                        "Content-Range": "bytes %d-%d/%d" % (start, len(data) - 1, len(data))},
+                        ctype="application/octet-stream")
+                return self.send(200, data, ctype="application/octet-stream")
         if kind == "manifests":
             mt = "application/vnd.oci.image.manifest.v1+json"
             if repo == "missing":
