@@ -44,6 +44,10 @@ int berth_registry_blob_exists(berth_registry *r, const char *repo, const berth_
         return 1;
 }
 
+/* A download that breaks off after some bytes is resumed with a Range request, as long as
+ * each try brings new bytes, at most this many times. */
+#define BLOB_MAX_RESUMES 5
+
 typedef struct {
         berth_hasher *h;
         int64_t done, expected;
@@ -52,11 +56,28 @@ typedef struct {
         void *userdata;
         bool overflow;
         int user_ret;
+        /* this try: the response (for its status), and the bytes of it we have already */
+        const reg_req *q;
+        bool started;
+        int64_t skip;
 } blob_sink;
 
 static int sink_write(const void *data, size_t len, void *userdata)
 {
         blob_sink *s = userdata;
+        if (!s->started) {
+                /* a 206 goes on where we are; a 200 starts again from byte 0 */
+                s->started = true;
+                s->skip = s->q->status == 200 ? s->done : 0;
+        }
+        if (s->skip > 0) {
+                size_t drop = (int64_t)len < s->skip ? len : (size_t)s->skip;
+                s->skip -= (int64_t)drop;
+                data = (const char *)data + drop;
+                len -= drop;
+                if (len == 0)
+                        return 0;
+        }
         if (s->expected >= 0 && s->done + (int64_t)len > s->expected) {
                 s->overflow = true;
                 return -EFBIG;
@@ -71,6 +92,22 @@ static int sink_write(const void *data, size_t len, void *userdata)
         if (s->progress)
                 s->progress(s->done, s->userdata);
         return 0;
+}
+
+static bool resumable(CURLcode c)
+{
+        return c == CURLE_PARTIAL_FILE || c == CURLE_RECV_ERROR || c == CURLE_GOT_NOTHING ||
+               c == CURLE_OPERATION_TIMEDOUT || c == CURLE_SEND_ERROR;
+}
+
+/* "bytes <start>-<end>/<total>" of a 206 starts where we are. */
+static bool range_starts_at(const char *content_range, int64_t at)
+{
+        long long start;
+        if (content_range == NULL || strncmp(content_range, "bytes ", 6) != 0)
+                return false;
+        _cleanup_free_ char *s = strndup(content_range + 6, strcspn(content_range + 6, "-"));
+        return s && berth_parse_i64(s, &start) == 0 && start == at;
 }
 
 int berth_registry_get_blob(berth_registry *r, const char *repo, const berth_digest *d,
@@ -91,11 +128,36 @@ int berth_registry_get_blob(berth_registry *r, const char *repo, const berth_dig
                        .progress = progress,
                        .userdata = userdata};
         _cleanup_free_ char *scope = berth_xasprintf("repository:%s:pull", repo);
-        _cleanup_req_ reg_req q = {.method = "GET", .body.fd = -1, .scope = scope};
-        q.sink = sink_write;
-        q.sink_userdata = &s;
-        q.url = reg_url(r, "/v2/%s/blobs/%s", repo, d->s);
-        k = reg_request(r, &q, what, err);
+        _cleanup_free_ char *url = reg_url(r, "/v2/%s/blobs/%s", repo, d->s);
+        for (int resumes = 0;; resumes++) {
+                _cleanup_req_ reg_req q = {.method = "GET", .body.fd = -1, .scope = scope};
+                _cleanup_free_ char *range = berth_xasprintf("Range: bytes=%" PRId64 "-", s.done);
+                struct curl_slist *h = s.done > 0 ? curl_slist_append(NULL, range) : NULL;
+                int64_t before = s.done;
+                q.headers = h;
+                q.sink = sink_write;
+                q.sink_userdata = &s;
+                q.url = berth_xstrdup(url);
+                s.q = &q;
+                s.started = false;
+                k = reg_request(r, &q, what, err);
+                curl_slist_free_all(h);
+                if (s.overflow || s.user_ret != 0)
+                        break;
+                if (k < 0 && (resumable(q.curl_code) || q.stalled) && s.done > before &&
+                    resumes < BLOB_MAX_RESUMES) {
+                        berth_error_clear(err);
+                        continue;
+                }
+                if (k < 0)
+                        break;
+                if (q.status == 206 && before > 0 && !range_starts_at(q.content_range, before))
+                        k = berth_errx(err, EPROTO, "%s: resumed at the wrong offset (%s)", what,
+                                       q.content_range ? q.content_range : "no Content-Range");
+                else if (q.status != 200 && !(q.status == 206 && before > 0))
+                        k = reg_http_error(&q, err, "%s", what);
+                break;
+        }
         berth_digest got;
         berth_hasher_final(s.h, &got);
         berth_hasher_free(s.h);
@@ -108,8 +170,6 @@ int berth_registry_get_blob(berth_registry *r, const char *repo, const berth_dig
                                       : berth_errx(err, EIO, "cannot write blob %s", name);
         if (k < 0)
                 return k;
-        if (q.status != 200)
-                return reg_http_error(&q, err, "%s", what);
         if (expected_size >= 0 && s.done != expected_size)
                 return berth_errx(err, EBADMSG,
                                   "blob %s is corrupt: %" PRId64 " bytes, expected %" PRId64, name,

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 static void resp_reset(reg_req *q)
@@ -25,7 +26,8 @@ static void resp_reset(reg_req *q)
         free(q->digest);
         free(q->link);
         free(q->range);
-        q->location = q->content_type = q->digest = q->link = q->range = NULL;
+        free(q->content_range);
+        q->location = q->content_type = q->digest = q->link = q->range = q->content_range = NULL;
         q->content_length = -1;
         berth_strv_free(q->www_auth);
         q->www_auth = NULL;
@@ -35,6 +37,31 @@ static void resp_reset(reg_req *q)
         q->too_large = false;
         q->sink_ret = 0;
         q->curl_code = CURLE_OK;
+}
+
+static double elapsed_s(const struct timespec *since)
+{
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (double)(now.tv_sec - since->tv_sec) + (now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+/* The stall timeout, to the second: curl calls this at least once a second. */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+        reg_req *q = userdata;
+        if (dlnow != q->seen_dl || ulnow != q->seen_ul) {
+                q->seen_dl = dlnow;
+                q->seen_ul = ulnow;
+                clock_gettime(CLOCK_MONOTONIC, &q->last_move);
+                return 0;
+        }
+        if (elapsed_s(&q->last_move) >= (double)q->stall_s) {
+                q->stalled = true;
+                return 1;
+        }
+        return 0;
 }
 
 void reg_req_clear(reg_req *q)
@@ -106,6 +133,8 @@ static size_t on_header(char *buf, size_t size, size_t n, void *userdata)
                 set_str(&q->link, v);
         else if (strcasecmp(line, "Range") == 0)
                 set_str(&q->range, v);
+        else if (strcasecmp(line, "Content-Range") == 0)
+                set_str(&q->content_range, v);
         else if (strcasecmp(line, "WWW-Authenticate") == 0)
                 berth_strv_push(&q->www_auth, v);
         else if (strcasecmp(line, "Content-Length") == 0) {
@@ -136,14 +165,15 @@ static size_t on_write(char *buf, size_t size, size_t n, void *userdata)
                         }
                         return len;
                 }
-                if (q->max > 0)
-                        limit = q->max;
-                if (q->resp_len + len > limit) {
+                if (q->max > 0 && q->resp_len + len > q->max) {
                         q->too_large = true;
                         return 0;
                 }
-        } else if (q->resp_len + len > limit) {
-                len = limit - q->resp_len; /* an error body: the start is enough */
+                if (q->max > 0)
+                        limit = q->max;
+        }
+        if (q->resp_len + len > limit) {
+                len = limit - q->resp_len; /* a body nobody asked for: the start is enough */
                 if (len == 0)
                         return size * n;
         }
@@ -233,6 +263,14 @@ static int transport_error(berth_registry *r, reg_req *q, const char *what, bert
         case CURLE_OPERATION_TIMEDOUT:
                 return berth_errx(err, e, "%s: stalled: no data for %ld s (%s)", what, r->stall_s,
                                   detail);
+        case CURLE_ABORTED_BY_CALLBACK:
+                if (q->stalled)
+                        return berth_errx(err, ETIMEDOUT, "%s: stalled: no data for %ld s", what,
+                                          r->stall_s);
+                if (q->body.read_errno)
+                        return berth_err(err, q->body.read_errno, "%s: cannot read the upload",
+                                         what);
+                break;
         case CURLE_PARTIAL_FILE:
                 return berth_errx(err, e, "%s: connection closed early (%s)", what, detail);
         case CURLE_SSL_CONNECT_ERROR:
@@ -243,7 +281,6 @@ static int transport_error(berth_registry *r, reg_req *q, const char *what, bert
                                           what, detail);
                 break;
         case CURLE_READ_ERROR:
-        case CURLE_ABORTED_BY_CALLBACK:
                 if (q->body.read_errno)
                         return berth_err(err, q->body.read_errno, "%s: cannot read the upload",
                                          what);
@@ -315,6 +352,13 @@ int reg_perform(berth_registry *r, reg_req *q, const char *auth_header, const ch
                 curl_easy_setopt(c, CURLOPT_HEADERDATA, q);
                 curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
                 curl_easy_setopt(c, CURLOPT_WRITEDATA, q);
+                q->stalled = false;
+                q->seen_dl = q->seen_ul = 0;
+                q->stall_s = r->stall_s;
+                clock_gettime(CLOCK_MONOTONIC, &q->last_move);
+                curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+                curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+                curl_easy_setopt(c, CURLOPT_XFERINFODATA, q);
 
                 struct curl_slist *h = NULL;
                 for (struct curl_slist *e = q->headers; e; e = e->next)
@@ -370,9 +414,18 @@ static bool tls_failure(CURLcode c)
                c == CURLE_SEND_ERROR;
 }
 
+/* A URL of the registry made before it turned out to speak plain http: http now. */
+static char *with_scheme(berth_registry *r, const char *url)
+{
+        _cleanup_free_ char *prefix = berth_xasprintf("https://%s/", r->host);
+        if (strcmp(r->scheme, "http") == 0 && berth_str_has_prefix(url, prefix))
+                return berth_xasprintf("http://%s", url + strlen("https://"));
+        return berth_xstrdup(url);
+}
+
 int reg_request(berth_registry *r, reg_req *q, const char *what, berth_error *err)
 {
-        _cleanup_free_ char *orig = berth_xstrdup(q->url);
+        _cleanup_free_ char *orig = with_scheme(r, q->url);
         const char *orig_method = q->method;
         bool orig_has_body = q->has_body;
         bool challenged = false;
@@ -387,16 +440,18 @@ int reg_request(berth_registry *r, reg_req *q, const char *what, berth_error *er
                 int k = reg_perform(r, q, auth, origin, true, what, err);
                 if (k < 0) {
                         /* an insecure registry that speaks no TLS: plain http from now on */
-                        _cleanup_free_ char *prefix = berth_xasprintf("https://%s/", r->host);
                         if (!r->scheme_known && r->insecure && strcmp(r->scheme, "https") == 0 &&
-                            tls_failure(q->curl_code) && berth_str_has_prefix(orig, prefix)) {
-                                char *u = berth_xasprintf("http://%s", orig + strlen("https://"));
-                                free(orig);
-                                orig = u;
+                            tls_failure(q->curl_code)) {
                                 set_str(&r->scheme, "http");
                                 r->scheme_known = true;
-                                berth_error_clear(err);
-                                continue;
+                                char *u = with_scheme(r, orig);
+                                bool changed = strcmp(u, orig) != 0;
+                                free(orig);
+                                orig = u;
+                                if (changed) {
+                                        berth_error_clear(err);
+                                        continue;
+                                }
                         }
                         return k;
                 }

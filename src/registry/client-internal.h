@@ -87,20 +87,25 @@ typedef struct {
         /* a 2xx body: to sink (streamed), else kept in memory up to max */
         int (*sink)(const void *data, size_t len, void *userdata);
         void *sink_userdata;
-        size_t max; /* for the in-memory body; 0: REG_ERROR_BODY_MAX */
+        size_t max; /* a 2xx body kept in memory: larger is an error; 0: kept up to
+                     * REG_ERROR_BODY_MAX, the rest dropped (bodies we do not read) */
         void (*upload_progress)(int64_t done, void *userdata);
         void *progress_userdata;
 
         /* out: the last response */
         long status;
         char reason[128];
-        char *location, *content_type, *digest, *link, *range;
+        char *location, *content_type, *digest, *link, *range, *content_range;
         int64_t content_length; /* -1: none */
         char **www_auth;
         char *resp; /* body (2xx without sink; or the error body, cut at REG_ERROR_BODY_MAX) */
         size_t resp_len;
         bool too_large; /* a 2xx body passed max */
         int sink_ret;   /* what sink returned when it stopped the transfer */
+        bool stalled;   /* no byte moved for stall_s seconds */
+        long stall_s;
+        int64_t seen_dl, seen_ul;
+        struct timespec last_move;
         CURLcode curl_code;
 } reg_req;
 

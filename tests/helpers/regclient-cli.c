@@ -16,6 +16,7 @@
  *
  * OPTIONS: --user U --pass P --insecure --no-verify --certs-dir D --stall S --max N
  *          --chunk N --from REPO --stdin (put-blob reads the blob from a pipe)
+ *          --digest D (put-blob claims D instead of the file's digest)
  */
 #include "base/digest.h"
 #include "base/fs.h"
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
 {
         berth_registry_opts o = {0};
         size_t max = 0, chunk = 0;
-        const char *from = NULL;
+        const char *from = NULL, *digest = NULL;
         bool from_stdin = false;
         int i = 1;
         for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
@@ -95,6 +96,8 @@ int main(int argc, char **argv)
                         chunk = strtoul(v, NULL, 10), i++;
                 else if (strcmp(a, "--from") == 0)
                         from = v, i++;
+                else if (strcmp(a, "--digest") == 0)
+                        digest = v, i++;
                 else
                         return usage();
         }
@@ -202,6 +205,8 @@ int main(int argc, char **argv)
                         k = fd < 0 ? berth_err(&err, errno, "cannot open %s", a[1])
                                    : berth_digest_fd(fd, &d, &size, &err);
                         bool mounted = false;
+                        if (k == 0 && digest)
+                                k = berth_digest_parse(digest, &d, &err);
                         if (k == 0 && from_stdin) {
                                 /* the same bytes, from a pipe: no seeking, no retries */
                                 close(fd);
