@@ -67,6 +67,16 @@ typedef struct berth_blob_writer berth_blob_writer;
 
 int berth_blob_writer_new(berth_store *s, const berth_digest *expected, int64_t expected_size,
                           berth_blob_writer **ret, berth_error *err);
+/**
+ * A writer for bytes whose digest the caller checks itself as they pass (the
+ * registry client hashes every byte it hands out, once, in order, and fails
+ * the download on a mismatch): they are not hashed a second time here, and
+ * the blob is committed under expected (required). The caller commits only
+ * once its own check has passed; the size is still checked.
+ */
+int berth_blob_writer_new_verified(berth_store *s, const berth_digest *expected,
+                                   int64_t expected_size, berth_blob_writer **ret,
+                                   berth_error *err);
 int berth_blob_write(berth_blob_writer *w, const void *data, size_t len, berth_error *err);
 /**
  * Verify, fsync and move the blob into place (a no-op when the same blob is

@@ -143,8 +143,9 @@ static int fetch(job *j, berth_registry *reg, const pull_layer *l, bool unpack, 
         bool started = false;
         int fds[2] = {-1, -1};
         xfer_short_id(&l->desc->digest, d.id);
-        int r = berth_blob_writer_new(berth_images_store(j->im), &l->desc->digest, l->desc->size,
-                                      &d.w, err);
+        /* The client hashes every byte and fails on a mismatch before we commit. */
+        int r = berth_blob_writer_new_verified(berth_images_store(j->im), &l->desc->digest,
+                                               l->desc->size, &d.w, err);
         if (r < 0)
                 return r;
         if (unpack) {

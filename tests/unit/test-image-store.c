@@ -489,6 +489,36 @@ static void test_open_errors(void)
         like(err.msg, "blobs", "message: %s", err.msg);
 }
 
+/* A writer whose caller checks the digest: committed under it, the size still checked. */
+static void test_verified(void)
+{
+        _cleanup_free_ char *root = new_root("verified");
+        berth_store *s = NULL;
+        berth_error err = {0};
+        ok(berth_store_open(root, &s, &err) == 0, "open: %s", err.msg);
+        berth_digest abc;
+        berth_digest_of("abc", 3, &abc);
+        berth_blob_writer *w = NULL;
+        ok(berth_blob_writer_new_verified(s, NULL, 3, &w, &err) < 0 && w == NULL,
+           "a verified writer needs its digest");
+        ok(berth_blob_writer_new_verified(s, &abc, 3, &w, &err) == 0, "verified writer: %s",
+           err.msg);
+        ok(berth_blob_write(w, "ab", 2, &err) == 0 && berth_blob_write(w, "c", 1, &err) == 0,
+           "write in two pieces");
+        berth_digest got;
+        ok(berth_blob_writer_commit(w, &got, NULL, &err) == 0, "commit: %s", err.msg);
+        ok(berth_digest_equal(&got, &abc) && berth_store_verify_blob(s, &abc, &err) == 0,
+           "stored under its digest, and it is right");
+        berth_blob_writer_free(w);
+        w = NULL;
+        ok(berth_blob_writer_new_verified(s, &abc, 3, &w, &err) == 0, "another");
+        ok(berth_blob_write(w, "ab", 2, &err) == 0, "short write");
+        ok(berth_blob_writer_commit(w, NULL, NULL, &err) == -EBADMSG, "a short blob is refused");
+        berth_blob_writer_free(w);
+        is_int(count_entries(root, "tmp"), 0, "no temp file left");
+        berth_store_free(s);
+}
+
 int main(void)
 {
         char tmpl[] = "/tmp/berth-store-test-XXXXXX";
@@ -497,6 +527,7 @@ int main(void)
                 return 1;
         test_round_trip();
         test_mismatch();
+        test_verified();
         test_corrupted();
         test_list_remove();
         test_bad_digests();
