@@ -220,7 +220,7 @@ int berth_push(berth_images *im, const char *name, const berth_transfer_opts *o,
         c.name = berth_ref_name(&c.ref);
         xfer_init(&c.x, o ? o : &none, c.ref.domain);
         if (c.ref.has_digest) {
-                r = berth_errx(err, EINVAL, "cannot push a digest reference: '%s'", name);
+                r = berth_errx(err, EINVAL, "cannot push a digest reference");
                 goto out;
         }
         tag = berth_xasprintf("%s:%s", c.name, c.ref.tag);

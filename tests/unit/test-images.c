@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,6 +124,68 @@ int main(void)
         ok(layer_exists(im, &base) && berth_store_has(berth_images_store(im), &a),
            "gc kept what busybox uses");
         is_int(freed, 6, "gc counts what it freed");
+
+        /* register (load and pull): every layer must be there; names move; nothing on failure */
+        berth_digest c1, c2, img;
+        berth_digest_of("c1", 2, &c1);
+        berth_digest_of("c2", 2, &c2);
+        berth_store_put_buf(berth_images_store(im), "{\"c\":1}", 7, NULL, &img, &err);
+        berth_image_layer_rec ls[] = {{.chain_id = c1, .diff_id = c1},
+                                      {.chain_id = c2, .diff_id = c2}};
+        berth_image_rec rec = {.id = img,
+                               .has_top_layer = true,
+                               .top_layer = c2,
+                               .created = (char *)"2026-01-01T00:00:00Z",
+                               .added = time(NULL)};
+        char *tags[] = {"docker.io/library/busybox:latest", "127.0.0.1:5000/c:1", NULL};
+        char *digests[] = {"127.0.0.1:5000/c@sha256:"
+                           "1111111111111111111111111111111111111111111111111111111111111111",
+                           NULL};
+        berth_digest prev[2];
+        bool changed = true;
+        _cleanup_free_ char *c1dir =
+            berth_xasprintf("%s/%s/diff", berth_images_layers_dir(im), berth_digest_hex(&c1));
+        berth_mkdir_p(c1dir, 0755, NULL);
+        is_int(berth_images_register(im, &rec, ls, 2, tags, digests, prev, &changed, &err), -ENOENT,
+               "register without all its layers: refused");
+        like(err.msg, "layer 1", "names the missing layer: %s", err.msg);
+        ok(berth_images_resolve(im, "busybox", &r, &err) == 0 && berth_digest_equal(&r, &a),
+           "and nothing moved");
+        _cleanup_free_ char *c2dir =
+            berth_xasprintf("%s/%s/diff", berth_images_layers_dir(im), berth_digest_hex(&c2));
+        berth_mkdir_p(c2dir, 0755, NULL);
+        ok(berth_images_register(im, &rec, ls, 2, tags, digests, prev, &changed, &err) == 0,
+           "register: %s", err.msg);
+        ok(changed, "a new image is a change");
+        ok(berth_digest_equal(&prev[0], &a) && prev[1].s[0] == '\0',
+           "the previous image of each tag (none for a new tag)");
+        ok(berth_images_resolve(im, "busybox", &r, &err) == 0 && berth_digest_equal(&r, &img),
+           "the tag moved");
+        ok(berth_images_resolve(im, digests[0], &r, &err) == 0 && berth_digest_equal(&r, &img),
+           "name@digest resolves through the repo digest");
+        is_int(
+            berth_images_resolve(im,
+                                 "127.0.0.1:5000/c@sha256:"
+                                 "2222222222222222222222222222222222222222222222222222222222222222",
+                                 &r, &err),
+            -ENOENT, "another digest does not");
+        ok(berth_images_register(im, &rec, ls, 2, tags, digests, prev, &changed, &err) == 0 &&
+               !changed,
+           "registering it again changes nothing");
+        _cleanup_strv_ char **with = NULL;
+        berth_image_layer_rec lb[] = {
+            {.chain_id = c1, .diff_id = c1, .has_blob = true, .blob = orphan}};
+        berth_image_rec rec2 = rec;
+        berth_store_put_buf(berth_images_store(im), "{\"d\":1}", 7, NULL, &rec2.id, &err);
+        rec2.top_layer = c1;
+        char *d2[] = {"127.0.0.1:5000/d@sha256:"
+                      "3333333333333333333333333333333333333333333333333333333333333333",
+                      NULL};
+        ok(berth_images_register(im, &rec2, lb, 1, NULL, d2, NULL, NULL, &err) == 0,
+           "register without tags: %s", err.msg);
+        ok(berth_imagedb_repo_digests_with_blob(berth_images_db(im), &orphan, &with, &err) == 0 &&
+               berth_strv_length(with) == 1 && strcmp(with[0], d2[0]) == 0,
+           "the repositories a blob is known in");
 
         berth_images_close(im);
         berth_rm_rf(root, NULL);

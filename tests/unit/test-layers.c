@@ -133,6 +133,40 @@ static void test_add(const char *top)
 
         r = berth_layer_add(lfd, &bogus, t4, NULL, NULL, NULL, NULL, &err);
         ok(r < 0, "a missing parent is refused: %s", err.msg);
+        /* Pull unpacks an image's layers in any order: a missing parent is fine there. */
+        const tent upper[] = {{"up", 'f', 0644, "u"}};
+        _cleanup_close_ int t5 = tar_build(upper, 1, TAR_GZIP);
+        _cleanup_close_ int t5p = tar_build(upper, 1, TAR_PLAIN);
+        berth_digest chain5, diff5, want5;
+        berth_digest_fd(t5p, &want5, NULL, &err);
+        r = berth_layer_add_unordered(lfd, &bogus, t5, &want5, NULL, &chain5, &diff5, &err);
+        ok(r == 0, "unordered: a layer whose parent is not there yet: %s", err.msg);
+        berth_digest w5;
+        berth_layer_chain_id(&bogus, &want5, &w5);
+        ok(berth_digest_equal(&chain5, &w5) && berth_layer_exists(lfd, &chain5),
+           "it is there, under the chain id on that parent");
+        _cleanup_free_ char *pname5 = berth_xasprintf("%s/parent", berth_digest_hex(&chain5));
+        _cleanup_free_ char *parent5 = NULL;
+        berth_read_file_at(lfd, pname5, &parent5, NULL, &err);
+        ok(parent5 && strncmp(parent5, bogus.s, BERTH_DIGEST_LEN) == 0, "its parent recorded");
+        ok(berth_layer_remove(lfd, &chain5, &err) == 0, "and it goes again");
+        /* The diff id of a stream without unpacking it: gzip, zstd and plain alike. */
+        _cleanup_close_ int z = tar_build(upper, 1, TAR_ZSTD);
+        berth_digest d1, d2, d3;
+        uint64_t n1 = 0, n3 = 0;
+        lseek(t5, 0, SEEK_SET);
+        lseek(t5p, 0, SEEK_SET);
+        ok(berth_unpack_diff_id(t5, &d1, &n1, &err) == 0 &&
+               berth_unpack_diff_id(z, &d2, NULL, &err) == 0 &&
+               berth_unpack_diff_id(t5p, &d3, &n3, &err) == 0,
+           "unpack_diff_id: %s", err.msg);
+        ok(berth_digest_equal(&d1, &want5) && berth_digest_equal(&d2, &want5) &&
+               berth_digest_equal(&d3, &want5),
+           "all three give the plain tar's digest");
+        ok(n1 == n3 && n1 > 0 && n1 % 512 == 0, "and its length (%llu)", (unsigned long long)n1);
+        _cleanup_close_ int junk = bytes_fd("\x1f\x8b junk", 7);
+        ok(berth_unpack_diff_id(junk, &d1, NULL, &err) < 0, "a corrupt gzip stream fails: %s",
+           err.msg);
 
         ok(berth_layer_remove(lfd, &chain2, &err) == 0 && !berth_layer_exists(lfd, &chain2),
            "remove a layer");
