@@ -171,7 +171,7 @@ static int collector(int stop_fd, int out_fd, bool rmi)
         }
         int rounds = 0, failures = 0;
         struct pollfd p = {.fd = stop_fd, .events = POLLIN};
-        while (poll(&p, 1, 0) == 0) {
+        do {
                 if (rmi) {
                         char **report = NULL;
                         int r = berth_images_remove(im, "gc/shared:latest", true, &report, &err);
@@ -188,7 +188,7 @@ static int collector(int stop_fd, int out_fd, bool rmi)
                         }
                 }
                 rounds++;
-        }
+        } while (poll(&p, 1, 0) == 0);
         berth_images_close(im);
         if (write(out_fd, &rounds, sizeof(rounds)) != sizeof(rounds))
                 failures++;
@@ -317,7 +317,7 @@ static void test_lock_rules(void)
         }
         close(got[1]);
         bool refused = false;
-        for (int i = 0; i < 400 && !refused; i++) {
+        for (int i = 0; i < 2000 && !refused; i++) {
                 int w = berth_store_lock(s, BERTH_STORE_LOCK_WRITE | BERTH_STORE_LOCK_NOWAIT, NULL);
                 refused = w == -EWOULDBLOCK;
                 berth_store_unlock(w);
@@ -406,7 +406,7 @@ static void test_rmi_waits_for_writers(void)
                 _exit(0);
         }
         bool gone = false;
-        for (int i = 0; i < 400 && !gone; i++) {
+        for (int i = 0; i < 2000 && !gone; i++) {
                 berth_image_rec tmp = {0};
                 gone =
                     berth_imagedb_get(berth_images_db(im), &id, &tmp, NULL, NULL, NULL) == -ENOENT;
