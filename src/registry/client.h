@@ -58,7 +58,9 @@
  * ETIMEDOUT (stall), ECONNREFUSED, EPROTO (TLS, protocol), EIO (the rest).
  * Repository names and references are checked before anything is sent.
  * Every call has a stall timeout (no byte for stall_timeout_s seconds, also
- * the connect timeout) but no total timeout. Nothing is retried except the
+ * the connect timeout; 10 times that for the answer to a request whose body
+ * was sent whole, as registries check big blobs before they answer) but no
+ * total timeout. Nothing is retried except the
  * one 401 → auth → retry, the insecure https → http fallback, and blob
  * downloads that break off (see berth_registry_get_blob).
  */
