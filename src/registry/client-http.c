@@ -535,6 +535,37 @@ static int status_errno(long s)
         }
 }
 
+/* HTTP/2 sends no reason phrase: the usual one. */
+static const char *reason_of(long s)
+{
+        switch (s) {
+        case 400:
+                return "Bad Request";
+        case 404:
+                return "Not Found";
+        case 405:
+                return "Method Not Allowed";
+        case 409:
+                return "Conflict";
+        case 413:
+                return "Payload Too Large";
+        case 416:
+                return "Range Not Satisfiable";
+        case 429:
+                return "Too Many Requests";
+        case 500:
+                return "Internal Server Error";
+        case 502:
+                return "Bad Gateway";
+        case 503:
+                return "Service Unavailable";
+        case 504:
+                return "Gateway Timeout";
+        default:
+                return "unexpected response";
+        }
+}
+
 int reg_http_error(reg_req *q, berth_error *err, const char *fmt, ...)
 {
         char what[1024];
@@ -551,6 +582,6 @@ int reg_http_error(reg_req *q, berth_error *err, const char *fmt, ...)
         if (q->status == 403)
                 return berth_errx(err, e, "%s%sdenied: %s", what, sep,
                                   msg ? msg : "requested access to the resource is denied");
-        const char *text = msg ? msg : q->reason[0] ? q->reason : "unexpected response";
+        const char *text = msg ? msg : q->reason[0] ? q->reason : reason_of(q->status);
         return berth_errx(err, e, "%s%s%ld %s", what, sep, q->status, text);
 }
