@@ -67,7 +67,7 @@
 typedef struct berth_registry berth_registry;
 
 typedef struct {
-        const char *username, *password; /* NULL username: from the auth file, else anonymous */
+        const char *username, *password; /* NULL/"" username: from the auth file, else anonymous */
         bool insecure;                   /* allow plain http (and unchecked TLS) for this host */
         bool tls_no_verify;              /* TLS without certificate/host checks (zero: checked) */
         const char *certs_dirs; /* ":"-separated; NULL: /etc/berth/certs.d:/etc/docker/certs.d */
