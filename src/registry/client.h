@@ -10,47 +10,83 @@
 
 /**
  * The OCI distribution API, client side, on libcurl: one handle per
- * registry host ("registry-1.docker.io", "127.0.0.1:5000", …).
+ * registry host ("registry-1.docker.io", "127.0.0.1:5000", …), keeping its
+ * connections, its auth state and its token cache between calls.
  *
- * Transport: HTTPS by default, with the system CAs plus
- * <certs_dir>/<host>/ca.crt (and *.crt) from /etc/berth/certs.d and
- * /etc/docker/certs.d; plain HTTP only when insecure is set (then TLS is
- * tried first and http used when the server speaks no TLS, as docker does
- * for insecure registries), or TLS without verification with
- * tls_verify=false. Redirects (e.g. a 302/307 to blob storage on another
- * host) are followed, without sending our Authorization header to another
- * host.
+ * Threads: a handle is used by one thread at a time (it owns one curl easy
+ * handle); it may move between threads but must not be shared by two at
+ * once. Open one handle per download thread. berth_registry_open() may be
+ * called from any thread (libcurl's global init is done once inside).
  *
- * Auth: requests go out anonymously (or with the Bearer token cached for
- * their scope); a 401 with `WWW-Authenticate: Basic …` is answered with the
- * credentials, `Bearer realm=…,service=…,scope=…` by fetching a token from
- * the realm (with the credentials as Basic auth when there are any,
- * anonymously otherwise) and retrying; tokens are reused per scope
- * ("repository:<name>:pull" / "…:pull,push") until they expire. A 401
- * without a challenge, or a second 401, is an error naming the registry:
- * "unauthorized: authentication required" (docker's words).
+ * Transport: HTTPS by default, with the system CAs plus every *.crt of
+ * <certs_dir>/<host>/ for each of certs_dirs (default /etc/berth/certs.d,
+ * /etc/docker/certs.d), and a client certificate <name>.cert with its
+ * <name>.key from the same dirs (as docker; a .cert without its .key is an
+ * error). Plain HTTP only when insecure is set: then TLS is tried first,
+ * without certificate checks, and http used from then on when the server
+ * speaks no TLS, as docker does for its insecure registries (which hosts
+ * count as insecure, e.g. docker's default 127.0.0.0/8, is the caller's
+ * policy). tls_no_verify: TLS without certificate or host checks. A zeroed
+ * berth_registry_opts (or NULL) is the safe default: TLS, verified,
+ * anonymous unless the auth file (registry/auth.h) has credentials for host.
  *
- * Every error says what failed on what ("cannot fetch manifest
- * 127.0.0.1:5000/app:1: 404 manifest unknown"), including the registry's
- * JSON error message when it sent one. Every call has a stall timeout (no
- * byte for stall_timeout_s seconds → error) but no total timeout.
+ * Redirects (e.g. a 307 to blob storage) are followed by the client itself,
+ * at most 10, http(s) only; our Authorization header (Basic or Bearer) goes
+ * only to the registry's own scheme://host:port, never to another host,
+ * port, scheme or host name.
+ *
+ * Auth: a request goes out anonymously until the registry says 401; then
+ * `WWW-Authenticate: Basic …` is answered with the credentials (sent on every
+ * later request of the handle), `Bearer realm=…,service=…,scope=…` by
+ * fetching a token from the realm (GET ?service=&scope=…, with the
+ * credentials as Basic auth when there are any, anonymously otherwise;
+ * "token" or "access_token", "expires_in" (default and minimum 60 s),
+ * "issued_at") and retrying. Tokens are cached per scope
+ * ("repository:<name>:pull", "…:pull,push", plus the source's pull for a
+ * mount) and fetched before the request once the registry is known to want
+ * them, until 10 s before they expire. A 401 without a challenge we can
+ * answer, or a second 401, is an error: "unauthorized: authentication
+ * required" (docker's words, or the registry's message); a token service
+ * refusing the credentials: "cannot get a token from <realm> for <user>:
+ * unauthorized: …".
+ *
+ * Errors: every message says what failed on what ("cannot fetch manifest
+ * 127.0.0.1:5000/app:1: 404 manifest unknown"), with the registry's JSON
+ * error messages when it sent some (else the HTTP reason phrase). err->code:
+ * EACCES (401/403), ENOENT (404), EINVAL (400, bad names), EBADMSG (content
+ * that does not match its digest or size), EFBIG (over a size limit),
+ * ETIMEDOUT (stall), ECONNREFUSED, EPROTO (TLS, protocol), EIO (the rest).
+ * Repository names and references are checked before anything is sent.
+ * Every call has a stall timeout (no byte for stall_timeout_s seconds, also
+ * the connect timeout; 10 times that for the answer to a request whose body
+ * was sent whole, as registries check big blobs before they answer) but no
+ * total timeout. Nothing is retried except the
+ * one 401 → auth → retry, the insecure https → http fallback, and blob
+ * downloads that break off (see berth_registry_get_blob).
  */
 typedef struct berth_registry berth_registry;
 
 typedef struct {
-        const char *username, *password; /* NULL: anonymous, or from the auth file */
-        bool insecure;                   /* allow plain http for this host */
-        bool tls_verify;                 /* default true; false: TLS without checks */
+        const char *username, *password; /* NULL/"" username: from the auth file, else anonymous */
+        bool insecure;                   /* allow plain http (and unchecked TLS) for this host */
+        bool tls_no_verify;              /* TLS without certificate/host checks (zero: checked) */
         const char *certs_dirs; /* ":"-separated; NULL: /etc/berth/certs.d:/etc/docker/certs.d */
         int stall_timeout_s;    /* 0: 30 s */
         const char *user_agent; /* NULL: "berth/<version>" */
 } berth_registry_opts;
 
+/** o may be NULL (defaults). Fails on a bad host name, an unreadable auth file or certs dir. */
 int berth_registry_open(const char *host, const berth_registry_opts *o, berth_registry **ret,
                         berth_error *err);
+/** Accepts NULL. */
 void berth_registry_close(berth_registry *r);
 
-/** GET /v2/: reachable, and the credentials (if any) accepted. */
+/**
+ * GET /v2/: reachable, and the credentials (if any) accepted: Basic ones by
+ * the registry, Bearer ones by the token service (a token with no scope).
+ * Anonymous: fine where the token service gives anonymous tokens, unauthorized
+ * where the registry wants Basic credentials.
+ */
 int berth_registry_ping(berth_registry *r, berth_error *err);
 
 /**
@@ -59,18 +95,24 @@ int berth_registry_ping(berth_registry *r, berth_error *err);
  * read up to max bytes (larger → an error, nothing kept); *ret_digest is the
  * digest of the body (checked against Docker-Content-Digest when the server
  * sends one, and against ref when ref is a digest: a mismatch is an error).
- * media_type is the Content-Type. Caller frees body and media_type.
+ * media_type is the Content-Type without parameters (or, when the server
+ * sends none or a generic one, the body's "mediaType"). Caller frees body
+ * and media_type. max 0: 4 MiB. Every ret_ pointer but ret_body may be NULL.
+ * HEAD: *ret_len is the Content-Length, *ret_digest the Docker-Content-Digest
+ * (or ref when a digest; a registry saying neither gets a GET instead).
  */
 int berth_registry_get_manifest(berth_registry *r, const char *repo, const char *ref, size_t max,
                                 char **ret_body, size_t *ret_len, char **ret_media_type,
                                 berth_digest *ret_digest, berth_error *err);
-/** PUT a manifest under ref (tag or digest) with its media type; *ret_digest what the
- * registry says it stored (checked against our own digest of body). */
+/** PUT a manifest under ref (tag or digest: then it must be body's) with its media type as
+ * Content-Type; *ret_digest (nullable) our digest of body, which the registry's
+ * Docker-Content-Digest must match when it sends one. */
 int berth_registry_put_manifest(berth_registry *r, const char *repo, const char *ref,
                                 const char *media_type, const void *body, size_t len,
                                 berth_digest *ret_digest, berth_error *err);
 
-/** HEAD /v2/<repo>/blobs/<digest>: 1 present (and *ret_size), 0 absent. */
+/** HEAD /v2/<repo>/blobs/<digest>: 1 present (and *ret_size, nullable: the Content-Length, -1
+ * if none), 0 absent (404), <0 on any other answer. */
 int berth_registry_blob_exists(berth_registry *r, const char *repo, const berth_digest *d,
                                int64_t *ret_size, berth_error *err);
 
@@ -80,7 +122,13 @@ int berth_registry_blob_exists(berth_registry *r, const char *repo, const berth_
  * body that does not match d, or is not expected_size long (when >= 0), is
  * an error after the last chunk ("blob sha256:… is corrupt: digest mismatch"),
  * so the caller must not commit what it wrote before the call returns 0.
- * progress (nullable) is called with bytes done so far.
+ * A download that breaks off (connection closed, reset, stalled) after new
+ * bytes is resumed with `Range: bytes=<done>-` (a 206 goes on, a 200 is
+ * read again from the start with the bytes we have skipped), up to 5 times;
+ * write_fn sees every byte once, in order.
+ * progress (nullable) is called with bytes done so far. A body longer than
+ * expected_size is stopped as soon as it passes it. write_fn returning
+ * -errno makes the error carry that errno ("cannot write blob …").
  */
 int berth_registry_get_blob(berth_registry *r, const char *repo, const berth_digest *d,
                             int64_t expected_size,
@@ -93,12 +141,18 @@ int berth_registry_get_blob(berth_registry *r, const char *repo, const berth_dig
  * cross-repository mount first when from_repo is given (POST
  * ?mount=&from=; 201 means done), else POST then one PUT (monolithic) or,
  * with chunk_size > 0, PATCHes of chunk_size then the final PUT with
- * ?digest=. *ret_mounted (nullable) says whether the mount did it.
+ * ?digest=. *ret_mounted (nullable) says whether the mount did it; a mount
+ * answered 202 goes on as an upload in the session the registry opened.
+ * Upload Locations may be relative or absolute; their query is kept. A
+ * seekable fd is read with pread() (so a request the registry answers 401 can
+ * be sent again) and left at offset + size; a pipe is read as it comes (no
+ * second try). progress (nullable) gets bytes sent so far.
  */
 int berth_registry_put_blob(berth_registry *r, const char *repo, const berth_digest *d,
                             int64_t size, int fd, const char *from_repo, size_t chunk_size,
                             void (*progress)(int64_t done, void *userdata), void *userdata,
                             bool *ret_mounted, berth_error *err);
 
-/** GET /v2/<repo>/tags/list (following Link pagination); NULL-terminated, caller frees. */
+/** GET /v2/<repo>/tags/list (following Link pagination); NULL-terminated (empty when the
+ * repository has none), caller frees with berth_strv_free(). */
 int berth_registry_list_tags(berth_registry *r, const char *repo, char ***ret, berth_error *err);
