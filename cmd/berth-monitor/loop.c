@@ -272,8 +272,12 @@ static void on_exit_status(monitor *m, int status)
         bool restart = monitor_record_exit(m, status);
         char code[16];
         snprintf(code, sizeof(code), "%d", m->exit_code);
-        if (!restart)
+        bool delegated = false;
+        for (size_t i = 0; !restart && m->cfg.auto_remove && i < m->n_clients; i++)
+                delegated = delegated || (m->clients[i]->streams & BERTH_ATTACH_REMOVES);
+        if (!restart && !delegated)
                 monitor_finish(m); /* unmount, and --rm, before anyone hears of the exit */
+        m->finish_after_clients = delegated;
         monitor_broadcast(m, BERTH_FRAME_EXIT, code, strlen(code));
         if (restart) {
                 /* Docker's back-off: 100 ms doubling, reset once a run lasted 10 s */
@@ -405,13 +409,32 @@ int monitor_loop(monitor *m)
                 free(p);
                 timers(m);
         }
-        /* give clients a moment to take the last frames */
-        for (int tries = 0; tries < 100 && m->n_clients > 0; tries++) {
-                for (size_t k = m->n_clients; k-- > 0;)
-                        if (!client_flush(m->clients[k]) || m->clients[k]->out_len == 0)
+        /* give clients a moment to take the last frames; a client doing the --rm gets
+         * up to 10 s to finish it and hang up */
+        for (int tries = 0; tries < 1000 && m->n_clients > 0; tries++) {
+                for (size_t k = m->n_clients; k-- > 0;) {
+                        client *c = m->clients[k];
+                        bool removes = m->finish_after_clients &&
+                                       (c->streams & BERTH_ATTACH_REMOVES) && tries < 1000;
+                        if (!client_flush(c))
                                 client_drop(m, k);
+                        else if (c->out_len == 0 && !removes)
+                                client_drop(m, k);
+                        else if (c->out_len == 0 && removes) {
+                                char b[256];
+                                ssize_t r = read(c->fd, b, sizeof(b));
+                                if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+                                        client_drop(m, k);
+                        }
+                }
                 if (m->n_clients > 0)
                         usleep(10000);
+                else
+                        break;
+                if (tries >= 100 && !m->finish_after_clients)
+                        break;
         }
+        if (m->finish_after_clients)
+                monitor_finish(m); /* finds nothing left unless the client died first */
         return 0;
 }

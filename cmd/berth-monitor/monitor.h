@@ -46,6 +46,7 @@ typedef struct {
         size_t n_clients;
         int exit_code;
         bool done;
+        bool finish_after_clients; /* --rm handed to a client: finish once it hangs up */
         /* restarts */
         int64_t restart_at_ns; /* 0: none pending */
         int64_t backoff_ms;

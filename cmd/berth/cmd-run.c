@@ -74,6 +74,8 @@ static int start_attached(berth_cli *cli, berth_engine *e, const berth_container
                               .userdata = &px};
         int code = 0;
         int r = cli_attach_loop(sv[0], &ao, &code);
+        if (r == 1 && (streams & BERTH_ATTACH_REMOVES))
+                berth_engine_remove(e, c->id, true, true, NULL);
         close(sv[0]);
         if (r == 0)
                 return 0; /* detached */
@@ -187,7 +189,9 @@ static int run_or_create(berth_cli *cli, int argc, char **argv, bool is_run)
                 goto out;
         }
         int code = 0;
-        int r = start_attached(cli, e, &c, body_streams(c.body), f.sig_proxy, f.detach_keys, &code);
+        /* --rm: we remove it ourselves the moment it exits (the monitor waits for us) */
+        int r = start_attached(cli, e, &c, body_streams(c.body) | (f.rm ? BERTH_ATTACH_REMOVES : 0),
+                               f.sig_proxy, f.detach_keys, &code);
         if (r < 0) {
                 rc = code;
                 if (f.rm)

@@ -178,11 +178,14 @@ static int system_check(berth_cli *cli, int argc, char **argv)
         }
         if (optind < argc)
                 return cli_usage("system check", "\"system check\" accepts no arguments.");
-        /* Its own handle: a normal open would quietly remove the leftovers we report. */
+        /* Its own engine (and images handle): a normal open would quietly remove the
+         * leftovers we report, and the container check needs the engine too. */
         berth_error err = {0};
-        berth_images *im = NULL;
-        if (berth_images_open_flags(cli->root, BERTH_IMAGES_KEEP_LEFTOVERS, &im, &err) < 0)
+        berth_engine *e = NULL;
+        if (berth_engine_open_flags(cli->root, cli->runroot, BERTH_IMAGES_KEEP_LEFTOVERS, &e,
+                                    &err) < 0)
                 return cli_error(&err);
+        berth_images *im = berth_engine_images(e);
         _cleanup_strv_ char **problems = NULL, **actions = NULL;
         int r = berth_images_check(im, repair, &problems, &actions, &err);
         if (r == 0) {
@@ -198,14 +201,16 @@ static int system_check(berth_cli *cli, int argc, char **argv)
                 STRV_FOREACH (p, problems)
                         printf("still: %s\n", *p);
         }
-        berth_images_close(im);
-        if (r < 0)
+        if (r < 0) {
+                berth_engine_close(e);
                 return cli_error(&err);
-        /* containers: through the engine (its open does no repairs of its own) */
+        }
+        /* containers */
         _cleanup_strv_ char **cproblems = NULL, **cactions = NULL;
-        berth_engine *e = cli_engine(cli, &err);
-        if (e == NULL || berth_engine_check(e, repair, &cproblems, &cactions, &err) < 0)
+        if (berth_engine_check(e, repair, &cproblems, &cactions, &err) < 0) {
+                berth_engine_close(e);
                 return cli_error(&err);
+        }
         STRV_FOREACH (p, cproblems)
                 printf("%s\n", *p);
         STRV_FOREACH (a, cactions)
@@ -215,11 +220,14 @@ static int system_check(berth_cli *cli, int argc, char **argv)
                 cproblems = NULL;
                 berth_strv_free(cactions);
                 cactions = NULL;
-                if (berth_engine_check(e, false, &cproblems, &cactions, &err) < 0)
+                if (berth_engine_check(e, false, &cproblems, &cactions, &err) < 0) {
+                        berth_engine_close(e);
                         return cli_error(&err);
+                }
                 STRV_FOREACH (p, cproblems)
                         printf("still: %s\n", *p);
         }
+        berth_engine_close(e);
         return berth_strv_length(problems) + berth_strv_length(cproblems) > 0 ? 1 : 0;
 }
 

@@ -28,8 +28,7 @@ void engine_event(berth_engine *e, const berth_container *c, const char *action,
                   const char *value);
 
 /** The container's /etc/hostname, /etc/hosts and /etc/resolv.conf, in its dir. */
-int engine_write_etc_files(const char *dir, const char *id, const json_t *body,
-                           berth_error *err);
+int engine_write_etc_files(const char *dir, const char *id, const json_t *body, berth_error *err);
 
 /** Whether the record's status says a process may be running. */
 bool engine_is_live(const berth_container *c);

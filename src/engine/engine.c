@@ -13,6 +13,12 @@
 
 int berth_engine_open(const char *root, const char *runroot, berth_engine **ret, berth_error *err)
 {
+        return berth_engine_open_flags(root, runroot, 0, ret, err);
+}
+
+int berth_engine_open_flags(const char *root, const char *runroot, unsigned images_flags,
+                            berth_engine **ret, berth_error *err)
+{
         berth_engine *e = calloc(1, sizeof(*e));
         if (e == NULL)
                 return berth_errx(err, ENOMEM, "out of memory");
@@ -20,7 +26,7 @@ int berth_engine_open(const char *root, const char *runroot, berth_engine **ret,
         e->runroot = berth_xstrdup(runroot);
         e->rt_root = berth_xasprintf("%s/runtime", runroot);
         e->rt.root = e->rt_root;
-        int rc = berth_images_open(root, &e->images, err);
+        int rc = berth_images_open_flags(root, images_flags, &e->images, err);
         if (rc >= 0)
                 rc = berth_containers_migrate(berth_images_db(e->images), err);
         if (rc >= 0)

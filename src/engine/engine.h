@@ -37,6 +37,10 @@
 typedef struct berth_engine berth_engine;
 
 int berth_engine_open(const char *root, const char *runroot, berth_engine **ret, berth_error *err);
+/** With flags for berth_images_open_flags() (KEEP_LEFTOVERS: for `system check`, which reports
+ *  the leftovers a normal open would quietly remove). */
+int berth_engine_open_flags(const char *root, const char *runroot, unsigned images_flags,
+                            berth_engine **ret, berth_error *err);
 void berth_engine_close(berth_engine *e);
 berth_images *berth_engine_images(berth_engine *e);
 berth_volumes *berth_engine_volumes(berth_engine *e);

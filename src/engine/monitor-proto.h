@@ -36,6 +36,10 @@ enum {
 #define BERTH_ATTACH_STDIN  1u
 #define BERTH_ATTACH_STDOUT 2u
 #define BERTH_ATTACH_STDERR 4u
+/* The client removes the container itself after EXIT (a foreground `run --rm`, which
+ * has the engine open already): the monitor waits for it to hang up before its own
+ * removal, which then finds nothing left — unless the client died first. */
+#define BERTH_ATTACH_REMOVES 8u
 
 #define BERTH_FRAME_HEADER 8
 #define BERTH_FRAME_MAX    (1u << 20)

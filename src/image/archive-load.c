@@ -4,6 +4,7 @@
 #include "image-archive.h"
 #include "layers.h"
 #include "reference.h"
+#include "snapshot.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -488,15 +489,28 @@ static int register_image(load_ctx *c, const loaded_image *img, char ***lines, b
         return 0;
 }
 
-/* Drop what this load added that no image uses (all of it, after a failure). */
+/*
+ * Drop what this load added that no image uses (all of it, after a failure).
+ * Removing is collecting: it takes the collect lock, and only when no other
+ * writer is running (one may have come to rely on what we added); else the
+ * next gc does it.
+ */
 static void drop_unused(load_ctx *c)
 {
         berth_images *im = c->im;
-        int64_t users;
+        int64_t users, snaps;
+        if (c->n_new_layers == 0 && c->t.n_added == 0)
+                return;
+        _cleanup_(berth_store_unlockp) int lock = berth_images_collect_lock(im, false, NULL);
+        if (lock < 0)
+                return;
         for (size_t i = c->n_new_layers; i-- > 0;)
                 if (berth_imagedb_layer_users(berth_images_db(im), &c->new_layers[i], &users,
                                               NULL) == 0 &&
-                    users == 0)
+                    users == 0 &&
+                    berth_snapshot_layer_users(berth_images_db(im), &c->new_layers[i], &snaps,
+                                               NULL) == 0 &&
+                    snaps == 0)
                         berth_layer_remove(berth_images_layers_fd(im), &c->new_layers[i], NULL);
         for (size_t i = 0; i < c->t.n_added; i++)
                 if (berth_imagedb_blob_users(berth_images_db(im), &c->t.added[i], &users, NULL) ==
@@ -508,6 +522,11 @@ static void drop_unused(load_ctx *c)
 int berth_images_load(berth_images *im, int fd, char ***ret_loaded, berth_error *err)
 {
         load_ctx c = {.im = im, .t = {.store = berth_images_store(im)}};
+        /* From the first blob until the images are registered: gc must wait. (The
+         * archive is read in one pass, its blobs committed as they come.) */
+        int lock = berth_images_writer_lock(im, err);
+        if (lock < 0)
+                return lock;
         char **lines = berth_xmalloc0(sizeof(char *));
         int r = archive_members_read(&c.t, fd, err);
         if (r < 0) {
@@ -530,6 +549,7 @@ int berth_images_load(berth_images *im, int fd, char ***ret_loaded, berth_error 
         }
         for (size_t i = 0; i < c.n_imgs && r == 0; i++)
                 r = register_image(&c, &c.imgs[i], &lines, err);
+        berth_images_unlock(lock);
         drop_unused(&c);
         archive_members_clear(&c.t);
         free(c.new_layers);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `system check`: verify a BERTH_ROOT and repair what a crash left. */
 #include "check.h"
+#include "images-private.h"
 #include "imagedb.h"
 #include "layers.h"
 #include "snapshot.h"
@@ -13,7 +14,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,22 +49,18 @@ static DIR *open_dir_at(int dirfd, const char *name)
         return d;
 }
 
-/* A temp file that no writer holds (writers flock theirs for as long as they live). */
+/* A temp file of a writer that is gone (writers flock theirs for as long as they live). */
 static void check_store_tmp(check_ctx *c)
 {
-        _cleanup_free_ char *tmp =
-            berth_xasprintf("%s/tmp", berth_store_root(berth_images_store(c->im)));
+        berth_store *s = berth_images_store(c->im);
+        _cleanup_free_ char *tmp = berth_xasprintf("%s/tmp", berth_store_root(s));
         DIR *d = open_dir_at(AT_FDCWD, tmp);
         struct dirent *de;
         while (d && (de = readdir(d)) != NULL) {
                 struct stat st;
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-                    !S_ISREG(st.st_mode))
+                    !S_ISREG(st.st_mode) || !berth_store_temp_is_stale(s, de->d_name))
                         continue;
-                _cleanup_close_ int fd =
-                    openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-                if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
-                        continue; /* a live writer's */
                 problem(c, "leftover temp file 'tmp/%s' (an interrupted blob write)", de->d_name);
                 if (c->repair && unlinkat(dirfd(d), de->d_name, 0) == 0)
                         action(c, "removed 'tmp/%s'", de->d_name);
@@ -79,7 +75,7 @@ static void check_layers_tmp(check_ctx *c)
         struct dirent *de;
         bool any = false;
         while (d && (de = readdir(d)) != NULL) {
-                if (!berth_layers_tmp_is_stale(de->d_name))
+                if (!berth_layers_tmp_is_stale(dirfd(d), de->d_name))
                         continue;
                 problem(c, "leftover layer dir 'layers/%s' (an interrupted unpack or removal)",
                         de->d_name);
@@ -310,6 +306,11 @@ static void check_unused(check_ctx *c)
 int berth_images_check(berth_images *im, bool repair, char ***ret_problems, char ***ret_actions,
                        berth_error *err)
 {
+        /* Writers finish first, and none starts until we are done: what a writer has
+         * stored but not yet registered would look unused, and repairs remove things. */
+        _cleanup_(berth_store_unlockp) int lock = berth_images_collect_lock(im, true, err);
+        if (lock < 0)
+                return berth_wrap(err, "cannot check the image store");
         check_ctx c = {.im = im,
                        .repair = repair,
                        .problems = berth_xmalloc0(sizeof(char *)),
@@ -324,7 +325,7 @@ int berth_images_check(berth_images *im, bool repair, char ***ret_problems, char
         if (repair) {
                 uint64_t freed = 0;
                 berth_error e = {0};
-                if (berth_images_gc(im, &freed, &e) == 0)
+                if (images_gc_locked(im, &freed, &e) == 0)
                         action(&c, "removed unused blobs and layers");
                 else
                         action(&c, "gc failed: %s", e.msg);
@@ -335,6 +336,5 @@ int berth_images_check(berth_images *im, bool repair, char ***ret_problems, char
                 *ret_actions = c.actions;
         else
                 berth_strv_free(c.actions);
-        (void)err;
         return 0;
 }

@@ -11,7 +11,7 @@
  * leftovers of dead processes that this reports.
  *
  * Checked, each problem one line in *ret_problems (NULL-terminated):
- *   - temp files in root/tmp that no writer holds (a crashed blob write);
+ *   - temp files in root/tmp of writers that are gone (a crashed blob write);
  *   - layers/.tmp-* dirs whose process is gone (a crashed layer unpack);
  *   - every blob's content against its digest;
  *   - every image: its config, manifest and layer blobs present and whole,
@@ -26,9 +26,12 @@
  * snapshots dropped, then berth_images_gc(). Run the check again to see what
  * is left. ret_actions may be NULL without repair.
  *
- * Work in progress of live processes (a blob being written, a layer being
- * unpacked) is never touched; an import that has stored blobs but not yet
- * its row does look unused, as it does to gc.
+ * The whole check runs under the collect lock (image/store.h): it waits for
+ * running writers (imports, loads, commits), and none starts until it is
+ * done, so what a writer has stored but not yet registered is never reported
+ * or removed as unused. Work in progress of live processes that hold no lock
+ * (a blob being written, a layer being unpacked) is never touched either.
+ * Fails only when the lock cannot be taken.
  */
 int berth_images_check(berth_images *im, bool repair, char ***ret_problems, char ***ret_actions,
                        berth_error *err);

@@ -40,10 +40,16 @@ enum berth_archive_format {
  * docker-archive image, and the image and its tags registered in one
  * transaction. A tag that named another image moves to the loaded one.
  *
+ * The writer lock (images.h) is held from the start, since blobs are
+ * committed as they are read, until the last image is registered; a gc
+ * waits for the whole load.
+ *
  * A bad archive (not a tar, truncated, a missing member, a path leaving the
  * archive, diff ids that do not match, a hostile layer …) fails with one
  * message before any image is registered, and the store is left as it was:
- * blobs and layers this load added that no image uses are removed.
+ * blobs and layers this load added that no image uses are removed (at once
+ * when no other writer is running; else they are left to the next gc, as
+ * one of those writers may have come to rely on them).
  *
  * *ret_loaded gets docker's lines, NULL-terminated: "Loaded image:
  * busybox:latest" for each tag, "Loaded image ID: sha256:…" for an image

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "images.h"
+#include "images-private.h"
 #include "layers.h"
 #include "reference.h"
 #include "snapshot.h"
@@ -91,6 +91,30 @@ const char *berth_images_layers_dir(berth_images *im)
 int berth_images_layers_fd(berth_images *im)
 {
         return im->layers_fd;
+}
+
+/* The store lock is never taken inside a transaction: its holder may be waiting for ours. */
+static int lock_store(berth_images *im, unsigned flags, berth_error *err)
+{
+        if (!sqlite3_get_autocommit(berth_db_handle(im->db)))
+                return berth_errx(err, EDEADLK,
+                                  "cannot lock the image store inside a database transaction");
+        return berth_store_lock(im->store, flags, err);
+}
+
+int berth_images_writer_lock(berth_images *im, berth_error *err)
+{
+        return lock_store(im, BERTH_STORE_LOCK_WRITE, err);
+}
+
+int berth_images_collect_lock(berth_images *im, bool wait, berth_error *err)
+{
+        return lock_store(im, BERTH_STORE_LOCK_COLLECT | (wait ? 0 : BERTH_STORE_LOCK_NOWAIT), err);
+}
+
+void berth_images_unlock(int lock)
+{
+        berth_store_unlock(lock);
 }
 
 /* The tag a name means ("busybox" → "docker.io/library/busybox:latest"), if it is one. */
@@ -226,31 +250,38 @@ static int refuse_in_use(berth_images *im, const char *name, bool by_tag, const 
                           berth_digest_hex(id), cid);
 }
 
-/* Remove files of a deleted image that no other image uses. Best effort: gc mops up. */
+/* Whether no image uses the blob (on a database error: it is used). */
+static bool blob_unused(berth_images *im, const berth_digest *blob)
+{
+        int64_t users = 1;
+        return berth_imagedb_blob_users(im->db, blob, &users, NULL) == 0 && users == 0;
+}
+
+/*
+ * Remove files of a deleted image that no image or snapshot uses; call with
+ * the collect lock held. Each is checked again here: the same image may have
+ * been added back (by a load, an import) since its row went. Best effort: gc
+ * mops up.
+ */
 static void drop_unused_files(berth_images *im, const berth_digest *id, bool has_manifest,
                               const berth_digest *manifest, berth_image_layer_rec *layers, size_t n,
                               char ***report)
 {
-        int64_t users;
         for (size_t i = n; i-- > 0;) {
-                if (!layer_in_use(im, &layers[i].chain_id)) {
-                        _cleanup_free_ char *dir = berth_xasprintf(
-                            "%s/%s", im->layers, berth_digest_hex(&layers[i].chain_id));
-                        if (access(dir, F_OK) == 0 && berth_rm_rf(dir, NULL) == 0) {
-                                _cleanup_free_ char *line =
-                                    berth_xasprintf("Deleted: %s", layers[i].chain_id.s);
-                                berth_strv_push(report, line);
-                        }
+                if (berth_layer_exists(im->layers_fd, &layers[i].chain_id) &&
+                    !layer_in_use(im, &layers[i].chain_id) &&
+                    berth_layer_remove(im->layers_fd, &layers[i].chain_id, NULL) == 0) {
+                        _cleanup_free_ char *line =
+                            berth_xasprintf("Deleted: %s", layers[i].chain_id.s);
+                        berth_strv_push(report, line);
                 }
-                if (layers[i].has_blob &&
-                    berth_imagedb_blob_users(im->db, &layers[i].blob, &users, NULL) == 0 &&
-                    users == 0)
+                if (layers[i].has_blob && blob_unused(im, &layers[i].blob))
                         berth_store_remove_blob(im->store, &layers[i].blob, NULL);
         }
-        if (has_manifest && berth_imagedb_blob_users(im->db, manifest, &users, NULL) == 0 &&
-            users == 0)
+        if (has_manifest && blob_unused(im, manifest))
                 berth_store_remove_blob(im->store, manifest, NULL);
-        berth_store_remove_blob(im->store, id, NULL);
+        if (blob_unused(im, id))
+                berth_store_remove_blob(im->store, id, NULL);
 }
 
 int berth_images_remove(berth_images *im, const char *name, bool force, char ***ret_report,
@@ -306,7 +337,12 @@ int berth_images_remove(berth_images *im, const char *name, bool force, char ***
         }
         del = berth_xasprintf("Deleted: %s", id.s);
         berth_strv_push(&report, del);
-        drop_unused_files(im, &id, rec.has_manifest, &rec.manifest, layers, n, &report);
+        /* The row is gone; the files wait for running writers (which may rely on them). */
+        int lock = berth_images_collect_lock(im, true, NULL);
+        if (lock >= 0) {
+                drop_unused_files(im, &id, rec.has_manifest, &rec.manifest, layers, n, &report);
+                berth_images_unlock(lock);
+        }
         berth_image_rec_clear(&rec);
         free(layers);
         *ret_report = TAKE_PTR(report);
@@ -339,6 +375,16 @@ static void remove_dangling_short_links(berth_images *im)
 
 int berth_images_gc(berth_images *im, uint64_t *ret_freed, berth_error *err)
 {
+        int lock = berth_images_collect_lock(im, true, err);
+        if (lock < 0)
+                return berth_wrap(err, "cannot collect garbage");
+        int r = images_gc_locked(im, ret_freed, err);
+        berth_images_unlock(lock);
+        return r;
+}
+
+int images_gc_locked(berth_images *im, uint64_t *ret_freed, berth_error *err)
+{
         uint64_t freed = 0;
         berth_digest *blobs = NULL;
         size_t n = 0;
@@ -369,10 +415,9 @@ int berth_images_gc(berth_images *im, uint64_t *ret_freed, berth_error *err)
                 berth_digest chain;
                 if (berth_digest_parse(s, &chain, NULL) < 0)
                         continue;
-                if (!layer_in_use(im, &chain)) {
-                        _cleanup_free_ char *dir = berth_xasprintf("%s/%s", im->layers, de->d_name);
-                        berth_rm_rf(dir, NULL);
-                }
+                /* renamed away first: a crash mid-removal leaves a .tmp-*, never half a layer */
+                if (!layer_in_use(im, &chain))
+                        berth_layer_remove(im->layers_fd, &chain, NULL);
         }
         if (d)
                 closedir(d);

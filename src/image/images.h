@@ -19,8 +19,8 @@
  * digests that pull and push record), then as an image id or id prefix.
  *
  * Removal is crash safe: the metadata goes first, in one transaction, then
- * the files nothing uses any more; a crash in between leaves only orphan
- * files, which berth_images_gc() removes.
+ * the files nothing uses any more (under the collect lock, below); a crash in
+ * between leaves only orphan files, which berth_images_gc() removes.
  */
 typedef struct berth_images berth_images;
 
@@ -34,6 +34,31 @@ berth_db *berth_images_db(berth_images *im);
 /** root/layers (and an fd of it), for the layer store (image/layers.h). */
 const char *berth_images_layers_dir(berth_images *im);
 int berth_images_layers_fd(berth_images *im);
+
+/**
+ * The store lock (image/store.h) for the images of this root. Every writer
+ * that adds an image calls berth_images_writer_lock() before the first blob
+ * or layer it relies on (a blob commit, a layer add, or finding one already
+ * there) and berth_images_unlock() once the image's row is committed:
+ *
+ *     int lock = berth_images_writer_lock(im, err);   // before the first commit
+ *     … blobs, layers, config, manifest …
+ *     berth_db_begin() … berth_imagedb_put() … berth_db_commit()
+ *     berth_images_unlock(lock);
+ *
+ * Blobs still being written (berth_blob_writer before its commit) need no
+ * lock: only the commit makes them visible. Whatever removes blobs or layers
+ * that no row names takes berth_images_collect_lock() (wait false: fail with
+ * -EWOULDBLOCK instead of waiting for running writers).
+ *
+ * Both refuse (-EDEADLK) to be taken inside a berth.db transaction: the lock
+ * comes first, then the transaction. Neither is re-entrant.
+ * Returns the lock (>= 0) for berth_images_unlock().
+ */
+int berth_images_writer_lock(berth_images *im, berth_error *err);
+int berth_images_collect_lock(berth_images *im, bool wait, berth_error *err);
+/** Release a lock; -1 is ignored. */
+void berth_images_unlock(int lock);
 
 /** -ENOENT with "no such image: <name>" when nothing matches. */
 int berth_images_resolve(berth_images *im, const char *name, berth_digest *ret, berth_error *err);
@@ -53,6 +78,8 @@ int berth_images_tag(berth_images *im, const char *source, const char *target, b
  * `rmi NAME`: a tag is untagged, and the image deleted once nothing names
  * it; an id with several tags needs force. *ret_report gets Docker's lines
  * ("Untagged: busybox:latest", "Deleted: sha256:…"), NULL-terminated.
+ * The row goes at once; its files (those no other image or snapshot uses)
+ * go under the collect lock, so this waits for running writers.
  */
 int berth_images_remove(berth_images *im, const char *name, bool force, char ***ret_report,
                         berth_error *err);
@@ -81,8 +108,10 @@ int berth_images_register(berth_images *im, const berth_image_rec *rec,
  * `import`: a root filesystem tar (plain, gzip or zstd) read from fd becomes
  * a one-layer image: the tar is kept as its layer blob, unpacked once, and
  * given a config (changes are `--change` lines, message the history
- * comment) and an OCI manifest; tag (optional) names it. A bad tar leaves
- * no image (its blob stays until gc).
+ * comment) and an OCI manifest; tag (optional) names it. The tar is read
+ * before the writer lock is taken. A bad tar leaves no image; its blob and
+ * layer are removed at once when no other writer is running, else at the
+ * next gc.
  */
 int berth_images_import(berth_images *im, int fd, const char *tag, char *const *changes,
                         const char *message, berth_digest *ret_id, berth_error *err);
@@ -101,5 +130,9 @@ int berth_images_history(berth_images *im, const char *name, berth_history_entry
                          size_t *ret_n, berth_error *err);
 void berth_history_free(berth_history_entry *v, size_t n);
 
-/** Remove blobs and layers that no image uses (crash leftovers, deleted images). */
+/**
+ * Remove blobs and layers that no image uses (crash leftovers, deleted
+ * images), under the collect lock: it waits for running writers, and what
+ * they have stored but not yet registered is safe.
+ */
 int berth_images_gc(berth_images *im, uint64_t *ret_freed, berth_error *err);

@@ -4,6 +4,7 @@
 #include "images.h"
 #include "layers.h"
 #include "reference.h"
+#include "snapshot.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -45,9 +46,11 @@ int berth_images_import(berth_images *im, int fd, const char *tag, char *const *
                                           tag);
         }
         _cleanup_close_ int bfd = -1;
-        _cleanup_free_ char *cfg_json = NULL, *man_json = NULL;
-        bool have_blob = false, done = false;
-        berth_digest blob;
+        _cleanup_free_ char *cfg_json = NULL, *man_json = NULL, *buf = NULL;
+        _cleanup_(berth_store_unlockp) int lock = -1;
+        berth_blob_writer *w = NULL;
+        bool have_blob = false, have_layer = false, done = false;
+        berth_digest blob, chain, diff;
         const char *os, *arch, *variant;
         berth_host_platform(&os, &arch, &variant);
         oci_image_config *cfg = berth_oci_image_config_new(os, arch, variant);
@@ -57,23 +60,43 @@ int berth_images_import(berth_images *im, int fd, const char *tag, char *const *
                         goto out;
         }
 
-        /* 1. the tar, as it came, into the blob store (it is what save/push hand out) */
+        /* 1. the tar, as it came, into the blob store (it is what save/push hand out); read
+         * into a temp file that gc never touches, so the lock waits until it is all here */
+        if ((r = berth_blob_writer_new(berth_images_store(im), NULL, -1, &w, err)) < 0)
+                goto out;
+        buf = berth_xmalloc0(128 * 1024);
+        for (;;) {
+                ssize_t n = read(fd, buf, 128 * 1024);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = berth_err(err, errno, "cannot read the tar to import");
+                        goto out;
+                }
+                if (n == 0)
+                        break;
+                if ((r = berth_blob_write(w, buf, (size_t)n, err)) < 0)
+                        goto out;
+        }
+        if ((lock = berth_images_writer_lock(im, err)) < 0) {
+                r = lock;
+                goto out;
+        }
         uint64_t blob_size = 0;
-        if ((r = berth_store_put_fd(berth_images_store(im), fd, NULL, -1, &blob, &blob_size, err)) <
-            0)
+        if ((r = berth_blob_writer_commit(w, &blob, &blob_size, err)) < 0)
                 goto out;
         have_blob = true;
         /* 2. unpacked once into layers/<chain-id> */
         uint64_t ignored;
         if ((r = berth_store_open_blob(berth_images_store(im), &blob, &bfd, &ignored, err)) < 0)
                 goto out;
-        berth_digest chain, diff;
         berth_unpack_opts uo = {0};
         if ((r = berth_layer_add(berth_images_layers_fd(im), NULL, bfd, NULL, &uo, &chain, &diff,
                                  err)) < 0) {
                 berth_wrap(err, "cannot import the tar");
                 goto out;
         }
+        have_layer = true;
         /* 3. the config and the manifest */
         char now[64];
         struct timespec ts;
@@ -128,11 +151,23 @@ int berth_images_import(berth_images *im, int fd, const char *tag, char *const *
         *ret_id = id;
         done = true;
 out:
-        /* Bad input leaves the store as it was: drop the blob unless an image uses it. */
-        int64_t users = 1;
-        if (!done && have_blob &&
-            berth_imagedb_blob_users(berth_images_db(im), &blob, &users, NULL) == 0 && users == 0)
-                berth_store_remove_blob(berth_images_store(im), &blob, NULL);
+        berth_blob_writer_free(w);
+        berth_store_unlock(TAKE_FD(lock));
+        /* Bad input leaves the store as it was: drop the blob and layer unless an image uses
+         * them. Removing is collecting: only when no other writer is running (one may rely on
+         * them), else the next gc does it. */
+        if (!done && (have_blob || have_layer) &&
+            (lock = berth_images_collect_lock(im, false, NULL)) >= 0) {
+                berth_db *idb = berth_images_db(im);
+                int64_t users = 1;
+                if (have_layer && berth_imagedb_layer_users(idb, &chain, &users, NULL) == 0 &&
+                    users == 0 && berth_snapshot_layer_users(idb, &chain, &users, NULL) == 0 &&
+                    users == 0)
+                        berth_layer_remove(berth_images_layers_fd(im), &chain, NULL);
+                if (have_blob && berth_imagedb_blob_users(idb, &blob, &users, NULL) == 0 &&
+                    users == 0)
+                        berth_store_remove_blob(berth_images_store(im), &blob, NULL);
+        }
         berth_oci_image_config_free(cfg);
         return r;
 }

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -39,6 +40,27 @@ static char *tmp_name(const char *what)
         if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
                 rnd = (uint32_t)time(NULL) ^ (uint32_t)getpid();
         return berth_xasprintf(TMP_PREFIX "%d-%08" PRIx32 "%s", (int)getpid(), rnd, what);
+}
+
+/* An fd of layers/<name> holding an exclusive flock; -1 when that fails (best effort). */
+static int lock_dir(int layers_dirfd, const char *name)
+{
+        int fd = openat(layers_dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+/* Whether a process holds layers/<name>'s lock (a dir that cannot be opened counts as held). */
+static bool dir_locked(int layers_dirfd, const char *name)
+{
+        _cleanup_close_ int fd =
+            openat(layers_dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return errno != ENOENT && errno != ENOTDIR;
+        return flock(fd, LOCK_EX | LOCK_NB) < 0;
 }
 
 static int write_small(int dirfd, const char *name, const char *text, berth_error *err)
@@ -119,6 +141,9 @@ static int layer_add(int layers_dirfd, const berth_digest *parent_chain, bool ne
         _cleanup_free_ char *tmp = tmp_name("");
         if (mkdirat(layers_dirfd, tmp, 0700) < 0)
                 return berth_err(err, errno, "cannot create layer temp dir '%s'", tmp);
+        /* Locked while we work: a cleaner that cannot see our pid (another pid namespace)
+         * still leaves it alone. */
+        _cleanup_close_ int lockfd = lock_dir(layers_dirfd, tmp);
         int r;
         uint64_t size = 0;
         _cleanup_close_ int tmpfd =
@@ -200,6 +225,7 @@ int berth_layer_remove(int layers_dirfd, const berth_digest *chain_id, berth_err
                         return 0;
                 return berth_err(err, errno, "cannot remove layer '%s'", chain_id->s);
         }
+        _cleanup_close_ int lockfd = lock_dir(layers_dirfd, tmp);
         fsync_dir(layers_dirfd);
         int r = berth_rm_rf_at(layers_dirfd, tmp);
         if (r < 0)
@@ -218,9 +244,10 @@ static bool owner_alive(const char *name)
         return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
-bool berth_layers_tmp_is_stale(const char *name)
+bool berth_layers_tmp_is_stale(int layers_dirfd, const char *name)
 {
-        return berth_str_has_prefix(name, TMP_PREFIX) && !owner_alive(name);
+        return berth_str_has_prefix(name, TMP_PREFIX) && !owner_alive(name) &&
+               !dir_locked(layers_dirfd, name);
 }
 
 int berth_layers_clean_tmp(int layers_dirfd, berth_error *err)
@@ -236,7 +263,7 @@ int berth_layers_clean_tmp(int layers_dirfd, berth_error *err)
         int r = 0;
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
-                if (!berth_str_has_prefix(de->d_name, TMP_PREFIX) || owner_alive(de->d_name))
+                if (!berth_layers_tmp_is_stale(layers_dirfd, de->d_name))
                         continue;
                 int q = berth_rm_rf_at(layers_dirfd, de->d_name);
                 if (q < 0 && r == 0)

@@ -72,9 +72,11 @@ int berth_layer_remove(int layers_dirfd, const berth_digest *chain_id, berth_err
 
 /**
  * Remove the .tmp-* leftovers of crashed adds and removes: those whose
- * process (the pid in the name) is gone. Call with the store locked or at
- * start-up; in-progress work of a live process is left alone.
+ * process (the pid in the name) is gone and whose flock (held by an add or a
+ * remove while it works) is free. In-progress work of a live process is left
+ * alone, also when that process is in another pid namespace (its pid looks
+ * dead from here; its lock does not).
  */
 int berth_layers_clean_tmp(int layers_dirfd, berth_error *err);
-/** Whether a name in layers/ is such a leftover (a .tmp-* of a process that is gone). */
-bool berth_layers_tmp_is_stale(const char *name);
+/** Whether layers/<name> is such a leftover (a .tmp-* of a process that is gone). */
+bool berth_layers_tmp_is_stale(int layers_dirfd, const char *name);

@@ -95,7 +95,8 @@ static int add_xattrs(struct packer *p, const char *fspath, const char *path,
                 list = berth_xrealloc(list, (count + 1) * sizeof(*list));
                 list[count++] = s;
         }
-        qsort(list, count, sizeof(*list), by_name);
+        if (count > 1)
+                qsort(list, count, sizeof(*list), by_name);
         for (size_t i = 0; i < count; i++) {
                 char value[65536];
                 ssize_t vl = lgetxattr(fspath, list[i], value, sizeof(value));

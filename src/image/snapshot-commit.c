@@ -65,10 +65,9 @@ static int load_parent(berth_images *im, const berth_image_rec *rec, oci_image_c
         return 0;
 }
 
-/* Pack the upper dir into a blob, and unpack that as a layer on parent. */
-static int make_layer(berth_images *im, const char *dir, const berth_digest *parent,
-                      berth_digest *ret_blob, uint64_t *ret_size, berth_digest *ret_chain,
-                      berth_digest *ret_diff, berth_error *err)
+/* Pack the upper dir into an unnamed temp file in root/tmp; *ret_fd is the caller's. */
+static int pack_upper(berth_images *im, const char *dir, int *ret_fd, berth_digest *ret_diff,
+                      berth_error *err)
 {
         _cleanup_free_ char *upper = berth_xasprintf("%s/upper", dir);
         _cleanup_free_ char *tmp =
@@ -79,23 +78,28 @@ static int make_layer(berth_images *im, const char *dir, const berth_digest *par
         _cleanup_close_ int tfd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
         if (tfd < 0)
                 return berth_err(err, errno, "cannot create a temp file in '%s'", tmp);
-        berth_digest diff;
-        int r = berth_pack_diff(ufd, tfd, &diff, NULL, err);
+        int r = berth_pack_diff(ufd, tfd, ret_diff, NULL, err);
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(tfd);
+        return 0;
+}
+
+/* The packed layer into the blob store, and unpacked as a layer on parent (writer lock held). */
+static int store_layer(berth_images *im, int tfd, const berth_digest *diff,
+                       const berth_digest *parent, berth_digest *ret_blob, uint64_t *ret_size,
+                       berth_digest *ret_chain, berth_error *err)
+{
+        if (lseek(tfd, 0, SEEK_SET) < 0)
+                return berth_err(err, errno, "cannot rewind the packed layer");
+        int r = berth_store_put_fd(berth_images_store(im), tfd, diff, -1, ret_blob, ret_size, err);
         if (r < 0)
                 return r;
         if (lseek(tfd, 0, SEEK_SET) < 0)
                 return berth_err(err, errno, "cannot rewind the packed layer");
-        if ((r = berth_store_put_fd(berth_images_store(im), tfd, &diff, -1, ret_blob, ret_size,
-                                    err)) < 0)
-                return r;
-        if (lseek(tfd, 0, SEEK_SET) < 0)
-                return berth_err(err, errno, "cannot rewind the packed layer");
         berth_unpack_opts uo = {0};
-        if ((r = berth_layer_add(berth_images_layers_fd(im), parent, tfd, &diff, &uo, ret_chain,
-                                 NULL, err)) < 0)
-                return r;
-        *ret_diff = diff;
-        return 0;
+        return berth_layer_add(berth_images_layers_fd(im), parent, tfd, diff, &uo, ret_chain, NULL,
+                               err);
 }
 
 /* The parent's manifest with the new config and one more layer, stored. */
@@ -149,6 +153,8 @@ int berth_snapshot_commit(berth_images *im, const char *dir, char *const *change
                           berth_digest *ret_id, berth_error *err)
 {
         _cleanup_free_ char *full_tag = NULL, *cfg_json = NULL;
+        _cleanup_close_ int tfd = -1;
+        _cleanup_(berth_store_unlockp) int lock = -1;
         berth_digest image, blob, chain, diff, id, manifest;
         berth_image_rec prec = {0};
         berth_image_layer_rec *pl = NULL;
@@ -169,8 +175,15 @@ int berth_snapshot_commit(berth_images *im, const char *dir, char *const *change
         STRV_FOREACH (ch, (char **)changes)
                 if ((r = berth_config_apply_change(cfg, *ch, err)) < 0)
                         goto out;
-        if ((r = make_layer(im, dir, prec.has_top_layer ? &prec.top_layer : NULL, &blob, &blob_size,
-                            &chain, &diff, err)) < 0)
+        if ((r = pack_upper(im, dir, &tfd, &diff, err)) < 0)
+                goto out;
+        /* From the layer's blob until the image is registered: gc must wait. */
+        if ((lock = berth_images_writer_lock(im, err)) < 0) {
+                r = lock;
+                goto out;
+        }
+        if ((r = store_layer(im, tfd, &diff, prec.has_top_layer ? &prec.top_layer : NULL, &blob,
+                             &blob_size, &chain, err)) < 0)
                 goto out;
         char now[64];
         struct timespec ts;

@@ -84,10 +84,34 @@ static bool temp_file_in_use(int dirfd, const char *name)
 }
 
 /*
- * Remove what crashed writers left in root/tmp: a file is stale when no writer
- * holds its lock and either its writer's pid is dead or it is older than
- * STALE_TEMP_SECONDS. Best effort: a file that cannot be removed stays.
+ * A file in root/tmp is stale when no writer holds its lock and either its
+ * writer's pid is dead or it is older than STALE_TEMP_SECONDS. The pid and age
+ * come first: probing the lock of a live writer's file could take it in the
+ * moment between its creation and its writer's flock (the writer then moves on
+ * to another name, and leaves this one to us).
  */
+static bool temp_is_stale(int tmp_fd, const char *name)
+{
+        struct stat st;
+        struct timespec now;
+        if (fstatat(tmp_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode))
+                return false; /* gone, or not ours to remove */
+        clock_gettime(CLOCK_REALTIME, &now);
+        bool old = st.st_mtim.tv_sec + STALE_TEMP_SECONDS < now.tv_sec;
+        pid_t pid;
+        bool dead = parse_temp_name(name, &pid) && !pid_alive(pid);
+        if (!old && !dead)
+                return false;
+        return !S_ISREG(st.st_mode) || !temp_file_in_use(tmp_fd, name);
+}
+
+bool berth_store_temp_is_stale(berth_store *s, const char *name)
+{
+        return temp_is_stale(s->tmp_fd, name);
+}
+
+/* Remove what crashed writers left in root/tmp. Best effort: a file that cannot be removed
+ * stays. */
 static void remove_stale_temp_files(int tmp_fd)
 {
         int fd = openat(tmp_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -98,27 +122,65 @@ static void remove_stale_temp_files(int tmp_fd)
                 close(fd);
                 return;
         }
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
         struct dirent *de;
         while ((de = readdir(dir)) != NULL) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
-                struct stat st;
-                if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        continue;
-                if (S_ISDIR(st.st_mode))
-                        continue; /* not ours to remove */
-                bool old = st.st_mtim.tv_sec + STALE_TEMP_SECONDS < now.tv_sec;
-                pid_t pid;
-                bool dead = parse_temp_name(de->d_name, &pid) && !pid_alive(pid);
-                if (!old && !dead)
-                        continue;
-                if (S_ISREG(st.st_mode) && temp_file_in_use(dirfd(dir), de->d_name))
-                        continue;
-                unlinkat(dirfd(dir), de->d_name, 0);
+                if (temp_is_stale(dirfd(dir), de->d_name))
+                        unlinkat(dirfd(dir), de->d_name, 0);
         }
         closedir(dir);
+}
+
+/*
+ * The store lock is two one-byte open file description locks on root/store.lock:
+ * byte 1 is the lock itself (writers read-lock it, a collector write-locks it),
+ * byte 0 a turnstile that a waiting collector holds, so that writers arriving
+ * after it queue behind it instead of overtaking it. A writer holds the
+ * turnstile only for the moment it takes byte 1; a collector takes the turnstile
+ * before byte 1 and never the other way round, so neither waits for the other
+ * while holding what the other needs.
+ */
+#define LOCK_TURNSTILE 0
+#define LOCK_STORE     1
+
+static int range_lock(int fd, short type, off_t at, bool wait)
+{
+        struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = at, .l_len = 1};
+        for (;;) {
+                if (fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) == 0)
+                        return 0;
+                if (errno != EINTR)
+                        return errno == EACCES ? -EAGAIN : -errno;
+        }
+}
+
+int berth_store_lock(berth_store *s, unsigned flags, berth_error *err)
+{
+        bool collect = flags & BERTH_STORE_LOCK_COLLECT;
+        bool wait = !(flags & BERTH_STORE_LOCK_NOWAIT);
+        const char *what = collect ? "for removal" : "for writing";
+        _cleanup_free_ char *path = berth_xasprintf("%s/store.lock", s->root);
+        _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot open '%s'", path);
+        int r = range_lock(fd, collect ? F_WRLCK : F_RDLCK, LOCK_TURNSTILE, wait);
+        if (r == 0)
+                r = range_lock(fd, collect ? F_WRLCK : F_RDLCK, LOCK_STORE, wait);
+        if (r == 0 && !collect)
+                r = range_lock(fd, F_UNLCK, LOCK_TURNSTILE, false);
+        if (r == -EAGAIN)
+                return berth_errx(err, EWOULDBLOCK, "cannot lock the image store %s: it is busy",
+                                  what);
+        if (r < 0)
+                return berth_err(err, -r, "cannot lock '%s' %s", path, what);
+        return TAKE_FD(fd);
+}
+
+void berth_store_unlock(int lock)
+{
+        if (lock >= 0)
+                close(lock);
 }
 
 int berth_store_open(const char *root, berth_store **ret, berth_error *err)

@@ -50,8 +50,58 @@ int berth_store_open(const char *root, berth_store **ret, berth_error *err);
 #define BERTH_STORE_KEEP_TEMP 1u /* leave root/tmp alone (for `system check`, to report it) */
 int berth_store_open_flags(const char *root, unsigned flags, berth_store **ret, berth_error *err);
 void berth_store_free(berth_store *s);
+/**
+ * Whether root/tmp/<name> is a dead writer's leftover, as berth_store_open()
+ * judges it: no writer holds its lock, and its writer's pid is dead or it is
+ * older than an hour. (For `system check`, which opens with KEEP_TEMP.)
+ */
+bool berth_store_temp_is_stale(berth_store *s, const char *name);
 /** The root directory the store was opened on (owned by the store). */
 const char *berth_store_root(const berth_store *s);
+
+/**
+ * The store lock, root/store.lock, keeps garbage collection away from what a
+ * writer has stored but not yet registered. A writer (import, load, commit,
+ * pull) makes its blobs and layers visible (a blob commit, a layer rename, or
+ * relying on one already there) before its image's row in berth.db names
+ * them; in between, nothing seems to use them.
+ *
+ *   BERTH_STORE_LOCK_WRITE    shared: held by a writer from just before the
+ *                             first blob or layer it relies on until its
+ *                             image's row is committed. Writers run together.
+ *   BERTH_STORE_LOCK_COLLECT  exclusive: held by whatever removes blobs or
+ *                             layers because no row names them (gc, rmi's
+ *                             clean-up, `system check`, a failed writer's
+ *                             clean-up). It waits for running writers; while
+ *                             it waits no new writer starts, so a stream of
+ *                             overlapping writers cannot starve it.
+ *
+ * What is still being written (root/tmp files, layers/.tmp-* dirs) is never
+ * collected, lock or not; the lock covers the span after that.
+ *
+ * Each call opens the lock file anew and returns its fd (>= 0), the lock,
+ * released by berth_store_unlock() (or when the fd is closed, or at exit).
+ * So locks belong to a call, not to a process: they are not re-entrant (a
+ * holder that asks again, in either mode, may wait for itself), and threads
+ * exclude each other as processes do. A child forked while a lock is held
+ * shares it until it closes its copy, exits or execs (the fd is O_CLOEXEC).
+ * With BERTH_STORE_LOCK_NOWAIT a lock that is not free at once fails with
+ * -EWOULDBLOCK.
+ *
+ * Order: take it before a berth.db transaction, never inside one (the
+ * transaction's holder would wait for the lock while the lock's holder waits
+ * for the database).
+ */
+#define BERTH_STORE_LOCK_WRITE   0u
+#define BERTH_STORE_LOCK_COLLECT 1u
+#define BERTH_STORE_LOCK_NOWAIT  2u
+int berth_store_lock(berth_store *s, unsigned flags, berth_error *err);
+/** Release a lock from berth_store_lock(); -1 is ignored. */
+void berth_store_unlock(int lock);
+static inline void berth_store_unlockp(int *lock)
+{
+        berth_store_unlock(*lock);
+}
 
 /**
  * Streaming writer: berth_blob_writer_new() → berth_blob_write()* →

@@ -30,11 +30,15 @@ static char *home_docker_config(void)
         if (dc)
                 return berth_xasprintf("%s/config.json", dc);
         const char *home = env("HOME");
-        if (home == NULL) {
-                struct passwd *pw = getpwuid(getuid());
-                home = pw && pw->pw_dir ? pw->pw_dir : "/";
-        }
-        return berth_xasprintf("%s/.docker/config.json", home);
+        if (home)
+                return berth_xasprintf("%s/.docker/config.json", home);
+        /* getpwuid_r: handles are opened from several threads */
+        char buf[4096];
+        struct passwd pw, *res = NULL;
+        if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) != 0 || res == NULL ||
+            res->pw_dir == NULL)
+                return berth_xstrdup("/.docker/config.json");
+        return berth_xasprintf("%s/.docker/config.json", res->pw_dir);
 }
 
 /* The files credentials are read from, in order (NULL-terminated). */

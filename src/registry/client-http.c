@@ -57,7 +57,12 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
                 clock_gettime(CLOCK_MONOTONIC, &q->last_move);
                 return 0;
         }
-        if (elapsed_s(&q->last_move) >= (double)q->stall_s) {
+        /* a registry may read a big blob again to check it before it answers the last
+         * request of an upload: more time for that */
+        double limit = (double)q->stall_s;
+        if (q->has_body && q->body.len > 0 && ulnow >= q->body.len && dlnow == 0)
+                limit *= 10;
+        if (elapsed_s(&q->last_move) >= limit) {
                 q->stalled = true;
                 return 1;
         }
@@ -261,8 +266,7 @@ static int transport_error(berth_registry *r, reg_req *q, const char *what, bert
         int e = transport_errno(q->curl_code);
         switch (q->curl_code) {
         case CURLE_OPERATION_TIMEDOUT:
-                return berth_errx(err, e, "%s: stalled: no data for %ld s (%s)", what, r->stall_s,
-                                  detail);
+                return berth_errx(err, e, "%s: stalled (%s)", what, detail);
         case CURLE_ABORTED_BY_CALLBACK:
                 if (q->stalled)
                         return berth_errx(err, ETIMEDOUT, "%s: stalled: no data for %ld s", what,
@@ -300,7 +304,8 @@ static void apply_common(berth_registry *r, CURL *c)
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, r->stall_s);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, r->stall_s);
+        /* only a backstop: on_progress keeps the stall timeout to the second */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, r->stall_s * 10 + 10);
         if (r->no_verify) {
                 curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
                 curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -530,6 +535,37 @@ static int status_errno(long s)
         }
 }
 
+/* HTTP/2 sends no reason phrase: the usual one. */
+static const char *reason_of(long s)
+{
+        switch (s) {
+        case 400:
+                return "Bad Request";
+        case 404:
+                return "Not Found";
+        case 405:
+                return "Method Not Allowed";
+        case 409:
+                return "Conflict";
+        case 413:
+                return "Payload Too Large";
+        case 416:
+                return "Range Not Satisfiable";
+        case 429:
+                return "Too Many Requests";
+        case 500:
+                return "Internal Server Error";
+        case 502:
+                return "Bad Gateway";
+        case 503:
+                return "Service Unavailable";
+        case 504:
+                return "Gateway Timeout";
+        default:
+                return "unexpected response";
+        }
+}
+
 int reg_http_error(reg_req *q, berth_error *err, const char *fmt, ...)
 {
         char what[1024];
@@ -546,6 +582,6 @@ int reg_http_error(reg_req *q, berth_error *err, const char *fmt, ...)
         if (q->status == 403)
                 return berth_errx(err, e, "%s%sdenied: %s", what, sep,
                                   msg ? msg : "requested access to the resource is denied");
-        const char *text = msg ? msg : q->reason[0] ? q->reason : "unexpected response";
+        const char *text = msg ? msg : q->reason[0] ? q->reason : reason_of(q->status);
         return berth_errx(err, e, "%s%s%ld %s", what, sep, q->status, text);
 }

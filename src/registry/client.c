@@ -155,7 +155,7 @@ int berth_registry_open(const char *host, const berth_registry_opts *o, berth_re
         r->stall_s = o->stall_timeout_s > 0 ? o->stall_timeout_s : DEFAULT_STALL_S;
         r->user_agent = berth_xstrdup(o->user_agent ? o->user_agent : "berth/" BERTH_VERSION);
         int k = 0;
-        if (o->username) {
+        if (o->username && *o->username) {
                 r->username = berth_xstrdup(o->username);
                 r->password = berth_xstrdup(o->password ? o->password : "");
         } else {

@@ -58,14 +58,16 @@
  * ETIMEDOUT (stall), ECONNREFUSED, EPROTO (TLS, protocol), EIO (the rest).
  * Repository names and references are checked before anything is sent.
  * Every call has a stall timeout (no byte for stall_timeout_s seconds, also
- * the connect timeout) but no total timeout. Nothing is retried except the
+ * the connect timeout; 10 times that for the answer to a request whose body
+ * was sent whole, as registries check big blobs before they answer) but no
+ * total timeout. Nothing is retried except the
  * one 401 → auth → retry, the insecure https → http fallback, and blob
  * downloads that break off (see berth_registry_get_blob).
  */
 typedef struct berth_registry berth_registry;
 
 typedef struct {
-        const char *username, *password; /* NULL username: from the auth file, else anonymous */
+        const char *username, *password; /* NULL/"" username: from the auth file, else anonymous */
         bool insecure;                   /* allow plain http (and unchecked TLS) for this host */
         bool tls_no_verify;              /* TLS without certificate/host checks (zero: checked) */
         const char *certs_dirs; /* ":"-separated; NULL: /etc/berth/certs.d:/etc/docker/certs.d */

@@ -11,6 +11,7 @@
  *   regclient-cli [OPTIONS] HOST put-blob REPO FILE              (prints digest, mounted/uploaded)
  *   regclient-cli [OPTIONS] HOST tags REPO
  *   regclient-cli [OPTIONS] HOST repeat N get-manifest REPO REF  (N fetches on one handle)
+ *   regclient-cli [OPTIONS] HOST parallel N REPO DIGEST SIZE     (N threads, a handle each)
  *   regclient-cli htpasswd USER PASS                             (a bcrypt htpasswd line)
  *   regclient-cli auth-set HOST USER PASS | auth-get HOST | auth-rm HOST
  *
@@ -28,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +57,64 @@ static int get_manifest(berth_registry *r, const char *repo, const char *ref, si
                 k = -1;
         free(body);
         free(mt);
+        return k;
+}
+
+typedef struct {
+        const char *host, *repo;
+        const berth_registry_opts *o;
+        berth_digest d;
+        int64_t size;
+        berth_hasher *h;
+        int rc;
+        berth_error err;
+} par_job;
+
+static int hash_chunk(const void *data, size_t len, void *userdata)
+{
+        berth_hasher_update(((par_job *)userdata)->h, data, len);
+        return 0;
+}
+
+static void *par_run(void *arg)
+{
+        par_job *j = arg;
+        berth_registry *r = NULL;
+        j->h = berth_hasher_new();
+        j->rc = berth_registry_open(j->host, j->o, &r, &j->err);
+        for (int i = 0; i < 3 && j->rc == 0; i++)
+                j->rc = berth_registry_get_blob(r, j->repo, &j->d, j->size, hash_chunk, NULL, j,
+                                                &j->err);
+        berth_registry_close(r);
+        return NULL;
+}
+
+/* N threads, each with its own handle, fetching the same blob three times. */
+static int parallel(const char *host, const berth_registry_opts *o, int n, const char *repo,
+                    const char *digest, int64_t size, berth_error *err)
+{
+        par_job jobs[64];
+        pthread_t th[64];
+        if (n < 1 || n > 64)
+                return berth_errx(err, EINVAL, "1 to 64 threads");
+        for (int i = 0; i < n; i++) {
+                jobs[i] = (par_job){.host = host, .repo = repo, .o = o, .size = size};
+                if (berth_digest_parse(digest, &jobs[i].d, err) < 0)
+                        return -EINVAL;
+        }
+        for (int i = 0; i < n; i++)
+                pthread_create(&th[i], NULL, par_run, &jobs[i]);
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+                pthread_join(th[i], NULL);
+                berth_hasher_free(jobs[i].h);
+                if (jobs[i].rc < 0 && k == 0) {
+                        *err = jobs[i].err;
+                        k = jobs[i].rc;
+                }
+        }
+        if (k == 0)
+                printf("%d threads ok\n", n);
         return k;
 }
 
@@ -144,6 +204,12 @@ int main(int argc, char **argv)
         const char *cmd = a[1];
         a += 2;
         n -= 2;
+        if (strcmp(cmd, "parallel") == 0 && n == 4) {
+                k = parallel(host, &o, atoi(a[0]), a[1], a[2], strtoll(a[3], NULL, 10), &err);
+                if (k < 0)
+                        fprintf(stderr, "regclient-cli: %s\n", err.msg);
+                return k < 0 ? 1 : 0;
+        }
         berth_registry *r = NULL;
         if (berth_registry_open(host, &o, &r, &err) < 0) {
                 fprintf(stderr, "regclient-cli: %s\n", err.msg);

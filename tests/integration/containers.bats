@@ -486,3 +486,15 @@ mounts_under_root() {
   run script -qec "'$BERTH_BUILD/cmd/berth/berth' exec -it ed tty" /dev/null
   [[ "$output" == */dev/pts/* ]]
 }
+
+@test "run --rm whose CLI was killed: the monitor still removes the container once it exits" {
+  "$BERTH_BUILD/cmd/berth/berth" run --rm --name rr img sleep 1 >/dev/null 2>&1 &
+  cli=$!
+  for i in $(seq 50); do [ "$(berth inspect -f '{{.State.Status}}' rr 2>/dev/null)" = running ] && break; sleep 0.05; done
+  kill -9 $cli
+  wait $cli 2>/dev/null || true
+  for i in $(seq 60); do berth inspect rr >/dev/null 2>&1 || break; sleep 0.1; done
+  run berth inspect rr
+  [ "$status" -ne 0 ]
+  [ "$(mounts_under_root)" -eq 0 ]
+}

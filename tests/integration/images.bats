@@ -16,7 +16,7 @@ teardown() { teardown_image_test; }
   run berth images
   [ "$status" -eq 0 ]
   [[ "${lines[0]}" =~ ^REPOSITORY\ +TAG\ +IMAGE\ ID\ +CREATED\ +SIZE$ ]]
-  [[ "${lines[1]}" =~ ^busybox\ +1\.0\ +${id:0:12}\ +(Less\ than\ a\ second|[0-9]+\ seconds)\ ago\ +[0-9.]+MB$ ]]
+  [[ "${lines[1]}" =~ ^busybox\ +1\.0\ +${id:0:12}\ +(Less\ than\ a\ second|[0-9]+\ seconds?)\ ago\ +[0-9.]+MB$ ]]
   run berth images -q
   [ "$output" = "${id:0:12}" ]
   run berth images --no-trunc -q

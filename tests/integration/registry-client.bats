@@ -455,6 +455,17 @@ token_requests() {
     "$T/token-requests.log"
 }
 
+@test "token auth: eight threads, a handle each, download at once" {
+  push_image "$TOKENREG" para/app v1 --insecure --user alice --pass secret
+  run cli --insecure --user alice --pass secret "$TOKENREG" parallel 8 para/app "$LAYER_DIGEST" \
+    300000
+  [ "$status" -eq 0 ]
+  [ "$output" = "8 threads ok" ]
+  run cli --insecure "$TOKENREG" parallel 8 para/app "$(sha "$W/manifest.json")" 1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"404 blob unknown"* ]]
+}
+
 # --- redirects ------------------------------------------------------------------
 
 redirect_log() {

@@ -20,11 +20,14 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# A bcrypt htpasswd line: htpasswd -B (apache2-utils), else Python's crypt(3) ($2b$).
+# A bcrypt htpasswd line: htpasswd -B (apache2-utils), else the regclient-cli test helper's
+# (crypt(3)), else Python's crypt ($2b$).
 htpasswd_line() {
   local user=$1 pass=$2
   if command -v htpasswd >/dev/null; then
     htpasswd -Bbn "$user" "$pass" | head -n 1
+  elif [ -x "${BERTH_BUILD:-}/tests/unit/regclient-cli" ]; then
+    "$BERTH_BUILD/tests/unit/regclient-cli" htpasswd "$user" "$pass"
   else
     /usr/bin/python3 -W ignore -c 'import crypt, sys; print(sys.argv[1] + ":" + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH)))' "$user" "$pass"
   fi

@@ -239,3 +239,60 @@ DEAD_PID=999999999
   run berth system check
   [ "$status" -eq 0 ]
 }
+
+@test "gc racing 4 processes of imports and loads: every image whole, check finds nothing" {
+  gen="$BATS_TEST_DIRNAME/archive-gen.py"
+  for w in 1 2 3 4; do
+    for i in $(seq 1 10); do
+      for k in imp load; do
+        mkdir -p "$WORK/$k$w-$i/etc"
+        echo "$k $w $i" >"$WORK/$k$w-$i/etc/id"
+        tar -C "$WORK/$k$w-$i" -cf "$WORK/$k$w-$i.tar" .
+      done
+      python3 "$gen" docker "$WORK/arch$w-$i.tar" --layer "$WORK/load$w-$i.tar" --tag "gcload/w$w:$i" >/dev/null
+    done
+  done
+  # gc in a loop: system check --repair collects whatever no image names
+  (
+    n=0
+    while [ ! -e "$WORK/stop" ]; do
+      berth system check --repair >>"$WORK/gc.log" 2>&1 || true
+      n=$((n + 1))
+    done
+    echo "$n" >"$WORK/gc.count"
+  ) &
+  gc=$!
+  pids=()
+  for w in 1 2 3 4; do
+    (
+      for i in $(seq 1 10); do
+        berth import "$WORK/imp$w-$i.tar" "gcimport/w$w:$i" >/dev/null || echo "import $w $i failed"
+        berth load -i "$WORK/arch$w-$i.tar" >/dev/null || echo "load $w $i failed"
+      done
+    ) >"$WORK/w$w.log" 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  touch "$WORK/stop"
+  wait "$gc"
+  grep -v '^repair: removed unused blobs and layers$' "$WORK/gc.log" >"$WORK/found" || true
+  cat "$WORK"/w*.log "$WORK/found"
+  [ -z "$(cat "$WORK"/w*.log)" ]
+  # what the loop found: nothing (a writer's unregistered blobs are not garbage)
+  [ ! -s "$WORK/found" ]
+  [ "$(cat "$WORK/gc.count")" -gt 0 ]
+  [ "$(berth images -q | wc -l)" -eq 80 ]
+  run berth system check
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  # each image's own file is in its layer
+  for w in 1 2 3 4; do
+    for i in 1 5 10; do
+      for k in import load; do
+        id=$(berth images -q --no-trunc "gc$k/w$w:$i")
+        chain=$(sqlite3 "$BERTH_ROOT/berth.db" "SELECT chain_id FROM image_layers WHERE image = '$id'")
+        grep -qx "${k%ort} $w $i" "$BERTH_ROOT/layers/${chain#sha256:}/diff/etc/id"
+      done
+    done
+  done
+}

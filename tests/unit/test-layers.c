@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -221,6 +222,40 @@ static void test_crash(const char *top)
         mkdirat(lfd, live, 0700);
         berth_layers_clean_tmp(lfd, &err);
         is_str(listing(lfd), live, "a live process's temp dir is kept");
+        unlinkat(lfd, live, AT_REMOVEDIR);
+        /* A pid that looks dead (as one in another pid namespace does) with its lock held:
+         * an add or remove still at work there. */
+        pid_t dead = fork();
+        if (dead == 0)
+                _exit(0);
+        waitpid(dead, NULL, 0);
+        _cleanup_free_ char *other = berth_xasprintf(".tmp-%d-00000001", (int)dead);
+        mkdirat(lfd, other, 0700);
+        int held = openat(lfd, other, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        pid_t holder = fork();
+        if (holder == 0) {
+                /* the lock belongs to another process, as it would */
+                flock(held, LOCK_EX);
+                pause();
+                _exit(0);
+        }
+        close(held);
+        for (int i = 0; i < 200; i++) {
+                _cleanup_close_ int probe = openat(lfd, other, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (flock(probe, LOCK_EX | LOCK_NB) < 0)
+                        break;
+                flock(probe, LOCK_UN);
+                nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+        }
+        ok(!berth_layers_tmp_is_stale(lfd, other),
+           "a locked temp dir of an unseen pid is not stale");
+        berth_layers_clean_tmp(lfd, &err);
+        is_str(listing(lfd), other, "and is kept");
+        kill(holder, SIGKILL);
+        waitpid(holder, NULL, 0);
+        ok(berth_layers_tmp_is_stale(lfd, other), "once its lock is free it is stale");
+        berth_layers_clean_tmp(lfd, &err);
+        is_str(listing(lfd), "", "and removed");
 }
 
 int main(void)

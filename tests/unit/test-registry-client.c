@@ -88,6 +88,9 @@ static void test_errors(void)
         snprintf(q.reason, sizeof(q.reason), "Bad Gateway");
         is_int(reg_http_error(&q, &err, "x"), -EIO, "5xx is EIO");
         is_str(err.msg, "x: 502 Bad Gateway", "reason phrase without a JSON body");
+        q = (reg_req){.status = 503};
+        reg_http_error(&q, &err, "x");
+        is_str(err.msg, "x: 503 Service Unavailable", "HTTP/2: no reason phrase, the usual one");
         q = (reg_req){.status = 403};
         reg_http_error(&q, &err, "%s", "");
         is_str(err.msg, "denied: requested access to the resource is denied", "empty what");
