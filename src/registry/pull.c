@@ -262,9 +262,13 @@ static int pull_one(pull_ctx *c, const char *ref, bool by_digest, berth_digest *
         _cleanup_free_ char *repo_digest = NULL, *line = NULL;
         _cleanup_free_ char *pulling = berth_xasprintf("Pulling from %s", c->ref.path);
         berth_image_rec rec = {0};
-        int r;
+        int lock = -1, r;
         xfer_progress(&c->x, ref, pulling, 0, 0);
         if ((r = fetch_manifest(c, ref, &f, err)) < 0)
+                goto out;
+        /* From the first blob or layer we store or rely on until the image's row is
+         * committed: gc waits (what we have stored is named by no row until then). */
+        if ((r = lock = berth_images_writer_lock(c->im, err)) < 0)
                 goto out;
         repo_digest = berth_xasprintf("%s@%s", c->name, f.top.s);
         const berth_digest *id = &f.m->config.digest;
@@ -284,10 +288,11 @@ static int pull_one(pull_ctx *c, const char *ref, bool by_digest, berth_digest *
         xfer_progress(&c->x, "", line, 0, 0);
         *ret_id = *id;
 out:
+        berth_images_unlock(lock);
         berth_image_rec_clear(&rec);
         berth_oci_image_config_free(cfg);
         fetched_clear(&f);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 static void status_line(pull_ctx *c, const char *what, bool changed)

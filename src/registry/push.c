@@ -19,6 +19,7 @@ typedef struct {
         char *name; /* "domain/path" */
         oci_manifest *m;
         const oci_descriptor **blobs; /* what to push: the layers (not foreign ones), the config */
+        char **from;                  /* per blob: a repository to mount it from, or NULL */
         size_t n_blobs;
 } push_ctx;
 
@@ -48,7 +49,7 @@ static void on_progress(int64_t done, void *userdata)
 /*
  * Another repository of this registry that has blob, as far as we know: one
  * an image with it was pulled from or pushed to (its repo digests). NULL when
- * none; caller frees.
+ * none; caller frees. Reads berth.db: the main thread's, never a worker's.
  */
 static char *mount_source(push_ctx *c, const berth_digest *blob)
 {
@@ -97,7 +98,7 @@ static int push_blob(void *ctx, size_t i, berth_registry **reg, berth_error *err
         if ((int64_t)stored != d->size)
                 return berth_errx(err, EBADMSG, "blob %s is %llu bytes, the manifest says %lld",
                                   d->digest.s, (unsigned long long)stored, (long long)d->size);
-        from = is_config ? NULL : mount_source(c, &d->digest);
+        from = c->from[i] ? berth_xstrdup(c->from[i]) : NULL;
         clock_gettime(CLOCK_MONOTONIC, &u.last);
         if (!is_config)
                 xfer_progress(&c->x, u.id, "Pushing", 0, d->size);
@@ -235,6 +236,7 @@ int berth_push(berth_images *im, const char *name, const berth_transfer_opts *o,
         line = berth_xasprintf("The push refers to repository [%s]", c.name);
         xfer_progress(&c.x, "", line, 0, 0);
         c.blobs = berth_xmalloc0((c.m->n_layers + 1) * sizeof(*c.blobs));
+        c.from = berth_xmalloc0((c.m->n_layers + 1) * sizeof(*c.from));
         for (size_t i = c.m->n_layers; i-- > 0;) { /* docker lists the top layer first */
                 const oci_descriptor *d = &c.m->layers[i];
                 if (berth_mt_is_foreign_layer(d->media_type))
@@ -242,10 +244,15 @@ int berth_push(berth_images *im, const char *name, const berth_transfer_opts *o,
                 char sid[13];
                 xfer_short_id(&d->digest, sid);
                 xfer_progress(&c.x, sid, "Preparing", 0, 0);
+                c.from[c.n_blobs] = mount_source(&c, &d->digest);
                 c.blobs[c.n_blobs++] = d;
         }
         if ((r = xfer_parallel(&c.x, c.n_blobs, push_blob, &c, err)) < 0)
                 goto out;
+        for (size_t i = 0; i < c.n_blobs; i++) {
+                free(c.from[i]);
+                c.from[i] = NULL;
+        }
         c.n_blobs = 0;
         c.blobs[c.n_blobs++] = &c.m->config;
         if ((r = xfer_parallel(&c.x, 1, push_blob, &c, err)) < 0)
@@ -269,6 +276,9 @@ out:
                 berth_wrap(err, "cannot push %s", fam);
         }
         berth_registry_close(reg);
+        for (size_t i = 0; c.from && i < c.n_blobs; i++)
+                free(c.from[i]);
+        free(c.from);
         free(c.blobs);
         berth_oci_manifest_free(c.m);
         xfer_clear(&c.x);

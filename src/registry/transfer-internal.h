@@ -56,7 +56,9 @@ bool xfer_host_is_loopback(const char *host);
  * NULL until fn opens it with xfer_open(); closed when the thread is done).
  * The first failure sets x->failed (long tasks check it and give up) and is
  * returned once every thread has stopped; tasks not started by then are not.
- * The threads block every signal: the caller's thread keeps them.
+ * The threads block every signal: the caller's thread keeps them. Tasks use
+ * files and their handle only, never berth.db (its connection and statement
+ * cache belong to the caller's thread): look things up before.
  */
 typedef int (*xfer_task_fn)(void *ctx, size_t i, berth_registry **reg, berth_error *err);
 int xfer_parallel(xfer *x, size_t n, xfer_task_fn fn, void *ctx, berth_error *err);

@@ -205,6 +205,34 @@ make_multi() {
   [ "$status" -eq 0 ]
 }
 
+@test "system check --repair during a pull waits for it, and removes nothing the pull made" {
+  make_multi "$REPO/multi:1"
+  berth push "$REPO/multi:1" >/dev/null
+  start_slow_proxy "$REG_PORT" 10000000
+  EXTRA_PIDS="$PROXY_PID"
+  slow="127.0.0.1:$PROXY_PORT/t$BATS_TEST_NUMBER/multi:1"
+  BERTH_ROOT=$ROOT2 "$BERTH_BUILD/cmd/berth/berth" pull "$slow" >"$WORK/pull.log" 2>&1 &
+  pull=$!
+  # the small layers are done (unpacked, registered nowhere yet), the big one is coming
+  for i in $(seq 300); do
+    grep -q 'Pull complete' "$WORK/pull.log" && [ "$(du -sb "$ROOT2/tmp" | cut -f1)" -gt 4000000 ] && break
+    sleep 0.05
+  done
+  BERTH_ROOT=$ROOT2 "$BERTH_BUILD/cmd/berth/berth" system check --repair >"$WORK/check.log" 2>&1 &
+  check=$!
+  wait "$pull"
+  pull_end=$(date +%s%N)
+  wait "$check" || true
+  check_end=$(date +%s%N)
+  [[ "$(cat "$WORK/pull.log")" == *"Status: Downloaded newer image"* ]]
+  [ "$check_end" -ge "$pull_end" ]
+  run berth2 run --rm "$slow" sh -c 'cat /one /three; wc -c </big'
+  [ "$status" -eq 0 ]
+  [[ "$output" == *one*three*50000000* ]]
+  run berth2 system check
+  [ "$status" -eq 0 ]
+}
+
 @test "a registry that goes away mid-push is a clear error, and the local image is untouched" {
   start_registry "$WORK/reg"
   EXTRA_PIDS="$REG_PID"
