@@ -192,6 +192,17 @@ static int pull_image(pull_ctx *c, const fetched *f, const oci_image_config *cfg
                               l->have_blob && l->have_layer ? "Already exists" : "Pulling fs layer",
                               0, 0);
         }
+        /* Those beyond the first max_parallel wait for a worker, as docker says. */
+        size_t todo = 0, workers = c->o->max_parallel > 0 ? (size_t)c->o->max_parallel : 3;
+        for (size_t i = 0; i < n; i++) {
+                if (v[i].have_blob && v[i].have_layer)
+                        continue;
+                if (todo++ >= workers) {
+                        char id[13];
+                        xfer_short_id(&v[i].desc->digest, id);
+                        xfer_progress(&c->x, id, "Waiting", 0, 0);
+                }
+        }
         if ((r = berth_store_put_buf(berth_images_store(im), m->raw, m->raw_len, &f->digest, NULL,
                                      err)) < 0)
                 return berth_wrap(err, "cannot store manifest %s", f->digest.s);

@@ -48,9 +48,10 @@
  * mounts them from there instead of uploading them.
  *
  * Progress: one event per layer state change (docker's lines: "Pulling fs
- * layer", "Downloading", "Verifying Checksum", "Download complete",
- * "Extracting", "Pull complete", "Already exists"; "Preparing", "Pushing",
- * "Pushed", "Layer already exists", "Mounted from <repo>"), with bytes
+ * layer", "Waiting", "Downloading", "Verifying Checksum", "Download
+ * complete", "Extracting", "Pull complete", "Already exists"; "Preparing",
+ * "Waiting", "Pushing", "Pushed", "Layer already exists", "Mounted from
+ * <repo>"), with bytes
  * done/total for "Downloading"/"Pushing" (at most one such event per layer
  * every 100 ms, and one when it is whole), so the CLI can draw bars on a
  * terminal or print lines, and the API server can send them as JSON. Whole-

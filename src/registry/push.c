@@ -247,6 +247,12 @@ int berth_push(berth_images *im, const char *name, const berth_transfer_opts *o,
                 c.from[c.n_blobs] = mount_source(&c, &d->digest);
                 c.blobs[c.n_blobs++] = d;
         }
+        size_t workers = c.x.o->max_parallel > 0 ? (size_t)c.x.o->max_parallel : 3;
+        for (size_t i = workers; i < c.n_blobs; i++) {
+                char sid[13];
+                xfer_short_id(&c.blobs[i]->digest, sid);
+                xfer_progress(&c.x, sid, "Waiting", 0, 0);
+        }
         if ((r = xfer_parallel(&c.x, c.n_blobs, push_blob, &c, err)) < 0)
                 goto out;
         for (size_t i = 0; i < c.n_blobs; i++) {
