@@ -224,7 +224,10 @@ static int make_dirs(const char *dir, const berth_digest *chain, size_t n, berth
         for (size_t i = 0; i < n; i++)
                 len += (size_t)sprintf(text + len, "%s\n", chain[i].s);
         _cleanup_free_ char *lower = berth_xasprintf("%s/lower", dir);
-        return berth_write_file_atomic(lower, text, len, 0644, err);
+        /* whole or absent (renamed into place), but not fsynced, like the rest of a
+         * container's writable layer: a power cut that lost it would leave that one
+         * container without its image's files (it then fails to start), never another's */
+        return berth_write_file_replace(lower, text, len, 0644, err);
 }
 
 int berth_snapshot_create(berth_images *im, const berth_digest *image_id, const char *dir,

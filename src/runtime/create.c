@@ -276,9 +276,10 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         int fd = j->sync[0];
         struct sync_msg m;
 
+        /* stage 1 makes the namespaces while we move it into the cgroups (see stage1.c) */
+        sync_send(fd, SYNC_GO, 0, NULL);
         if ((r = berth_cgroup_enter(j->cg, j->stage1, err)) < 0)
                 return r;
-        sync_send(fd, SYNC_GO, 0, NULL);
         if (new_flags & CLONE_NEWUSER) {
                 if ((r = sync_expect(fd, SYNC_USERNS, &m, err)) < 0)
                         return r;
@@ -286,6 +287,7 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
                         return r;
                 sync_send(fd, SYNC_USERNS_DONE, 0, NULL);
         }
+        sync_send(fd, SYNC_CGROUP_DONE, 0, NULL);
         if ((r = sync_expect(fd, SYNC_PID, &m, err)) < 0)
                 return r;
         j->init = m.value;

@@ -157,6 +157,7 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         if (cg && (r = berth_cgroup_enter(cg, stage1, err)) < 0)
                 goto out;
         sync_send(sync[0], SYNC_GO, 0, NULL);
+        sync_send(sync[0], SYNC_CGROUP_DONE, 0, NULL); /* entered above */
         if ((r = sync_expect(sync[0], SYNC_PID, &m, err)) < 0)
                 goto out;
         pid = m.value;

@@ -72,9 +72,19 @@ int berth_stage1(const berth_stage1_opts *o)
                         sync_fail(fd, &err);
                 }
         }
-        int rest = o->new_flags & ~CLONE_NEWUSER;
+        /* The parent moves us into the container's cgroups meanwhile (on cgroup v1 the
+         * first move waits for an RCU grace period, milliseconds that creating the
+         * namespaces can use); a new cgroup namespace takes the cgroup we are in as its
+         * root, so that one comes after the move. */
+        int rest = o->new_flags & ~(CLONE_NEWUSER | CLONE_NEWCGROUP);
         if (rest && unshare(rest) < 0) {
                 berth_err(&err, errno, "cannot create namespaces (flags 0x%x)", rest);
+                sync_fail(fd, &err);
+        }
+        if (sync_expect(fd, SYNC_CGROUP_DONE, &m, &err) < 0)
+                _exit(1);
+        if ((o->new_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+                berth_err(&err, errno, "cannot create a cgroup namespace");
                 sync_fail(fd, &err);
         }
         if ((o->new_flags & CLONE_NEWTIME) && write_time_offsets(o, &err) < 0)
