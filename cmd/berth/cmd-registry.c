@@ -35,6 +35,7 @@ static void transfer_opts_init(berth_transfer_opts *o, bool tls_verify, cli_prog
 {
         *o = (berth_transfer_opts){.progress = cli_progress_event, .userdata = p};
         o->insecure_registries = berth_insecure_registries();
+        o->mirrors = berth_registry_mirrors();
         if (!tls_verify) {
                 o->registry.tls_no_verify = true;
                 o->registry.insecure = true;
@@ -45,6 +46,8 @@ static void transfer_opts_clear(berth_transfer_opts *o)
 {
         berth_strv_free(o->insecure_registries);
         o->insecure_registries = NULL;
+        berth_strv_free(o->mirrors);
+        o->mirrors = NULL;
 }
 
 int cli_pull_image(berth_cli *cli, const char *name, const char *platform, bool quiet, FILE *out,

@@ -106,6 +106,12 @@ int berth_push(berth_images *im, const char *name, const berth_transfer_opts *o,
  * on any port. NULL-terminated, never NULL; caller frees.
  */
 char **berth_insecure_registries(void);
+/**
+ * Mirrors for docker.io, tried in order before it: $BERTH_REGISTRY_MIRRORS
+ * (comma-separated host[:port] or URLs) and "registry-mirrors = …" lines of
+ * /etc/berth/registries.conf. NULL-terminated; caller frees.
+ */
+char **berth_registry_mirrors(void);
 
 /**
  * The registry a `login`/`logout` SERVER names, as the auth file keys it:

@@ -79,10 +79,11 @@ static void push_list(char ***v, const char *text)
         }
 }
 
-char **berth_insecure_registries(void)
+/* A list from $env and from the lines "key = a, b" (any of keys) of registries.conf. */
+static char **conf_list(const char *env_name, const char *const *keys)
 {
         char **v = berth_xmalloc0(sizeof(char *));
-        const char *env = getenv("BERTH_INSECURE_REGISTRIES");
+        const char *env = getenv(env_name);
         if (env)
                 push_list(&v, env);
         _cleanup_free_ char *conf = NULL;
@@ -100,11 +101,23 @@ char **berth_insecure_registries(void)
                 size_t klen = (size_t)(eq - line);
                 while (klen && isspace((unsigned char)line[klen - 1]))
                         klen--;
-                if ((klen == 19 && strncmp(line, "insecure-registries", 19) == 0) ||
-                    (klen == 8 && strncmp(line, "insecure", 8) == 0))
-                        push_list(&v, eq + 1);
+                for (const char *const *k = keys; *k; k++)
+                        if (klen == strlen(*k) && strncmp(line, *k, klen) == 0)
+                                push_list(&v, eq + 1);
         }
         return v;
+}
+
+char **berth_insecure_registries(void)
+{
+        static const char *const keys[] = {"insecure-registries", "insecure", NULL};
+        return conf_list("BERTH_INSECURE_REGISTRIES", keys);
+}
+
+char **berth_registry_mirrors(void)
+{
+        static const char *const keys[] = {"registry-mirrors", "mirrors", NULL};
+        return conf_list("BERTH_REGISTRY_MIRRORS", keys);
 }
 
 void xfer_init(xfer *x, const berth_transfer_opts *o, const char *domain)
@@ -125,8 +138,10 @@ void xfer_set_host(xfer *x, const char *host)
 {
         free(x->host);
         x->host = berth_xstrdup(host);
-        if (xfer_host_is_loopback(host) || listed(x->o->insecure_registries, host))
-                x->ro.insecure = true;
+        /* decided for each host anew: a mirror's plain http never carries over to
+         * the registry tried after it */
+        x->ro.insecure = x->o->registry.insecure || xfer_host_is_loopback(host) ||
+                         listed(x->o->insecure_registries, host);
 }
 
 void xfer_clear(xfer *x)

@@ -517,3 +517,33 @@ make_multi() {
   [ "$status" -eq 125 ]
   [ "$(berth images -q | wc -l)" -eq 1 ]
 }
+
+@test "a mirror for docker.io: busybox comes from it (in a network namespace that has only loopback)" {
+  # Inside its own network namespace nothing but 127.0.0.1 exists, so should the
+  # mirror not be used, no request can leave for docker.io.
+  cat >"$WORK/mirror.sh" <<'SCRIPT'
+set -e
+skip() { echo "skip: $*"; exit 3; }
+source "$BATS_TEST_DIRNAME/registry-helpers.bash"
+ip link set lo up
+start_registry "$WORK/mreg"
+trap 'kill $REG_PID 2>/dev/null; wait $REG_PID 2>/dev/null; true' EXIT
+B="$BERTH_BUILD/cmd/berth/berth"
+"$B" tag bb "$REG/library/busybox:latest"
+"$B" push -q "$REG/library/busybox:latest" >/dev/null
+BERTH_REGISTRY_MIRRORS="$REG" BERTH_ROOT=$ROOT2 "$B" pull -q busybox
+BERTH_ROOT=$ROOT2 "$B" images --format 'have {{.Repository}}:{{.Tag}}'
+grep -c 'GET /v2/library/busybox/blobs/' "$WORK/mreg/registry.log" | sed 's/^/blob requests: /'
+if BERTH_ROOT=$ROOT2 "$B" pull -q busybox:absent 2>"$WORK/err"; then echo "pulled without a mirror?"; fi
+echo "without the mirror: $(head -c 200 "$WORK/err")"
+exit 0
+SCRIPT
+  export BATS_TEST_DIRNAME WORK ROOT2 BERTH_BUILD
+  run unshare -n bash "$WORK/mirror.sh"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"docker.io/library/busybox:latest"* ]]
+  [[ "$output" == *"have busybox:latest"* ]]
+  [[ "$output" == *"blob requests: "[1-9]* ]]
+  [[ "$output" == *"without the mirror: "*"busybox"* ]]
+  [[ "$output" != *"pulled without a mirror"* ]]
+}
