@@ -527,7 +527,7 @@ skip() { echo "skip: $*"; exit 3; }
 source "$BATS_TEST_DIRNAME/registry-helpers.bash"
 ip link set lo up
 start_registry "$WORK/mreg"
-trap 'kill $REG_PID 2>/dev/null; wait $REG_PID 2>/dev/null; true' EXIT
+trap 'stop_registry "$REG_PID"' EXIT
 B="$BERTH_BUILD/cmd/berth/berth"
 "$B" tag bb "$REG/library/busybox:latest"
 "$B" push -q "$REG/library/busybox:latest" >/dev/null
