@@ -458,3 +458,41 @@ int64_t berth_dir_usage(const char *path)
         }
         return usage_at(fd, st.st_dev, 0);
 }
+
+char *berth_path_clean_rel(const char *name, bool *ret_escaped)
+{
+        size_t len = strlen(name);
+        char *out = berth_xmalloc0(len + 1);
+        size_t o = 0;
+        bool escaped = false;
+        const char *p = name;
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                const char *s = p;
+                while (*p && *p != '/')
+                        p++;
+                size_t n = (size_t)(p - s);
+                if (n == 0 || (n == 1 && s[0] == '.'))
+                        continue;
+                if (n == 2 && s[0] == '.' && s[1] == '.') {
+                        if (o == 0) {
+                                escaped = true;
+                                continue;
+                        }
+                        while (o > 0 && out[o - 1] != '/')
+                                o--;
+                        if (o > 0)
+                                o--; /* the '/' before the dropped component */
+                        continue;
+                }
+                if (o > 0)
+                        out[o++] = '/';
+                memcpy(out + o, s, n);
+                o += n;
+        }
+        out[o] = '\0';
+        if (ret_escaped)
+                *ret_escaped = escaped;
+        return out;
+}

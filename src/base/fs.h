@@ -68,6 +68,13 @@ int berth_close_fds_from(int from, const int *keep, size_t nkeep);
 
 /** Blocking I/O loops that retry EINTR and short transfers. */
 ssize_t berth_read_all(int fd, void *buf, size_t len);
+/**
+ * A path made relative and lexically clean: no leading '/', no "." or empty
+ * components, ".." applied; ".." above the top is dropped and reported in
+ * *ret_escaped (nullable). Caller frees. (For tar member names and paths in
+ * a container, resolved inside a root afterwards.)
+ */
+char *berth_path_clean_rel(const char *path, bool *ret_escaped);
 /** Bytes in the regular files under path (not following symlinks, not crossing mounts). */
 int64_t berth_dir_usage(const char *path);
 ssize_t berth_write_all(int fd, const void *buf, size_t len);

@@ -19,44 +19,6 @@
 
 #define MAX_LINKS 40
 
-char *berth_cp_clean_rel(const char *path, bool *ret_escaped)
-{
-        size_t len = strlen(path);
-        char *out = berth_xmalloc0(len + 1);
-        size_t o = 0;
-        bool escaped = false;
-        const char *p = path;
-        while (*p) {
-                while (*p == '/')
-                        p++;
-                const char *s = p;
-                while (*p && *p != '/')
-                        p++;
-                size_t n = (size_t)(p - s);
-                if (n == 0 || (n == 1 && s[0] == '.'))
-                        continue;
-                if (n == 2 && s[0] == '.' && s[1] == '.') {
-                        if (o == 0) {
-                                escaped = true;
-                                continue;
-                        }
-                        while (o > 0 && out[o - 1] != '/')
-                                o--;
-                        if (o > 0)
-                                o--;
-                        continue;
-                }
-                if (o > 0)
-                        out[o++] = '/';
-                memcpy(out + o, s, n);
-                o += n;
-        }
-        out[o] = '\0';
-        if (ret_escaped)
-                *ret_escaped = escaped;
-        return out;
-}
-
 /* The last component is "." (docker's specifiesCurrentDir of the original path). */
 static bool ends_in_dot(const char *path)
 {
@@ -72,7 +34,7 @@ bool berth_cp_asserts_dir(const char *path)
 
 char *berth_cp_clean(const char *path)
 {
-        _cleanup_free_ char *rel = berth_cp_clean_rel(path, NULL);
+        _cleanup_free_ char *rel = berth_path_clean_rel(path, NULL);
         size_t n = strlen(path);
         if (rel[0] == '\0')
                 return berth_xstrdup(ends_in_dot(path) ? "/." : "/");
@@ -85,7 +47,7 @@ char *berth_cp_clean(const char *path)
 
 void berth_cp_split(const char *path, char **ret_dir, char **ret_base)
 {
-        _cleanup_free_ char *rel = berth_cp_clean_rel(path, NULL);
+        _cleanup_free_ char *rel = berth_path_clean_rel(path, NULL);
         bool abs = path[0] == '/';
         _cleanup_free_ char *clean = NULL;
         if (rel[0] == '\0')

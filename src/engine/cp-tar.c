@@ -478,7 +478,7 @@ static int make_hardlink(tar_reader *x, int pfd, const char *base, const char *t
                          const char *name)
 {
         bool escaped;
-        _cleanup_free_ char *rel = berth_cp_clean_rel(target, &escaped);
+        _cleanup_free_ char *rel = berth_path_clean_rel(target, &escaped);
         if (escaped || rel[0] == '\0')
                 return berth_errx(x->err, EXDEV, "invalid hardlink \"%s\" -> \"%s\"", name, target);
         _cleanup_free_ char *full = cp_join(x->dest, rel);
@@ -505,7 +505,7 @@ static int extract_one(tar_reader *x, struct archive_entry *e)
         if (name == NULL)
                 return berth_errx(x->err, EINVAL, "a tar entry without a name");
         bool escaped;
-        _cleanup_free_ char *rel = berth_cp_clean_rel(name, &escaped);
+        _cleanup_free_ char *rel = berth_path_clean_rel(name, &escaped);
         if (escaped)
                 return berth_errx(x->err, EXDEV, "invalid tar entry \"%s\": outside of \"%s\"",
                                   name, x->dest);
@@ -554,7 +554,7 @@ static int extract_one(tar_reader *x, struct archive_entry *e)
                                           "tar entry '%s': symlink without a target", name);
                 if (target[0] != '/') {
                         _cleanup_free_ char *joined = berth_xasprintf("%s/%s", parent, target);
-                        _cleanup_free_ char *c = berth_cp_clean_rel(joined, &escaped);
+                        _cleanup_free_ char *c = berth_path_clean_rel(joined, &escaped);
                         if (escaped)
                                 return berth_errx(x->err, EXDEV, "invalid symlink \"%s\" -> \"%s\"",
                                                   cpath, target);

@@ -131,4 +131,3 @@ void berth_cp_split(const char *path, char **ret_dir, char **ret_base);
  * '/', without leading '/'; ".." never climbs above the start ("" is the
  * start). *ret_escaped (nullable) tells whether it tried to.
  */
-char *berth_cp_clean_rel(const char *path, bool *ret_escaped);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Reading an archive for `load` in one pass: every member spooled, in memory or into the store. */
+#include "base/fs.h"
 #include "archive-private.h"
 #include "unpack-internal.h"
 #include "base/cleanup.h"
@@ -90,7 +91,7 @@ static char *link_target(const char *name, const char *target, bool symlink)
         if (symlink && target[0] != '/' && slash)
                 joined = berth_xasprintf("%.*s/%s", (int)(slash - name), name, target);
         bool escaped = false;
-        char *p = unpack_clean_path(joined ? joined : target, &escaped);
+        char *p = berth_path_clean_rel(joined ? joined : target, &escaped);
         if (escaped || p == NULL || *p == '\0') {
                 free(p);
                 return NULL;
@@ -251,7 +252,7 @@ int archive_members_read(archive_members *t, int fd, berth_error *err)
                         return read_fail(a, err);
                 const char *raw = archive_entry_pathname(e);
                 bool escaped = false;
-                char *name = raw ? unpack_clean_path(raw, &escaped) : NULL;
+                char *name = raw ? berth_path_clean_rel(raw, &escaped) : NULL;
                 if (name == NULL || escaped || *name == '\0') {
                         /* Nothing can refer to it: manifests' paths stay inside too. */
                         free(name);

@@ -60,6 +60,5 @@ void unpack_writer_done(unpack_writer *w);
  * dropped, '.' and empty components removed, '..' applied lexically.
  * "" is the layer's root. *ret_escaped tells whether '..' climbed above it.
  */
-char *unpack_clean_path(const char *name, bool *ret_escaped);
 
 /** rm -rf of atfd/name: never follows symlinks nor crosses mount points. 0 or -errno. */

@@ -30,44 +30,6 @@
 #define WHITEOUT_META   ".wh..wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
 
-char *unpack_clean_path(const char *name, bool *ret_escaped)
-{
-        size_t len = strlen(name);
-        char *out = berth_xmalloc0(len + 1);
-        size_t o = 0;
-        bool escaped = false;
-        const char *p = name;
-        while (*p) {
-                while (*p == '/')
-                        p++;
-                const char *s = p;
-                while (*p && *p != '/')
-                        p++;
-                size_t n = (size_t)(p - s);
-                if (n == 0 || (n == 1 && s[0] == '.'))
-                        continue;
-                if (n == 2 && s[0] == '.' && s[1] == '.') {
-                        if (o == 0) {
-                                escaped = true;
-                                continue;
-                        }
-                        while (o > 0 && out[o - 1] != '/')
-                                o--;
-                        if (o > 0)
-                                o--; /* the '/' before the dropped component */
-                        continue;
-                }
-                if (o > 0)
-                        out[o++] = '/';
-                memcpy(out + o, s, n);
-                o += n;
-        }
-        out[o] = '\0';
-        if (ret_escaped)
-                *ret_escaped = escaped;
-        return out;
-}
-
 void unpack_writer_init(unpack_writer *w, int rootfd, uint64_t max_bytes)
 {
         *w = (unpack_writer){.rootfd = rootfd, .max_bytes = max_bytes, .parent_fd = -1};
@@ -302,7 +264,7 @@ static int write_hardlink(unpack_writer *w, int pfd, const char *base, const cha
                           const char *name, berth_error *err)
 {
         bool escaped;
-        _cleanup_free_ char *tpath = unpack_clean_path(target, &escaped);
+        _cleanup_free_ char *tpath = berth_path_clean_rel(target, &escaped);
         if (escaped)
                 return berth_errx(err, EXDEV,
                                   "layer entry '%s': hard link target '%s' is outside the layer",
@@ -407,7 +369,7 @@ int unpack_write_entry(unpack_writer *w, struct archive *a, struct archive_entry
         if (r < 0)
                 return r;
 
-        _cleanup_free_ char *path = unpack_clean_path(name, NULL); /* confined, as Docker */
+        _cleanup_free_ char *path = berth_path_clean_rel(name, NULL); /* confined, as Docker */
         _cleanup_free_ char *split_path = berth_xstrdup(path);
         const char *hardlink = archive_entry_hardlink(e);
         mode_t type = archive_entry_filetype(e);

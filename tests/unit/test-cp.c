@@ -34,10 +34,10 @@ static void test_clean(void)
         ok(!berth_cp_asserts_dir("/a.."), "/a.. does not");
         ok(!berth_cp_asserts_dir("/a/x."), "/a/x. does not");
         bool esc;
-        _cleanup_free_ char *r1 = berth_cp_clean_rel("../x/./y", &esc);
+        _cleanup_free_ char *r1 = berth_path_clean_rel("../x/./y", &esc);
         is_str(r1, "x/y", "clean_rel drops a leading ..");
         ok(esc, "and says it tried to climb");
-        _cleanup_free_ char *r2 = berth_cp_clean_rel("a/../b", &esc);
+        _cleanup_free_ char *r2 = berth_path_clean_rel("a/../b", &esc);
         is_str(r2, "b", "clean_rel applies ..");
         ok(!esc, "without climbing out");
 }
