@@ -152,6 +152,8 @@ static int run_or_create(berth_cli *cli, int argc, char **argv, bool is_run)
                 berth_run_flags_clear(&f);
                 return 0;
         }
+        if (is_run)
+                berth_cgroup_prewarm(); /* the container's first cgroup move, much later */
         int rc = 125;
         berth_container c = {0};
         _cleanup_free_ char *id = NULL;

@@ -111,6 +111,14 @@ int berth_db_open(const char *path, berth_db **ret, berth_error *err)
                 return r;
         }
         sqlite3_busy_timeout(db->h, 10000);
+        /* Every berth command is a short-lived process, so each would otherwise be the
+         * "last connection" that checkpoints the WAL (two fsyncs) and deletes it (one
+         * more) on close. Keep the WAL and leave checkpoints to SQLite's automatic
+         * ones: commits stay atomic and consistent through any kill; a power cut may
+         * only lose the newest ones, as synchronous=NORMAL already allows. */
+        sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+        int persist = 1;
+        sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         /* Turning a new file to WAL needs it to itself, and SQLite answers "locked" at
          * once (no busy wait) when another process is doing the same: try again. The
          * mode stays in the file, so this only ever happens to a new database. */

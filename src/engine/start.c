@@ -242,6 +242,7 @@ int berth_engine_start_error_code(const char *msg)
 int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts *o,
                        berth_error *err)
 {
+        berth_cgroup_prewarm(); /* while we mount and write the config */
         berth_container c;
         if (berth_engine_get(e, name, &c, err) < 0)
                 return -ENOENT;

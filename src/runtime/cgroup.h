@@ -61,6 +61,12 @@ int berth_cgroup_create(const char *path, const oci_resources *res, berth_cgroup
 int berth_cgroup_open(const char *path, berth_cgroup **ret, berth_error *err);
 /** Move pid into the cgroup in every hierarchy. */
 int berth_cgroup_enter(berth_cgroup *cg, pid_t pid, berth_error *err);
+/**
+ * Warm the kernel's cgroup-move lock ahead of a start, in a thread of its own
+ * (the first move after a quiet spell waits out an RCU grace period; see
+ * cgroup-prewarm.c). Fire and forget; does nothing where it cannot.
+ */
+void berth_cgroup_prewarm(void);
 /** Apply (only) the resources set in res, e.g. for `update`. */
 int berth_cgroup_update(berth_cgroup *cg, const oci_resources *res, berth_error *err);
 /** Freeze (pause) or thaw (resume) every process; waits until the freeze takes. */
