@@ -48,7 +48,7 @@ int helper_create(const berth_monitor_conf *c, const char *console, bool restart
                 : NULL;
         berth_db *db = NULL;
         if (helper_open_db(c, &db, &err) < 0 ||
-            berth_container_set_monitor(db, c->id, monitor, berth_pid_starttime(monitor), &err) <
+            berth_container_set_monitor(db, c->id, monitor, berth_pid_start_time(monitor), &err) <
                 0 ||
             berth_container_set_running(db, c->id, pid, restarted, &err) < 0 ||
             berth_container_set_health(db, c->id, health, &err) < 0) {

@@ -9,6 +9,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
+#include "runtime/sync.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,35 +57,6 @@ static size_t read_text(int fd, char *buf, size_t sz)
         }
         buf[n] = '\0';
         return n;
-}
-
-/* The PTY master the runtime sends over the console socket. */
-static int recv_master(int sock)
-{
-        char c;
-        struct iovec iov = {.iov_base = &c, .iov_len = 1};
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr msg = {.msg_iov = &iov,
-                             .msg_iovlen = 1,
-                             .msg_control = u.buf,
-                             .msg_controllen = sizeof(u.buf)};
-        for (;;) {
-                ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                break;
-        }
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-        if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
-                return -1;
-        int fd;
-        memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-        return fd;
 }
 
 int monitor_start_container(monitor *m, bool restarted, char *errbuf, size_t errsz)
@@ -132,7 +103,7 @@ int monitor_start_container(monitor *m, bool restarted, char *errbuf, size_t err
         if (cs[1] >= 0)
                 close(cs[1]);
         if (m->cfg.tty) {
-                int master = recv_master(cs[0]);
+                int master = berth_recv_fd(cs[0], NULL, 0); /* the PTY master */
                 close(cs[0]);
                 if (master >= 0) {
                         fcntl(master, F_SETFL, O_NONBLOCK);

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 /**
  * The berth CLI: Docker's verbs and flags, working on the library directly.
@@ -57,6 +58,10 @@ berth_volumes *cli_volumes(berth_cli *cli, berth_error *err);
 /** Print warning and "Are you sure you want to continue? [y/N] " to stderr; y/yes from stdin
  * is yes, anything else (EOF too) no. */
 bool cli_confirm(const char *warning);
+
+/** A --since/--until value: RFC 3339, unix seconds (with a fraction), or a Go duration
+ * ago ("10m"); nanoseconds since the epoch. -EINVAL when it is none of them. */
+int cli_parse_time(const char *s, int64_t *ret_ns);
 
 int cmd_images(berth_cli *cli, int argc, char **argv);
 int cmd_import(berth_cli *cli, int argc, char **argv);

@@ -5,13 +5,13 @@
  * for what lands where (docker/cli's cp and moby's archive copy).
  */
 #include "cli.h"
+#include "base/fs.h"
 #include "base/cleanup.h"
 #include "base/strutil.h"
 #include "base/units.h"
 #include "engine/commit.h"
 #include "engine/cp.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -279,32 +279,6 @@ static int source_info(const char *path, bool follow, char **ret_path, char **re
         return 0;
 }
 
-/* Bytes in the regular files under path (what docker reports as copied). */
-static int64_t content_size(int atfd, const char *name, int depth)
-{
-        struct stat st;
-        if (depth > 256 || fstatat(atfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return 0;
-        if (S_ISREG(st.st_mode))
-                return st.st_size;
-        if (!S_ISDIR(st.st_mode))
-                return 0;
-        int fd = openat(atfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (d == NULL) {
-                if (fd >= 0)
-                        close(fd);
-                return 0;
-        }
-        int64_t total = 0;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL)
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                        total += content_size(dirfd(d), de->d_name, depth + 1);
-        closedir(d);
-        return total;
-}
-
 static const char *file_mode_problem(uint32_t mode)
 {
         if (S_ISDIR(mode) || S_ISREG(mode))
@@ -386,7 +360,7 @@ static int copy_to(berth_cli *cli, const char *src, const char *ctr, const char 
                 berth_err(&err, errno, "cannot open '%s'", hd);
                 return cli_error(&err);
         }
-        int64_t size = content_size(hfd, hb, 0);
+        int64_t size = berth_usage_at(hfd, hb);
         int pfd[2];
         if (pipe2(pfd, O_CLOEXEC) < 0) {
                 berth_err(&err, errno, "cannot make a pipe");

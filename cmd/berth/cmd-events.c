@@ -14,30 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* RFC 3339, unix seconds (with fraction), or a duration ago ("10m"); ns since the epoch. */
-static int parse_when(const char *s, int64_t *ret)
-{
-        int64_t t = berth_parse_rfc3339(s);
-        if (t >= 0) {
-                *ret = t * 1000000000;
-                return 0;
-        }
-        char *end;
-        double d = strtod(s, &end);
-        if (end != s && *end == '\0') {
-                *ret = (int64_t)(d * 1e9);
-                return 0;
-        }
-        int64_t ns;
-        if (berth_parse_go_duration(s, &ns, NULL) == 0) {
-                struct timespec now;
-                clock_gettime(CLOCK_REALTIME, &now);
-                *ret = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - ns;
-                return 0;
-        }
-        return -EINVAL;
-}
-
 typedef struct {
         char **type, **event, **container, **image, **volume;
 } ev_filters;
@@ -156,11 +132,11 @@ int cmd_events(berth_cli *cli, int argc, char **argv)
         while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
                 switch (ch) {
                 case 's':
-                        if (parse_when(optarg, &since) < 0)
+                        if (cli_parse_time(optarg, &since) < 0)
                                 rc = cli_usage("events", "invalid value for --since: %s", optarg);
                         break;
                 case 'u':
-                        if (parse_when(optarg, &until) < 0)
+                        if (cli_parse_time(optarg, &until) < 0)
                                 rc = cli_usage("events", "invalid value for --until: %s", optarg);
                         break;
                 case 'f': {

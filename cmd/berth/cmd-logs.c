@@ -46,32 +46,15 @@ static bool still_running(void *ud)
         return live;
 }
 
-/* docker's --since/--until: RFC 3339, a unix timestamp, or a duration ago ("10m"). */
+/* docker's --since/--until values, as a timespec */
 static int parse_time(const char *s, struct timespec *ret)
 {
-        int64_t t = berth_parse_rfc3339(s);
-        if (t >= 0) {
-                ret->tv_sec = t;
-                ret->tv_nsec = 0;
-                return 0;
-        }
-        char *end;
-        double d = strtod(s, &end);
-        if (end != s && *end == '\0') {
-                ret->tv_sec = (time_t)d;
-                ret->tv_nsec = (long)((d - (double)(time_t)d) * 1e9);
-                return 0;
-        }
         int64_t ns;
-        if (berth_parse_go_duration(s, &ns, NULL) == 0) {
-                struct timespec now;
-                clock_gettime(CLOCK_REALTIME, &now);
-                int64_t at = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - ns;
-                ret->tv_sec = at / 1000000000;
-                ret->tv_nsec = at % 1000000000;
-                return 0;
-        }
-        return -EINVAL;
+        if (cli_parse_time(s, &ns) < 0)
+                return -EINVAL;
+        ret->tv_sec = (time_t)(ns / 1000000000);
+        ret->tv_nsec = (long)(ns % 1000000000);
+        return 0;
 }
 
 int cmd_logs(berth_cli *cli, int argc, char **argv)

@@ -8,6 +8,7 @@
 #include "image/snapshot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,7 +380,7 @@ int cmd_ps(berth_cli *cli, int argc, char **argv)
                         _cleanup_free_ char *dir = berth_engine_container_dir(e, c->id);
                         _cleanup_free_ char *upper = berth_xasprintf("%s/upper", dir);
                         char a[32];
-                        berth_human_size(berth_dir_usage(upper), a, sizeof(a));
+                        berth_human_size(berth_usage_at(AT_FDCWD, upper), a, sizeof(a));
                         snprintf(sizebuf, sizeof(sizebuf), "%s", a);
                 }
                 const char *image = c->image_name;

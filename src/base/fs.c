@@ -416,47 +416,34 @@ ssize_t berth_write_all(int fd, const void *buf, size_t len)
         return (ssize_t)done;
 }
 
-static int64_t usage_at(int dfd, dev_t dev, int depth)
+static int64_t usage_at(int atfd, const char *name, int depth)
 {
-        if (depth > 256)
+        struct stat st;
+        if (depth > 256 || fstatat(atfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return 0;
-        DIR *d = fdopendir(dfd);
+        if (S_ISREG(st.st_mode))
+                return st.st_size;
+        if (!S_ISDIR(st.st_mode))
+                return 0;
+        int fd = openat(atfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
         if (d == NULL) {
-                close(dfd);
+                if (fd >= 0)
+                        close(fd);
                 return 0;
         }
         int64_t total = 0;
         struct dirent *de;
-        while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                struct stat st;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        continue;
-                if (S_ISREG(st.st_mode))
-                        total += st.st_size;
-                else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
-                        int c = openat(dirfd(d), de->d_name,
-                                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (c >= 0)
-                                total += usage_at(c, dev, depth + 1);
-                }
-        }
+        while ((de = readdir(d)) != NULL)
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        total += usage_at(dirfd(d), de->d_name, depth + 1);
         closedir(d);
         return total;
 }
 
-int64_t berth_dir_usage(const char *path)
+int64_t berth_usage_at(int atfd, const char *name)
 {
-        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return 0;
-        struct stat st;
-        if (fstat(fd, &st) < 0) {
-                close(fd);
-                return 0;
-        }
-        return usage_at(fd, st.st_dev, 0);
+        return usage_at(atfd, name, 0);
 }
 
 char *berth_path_clean_rel(const char *name, bool *ret_escaped)
@@ -495,4 +482,37 @@ char *berth_path_clean_rel(const char *name, bool *ret_escaped)
         if (ret_escaped)
                 *ret_escaped = escaped;
         return out;
+}
+
+unsigned long long berth_pid_start_time(pid_t pid)
+{
+        if (pid <= 0)
+                return 0;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+        _cleanup_free_ char *buf = NULL;
+        if (berth_read_file(path, &buf, NULL, NULL) < 0)
+                return 0;
+        /* comm may hold spaces and parens: fields start after the last ')'. */
+        char *p = strrchr(buf, ')');
+        if (p == NULL || p[1] == '\0')
+                return 0;
+        char state = p[2];
+        if (state == 'Z' || state == 'X')
+                return 0;
+        p += 2;
+        /* field 3 is state; starttime is field 22 */
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p, ' ');
+                if (p == NULL)
+                        return 0;
+                p++;
+        }
+        return strtoull(p, NULL, 10);
+}
+
+bool berth_pid_alive(pid_t pid, unsigned long long start)
+{
+        unsigned long long s = berth_pid_start_time(pid);
+        return s != 0 && (start == 0 || s == start);
 }

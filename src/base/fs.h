@@ -75,6 +75,12 @@ ssize_t berth_read_all(int fd, void *buf, size_t len);
  * a container, resolved inside a root afterwards.)
  */
 char *berth_path_clean_rel(const char *path, bool *ret_escaped);
-/** Bytes in the regular files under path (not following symlinks, not crossing mounts). */
-int64_t berth_dir_usage(const char *path);
+/** Start time of a live, non-zombie pid (clock ticks since boot, /proc/<pid>/stat field 22);
+ * 0 when it is gone. Together with the pid it names one process, whatever pid reuse does. */
+unsigned long long berth_pid_start_time(pid_t pid);
+/** Whether pid is alive and, unless start is 0, started at start. */
+bool berth_pid_alive(pid_t pid, unsigned long long start);
+/** Bytes in the regular files at or under name (relative to atfd, or absolute), not
+ * following symlinks: what docker reports as a size on disk or as bytes copied. */
+int64_t berth_usage_at(int atfd, const char *name);
 ssize_t berth_write_all(int fd, const void *buf, size_t len);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,5 +143,24 @@ int berth_parse_i64(const char *s, long long *ret)
         if (errno != 0 || *end != '\0')
                 return -EINVAL;
         *ret = v;
+        return 0;
+}
+
+int berth_random_hex(char *buf, size_t nbytes, berth_error *err)
+{
+        unsigned char b[64];
+        if (nbytes > sizeof(b))
+                return berth_errx(err, EINVAL, "too many random bytes asked for");
+        size_t got = 0;
+        while (got < nbytes) {
+                ssize_t n = getrandom(b + got, nbytes - got, 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return berth_err(err, errno, "cannot read random bytes");
+                got += (size_t)n;
+        }
+        for (size_t i = 0; i < nbytes; i++)
+                snprintf(buf + 2 * i, 3, "%02x", b[i]);
         return 0;
 }

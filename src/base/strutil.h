@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include "error.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -24,6 +26,8 @@ bool berth_strv_contains(char *const *v, const char *s);
 /** Append a copy of s to *v (which may be NULL). */
 void berth_strv_push(char ***v, const char *s);
 void berth_strv_free(char **v);
+/** nbytes (at most 64) random bytes as lowercase hex in buf (2 * nbytes + 1 long): ids, names. */
+int berth_random_hex(char *buf, size_t nbytes, berth_error *err);
 
 /** Escape s for a JSON string body into out (always NUL-terminated). */
 void berth_json_escape(const char *s, char *out, size_t outsz);

@@ -364,39 +364,3 @@ int berth_container_set_health(berth_db *db, const char *id, const json_t *healt
         return exec_stmt(db, "UPDATE containers SET health = ? WHERE id = ?",
                          "recording a health check", err, "ss", s, id);
 }
-
-uint64_t berth_pid_starttime(pid_t pid)
-{
-        char path[64], buf[1024];
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        FILE *f = fopen(path, "re");
-        if (f == NULL)
-                return 0;
-        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        char *p = strrchr(buf, ')');
-        if (p == NULL)
-                return 0;
-        char state = 0;
-        unsigned long long start = 0;
-        /* after ") ": state(3) … starttime is field 22 */
-        if (sscanf(p + 2,
-                   "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-                   "%*d %llu",
-                   &state, &start) != 2)
-                return 0;
-        if (state == 'Z' || state == 'X')
-                return 0;
-        return start;
-}
-
-bool berth_pid_alive(pid_t pid, uint64_t start)
-{
-        if (pid <= 0)
-                return false;
-        uint64_t s = berth_pid_starttime(pid);
-        if (s == 0)
-                return false;
-        return start == 0 || s == start;
-}

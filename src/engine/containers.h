@@ -78,11 +78,6 @@ int berth_container_set_manual_stop(berth_db *db, const char *id, bool manual, b
 int berth_container_set_health(berth_db *db, const char *id, const json_t *health,
                                berth_error *err);
 
-/** Whether pid is alive and started at start (0: do not check). */
-bool berth_pid_alive(pid_t pid, uint64_t start);
-/** Start time of pid in clock ticks since boot; 0 when it is gone. */
-uint64_t berth_pid_starttime(pid_t pid);
-
 /** A random free name "adjective_name" (Docker style); caller frees. */
 char *berth_container_random_name(berth_db *db, berth_error *err);
 /** Docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,17 +89,6 @@ json_t *engine_merge_config(const json_t *body, const json_t *image)
             json_object_get(image, "StopTimeout") != NULL)
                 json_object_set(out, "StopTimeout", json_object_get(image, "StopTimeout"));
         return out;
-}
-
-static char *random_id(void)
-{
-        unsigned char b[32];
-        if (getrandom(b, sizeof(b), 0) != sizeof(b))
-                abort();
-        char *s = malloc(65);
-        for (int i = 0; i < 32; i++)
-                snprintf(s + 2 * i, 3, "%02x", b[i]);
-        return s;
 }
 
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf of the container, in its dir. */
@@ -227,7 +215,9 @@ int berth_engine_create(berth_engine *e, const char *name, const json_t *body, c
         if (!json_is_object(json_object_get(merged, "HostConfig")))
                 json_object_set_new(merged, "HostConfig", json_object());
 
-        _cleanup_free_ char *id = random_id();
+        _cleanup_free_ char *id = berth_xmalloc0(65);
+        if (berth_random_hex(id, 32, err) < 0)
+                return -EIO;
         _cleanup_free_ char *chosen = NULL;
         if (name && *name)
                 chosen = berth_xstrdup(name);

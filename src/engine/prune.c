@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,7 +210,7 @@ int berth_engine_prune_containers(berth_engine *e, const berth_prune_filters *f,
                         continue;
                 _cleanup_free_ char *dir = berth_engine_container_dir(e, c->id);
                 _cleanup_free_ char *upper = berth_xasprintf("%s/upper", dir);
-                int64_t size = berth_dir_usage(upper);
+                int64_t size = berth_usage_at(AT_FDCWD, upper);
                 berth_error ignored = {0};
                 /* started or removed by someone else meanwhile: not ours to prune */
                 if (berth_engine_remove(e, c->id, false, false, &ignored) < 0)

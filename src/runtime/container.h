@@ -43,7 +43,5 @@ int berth_rt_create_internal(const berth_rt_ctx *ctx, const berth_rt_create_opts
 /** Wait for our child pid, passing on the signals a foreground run/exec gets. */
 int berth_wait_forwarding(pid_t pid, int *ret_status);
 
-/** Start time (clock ticks since boot) of a live, non-zombie pid; 0 otherwise. */
-unsigned long long berth_pid_start_time(pid_t pid);
 /** Where compiled seccomp filters are kept: <root>/.seccomp-cache (caller frees). */
 char *berth_runtime_seccomp_cache(const berth_rt_ctx *ctx);

@@ -60,33 +60,6 @@ char *container_dir(const berth_rt_ctx *ctx, const char *id)
         return berth_xasprintf("%s/%s", ctx->root, id);
 }
 
-unsigned long long berth_pid_start_time(pid_t pid)
-{
-        if (pid <= 0)
-                return 0;
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-        _cleanup_free_ char *buf = NULL;
-        if (berth_read_file(path, &buf, NULL, NULL) < 0)
-                return 0;
-        /* comm may hold spaces and parens: fields start after the last ')'. */
-        char *p = strrchr(buf, ')');
-        if (p == NULL || p[1] == '\0')
-                return 0;
-        char state = p[2];
-        if (state == 'Z' || state == 'X')
-                return 0;
-        p += 2;
-        /* field 3 is state; starttime is field 22 */
-        for (int field = 3; field < 22; field++) {
-                p = strchr(p, ' ');
-                if (p == NULL)
-                        return 0;
-                p++;
-        }
-        return strtoull(p, NULL, 10);
-}
-
 static char *json_str(json_t *o, const char *key)
 {
         const char *s = json_string_value(json_object_get(o, key));

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -414,18 +413,8 @@ static char *now_rfc3339(void)
 
 static int random_name(char buf[static 65], berth_error *err)
 {
-        unsigned char b[32];
-        size_t got = 0;
-        while (got < sizeof(b)) {
-                ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return berth_err(err, errno, "cannot make a volume name");
-                got += (size_t)n;
-        }
-        for (size_t i = 0; i < sizeof(b); i++)
-                snprintf(buf + 2 * i, 3, "%02x", b[i]);
+        if (berth_random_hex(buf, 32, err) < 0)
+                return berth_wrap(err, "cannot make a volume name");
         return 0;
 }
 

@@ -115,8 +115,8 @@ int main(void)
         ok(r1 && strchr(r1, '_') && berth_container_name_valid(r1), "a random name: %s", r1);
         free(r1);
 
-        ok(berth_pid_alive(getpid(), berth_pid_starttime(getpid())), "we are alive");
-        ok(!berth_pid_alive(getpid(), berth_pid_starttime(getpid()) + 1),
+        ok(berth_pid_alive(getpid(), berth_pid_start_time(getpid())), "we are alive");
+        ok(!berth_pid_alive(getpid(), berth_pid_start_time(getpid()) + 1),
            "a pid with another start time is not us");
 
         /* frames */

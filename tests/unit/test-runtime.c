@@ -2,6 +2,7 @@
 #include "base/cleanup.h"
 #include "runtime/container.h"
 #include "runtime/runtime.h"
+#include "base/fs.h"
 #include "tap.h"
 
 #include <jansson.h>
