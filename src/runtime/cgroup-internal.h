@@ -39,6 +39,7 @@ int cg_read_u64(const char *dir, const char *file, uint64_t *ret, berth_error *e
 /** Value of "key N" in a flat keyed file (memory.stat, cpu.stat, memory.events). */
 int cg_keyed_u64(const char *content, const char *key, uint64_t *ret);
 bool cg_exists(const char *dir, const char *file);
+bool cg_dir_exists(const char *path);
 
 /** The v1 hierarchy carrying controller ctrl ("memory", "name=systemd"), or NULL. */
 struct cg_hier *cg_v1_find(berth_cgroup *cg, const char *ctrl);

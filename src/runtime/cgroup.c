@@ -136,7 +136,7 @@ bool cg_exists(const char *dir, const char *file)
         return access(p, F_OK) == 0;
 }
 
-static bool dir_exists(const char *p)
+bool cg_dir_exists(const char *p)
 {
         struct stat st;
         return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
@@ -448,7 +448,7 @@ static int make_dirs(berth_cgroup *cg, struct cg_hier *h, bool enable, const cha
                         berth_strv_push(&h->created, cur);
                 else if (errno != EEXIST)
                         return berth_err(err, errno, "cannot create cgroup '%s'", cur);
-                else if (!dir_exists(cur))
+                else if (!cg_dir_exists(cur))
                         return berth_errx(err, ENOTDIR,
                                           "cannot create cgroup '%s': not a "
                                           "directory",
@@ -470,7 +470,7 @@ static int apply(berth_cgroup *cg, const oci_resources *res, berth_error *err)
         if (r < 0)
                 return r;
         struct cg_hier *u = cg_v2_hier(cg);
-        if (u && dir_exists(u->dir))
+        if (u && cg_dir_exists(u->dir))
                 return cg_v2_apply(u->dir, res, true, err);
         return 0;
 }
@@ -517,26 +517,6 @@ int berth_cgroup_open(const char *path, berth_cgroup **ret, berth_error *err)
         return cg_new(path, ret, err);
 }
 
-int berth_cgroup_enter(berth_cgroup *cg, pid_t pid, berth_error *err)
-{
-        bool any = false;
-        for (size_t i = 0; i < cg->n; i++) {
-                if (!dir_exists(cg->h[i].dir))
-                        continue;
-                int r = cg_writef(cg->h[i].dir, "cgroup.procs", err, "%d", (int)pid);
-                if (r < 0)
-                        return berth_wrap(err, "cannot move pid %d into cgroup '%s'", (int)pid,
-                                          cg->path);
-                any = true;
-        }
-        if (!any)
-                return berth_errx(err, ENOENT,
-                                  "cannot move pid %d into cgroup '%s': it does "
-                                  "not exist",
-                                  (int)pid, cg->path);
-        return 0;
-}
-
 int berth_cgroup_update(berth_cgroup *cg, const oci_resources *res, berth_error *err)
 {
         int r = apply(cg, res, err);
@@ -581,7 +561,7 @@ int berth_cgroup_is_frozen(berth_cgroup *cg, bool *ret, berth_error *err)
                 return 0;
         }
         struct cg_hier *h = cg_v1_find(cg, "freezer");
-        if (!h || !dir_exists(h->dir)) {
+        if (!h || !cg_dir_exists(h->dir)) {
                 *ret = false;
                 return 0;
         }
@@ -645,7 +625,7 @@ int berth_cgroup_pids(berth_cgroup *cg, pid_t **ret, size_t *ret_n, berth_error 
         struct cg_hier *h = procs_hier(cg);
         _cleanup_free_ pid_t *v = NULL;
         size_t n = 0;
-        if (dir_exists(h->dir)) {
+        if (cg_dir_exists(h->dir)) {
                 int r = collect_pids(h->dir, &v, &n, err);
                 if (r < 0)
                         return berth_wrap(err, "cannot list processes of cgroup '%s'", cg->path);

@@ -18,7 +18,8 @@
  *    the config are written as files there.
  *
  * Calling sequence for a new container:
- *   berth_cgroup_create(path, resources) → berth_cgroup_enter(pid) → …
+ *   berth_cgroup_create(path, resources) → berth_cgroup_fork() and, in the
+ *   child, berth_cgroup_enter_self() (or berth_cgroup_enter(pid)) → …
  *   berth_cgroup_kill_all() → berth_cgroup_destroy() → berth_cgroup_free().
  * An existing one (state, kill, delete, update, pause, stats) is reached with
  * berth_cgroup_open(path).
@@ -62,11 +63,20 @@ int berth_cgroup_open(const char *path, berth_cgroup **ret, berth_error *err);
 /** Move pid into the cgroup in every hierarchy. */
 int berth_cgroup_enter(berth_cgroup *cg, pid_t pid, berth_error *err);
 /**
- * Warm the kernel's cgroup-move lock ahead of a start, in a thread of its own
- * (the first move after a quiet spell waits out an RCU grace period; see
- * cgroup-prewarm.c). Fire and forget; does nothing where it cannot.
+ * fork(), with the child born inside cg's cgroup2 directory where the kernel
+ * can do that (clone3 with CLONE_INTO_CGROUP, Linux 5.7+, and only from a
+ * single-threaded process, since the child of a raw clone must not meet a
+ * lock another thread held). *in_v2 says whether it did. cg may be NULL.
  */
-void berth_cgroup_prewarm(void);
+pid_t berth_cgroup_fork(berth_cgroup *cg, bool *in_v2);
+/**
+ * Move the calling process, which must be single-threaded, into cg in every
+ * hierarchy (but the cgroup2 one when skip_v2). A thread that moves itself
+ * through a v1 `tasks` file is the one move for which the kernel does not
+ * take its global threadgroup lock, whose first writer after a quiet spell
+ * waits out an RCU grace period (~8 ms here; see cgroup-enter.c).
+ */
+int berth_cgroup_enter_self(berth_cgroup *cg, bool skip_v2, berth_error *err);
 /** Apply (only) the resources set in res, e.g. for `update`. */
 int berth_cgroup_update(berth_cgroup *cg, const oci_resources *res, berth_error *err);
 /** Freeze (pause) or thaw (resume) every process; waits until the freeze takes. */

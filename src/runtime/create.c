@@ -243,13 +243,16 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sync) < 0)
                 return berth_err(err, errno, "cannot create a socketpair");
 
-        j->stage1 = fork();
+        bool in_v2 = false;
+        j->stage1 = berth_cgroup_fork(j->cg, &in_v2);
         if (j->stage1 < 0)
                 return berth_err(err, errno, "cannot fork");
         if (j->stage1 == 0) {
                 close(j->sync[0]);
                 berth_stage1_opts so = {
                     .sync_fd = j->sync[1],
+                    .cg = j->cg,
+                    .cg_v2_done = in_v2,
                     .new_flags = new_flags,
                     .time_monotonic = &l->time_monotonic,
                     .time_boottime = &l->time_boottime,
@@ -276,10 +279,7 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         int fd = j->sync[0];
         struct sync_msg m;
 
-        /* stage 1 makes the namespaces while we move it into the cgroups (see stage1.c) */
-        sync_send(fd, SYNC_GO, 0, NULL);
-        if ((r = berth_cgroup_enter(j->cg, j->stage1, err)) < 0)
-                return r;
+        sync_send(fd, SYNC_GO, 0, NULL); /* stage 1 enters the cgroups itself (stage1.c) */
         if (new_flags & CLONE_NEWUSER) {
                 if ((r = sync_expect(fd, SYNC_USERNS, &m, err)) < 0)
                         return r;
@@ -287,7 +287,6 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
                         return r;
                 sync_send(fd, SYNC_USERNS_DONE, 0, NULL);
         }
-        sync_send(fd, SYNC_CGROUP_DONE, 0, NULL);
         if ((r = sync_expect(fd, SYNC_PID, &m, err)) < 0)
                 return r;
         j->init = m.value;

@@ -132,7 +132,8 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
                 r = berth_err(err, errno, "cannot create a socketpair");
                 goto out;
         }
-        stage1 = fork();
+        bool in_v2 = false;
+        stage1 = berth_cgroup_fork(cg, &in_v2);
         if (stage1 < 0) {
                 r = berth_err(err, errno, "cannot fork");
                 goto out;
@@ -144,7 +145,7 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
                  * namespace: our /proc files would belong to an unmapped root.) */
                 if (ns[OCI_NS_USER] < 0)
                         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-                berth_stage1_opts so = {.sync_fd = sync[1]};
+                berth_stage1_opts so = {.sync_fd = sync[1], .cg = cg, .cg_v2_done = in_v2};
                 memcpy(so.ns_fds, ns, sizeof(ns));
                 berth_stage1(&so);
                 exec_child(spec, o, seccomp, sync[1], console_fd);
@@ -154,10 +155,7 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         /* Others may use the container while this exec runs. */
         flock(c.lock_fd, LOCK_UN);
         struct sync_msg m;
-        if (cg && (r = berth_cgroup_enter(cg, stage1, err)) < 0)
-                goto out;
         sync_send(sync[0], SYNC_GO, 0, NULL);
-        sync_send(sync[0], SYNC_CGROUP_DONE, 0, NULL); /* entered above */
         if ((r = sync_expect(sync[0], SYNC_PID, &m, err)) < 0)
                 goto out;
         pid = m.value;

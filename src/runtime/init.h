@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include "runtime/cgroup.h"
 #include "runtime/security.h"
 
 #include "container.h"
@@ -22,6 +23,8 @@
  */
 typedef struct {
         int sync_fd;
+        berth_cgroup *cg;         /* to enter first (NULL: none) */
+        bool cg_v2_done;          /* the fork put us in its cgroup2 part already */
         int ns_fds[OCI_NS_COUNT]; /* namespaces to join, -1 for none */
         int new_flags;            /* CLONE_NEW* to create (user included) */
         const oci_time_offset *time_monotonic, *time_boottime;

@@ -49,6 +49,10 @@ int berth_stage1(const berth_stage1_opts *o)
 
         if (sync_expect(fd, SYNC_GO, &m, &err) < 0)
                 _exit(1);
+        /* the cgroups first: the paths are the host's until we join or make a mount
+         * namespace, and a new cgroup namespace is rooted where we are */
+        if (o->cg && berth_cgroup_enter_self(o->cg, o->cg_v2_done, &err) < 0)
+                sync_fail(fd, &err);
         for (size_t i = 0; i < ARRAY_SIZE(join_order); i++) {
                 enum oci_ns_type t = join_order[i];
                 if (o->ns_fds[t] < 0)
@@ -72,19 +76,9 @@ int berth_stage1(const berth_stage1_opts *o)
                         sync_fail(fd, &err);
                 }
         }
-        /* The parent moves us into the container's cgroups meanwhile (on cgroup v1 the
-         * first move waits for an RCU grace period, milliseconds that creating the
-         * namespaces can use); a new cgroup namespace takes the cgroup we are in as its
-         * root, so that one comes after the move. */
-        int rest = o->new_flags & ~(CLONE_NEWUSER | CLONE_NEWCGROUP);
+        int rest = o->new_flags & ~CLONE_NEWUSER;
         if (rest && unshare(rest) < 0) {
                 berth_err(&err, errno, "cannot create namespaces (flags 0x%x)", rest);
-                sync_fail(fd, &err);
-        }
-        if (sync_expect(fd, SYNC_CGROUP_DONE, &m, &err) < 0)
-                _exit(1);
-        if ((o->new_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
-                berth_err(&err, errno, "cannot create a cgroup namespace");
                 sync_fail(fd, &err);
         }
         if ((o->new_flags & CLONE_NEWTIME) && write_time_offsets(o, &err) < 0)

@@ -21,7 +21,6 @@ enum sync_type {
         SYNC_READY,          /* init → parent: all set, waiting on exec.fifo */
         SYNC_ERROR,          /* child → parent: value = errno, text = message */
         SYNC_SECCOMP_NOTIFY, /* init → parent: notify fd follows (SCM_RIGHTS) */
-        SYNC_CGROUP_DONE,    /* parent → stage 1: it is in the container's cgroups */
 };
 
 struct sync_msg {
