@@ -177,6 +177,10 @@ static void client_frame(monitor *m, client *c, int type, const char *data, size
                 if ((c->streams & BERTH_ATTACH_STDIN) && m->cfg.stdin_once)
                         stdin_close(m);
                 break;
+        case BERTH_FRAME_REMOVED:
+                if (c->streams & BERTH_ATTACH_REMOVES)
+                        m->removed_by_client = true;
+                break;
         case BERTH_FRAME_RESIZE: {
                 unsigned rows = 0, cols = 0;
                 char buf[64];
@@ -420,12 +424,8 @@ int monitor_loop(monitor *m)
                                 client_drop(m, k);
                         else if (c->out_len == 0 && !removes)
                                 client_drop(m, k);
-                        else if (c->out_len == 0 && removes) {
-                                char b[256];
-                                ssize_t r = read(c->fd, b, sizeof(b));
-                                if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
-                                        client_drop(m, k);
-                        }
+                        else if (c->out_len == 0 && removes && !client_read(m, c))
+                                client_drop(m, k);
                 }
                 if (m->n_clients > 0)
                         usleep(10000);
@@ -434,7 +434,7 @@ int monitor_loop(monitor *m)
                 if (tries >= 100 && !m->finish_after_clients)
                         break;
         }
-        if (m->finish_after_clients)
-                monitor_finish(m); /* finds nothing left unless the client died first */
+        if (m->finish_after_clients && !m->removed_by_client)
+                monitor_finish(m); /* the client died, or could not remove it */
         return 0;
 }

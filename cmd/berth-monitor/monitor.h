@@ -47,6 +47,7 @@ typedef struct {
         int exit_code;
         bool done;
         bool finish_after_clients; /* --rm handed to a client: finish once it hangs up */
+        bool removed_by_client;    /* … and it said it did */
         /* restarts */
         int64_t restart_at_ns; /* 0: none pending */
         int64_t backoff_ms;

@@ -74,8 +74,9 @@ static int start_attached(berth_cli *cli, berth_engine *e, const berth_container
                               .userdata = &px};
         int code = 0;
         int r = cli_attach_loop(sv[0], &ao, &code);
-        if (r == 1 && (streams & BERTH_ATTACH_REMOVES))
-                berth_engine_remove(e, c->id, true, true, NULL);
+        if (r == 1 && (streams & BERTH_ATTACH_REMOVES) &&
+            berth_engine_remove(e, c->id, true, true, NULL) == 0)
+                berth_frame_write(sv[0], BERTH_FRAME_REMOVED, NULL, 0);
         close(sv[0]);
         if (r == 0)
                 return 0; /* detached */
@@ -152,8 +153,6 @@ static int run_or_create(berth_cli *cli, int argc, char **argv, bool is_run)
                 berth_run_flags_clear(&f);
                 return 0;
         }
-        if (is_run)
-                berth_cgroup_prewarm(); /* the container's first cgroup move, much later */
         int rc = 125;
         berth_container c = {0};
         _cleanup_free_ char *id = NULL;

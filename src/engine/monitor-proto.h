@@ -31,14 +31,15 @@ enum {
         BERTH_FRAME_HELLO = 16,
         BERTH_FRAME_STDIN_CLOSE = 17,
         BERTH_FRAME_RESIZE = 18,
+        BERTH_FRAME_REMOVED = 19, /* client → monitor: it has removed the container (--rm) */
 };
 
 #define BERTH_ATTACH_STDIN  1u
 #define BERTH_ATTACH_STDOUT 2u
 #define BERTH_ATTACH_STDERR 4u
 /* The client removes the container itself after EXIT (a foreground `run --rm`, which
- * has the engine open already): the monitor waits for it to hang up before its own
- * removal, which then finds nothing left — unless the client died first. */
+ * has the engine open already): the monitor waits for it to hang up, and removes the
+ * container itself unless the client said REMOVED first (it died, or failed). */
 #define BERTH_ATTACH_REMOVES 8u
 
 #define BERTH_FRAME_HEADER 8
