@@ -9,6 +9,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
+#include "runtime/selfclone.h"
 #include "runtime/sync.h"
 
 #include <errno.h>
@@ -21,6 +22,8 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static char *pid_path(const berth_monitor_conf *c)
 {
@@ -38,6 +41,9 @@ static void child_reset(void)
 
 _Noreturn static void exec_helper(const monitor *m, char *const argv[])
 {
+        /* sealed from the start (no copy, no second exec in the helper), where it can be */
+        if (m->cfg.helper)
+                berth_exec_sealed(m->cfg.helper, argv, environ);
         execv(m->cfg.helper, argv);
         dprintf(3, "cannot run %s: %s", m->cfg.helper ? m->cfg.helper : "berth-monitor-helper",
                 strerror(errno));

@@ -1,11 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdbool.h>
+
+/*
+ * A program that puts processes into containers must not expose its own
+ * binary to them: a container process can reach it through /proc/<pid>/exe
+ * (or by exec'ing "#!/proc/self/exe") and overwrite it on the host (the
+ * CVE-2019-5736 class). It is safe when it runs from a file no one can open
+ * for writing: a sealed memfd copy, or any file on a read-only mount.
+ */
+
+/** Whether the running binary is such a file (sealed, or on a read-only mount). */
+bool berth_exe_is_sealed(void);
+
 /**
- * Re-exec the running binary from a sealed memfd copy, unless it already
- * runs from one. A process in a container can then reach only that copy
- * through /proc/<pid>/exe (the CVE-2019-5736 class): the host's binary is
- * never exposed. Returns only on failure (negative errno) or when already
- * sealed (0).
+ * Exec path as seen through a read-only overlay of its directory: a mount
+ * that belongs to no tree and is gone once the program ends, so nothing is
+ * copied and nothing is left behind. Returns only on failure (negative
+ * errno: no overlayfs, no privilege, …), and the caller execs path plainly.
+ */
+int berth_exec_sealed(const char *path, char *const argv[], char *const envp[]);
+
+/**
+ * Re-exec the running binary so that it is sealed (see above): through the
+ * read-only overlay, else from a sealed memfd copy. Returns 0 at once when
+ * it is sealed already; otherwise only on failure (negative errno).
  */
 int berth_selfclone_ensure(char **argv);

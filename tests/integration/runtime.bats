@@ -348,7 +348,7 @@ teardown() { teardown_runtime_test; }
   [ "$(rt state "$ID" | jq -r .status)" = created ]
 }
 
-@test "the runtime runs from a sealed copy: its exe cannot be written, the host binary is untouched" {
+@test "the runtime runs sealed: its exe cannot be written, the host binary is untouched" {
   make_bundle "$BUNDLE" true
   # A hook is a child of the runtime: it can see the runtime's exe as a
   # container process joining through exec could, and as root it tries harder.
@@ -358,7 +358,8 @@ teardown() { teardown_runtime_test; }
   before=$(sha256sum "$RUNTIME" | cut -d" " -f1)
   run rt run --bundle "$BUNDLE" "$ID"
   [ "$status" -eq 0 ]
-  [[ "$(cat "$BUNDLE/exe")" == "/memfd:berth-runtime (deleted)" ]]
+  # its own directory through a read-only overlay that no tree holds
+  [ "$(head -n1 "$BUNDLE/exe")" = "/berth-runtime" ]
   ! grep -q WROTE "$BUNDLE/exe"
   [ "$(sha256sum "$RUNTIME" | cut -d" " -f1)" = "$before" ]
 }

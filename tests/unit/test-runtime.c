@@ -2,10 +2,15 @@
 #include "base/cleanup.h"
 #include "runtime/container.h"
 #include "runtime/runtime.h"
+#include "runtime/selfclone.h"
 #include "base/fs.h"
 #include "tap.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <stdio.h>
+#include <string.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -77,11 +82,78 @@ static void test_pid_start(void)
         is_int(berth_pid_start_time(0), 0, "pid 0 is nobody");
 }
 
+/* Run sh -c script as berth_exec_sealed (sealed) or execv would; its stdout and status. */
+static int sh_output(bool sealed, const char *script, char *out, size_t outsz)
+{
+        int p[2];
+        if (pipe(p) < 0)
+                return -1;
+        pid_t pid = fork();
+        if (pid == 0) {
+                dup2(p[1], 1);
+                char *argv[] = {"sh", "-c", (char *)script, NULL};
+                char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+                if (sealed)
+                        berth_exec_sealed("/bin/sh", argv, envp);
+                execve("/bin/sh", argv, envp);
+                _exit(127);
+        }
+        close(p[1]);
+        size_t len = 0;
+        ssize_t n;
+        while (len + 1 < outsz && (n = read(p[0], out + len, outsz - 1 - len)) > 0)
+                len += (size_t)n;
+        out[len] = '\0';
+        close(p[0]);
+        int st = 0;
+        waitpid(pid, &st, 0);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int count_overlays(void)
+{
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[4096];
+        int n = 0;
+        while (f && fgets(line, sizeof(line), f))
+                n += strstr(line, " - overlay ") != NULL;
+        if (f)
+                fclose(f);
+        return n;
+}
+
+static void test_exec_sealed(void)
+{
+        char out[512];
+        /* the shell's own exe ($$), not that of a command it runs */
+        const char *probe = "readlink /proc/$$/exe; [ -w /proc/$$/exe ] && echo writable || "
+                            "echo read-only";
+        if (geteuid() != 0) {
+                ok(1, "# SKIP overlay mounts need root");
+                return;
+        }
+        int overlays = count_overlays();
+        is_int(sh_output(false, probe, out, sizeof(out)), 0, "plain exec runs");
+        like(out, "writable", "plainly exec'd, root may write the program's file");
+        is_int(sh_output(true, probe, out, sizeof(out)), 0, "sealed exec runs");
+        like(out, "read-only", "sealed, nobody may write it");
+        out[strcspn(out, "\n")] = '\0'; /* its exe */
+        ok(out[0] == '/' && out[1] != '\0' && strchr(out + 1, '/') == NULL,
+           "its exe is named from the root of a mount of its directory alone: %s", out);
+        ok(!berth_exe_is_sealed(), "this test program is not sealed");
+        char *argv[] = {"x", NULL};
+        ok(berth_exec_sealed("/nonexistent/dir/prog", argv, argv + 1) < 0,
+           "a program that is not there: an error, not an exec");
+        ok(berth_exec_sealed("relative", argv, argv + 1) == -EINVAL, "a relative path is refused");
+        is_int(count_overlays(), overlays, "no overlay mount is left in our namespace");
+}
+
 int main(void)
 {
         test_signals();
         test_ids();
         test_state_json();
         test_pid_start();
+        test_exec_sealed();
         return tap_done();
 }
