@@ -242,7 +242,6 @@ int berth_engine_start_error_code(const char *msg)
 int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts *o,
                        berth_error *err)
 {
-        berth_cgroup_prewarm(); /* while we mount and write the config */
         berth_container c;
         if (berth_engine_get(e, name, &c, err) < 0)
                 return -ENOENT;
@@ -262,7 +261,10 @@ int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts
         /* not while a copy has the snapshot mounted (and will unmount it) */
         _cleanup_close_ int lock = engine_lock_container(e, c.id);
         if (!berth_snapshot_mounted(dir))
-                rc = berth_snapshot_mount(e->images, dir, NULL, err);
+                rc = json_is_true(
+                         json_object_get(json_object_get(c.body, "HostConfig"), "AutoRemove"))
+                         ? berth_snapshot_mount_volatile(e->images, dir, err)
+                         : berth_snapshot_mount(e->images, dir, NULL, err);
         if (rc >= 0)
                 rc = copy_up(e, &c, merged, err);
         /* resolv.conf follows the host's, as Docker's does at each start */

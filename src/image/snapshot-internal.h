@@ -11,7 +11,7 @@ enum snapshot_mount_how {
 };
 
 int snapshot_mount_how(berth_images *im, const char *dir, const char *target,
-                       enum snapshot_mount_how how, berth_error *err);
+                       enum snapshot_mount_how how, bool volatile_upper, berth_error *err);
 
 /** dir/lower read back: chain ids bottom → top (*ret malloc'd, NULL when *ret_n is 0). */
 int snapshot_read_lower(const char *dir, berth_digest **ret, size_t *ret_n, berth_error *err);

@@ -31,6 +31,7 @@ typedef struct {
         char *upper, *work, *target, *empty;
         char **lowers; /* diff dirs, top first */
         size_t n;
+        bool volatile_upper;
 } mount_args;
 
 static void mount_args_clear(mount_args *a)
@@ -113,6 +114,9 @@ static int mount_new(const mount_args *a, berth_error *err)
         if (r == 0 && (fsconfig(fsfd, FSCONFIG_SET_STRING, "redirect_dir", "off", 0) < 0 ||
                        fsconfig(fsfd, FSCONFIG_SET_STRING, "metacopy", "off", 0) < 0))
                 r = berth_err(err, errno, "cannot set overlay options");
+        /* (a kernel before 5.10 does not know it: then the mount syncs as usual) */
+        if (r == 0 && a->volatile_upper)
+                (void)fsconfig(fsfd, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
         if (r < 0)
                 return r;
         if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
@@ -185,6 +189,13 @@ static int mount_legacy(berth_images *im, const mount_args *a, berth_error *err)
         if (pid == 0) {
                 if (chdir(berth_images_layers_dir(im)) < 0)
                         _exit(errno);
+                size_t end = strlen(data);
+                if (a->volatile_upper && end + 10 < cap) {
+                        strcpy(data + end, ",volatile");
+                        if (mount("overlay", a->target, "overlay", 0, data) == 0)
+                                _exit(0);
+                        data[end] = '\0'; /* before 5.10: without */
+                }
                 if (mount("overlay", a->target, "overlay", 0, data) < 0)
                         _exit(errno);
                 _exit(0);
@@ -204,10 +215,16 @@ static int mount_legacy(berth_images *im, const mount_args *a, berth_error *err)
 }
 
 int snapshot_mount_how(berth_images *im, const char *dir, const char *target,
-                       enum snapshot_mount_how how, berth_error *err)
+                       enum snapshot_mount_how how, bool volatile_upper, berth_error *err)
 {
-        mount_args a = {0};
+        mount_args a = {.volatile_upper = volatile_upper};
         int r = mount_args_get(im, dir, target, &a, err);
+        if (r == 0 && volatile_upper) {
+                /* the mark a volatile mount leaves in the work dir, which makes the
+                 * kernel refuse the next mount; its upper dir is thrown away anyway */
+                _cleanup_free_ char *mark = berth_xasprintf("%s/work/incompat", a.work);
+                r = berth_rm_rf(mark, err);
+        }
         if (r < 0) {
                 mount_args_clear(&a);
                 return berth_wrap(err, "cannot mount snapshot '%s'", dir);
@@ -234,5 +251,10 @@ int snapshot_mount_how(berth_images *im, const char *dir, const char *target,
 
 int berth_snapshot_mount(berth_images *im, const char *dir, const char *target, berth_error *err)
 {
-        return snapshot_mount_how(im, dir, target, SNAPSHOT_MOUNT_AUTO, err);
+        return snapshot_mount_how(im, dir, target, SNAPSHOT_MOUNT_AUTO, false, err);
+}
+
+int berth_snapshot_mount_volatile(berth_images *im, const char *dir, berth_error *err)
+{
+        return snapshot_mount_how(im, dir, NULL, SNAPSHOT_MOUNT_AUTO, true, err);
 }

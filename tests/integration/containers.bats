@@ -54,6 +54,18 @@ mounts_under_root() {
   [ -z "$(ls "$BERTH_ROOT/containers")" ]
 }
 
+@test "run --rm mounts the container's layer volatile (no syncs, as podman); a kept one's not" {
+  run berth run --rm img sh -c 'grep " / / " /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [[ "$output" == *volatile* ]]
+  run berth run --name kept img sh -c 'grep " / / " /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [[ "$output" == *lowerdir* ]]
+  [[ "$output" != *volatile* ]]
+  berth rm kept
+  [ "$(mounts_under_root)" -eq 0 ]
+}
+
 @test "run: a missing command is 127, a non-executable one 126, as docker" {
   run -127 berth run --rm img /no/such/thing
   [ "$status" -eq 127 ]

@@ -327,6 +327,26 @@ static void test_three_layers(berth_images *im)
         free(dir2);
 }
 
+/* Whether the mount at path (absolute) has opt among its superblock options. */
+static bool mount_has_option(const char *path, const char *opt)
+{
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        char *line = NULL;
+        size_t cap = 0;
+        bool found = false;
+        while (f && !found && getline(&line, &cap, f) > 0) {
+                char mnt[4096];
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 || strcmp(mnt, path) != 0)
+                        continue;
+                const char *super = strstr(line, " - ");
+                found = super && strstr(super, opt) != NULL;
+        }
+        free(line);
+        if (f)
+                fclose(f);
+        return found;
+}
+
 static void test_many_layers(berth_images *im)
 {
         enum { NL = 150 };
@@ -359,16 +379,29 @@ static void test_many_layers(berth_images *im)
 
         char *dir = berth_xasprintf("%s/containers/many", root);
         ok(berth_snapshot_create(im, &id, dir, &err) == 0, "snapshot: %s", err.msg);
-        ok(snapshot_mount_how(im, dir, NULL, SNAPSHOT_MOUNT_NEW, &err) == 0,
+        ok(snapshot_mount_how(im, dir, NULL, SNAPSHOT_MOUNT_NEW, false, &err) == 0,
            "mount with lowerdir+: %s", err.msg);
         is_str(slurp(P("%s/merged/f000", dir)), "v0", "the bottom layer shows");
         is_str(slurp(P("%s/merged/f149", dir)), "v149", "the top layer shows");
         is_str(slurp(P("%s/merged/top", dir)), "v149", "the top layer wins");
+        ok(!mount_has_option(P("%s/merged", dir), "volatile"), "a plain mount is not volatile");
         ok(berth_snapshot_umount(dir, NULL, &err) == 0 && !berth_snapshot_mounted(dir), "umount");
-        ok(snapshot_mount_how(im, dir, NULL, SNAPSHOT_MOUNT_LEGACY, &err) == 0,
+        ok(snapshot_mount_how(im, dir, NULL, SNAPSHOT_MOUNT_LEGACY, false, &err) == 0,
            "mount the legacy way, relative to layers/l: %s", err.msg);
         is_str(slurp(P("%s/merged/f000", dir)), "v0", "legacy: the bottom layer shows");
         is_str(slurp(P("%s/merged/top", dir)), "v149", "legacy: the top layer wins");
+        ok(berth_snapshot_umount(dir, NULL, &err) == 0, "umount");
+        for (int how = SNAPSHOT_MOUNT_NEW; how <= SNAPSHOT_MOUNT_LEGACY; how++) {
+                const char *name = how == SNAPSHOT_MOUNT_NEW ? "lowerdir+" : "legacy";
+                ok(snapshot_mount_how(im, dir, NULL, how, true, &err) == 0,
+                   "%s: a volatile mount (for --rm): %s", name, err.msg);
+                ok(mount_has_option(P("%s/merged", dir), "volatile"), "%s: it is volatile", name);
+                is_str(slurp(P("%s/merged/top", dir)), "v149", "%s: the top layer wins", name);
+                ok(berth_snapshot_umount(dir, NULL, &err) == 0, "%s: umount", name);
+        }
+        ok(berth_snapshot_mount_volatile(im, dir, &err) == 0 &&
+               mount_has_option(P("%s/merged", dir), "volatile"),
+           "a volatile mount again, through the public call: %s", err.msg);
         ok(berth_snapshot_remove(im, dir, &err) == 0 && !exists(dir),
            "remove unmounts and removes it");
         free(dir);
