@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include "base/error.h"
+
 #include <pthread.h>
 
 /**
@@ -27,6 +29,12 @@ typedef struct {
                 soname, for_what, PTHREAD_MUTEX_INITIALIZER, NULL                                  \
         }
 
+/**
+ * Load lib now, or say why it cannot be (an error, not an exit): what a
+ * command calls before it changes anything, so that a missing library ends
+ * it with one message and the store as it was.
+ */
+int berth_lazylib_load(berth_lazylib *lib, berth_error *err);
 /** The address of name in lib (loaded first if need be). Thread-safe. */
 void *berth_lazylib_sym(berth_lazylib *lib, const char *name);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `diff` and `commit`: a container's snapshot compared with, and added to, its image. */
 #include "engine/commit.h"
+#include "image/unpack.h"
 #include "base/cleanup.h"
 #include "base/strutil.h"
 #include "engine/engine-internal.h"
@@ -75,6 +76,8 @@ static char **config_changes(const json_t *body)
 int berth_engine_commit(berth_engine *e, const char *name, const berth_commit_opts *o,
                         berth_digest *ret_id, berth_error *err)
 {
+        if (berth_libarchive_load(err) < 0)
+                return -err->code;
         berth_container c;
         if (berth_engine_get(e, name, &c, err) < 0)
                 return -ENOENT;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `cp` and `export`: a container's files, mounted and locked for the copy, as tar streams. */
 #include "engine/cp-internal.h"
+#include "image/unpack.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -146,6 +147,8 @@ static int ctx_open(berth_engine *e, const char *name, bool with_mounts, cp_ctx 
 {
         *x = (cp_ctx){.lockfd = -1, .rootfd = -1};
         cp_view_init(&x->v, -1);
+        if (berth_libarchive_load(err) < 0) /* everything here is a tar stream */
+                return -err->code;
         if (berth_engine_get(e, name, &x->c, err) < 0)
                 return -ENOENT;
         x->have_c = true;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `load`: docker-archive and OCI layout tars into the store. */
 #include "archive-private.h"
+#include "image/unpack.h"
 #include "image-archive.h"
 #include "layers.h"
 #include "reference.h"
@@ -521,6 +522,8 @@ static void drop_unused(load_ctx *c)
 
 int berth_images_load(berth_images *im, int fd, char ***ret_loaded, berth_error *err)
 {
+        if (berth_libarchive_load(err) < 0)
+                return -err->code;
         load_ctx c = {.im = im, .t = {.store = berth_images_store(im)}};
         /* From the first blob until the images are registered: gc must wait. (The
          * archive is read in one pass, its blobs committed as they come.) */

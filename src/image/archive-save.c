@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `save`: images out of the store as a docker-archive or an oci-archive tar. */
 #include "archive-private.h"
+#include "image/unpack.h"
 #include "image-archive.h"
 #include "layers.h"
 #include "pack.h"
@@ -511,6 +512,9 @@ int berth_images_save(berth_images *im, char *const *names, enum berth_archive_f
         int r = 0;
         if (names == NULL || names[0] == NULL)
                 return berth_errx(err, EINVAL, "no image to save");
+        if (berth_libarchive_load(err) < 0)
+                return -err->code;
+
         if ((r = resolve_names(&s, names, err)) < 0)
                 goto out;
         s.a = archive_write_new();

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `import`: a root filesystem tar becomes a one-layer image. */
 #include "changes.h"
+#include "image/unpack.h"
 #include "images.h"
 #include "layers.h"
 #include "reference.h"
@@ -33,6 +34,9 @@ int berth_images_import(berth_images *im, int fd, const char *tag, char *const *
                         const char *message, berth_digest *ret_id, berth_error *err)
 {
         /* Check what we can before reading anything. */
+        if (berth_libarchive_load(err) < 0)
+                return -err->code;
+
         _cleanup_free_ char *full_tag = NULL;
         if (tag) {
                 berth_ref ref = {0};

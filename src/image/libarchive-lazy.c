@@ -2,6 +2,7 @@
 /* The libarchive functions berth uses, each a call into libarchive loaded on
  * first use (base/lazylib.h says why). */
 #include "base/lazylib.h"
+#include "image/unpack.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -10,6 +11,11 @@
 #include <string.h>
 
 static berth_lazylib ar_lib = BERTH_LAZYLIB_INIT("libarchive.so.13", "tar archives");
+
+int berth_libarchive_load(berth_error *err)
+{
+        return berth_lazylib_load(&ar_lib, err);
+}
 
 typedef struct archive A;
 typedef struct archive_entry E;

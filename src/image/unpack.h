@@ -7,6 +7,13 @@
 #include <stdint.h>
 
 /**
+ * Load libarchive (berth loads it on first use, base/lazylib.h); an error
+ * that names it when it cannot be. Whatever reads or writes tar streams
+ * calls it before it changes anything.
+ */
+int berth_libarchive_load(berth_error *err);
+
+/**
  * Unpacking one image layer (a tar stream, plain, gzip or zstd) into a
  * directory, safely.
  *

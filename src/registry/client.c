@@ -141,6 +141,8 @@ int berth_registry_open(const char *host, const berth_registry_opts *o, berth_re
                 o = &defaults;
         if (!valid_host(host))
                 return berth_errx(err, EINVAL, "invalid registry host '%s'", host ? host : "");
+        if (berth_libcurl_load(err) < 0)
+                return -err->code;
         pthread_once(&curl_once, curl_init);
         if (curl_init_result != CURLE_OK)
                 return berth_errx(err, EIO, "cannot initialise libcurl: %s",

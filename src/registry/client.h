@@ -75,6 +75,11 @@ typedef struct {
         const char *user_agent; /* NULL: "berth/<version>" */
 } berth_registry_opts;
 
+/**
+ * Load libcurl (berth loads it on first use, base/lazylib.h); an error that
+ * names it when it cannot be. berth_registry_open calls it.
+ */
+int berth_libcurl_load(berth_error *err);
 /** o may be NULL (defaults). Fails on a bad host name, an unreadable auth file or certs dir. */
 int berth_registry_open(const char *host, const berth_registry_opts *o, berth_registry **ret,
                         berth_error *err);

@@ -6,12 +6,18 @@
  */
 #define CURL_DISABLE_TYPECHECK /* curl_easy_setopt and _getinfo as plain functions */
 #include "base/lazylib.h"
+#include "registry/client.h"
 
 #include <curl/curl.h>
 #include <stdarg.h>
 #include <string.h>
 
 static berth_lazylib curl_lib = BERTH_LAZYLIB_INIT("libcurl.so.4", "registries");
+
+int berth_libcurl_load(berth_error *err)
+{
+        return berth_lazylib_load(&curl_lib, err);
+}
 
 BERTH_LAZY_FN(curl_lib, CURLcode, curl_global_init, (long flags), (flags))
 BERTH_LAZY_FN(curl_lib, CURL *, curl_easy_init, (void), ())

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* pull: a manifest (an index's entry for our platform), its config and layers into the store. */
 #include "transfer-internal.h"
+#include "image/unpack.h"
 #include "image/layers.h"
 #include "base/cleanup.h"
 #include "base/strutil.h"
@@ -349,6 +350,9 @@ int berth_pull(berth_images *im, const char *name, const berth_transfer_opts *o,
         berth_digest id;
         int r = berth_ref_parse(name, &c.ref, err);
         if (r < 0)
+                return r;
+        /* the libraries first: a missing one fails the pull before it says anything */
+        if ((r = berth_libcurl_load(err)) < 0 || (r = berth_libarchive_load(err)) < 0)
                 return r;
         c.name = berth_ref_name(&c.ref);
         xfer_init(&c.x, c.o, c.ref.domain);

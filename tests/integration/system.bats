@@ -296,3 +296,37 @@ DEAD_PID=999999999
     done
   done
 }
+
+@test "libcurl and libarchive load when a command needs them: without them, only those commands fail" {
+  berth import "$WORK/busybox.tar" a >/dev/null
+  # a directory searched first, whose libraries are not libraries
+  for lib in libcurl.so.4 libarchive.so.13; do
+    mkdir -p "$WORK/no-$lib"
+    : >"$WORK/no-$lib/$lib"
+  done
+  nolibs="$WORK/no-libcurl.so.4:$WORK/no-libarchive.so.13"
+  # commands that need neither do not notice
+  run env LD_LIBRARY_PATH="$nolibs" "$BERTH_BUILD/cmd/berth/berth" images
+  [ "$status" -eq 0 ]
+  [[ "$output" == *a* ]]
+  run env LD_LIBRARY_PATH="$nolibs" "$BERTH_BUILD/cmd/berth/berth" run --rm a echo still
+  [ "$status" -eq 0 ]
+  [ "$output" = still ]
+  # those that do fail with one message naming the library, and change nothing
+  before=$(store_state)
+  run env LD_LIBRARY_PATH="$WORK/no-libcurl.so.4" "$BERTH_BUILD/cmd/berth/berth" pull 127.0.0.1:9/nothing
+  [ "$status" -eq 1 ]
+  [[ "$output" == "berth: "*"libcurl.so.4 is needed for registries but cannot be loaded"* ]]
+  [ "${#lines[@]}" -eq 1 ]
+  run env LD_LIBRARY_PATH="$WORK/no-libarchive.so.13" "$BERTH_BUILD/cmd/berth/berth" import "$WORK/small.tar" c
+  [ "$status" -eq 1 ]
+  [[ "$output" == "berth: "*"libarchive.so.13 is needed for tar archives but cannot be loaded"* ]]
+  [ "${#lines[@]}" -eq 1 ]
+  run env LD_LIBRARY_PATH="$WORK/no-libarchive.so.13" "$BERTH_BUILD/cmd/berth/berth" save a -o "$WORK/a.tar"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"libarchive.so.13 is needed"* ]]
+  [ "$(store_state)" = "$before" ]
+  [ -z "$(ls "$BERTH_ROOT/tmp")" ]
+  # and with them, the same commands work
+  berth import "$WORK/small.tar" c >/dev/null
+}
