@@ -20,9 +20,11 @@
  *   health DIR
  *       run the healthcheck in the container and record the result.
  *
- * create and health enter the container: they run from a sealed memfd
- * copy of this program (re-executed first), so nothing in the container
- * can reach the host's binary through /proc/<pid>/exe.
+ * create and health enter the container: the monitor execs this program
+ * through a read-only overlay of its directory (runtime/selfclone.h), or it
+ * re-executes itself from a sealed memfd copy, so nothing in the container
+ * can reach the host's binary through /proc/<pid>/exe. record is skipped
+ * when a foreground run --rm takes the exit on (it records it itself).
  */
 int helper_create(const berth_monitor_conf *c, const char *console, bool restarted);
 int helper_record(const berth_monitor_conf *c, int code);

@@ -3,6 +3,7 @@
 #include "helper.h"
 #include "base/cleanup.h"
 #include "engine/containers.h"
+#include "engine/exit.h"
 #include "runtime/runtime.h"
 
 #include <stdio.h>
@@ -24,9 +25,6 @@ int helper_record(const berth_monitor_conf *cfg, int code)
         berth_error err = {0};
         _cleanup_free_ char *root = helper_rt_root(cfg);
         berth_rt_ctx ctx = {.root = root};
-        berth_cgroup_stats st = {0};
-        bool oom = berth_rt_stats(&ctx, cfg->id, &st, NULL) == 0 && st.oom_kill_count > 0;
-        berth_rt_delete(&ctx, cfg->id, true, NULL);
         berth_db *db = NULL;
         if (helper_open_db(cfg, &db, &err) < 0)
                 return 2;
@@ -37,14 +35,9 @@ int helper_record(const berth_monitor_conf *cfg, int code)
         }
         bool restart = should_restart(cfg, &c, code);
         int rc = 0;
-        if (berth_container_set_exited(db, cfg->id, code, oom, NULL, &err) < 0 ||
+        if (berth_container_record_exit(db, &ctx, cfg->id, cfg->image, cfg->name, code, &err) < 0 ||
             (restart && berth_container_set_status(db, cfg->id, "restarting", &err) < 0))
                 rc = 2;
-        char codes[16];
-        snprintf(codes, sizeof(codes), "%d", code);
-        if (oom)
-                helper_event(db, cfg, "oom", NULL, NULL);
-        helper_event(db, cfg, "die", "exitCode", codes);
         berth_container_clear(&c);
         berth_db_close(db);
         return rc ? rc : restart ? 10 : 0;

@@ -273,15 +273,30 @@ static void on_exit_status(monitor *m, int status)
 {
         drain_output(m);
         m->pid = 0;
+        m->exit_status = status;
+        bool delegated = false;
+        /* (--rm and a restart policy are refused together: this only guards) */
+        bool no_restart = m->cfg.restart == NULL || strcmp(m->cfg.restart, "no") == 0;
+        for (size_t i = 0; no_restart && m->cfg.auto_remove && i < m->n_clients; i++)
+                delegated = delegated || (m->clients[i]->streams & BERTH_ATTACH_REMOVES);
+        if (delegated) {
+                /* a foreground run --rm records the exit and removes the container
+                 * itself (it has berth.db open already); the exit goes out at once,
+                 * marked so. Should it hang up without saying REMOVED, we do both. */
+                m->exit_code = monitor_exit_code(status);
+                m->exit_unrecorded = true;
+                m->finish_after_clients = true;
+                char msg[32];
+                snprintf(msg, sizeof(msg), "%d " BERTH_EXIT_UNRECORDED, m->exit_code);
+                monitor_broadcast(m, BERTH_FRAME_EXIT, msg, strlen(msg));
+                m->done = true;
+                return;
+        }
         bool restart = monitor_record_exit(m, status);
         char code[16];
         snprintf(code, sizeof(code), "%d", m->exit_code);
-        bool delegated = false;
-        for (size_t i = 0; !restart && m->cfg.auto_remove && i < m->n_clients; i++)
-                delegated = delegated || (m->clients[i]->streams & BERTH_ATTACH_REMOVES);
-        if (!restart && !delegated)
+        if (!restart)
                 monitor_finish(m); /* unmount, and --rm, before anyone hears of the exit */
-        m->finish_after_clients = delegated;
         monitor_broadcast(m, BERTH_FRAME_EXIT, code, strlen(code));
         if (restart) {
                 /* Docker's back-off: 100 ms doubling, reset once a run lasted 10 s */
@@ -434,7 +449,11 @@ int monitor_loop(monitor *m)
                 if (tries >= 100 && !m->finish_after_clients)
                         break;
         }
-        if (m->finish_after_clients && !m->removed_by_client)
-                monitor_finish(m); /* the client died, or could not remove it */
+        if (m->finish_after_clients && !m->removed_by_client) {
+                /* the client died, or could not remove it */
+                if (m->exit_unrecorded)
+                        monitor_record_exit(m, m->exit_status);
+                monitor_finish(m);
+        }
         return 0;
 }

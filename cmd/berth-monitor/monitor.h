@@ -48,6 +48,8 @@ typedef struct {
         bool done;
         bool finish_after_clients; /* --rm handed to a client: finish once it hangs up */
         bool removed_by_client;    /* … and it said it did */
+        bool exit_unrecorded;      /* … and was to record the exit too */
+        int exit_status;           /* the last wait status of the container's init */
         /* restarts */
         int64_t restart_at_ns; /* 0: none pending */
         int64_t backoff_ms;
@@ -65,6 +67,8 @@ int monitor_start_container(monitor *m, bool restarted, char *errbuf, size_t err
 bool monitor_record_exit(monitor *m, int status);
 /** After the last exit: unmount, --rm. */
 void monitor_finish(monitor *m);
+/** Docker's exit code of a wait status: the code, or 128 + the signal. */
+int monitor_exit_code(int status);
 /** Kick off a healthcheck (the helper's "health") if one is due and none runs. */
 void monitor_health_tick(monitor *m);
 

@@ -143,9 +143,14 @@ int monitor_start_container(monitor *m, bool restarted, char *errbuf, size_t err
         return 0;
 }
 
+int monitor_exit_code(int status)
+{
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 bool monitor_record_exit(monitor *m, int status)
 {
-        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        int code = monitor_exit_code(status);
         m->exit_code = code;
         char codes[16];
         snprintf(codes, sizeof(codes), "%d", code);

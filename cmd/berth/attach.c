@@ -159,6 +159,9 @@ int cli_attach_loop(int fd, const cli_attach_opts *o, int *ret_code)
                                 (void)berth_write_all(2, data, len);
                         else if (type == BERTH_FRAME_EXIT) {
                                 *ret_code = atoi(data);
+                                if (o->ret_unrecorded)
+                                        *o->ret_unrecorded =
+                                            strstr(data, " " BERTH_EXIT_UNRECORDED) != NULL;
                                 free(data);
                                 rc = 1;
                                 break;

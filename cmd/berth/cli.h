@@ -43,6 +43,7 @@ typedef struct {
         const char *detach_keys;
         void (*on_signal)(int sig, void *userdata); /* with sig_proxy */
         void *userdata;
+        bool *ret_unrecorded; /* optional: the monitor left the exit for us to record */
 } cli_attach_opts;
 /**
  * Copy frames from the monitor on fd to our stdout/stderr and our stdin to it

@@ -73,10 +73,16 @@ static int start_attached(berth_cli *cli, berth_engine *e, const berth_container
                               .on_signal = proxy_signal,
                               .userdata = &px};
         int code = 0;
+        bool unrecorded = false;
+        ao.ret_unrecorded = &unrecorded;
         int r = cli_attach_loop(sv[0], &ao, &code);
-        if (r == 1 && (streams & BERTH_ATTACH_REMOVES) &&
-            berth_engine_remove(e, c->id, true, true, NULL) == 0)
-                berth_frame_write(sv[0], BERTH_FRAME_REMOVED, NULL, 0);
+        if (r == 1 && (streams & BERTH_ATTACH_REMOVES)) {
+                /* the monitor left both to us: the exit's record ("die"), then --rm */
+                if (unrecorded)
+                        berth_engine_record_exit(e, c->id, code, NULL);
+                if (berth_engine_remove(e, c->id, true, true, NULL) == 0)
+                        berth_frame_write(sv[0], BERTH_FRAME_REMOVED, NULL, 0);
+        }
         close(sv[0]);
         if (r == 0)
                 return 0; /* detached */

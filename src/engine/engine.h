@@ -86,6 +86,11 @@ int berth_engine_stop(berth_engine *e, const char *name, int timeout, berth_erro
 /** `kill`: -EINVAL when it does not run ("container … is not running"). */
 int berth_engine_kill(berth_engine *e, const char *name, int sig, berth_error *err);
 int berth_engine_restart(berth_engine *e, const char *name, int timeout, berth_error *err);
+/**
+ * Record that name's process exited with code (berth_container_record_exit):
+ * what a foreground run --rm does when its monitor leaves that to it.
+ */
+int berth_engine_record_exit(berth_engine *e, const char *name, int code, berth_error *err);
 /** `rm`: a running container needs force; volumes: remove its anonymous volumes (-v). */
 int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volumes,
                         berth_error *err);

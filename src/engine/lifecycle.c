@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* get/list (with the truth checked), stop, kill, restart, pause, rename, wait, rm. */
 #include "engine/engine-internal.h"
+#include "engine/exit.h"
 #include "base/fs.h"
 #include "engine/monitor-proto.h"
 #include "image/snapshot.h"
@@ -284,6 +285,17 @@ int berth_engine_wait(berth_engine *e, const char *name, const char *condition, 
         free(id);
         *ret_code = code;
         return 0;
+}
+
+int berth_engine_record_exit(berth_engine *e, const char *name, int code, berth_error *err)
+{
+        berth_container c;
+        if (berth_engine_get(e, name, &c, err) < 0)
+                return -err->code;
+        int r = berth_container_record_exit(berth_engine_db(e), &e->rt, c.id, c.image_name, c.name,
+                                            code, err);
+        berth_container_clear(&c);
+        return r;
 }
 
 int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volumes,

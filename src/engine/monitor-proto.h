@@ -42,6 +42,10 @@ enum {
  * container itself unless the client said REMOVED first (it died, or failed). */
 #define BERTH_ATTACH_REMOVES 8u
 
+/* After the code in an EXIT frame to a REMOVES client: the monitor has not
+ * recorded the exit, the client is to (berth_engine_record_exit). */
+#define BERTH_EXIT_UNRECORDED "unrecorded"
+
 #define BERTH_FRAME_HEADER 8
 #define BERTH_FRAME_MAX    (1u << 20)
 

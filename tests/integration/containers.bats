@@ -510,3 +510,23 @@ mounts_under_root() {
   [ "$status" -ne 0 ]
   [ "$(mounts_under_root)" -eq 0 ]
 }
+
+@test "run --rm whose CLI dies after the exit, before its record: the monitor records and removes" {
+  since=$(date +%s)
+  "$BERTH_BUILD/cmd/berth/berth" run --rm --name rk img sh -c 'sleep 1; exit 4' >/dev/null 2>&1 &
+  cli=$!
+  for i in $(seq 50); do [ "$(berth inspect -f '{{.State.Status}}' rk 2>/dev/null)" = running ] && break; sleep 0.05; done
+  # stopped, the CLI is still the client that is to record the exit and remove
+  kill -STOP $cli
+  sleep 1.5
+  kill -9 $cli
+  wait $cli 2>/dev/null || true
+  for i in $(seq 60); do berth inspect rk >/dev/null 2>&1 || break; sleep 0.1; done
+  run berth inspect rk
+  [ "$status" -ne 0 ]
+  [ "$(mounts_under_root)" -eq 0 ]
+  run berth events --since "$since" --until "$(($(date +%s) + 1))" --filter container=rk --format '{{.Action}} {{index .Actor.Attributes "exitCode"}}'
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | awk '{print $1}' | tr '\n' ' ')" = "create start die destroy " ]
+  [[ "$output" == *"die 4"* ]]
+}
