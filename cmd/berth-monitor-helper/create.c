@@ -47,17 +47,26 @@ int helper_create(const berth_monitor_conf *c, const char *console, bool restart
                 ? json_pack("{s:s, s:i, s:[]}", "Status", "starting", "FailingStreak", 0, "Log")
                 : NULL;
         berth_db *db = NULL;
-        if (helper_open_db(c, &db, &err) < 0 ||
+        /* one transaction: the start is on the path of every run (the monitor
+         * answers the CLI once we are done) */
+        if (helper_open_db(c, &db, &err) < 0 || berth_db_begin(db, &err) < 0 ||
             berth_container_set_monitor(db, c->id, monitor, berth_pid_start_time(monitor), &err) <
                 0 ||
             berth_container_set_running(db, c->id, pid, restarted, &err) < 0 ||
             berth_container_set_health(db, c->id, health, &err) < 0) {
                 /* the container runs but cannot be recorded: stop it rather than lie */
+                if (db)
+                        berth_db_rollback(db);
                 berth_rt_kill(&ctx, c->id, SIGKILL, true, NULL);
                 berth_db_close(db);
                 return fail(&err);
         }
         helper_event(db, c, "start", NULL, NULL);
+        if (berth_db_commit(db, &err) < 0) {
+                berth_rt_kill(&ctx, c->id, SIGKILL, true, NULL);
+                berth_db_close(db);
+                return fail(&err);
+        }
         berth_db_close(db);
         return 0;
 }

@@ -22,11 +22,17 @@ int berth_container_record_exit(berth_db *db, const berth_rt_ctx *rt, const char
         berth_cgroup_stats st = {0};
         bool oom = berth_rt_stats(rt, id, &st, NULL) == 0 && st.oom_kill_count > 0;
         berth_rt_delete(rt, id, true, NULL);
-        int r = berth_container_set_exited(db, id, code, oom, NULL, err);
+        int r = berth_db_begin(db, err);
+        if (r < 0)
+                return r;
+        if ((r = berth_container_set_exited(db, id, code, oom, NULL, err)) < 0) {
+                berth_db_rollback(db);
+                return r;
+        }
         char codes[16];
         snprintf(codes, sizeof(codes), "%d", code);
         if (oom)
                 event(db, id, image, name, "oom", NULL, NULL);
         event(db, id, image, name, "die", "exitCode", codes);
-        return r;
+        return berth_db_commit(db, err);
 }

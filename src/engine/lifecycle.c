@@ -342,9 +342,15 @@ int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volu
                 berth_container_set_status(db, c.id, "dead", NULL);
                 goto out;
         }
-        if ((rc = berth_container_delete(db, c.id, err)) < 0)
+        if ((rc = berth_db_begin(db, err)) < 0)
                 goto out;
+        if ((rc = berth_container_delete(db, c.id, err)) < 0) {
+                berth_db_rollback(db);
+                goto out;
+        }
         engine_event(e, &c, "destroy", NULL, NULL);
+        if ((rc = berth_db_commit(db, err)) < 0)
+                goto out;
         rc = berth_volume_release(e->volumes, c.id, volumes, err);
 out:
         berth_container_clear(&c);

@@ -148,6 +148,18 @@ static void wait_gone(pid_t pid, unsigned long long start)
                 usleep(2000);
 }
 
+/* The saved spec when it has poststop hooks (parsed only then: most have none,
+ * and the whole spec is ~10 KB of JSON to parse and check on every delete). */
+static oci_spec *poststop_spec(container *c)
+{
+        _cleanup_free_ char *path = berth_xasprintf("%s/config.json", c->dir);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        if (berth_read_file(path, &text, &len, NULL) < 0 || strstr(text, "\"poststop\"") == NULL)
+                return NULL;
+        return berth_oci_spec_parse(text, len, NULL);
+}
+
 int berth_rt_delete(const berth_rt_ctx *ctx, const char *id, bool force, berth_error *err)
 {
         container c;
@@ -178,7 +190,7 @@ int berth_rt_delete(const berth_rt_ctx *ctx, const char *id, bool force, berth_e
                 if (r < 0)
                         goto out;
         }
-        oci_spec *s = container_spec(&c, NULL);
+        oci_spec *s = poststop_spec(&c);
         c.st.status = BERTH_RT_STOPPED;
         c.st.pid = 0;
         r = berth_rm_rf(c.dir, err);

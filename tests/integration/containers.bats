@@ -499,32 +499,38 @@ mounts_under_root() {
   [[ "$output" == */dev/pts/* ]]
 }
 
-@test "run --rm whose CLI was killed: the monitor still removes the container once it exits" {
-  "$BERTH_BUILD/cmd/berth/berth" run --rm --name rr img sleep 1 >/dev/null 2>&1 &
+# run_rm_bg NAME CMD...: `berth run --rm --name NAME img CMD…` in the background
+# ($cli its pid), once its container runs.
+run_rm_bg() {
+  local name=$1
+  shift
+  "$BERTH_BUILD/cmd/berth/berth" run --rm --name "$name" img "$@" >/dev/null 2>&1 &
   cli=$!
-  for i in $(seq 50); do [ "$(berth inspect -f '{{.State.Status}}' rr 2>/dev/null)" = running ] && break; sleep 0.05; done
+  for i in $(seq 50); do [ "$(berth inspect -f '{{.State.Status}}' "$name" 2>/dev/null)" = running ] && break; sleep 0.05; done
+}
+
+# gone_after_kill NAME: SIGKILL $cli; NAME is then removed, and no mount is left.
+gone_after_kill() {
   kill -9 $cli
   wait $cli 2>/dev/null || true
-  for i in $(seq 60); do berth inspect rr >/dev/null 2>&1 || break; sleep 0.1; done
-  run berth inspect rr
+  for i in $(seq 60); do berth inspect "$1" >/dev/null 2>&1 || break; sleep 0.1; done
+  run berth inspect "$1"
   [ "$status" -ne 0 ]
   [ "$(mounts_under_root)" -eq 0 ]
 }
 
+@test "run --rm whose CLI was killed: the monitor still removes the container once it exits" {
+  run_rm_bg rr sleep 1
+  gone_after_kill rr
+}
+
 @test "run --rm whose CLI dies after the exit, before its record: the monitor records and removes" {
   since=$(date +%s)
-  "$BERTH_BUILD/cmd/berth/berth" run --rm --name rk img sh -c 'sleep 1; exit 4' >/dev/null 2>&1 &
-  cli=$!
-  for i in $(seq 50); do [ "$(berth inspect -f '{{.State.Status}}' rk 2>/dev/null)" = running ] && break; sleep 0.05; done
+  run_rm_bg rk sh -c 'sleep 1; exit 4'
   # stopped, the CLI is still the client that is to record the exit and remove
   kill -STOP $cli
   sleep 1.5
-  kill -9 $cli
-  wait $cli 2>/dev/null || true
-  for i in $(seq 60); do berth inspect rk >/dev/null 2>&1 || break; sleep 0.1; done
-  run berth inspect rk
-  [ "$status" -ne 0 ]
-  [ "$(mounts_under_root)" -eq 0 ]
+  gone_after_kill rk
   run berth events --since "$since" --until "$(($(date +%s) + 1))" --filter container=rk --format '{{.Action}} {{index .Actor.Attributes "exitCode"}}'
   [ "$status" -eq 0 ]
   [ "$(echo "$output" | awk '{print $1}' | tr '\n' ' ')" = "create start die destroy " ]
