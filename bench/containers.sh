@@ -293,7 +293,6 @@ if command -v perf >/dev/null; then
   perf record -q -o "$OUT/perf.data" \
     -e sched:sched_process_exec,sched:sched_process_fork,sched:sched_process_exit \
     -e syscalls:sys_enter_unshare,syscalls:sys_enter_pivot_root \
-    -e syscalls:sys_enter_write,syscalls:sys_exit_write \
     -- sh -c "for i in \$(seq 30); do $berth_run --rm busybox true; sleep 0.05; done" >/dev/null 2>&1
   perf script -i "$OUT/perf.data" 2>/dev/null | perl "$TOP/bench/run-phases.pl"
 fi
