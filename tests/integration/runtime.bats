@@ -124,6 +124,24 @@ teardown() { teardown_runtime_test; }
   [ "$(cat /sys/fs/cgroup/pids$cg/pids.max)" = 30 ]
 }
 
+@test "the init and an exec'd process are in the container's cgroup in every hierarchy" {
+  make_bundle "$BUNDLE" sleep 1000
+  rt create --bundle "$BUNDLE" "$ID"
+  cg=$(jq -r .cgroup_path "$RT_ROOT/$ID/state.json")
+  pid=$(rt state "$ID" | jq -r .pid)
+  # one line per hierarchy (v1 controllers, name=systemd, the cgroup2 one): all ours
+  [ "$(grep -c . /proc/$pid/cgroup)" -ge 2 ]
+  run grep -v ":$cg\$" /proc/$pid/cgroup
+  [ -z "$output" ]
+  rt start "$ID"
+  rt exec -d --pid-file "$BUNDLE/exec.pid" "$ID" sleep 999
+  epid=$(cat "$BUNDLE/exec.pid")
+  [ "$(cat /proc/$epid/comm)" = sleep ]
+  run grep -v ":$cg\$" /proc/$epid/cgroup
+  [ -z "$output" ]
+  rt kill "$ID" KILL
+}
+
 @test "the default capabilities are the only ones, inheritable and ambient empty" {
   make_bundle "$BUNDLE" grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status
   run rt run --bundle "$BUNDLE" "$ID"
