@@ -4,6 +4,7 @@
 #include "base/error.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 
 /**
  * A container's OCI config.json, made the way Docker makes it: from the
@@ -85,6 +86,10 @@ typedef struct {
         /* cgroupsPath is "<parent>/<id>": this, else HostConfig.CgroupParent, else "/berth";
          * made absolute, so berth-runtime puts it under that path in each hierarchy. */
         const char *cgroup_parent;
+        /* Skip checking the result with the OCI parser (a dump and a parse of ~10 KB):
+         * for a start, whose runtime parses and checks the config anyway and whose
+         * error reaches the user all the same. */
+        bool unchecked;
 } berth_specgen_input;
 
 /** The config.json object (caller decrefs), or NULL with *err saying which input was bad. */

@@ -134,7 +134,8 @@ static int write_spec(berth_engine *e, const berth_container *c, const char *dir
                                   .init_path = init,
                                   .hostname_path = hostname,
                                   .hosts_path = hosts,
-                                  .resolv_path = resolv};
+                                  .resolv_path = resolv,
+                                  .unchecked = true};
         _cleanup_json_ json_t *spec = berth_specgen(&in, err);
         if (spec == NULL)
                 return -EINVAL;
