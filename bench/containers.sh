@@ -22,6 +22,9 @@ N_SEQ=${N_SEQ:-100}
 RUN_ROUNDS=${RUN_ROUNDS:-10}
 RUN_RUNS=${RUN_RUNS:-10}
 SEQ_ROUNDS=${SEQ_ROUNDS:-3}
+# SECTIONS: which of the four below to run, e.g. SECTIONS=1,4 (all by default)
+SECTIONS=${SECTIONS:-1,2,3,4}
+section() { case ",$SECTIONS," in *",$1,"*) return 0 ;; esac; return 1; }
 
 bench_build
 BERTH_BUILD=$BENCH_BUILD
@@ -155,6 +158,7 @@ OUT=$COMPAT_TMP/out
 mkdir -p "$OUT"
 
 # --- 1. run --rm -----------------------------------------------------------
+if section 1; then
 echo "## 1. run --rm busybox true (ms: median mean n)"
 alternate "$RUN_ROUNDS" "$RUN_RUNS" \
   berth "$berth_run --rm busybox true" \
@@ -163,7 +167,9 @@ alternate "$RUN_ROUNDS" "$RUN_RUNS" \
 ratio berth docker "$OUT/run" 0.125
 ratio berth podman "$OUT/run" 0.125
 
+fi
 # --- 2. N_SEQ x run -d, one after the other ---------------------------------
+if section 2; then
 for e in berth docker podman; do
   r="${e}_run"
   cat >"$COMPAT_TMP/seq-$e.sh" <<LOOP
@@ -189,7 +195,9 @@ rm_berth
 rm_docker
 rm_podman
 
+fi
 # --- 3. memory of N_IDLE idle containers -----------------------------------
+if section 3; then
 kib() { awk -v k="$1" '$1 == k":" {print $2}' "$2"; }
 mem_available() { kib MemAvailable /proc/meminfo; }
 # cg_mem CGROUP FILE: a memory cgroup file (v1 name) in KiB; v2: memory.current
@@ -284,7 +292,9 @@ row "**total: script's cgroup growth + containers' cgroups**" total
 row "MemAvailable drop (whole machine, noisy)" avail
 row "time to start them one after the other" time raw
 
+fi
 # --- 4. where berth's `run --rm` time goes ---------------------------------
+if section 4; then
 # perf's scheduler and syscall tracepoints on the process tree only (not
 # system-wide); tracing costs a few ms per run, so the total is above the
 # figure of section 1.
@@ -295,4 +305,5 @@ if command -v perf >/dev/null; then
     -e syscalls:sys_enter_unshare,syscalls:sys_enter_pivot_root \
     -- sh -c "for i in \$(seq 30); do $berth_run --rm busybox true; sleep 0.05; done" >/dev/null 2>&1
   perf script -i "$OUT/perf.data" 2>/dev/null | perl "$TOP/bench/run-phases.pl"
+fi
 fi
