@@ -62,7 +62,28 @@ static char **config_changes(const json_t *body)
                 _cleanup_free_ char *line = berth_xasprintf("USER %s", user);
                 berth_strv_push(&v, line);
         }
+        const char *sig = json_string_value(json_object_get(body, "StopSignal"));
+        if (sig && *sig && !has_space(sig)) {
+                _cleanup_free_ char *line = berth_xasprintf("STOPSIGNAL %s", sig);
+                berth_strv_push(&v, line);
+        }
         const char *k;
+        /* the ports and volumes of the image and the run flags (merged at create) */
+        json_object_foreach ((json_t *)json_object_get(body, "ExposedPorts"), k, x) {
+                if (has_space(k))
+                        continue;
+                _cleanup_free_ char *line = berth_xasprintf("EXPOSE %s", k);
+                berth_strv_push(&v, line);
+        }
+        json_t *vols = json_array();
+        json_object_foreach ((json_t *)json_object_get(body, "Volumes"), k, x)
+                json_array_append_new(vols, json_string(k));
+        if (json_array_size(vols) > 0) {
+                _cleanup_free_ char *text = json_dumps(vols, JSON_COMPACT);
+                _cleanup_free_ char *line = berth_xasprintf("VOLUME %s", text);
+                berth_strv_push(&v, line);
+        }
+        json_decref(vols);
         json_object_foreach ((json_t *)json_object_get(body, "Labels"), k, x) {
                 const char *val = json_string_value(x);
                 if (val == NULL || has_space(k) || has_space(val) || strchr(k, '='))

@@ -367,7 +367,7 @@ run_c() {
 }
 
 @test "commit: the new image runs with the change; -c, -m and -a show in inspect and history" {
-  run_c ct -e FROM_RUN=yes
+  run_c ct -e FROM_RUN=yes --expose 8080 --expose 53/udp -v /data --stop-signal SIGUSR1
   berth exec ct sh -c 'echo committed > /srv/c; rm /srv/doomed'
   run berth commit -m "my message" -a "Some One <one@example.com>" -c 'CMD ["cat", "/srv/c"]' ct snap:v1
   [ "$status" -eq 0 ]
@@ -384,6 +384,10 @@ run_c() {
   [ "$(jq -r '.[0].Author' "$HOST/i.json")" = "Some One <one@example.com>" ]
   [ "$(jq -c '.[0].Config.Cmd' "$HOST/i.json")" = '["cat","/srv/c"]' ]
   [ "$(jq -r '.[0].Comment' "$HOST/i.json")" = "my message" ]
+  # the container's ports, volumes and stop signal carry over, as docker's commit does
+  [ "$(jq -c '.[0].Config.ExposedPorts | keys' "$HOST/i.json")" = '["53/udp","8080/tcp"]' ]
+  [ "$(jq -c '.[0].Config.Volumes | keys' "$HOST/i.json")" = '["/data"]' ]
+  [ "$(jq -r '.[0].Config.StopSignal' "$HOST/i.json")" = SIGUSR1 ]
   run berth history snap:v1
   [[ "$output" == *"my message"* ]]
   # without a name, and with --pause=false, on a stopped container
