@@ -16,6 +16,7 @@
  * meanwhile is never followed.
  */
 #include "engine/cp-internal.h"
+#include "image/tar-entry.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -38,17 +39,10 @@
 
 /* ---------------------------------------------------------------- writing */
 
-struct hardlink {
-        dev_t dev;
-        ino_t ino;
-        char *name;
-};
-
 typedef struct {
         const cp_view *v;
         struct archive *a;
-        struct hardlink *links;
-        size_t nlinks;
+        berth_tar_links links;
         berth_error *err;
 } tar_writer;
 
@@ -170,50 +164,23 @@ static int write_tree(tar_writer *t, int fd, const char *cpath, const char *tarn
         archive_entry_set_gid(e, st.st_gid);
         archive_entry_set_perm(e, st.st_mode & 07777);
         archive_entry_set_mtime(e, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-        archive_entry_set_size(e, 0);
-        switch (st.st_mode & S_IFMT) {
-        case S_IFDIR:
-                archive_entry_set_filetype(e, AE_IFDIR);
-                break;
-        case S_IFLNK: {
-                char target[PATH_MAX];
+        char target[PATH_MAX] = "";
+        if (S_ISLNK(st.st_mode)) {
                 ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
                 if (n < 0)
                         return berth_err(t->err, errno, "cannot read link '%s'", tarname);
                 target[n] = '\0';
-                archive_entry_set_filetype(e, AE_IFLNK);
-                archive_entry_set_symlink(e, target);
-                break;
         }
-        case S_IFREG:
-                archive_entry_set_filetype(e, AE_IFREG);
+        if (S_ISREG(st.st_mode))
                 add_capability(fd, e);
-                if (st.st_nlink > 1) {
-                        for (size_t i = 0; i < t->nlinks; i++)
-                                if (t->links[i].dev == st.st_dev && t->links[i].ino == st.st_ino) {
-                                        archive_entry_set_hardlink(e, t->links[i].name);
-                                        if (archive_write_header(t->a, e) < ARCHIVE_WARN)
-                                                return write_fail(t, tarname);
-                                        return 0;
-                                }
-                        t->links = berth_xrealloc(t->links, (t->nlinks + 1) * sizeof(*t->links));
-                        t->links[t->nlinks++] =
-                            (struct hardlink){st.st_dev, st.st_ino, berth_xstrdup(tarname)};
-                }
-                archive_entry_set_size(e, st.st_size);
-                break;
-        case S_IFCHR:
-        case S_IFBLK:
-                archive_entry_set_filetype(e, S_ISCHR(st.st_mode) ? AE_IFCHR : AE_IFBLK);
-                archive_entry_set_rdevmajor(e, major(st.st_rdev));
-                archive_entry_set_rdevminor(e, minor(st.st_rdev));
-                break;
-        case S_IFIFO:
-                archive_entry_set_filetype(e, AE_IFIFO);
-                break;
-        default:
+        int r = berth_tar_entry_set_type(e, &st, target, &t->links, tarname);
+        if (r < 0)
                 return berth_errx(t->err, EINVAL, "cannot archive '%s': unknown file type",
                                   tarname);
+        if (r == 1) { /* a hard link to a name already written */
+                if (archive_write_header(t->a, e) < ARCHIVE_WARN)
+                        return write_fail(t, tarname);
+                return 0;
         }
         if (archive_write_header(t->a, e) < ARCHIVE_WARN)
                 return write_fail(t, tarname);
@@ -243,9 +210,7 @@ int cp_tar_write(const cp_view *v, int fd, const char *cpath, const char *tarnam
         if (r == 0 && archive_write_close(t.a) != ARCHIVE_OK)
                 r = write_fail(&t, tarname);
         archive_write_free(t.a);
-        for (size_t i = 0; i < t.nlinks; i++)
-                free(t.links[i].name);
-        free(t.links);
+        berth_tar_links_clear(&t.links);
         return r;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* An overlay upper dir → a deterministic OCI layer tar (libarchive's pax writer). */
 #include "pack.h"
+#include "tar-entry.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -16,20 +17,13 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
-struct link {
-        dev_t dev;
-        ino_t ino;
-        char *path;
-};
-
 struct packer {
         struct archive *a;
         int out_fd;
         berth_hasher *h;
         uint64_t size;
         int write_errno;
-        struct link *links;
-        size_t nlinks;
+        berth_tar_links links;
         berth_error *err;
 };
 
@@ -183,47 +177,18 @@ static int pack_one(struct packer *p, int dirfd, const char *name, const char *p
         int r = add_xattrs(p, fspath, path, e, &opaque);
         if (r < 0)
                 return r;
-        archive_entry_set_size(e, 0);
-        switch (st.st_mode & S_IFMT) {
-        case S_IFDIR:
-                archive_entry_set_filetype(e, AE_IFDIR);
-                break;
-        case S_IFLNK: {
-                char target[4096];
+        char target[4096] = "";
+        if (S_ISLNK(st.st_mode)) {
                 ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
                 if (n < 0)
                         return berth_err(p->err, errno, "cannot read link '%s'", path);
                 target[n] = '\0';
-                archive_entry_set_filetype(e, AE_IFLNK);
-                archive_entry_set_symlink(e, target);
-                break;
         }
-        case S_IFREG:
-                archive_entry_set_filetype(e, AE_IFREG);
-                if (st.st_nlink > 1) {
-                        for (size_t i = 0; i < p->nlinks; i++)
-                                if (p->links[i].dev == st.st_dev && p->links[i].ino == st.st_ino) {
-                                        archive_entry_set_hardlink(e, p->links[i].path);
-                                        return put(p, e, path);
-                                }
-                        p->links = berth_xrealloc(p->links, (p->nlinks + 1) * sizeof(*p->links));
-                        p->links[p->nlinks++] =
-                            (struct link){st.st_dev, st.st_ino, berth_xstrdup(path)};
-                }
-                archive_entry_set_size(e, st.st_size);
-                break;
-        case S_IFCHR:
-        case S_IFBLK:
-                archive_entry_set_filetype(e, S_ISCHR(st.st_mode) ? AE_IFCHR : AE_IFBLK);
-                archive_entry_set_rdevmajor(e, major(st.st_rdev));
-                archive_entry_set_rdevminor(e, minor(st.st_rdev));
-                break;
-        case S_IFIFO:
-                archive_entry_set_filetype(e, AE_IFIFO);
-                break;
-        default:
+        r = berth_tar_entry_set_type(e, &st, target, &p->links, path);
+        if (r < 0)
                 return berth_errx(p->err, EINVAL, "cannot pack '%s': unknown file type", path);
-        }
+        if (r == 1) /* a hard link to a name already packed */
+                return put(p, e, path);
         r = put(p, e, path);
         if (r < 0)
                 return r;
@@ -302,8 +267,6 @@ int berth_pack_diff(int upper_dirfd, int out_fd, berth_digest *ret_diff_id, uint
 out:
         archive_write_free(p.a);
         berth_hasher_free(p.h);
-        for (size_t i = 0; i < p.nlinks; i++)
-                free(p.links[i].path);
-        free(p.links);
+        berth_tar_links_clear(&p.links);
         return r;
 }
