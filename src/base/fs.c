@@ -516,3 +516,29 @@ bool berth_pid_alive(pid_t pid, unsigned long long start)
         unsigned long long s = berth_pid_start_time(pid);
         return s != 0 && (start == 0 || s == start);
 }
+
+static int cmp_name(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **berth_dir_names_sorted(int dirfd)
+{
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (d == NULL) {
+                int e = errno;
+                if (fd >= 0)
+                        close(fd);
+                errno = e;
+                return NULL;
+        }
+        char **names = berth_xmalloc0(sizeof(char *));
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL)
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        berth_strv_push(&names, de->d_name);
+        closedir(d);
+        qsort(names, berth_strv_length(names), sizeof(char *), cmp_name);
+        return names;
+}

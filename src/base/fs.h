@@ -41,6 +41,11 @@ int berth_mkdir_p(const char *path, mode_t mode, berth_error *err);
 /** rm -rf on a host path without crossing mount points. Missing is fine. */
 int berth_rm_rf(const char *path, berth_error *err);
 /**
+ * The names in directory dirfd but "." and "..", sorted bytewise (what a
+ * reproducible walk needs): a NULL-terminated strv, or NULL with errno set.
+ */
+char **berth_dir_names_sorted(int dirfd);
+/**
  * rm -rf of atfd/name: never follows a symlink, never crosses a mount point
  * (-EBUSY), and checks that each directory opened is the one inspected.
  * Missing is fine. Returns 0 or -errno.

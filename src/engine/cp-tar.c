@@ -59,11 +59,6 @@ static int write_fail(tar_writer *t, const char *name)
                           archive_error_string(t->a) ? archive_error_string(t->a) : "error");
 }
 
-static int by_name(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int copy_file_data(tar_writer *t, int fd, const char *name)
 {
         char p[32];
@@ -90,27 +85,11 @@ static int write_children(tar_writer *t, int fd, const char *cpath, const char *
 {
         if (depth > MAX_DEPTH)
                 return berth_errx(t->err, ELOOP, "cannot archive '%s': too deep", tarname);
-        int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return berth_err(t->err, errno, "cannot open directory '%s'",
+        _cleanup_strv_ char **names = berth_dir_names_sorted(fd);
+        if (names == NULL)
+                return berth_err(t->err, errno, "cannot read directory '%s'",
                                  tarname[0] ? tarname : "/");
-        DIR *d = fdopendir(dfd);
-        if (d == NULL) {
-                close(dfd);
-                return berth_err(t->err, errno, "cannot read directory '%s'", tarname);
-        }
-        char **names = NULL;
-        size_t n = 0;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                names = berth_xrealloc(names, (n + 1) * sizeof(*names));
-                names[n++] = berth_xstrdup(de->d_name);
-        }
-        closedir(d);
-        if (n > 1)
-                qsort(names, n, sizeof(*names), by_name);
+        size_t n = berth_strv_length(names);
         bool mounts = t->v && cpath && cp_view_has_mount_below(t->v, cpath);
         int r = 0;
         for (size_t i = 0; i < n && r == 0; i++) {
@@ -133,9 +112,6 @@ static int write_children(tar_writer *t, int fd, const char *cpath, const char *
                 else
                         r = write_tree(t, cfd, child, cname, depth + 1);
         }
-        for (size_t i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
         return r;
 }
 

@@ -213,32 +213,13 @@ static int pack_dir(struct packer *p, int dirfd, const char *prefix, int depth)
 {
         if (depth > 512)
                 return berth_errx(p->err, ELOOP, "cannot pack '%s': too deep", prefix);
-        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return berth_err(p->err, errno, "cannot open '%s'", prefix[0] ? prefix : "/");
-        DIR *d = fdopendir(fd);
-        if (d == NULL) {
-                close(fd);
-                return berth_err(p->err, ENOMEM, "cannot read '%s'", prefix);
-        }
-        char **names = NULL;
-        size_t n = 0;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                names = berth_xrealloc(names, (n + 1) * sizeof(*names));
-                names[n++] = berth_xstrdup(de->d_name);
-        }
-        closedir(d);
-        qsort(names, n, sizeof(*names), by_name);
+        _cleanup_strv_ char **names = berth_dir_names_sorted(dirfd);
+        if (names == NULL)
+                return berth_err(p->err, errno, "cannot read '%s'", prefix[0] ? prefix : "/");
         int r = 0;
-        for (size_t i = 0; i < n; i++) {
-                if (r == 0)
-                        r = pack_one(p, dirfd, names[i], prefix, depth);
-                free(names[i]);
-        }
-        free(names);
+        STRV_FOREACH (name, names)
+                if ((r = pack_one(p, dirfd, *name, prefix, depth)) < 0)
+                        break;
         return r;
 }
 

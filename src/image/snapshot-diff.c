@@ -2,6 +2,7 @@
 /* `diff`: a snapshot's upper dir against its image's layers, as Docker's overlay2 reports it. */
 #include "snapshot-internal.h"
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/strutil.h"
 #include "image/layers.h"
 
@@ -78,28 +79,12 @@ static char kind_of(diff_ctx *c, const char *path, const struct stat *st)
         return 'A';
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Walk dirfd (path inside the container: dir_path, "" for the root). */
 static int walk(diff_ctx *c, int dirfd, const char *dir_path, bool dir_recorded, berth_error *err)
 {
-        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (d == NULL) {
-                if (fd >= 0)
-                        close(fd);
+        _cleanup_strv_ char **names = berth_dir_names_sorted(dirfd);
+        if (names == NULL)
                 return berth_err(err, errno, "cannot read '%s/'", dir_path);
-        }
-        _cleanup_strv_ char **names = berth_xmalloc0(sizeof(char *));
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL)
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                        berth_strv_push(&names, de->d_name);
-        closedir(d);
-        qsort(names, berth_strv_length(names), sizeof(char *), cmp_str);
         STRV_FOREACH (name, names) {
                 _cleanup_free_ char *path = berth_xasprintf("%s/%s", dir_path, *name);
                 struct stat st;

@@ -9,9 +9,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void test_errors(void)
 {
@@ -289,8 +292,33 @@ static void test_ram_bytes(void)
         }
 }
 
+static void test_dir_names_sorted(void)
+{
+        char tmpl[] = "/tmp/berth-names-XXXXXX";
+        char *dir = mkdtemp(tmpl);
+        ok(dir != NULL, "a temp dir");
+        const char *names[] = {"b", "a", ".hidden", "B", "a2"};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                _cleanup_free_ char *p = berth_xasprintf("%s/%s", dir, names[i]);
+                close(open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+        }
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_strv_ char **v = berth_dir_names_sorted(fd);
+        char joined[64] = "";
+        STRV_FOREACH (n, v)
+                snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
+                         joined[0] ? " " : "", *n);
+        is_str(joined, ".hidden B a a2 b", "every name but . and .., sorted bytewise");
+        _cleanup_free_ char *file = berth_xasprintf("%s/a", dir);
+        _cleanup_close_ int ffd = open(file, O_RDONLY | O_CLOEXEC);
+        errno = 0;
+        ok(berth_dir_names_sorted(ffd) == NULL && errno == ENOTDIR, "a file: NULL, ENOTDIR");
+        berth_rm_rf(dir, NULL);
+}
+
 int main(void)
 {
+        test_dir_names_sorted();
         test_units();
         test_go_duration();
         test_ram_bytes();
