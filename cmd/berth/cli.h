@@ -33,6 +33,15 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 int cli_bad_flag(const char *cmd, char **argv, int c);
 /** Open the image store of this root (once). */
 berth_images *cli_images(berth_cli *cli, berth_error *err);
+/** save and export without -o: refused when stdout is a terminal (docker's words). */
+int cli_refuse_terminal(const char *output, berth_error *err);
+typedef int (*cli_tar_writer)(int fd, void *arg, berth_error *err);
+/**
+ * Have write put a tar on stdout (output NULL) or in output: through a temp
+ * file beside it, fsynced and renamed over it once whole, so a failure or a
+ * kill never leaves half a tar there.
+ */
+int cli_write_tar(const char *output, cli_tar_writer write, void *arg, berth_error *err);
 /** Open the engine of this root (once): images, volumes, containers. */
 berth_engine *cli_engine(berth_cli *cli, berth_error *err);
 

@@ -13,26 +13,48 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Save into a temp file beside path, then rename it over path: never half a file there. */
-static int save_to_file(berth_images *im, char *const *names, enum berth_archive_format fmt,
-                        const char *path, berth_error *err)
+int cli_refuse_terminal(const char *output, berth_error *err)
 {
-        _cleanup_free_ char *tmp = berth_xasprintf("%s.tmp-XXXXXX", path);
+        if (output == NULL && isatty(STDOUT_FILENO))
+                return berth_errx(err, EINVAL,
+                                  "cowardly refusing to save to a terminal. Use the -o flag or "
+                                  "redirect");
+        return 0;
+}
+
+int cli_write_tar(const char *output, cli_tar_writer write, void *arg, berth_error *err)
+{
+        if (output == NULL)
+                return write(STDOUT_FILENO, arg, err);
+        /* a temp file beside it, renamed over it once whole: never half a tar there */
+        _cleanup_free_ char *tmp = berth_xasprintf("%s.tmp-XXXXXX", output);
         _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
-                return berth_err(err, errno, "cannot create a temp file for '%s'", path);
+                return berth_err(err, errno, "cannot create a temp file for '%s'", output);
         mode_t mask = umask(0);
         umask(mask);
-        int r = berth_images_save(im, names, fmt, fd, err);
+        int r = write(fd, arg, err);
         if (r == 0 && fchmod(fd, 0666 & ~mask) < 0)
                 r = berth_err(err, errno, "cannot chmod '%s'", tmp);
         if (r == 0 && fsync(fd) < 0)
                 r = berth_err(err, errno, "cannot write '%s'", tmp);
-        if (r == 0 && rename(tmp, path) < 0)
-                r = berth_err(err, errno, "cannot rename '%s' to '%s'", tmp, path);
+        if (r == 0 && rename(tmp, output) < 0)
+                r = berth_err(err, errno, "cannot rename '%s' to '%s'", tmp, output);
         if (r < 0)
                 unlink(tmp);
         return r;
+}
+
+struct save_args {
+        berth_images *im;
+        char *const *names;
+        enum berth_archive_format fmt;
+};
+
+static int save_to(int fd, void *arg, berth_error *err)
+{
+        struct save_args *a = arg;
+        return berth_images_save(a->im, a->names, a->fmt, fd, err);
 }
 
 int cmd_save(berth_cli *cli, int argc, char **argv)
@@ -74,17 +96,13 @@ int cmd_save(berth_cli *cli, int argc, char **argv)
         if (optind >= argc)
                 return cli_usage("save", "\"save\" requires at least 1 argument.");
         berth_error err = {0};
-        if (output == NULL && isatty(STDOUT_FILENO)) {
-                berth_errx(&err, EINVAL,
-                           "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+        if (cli_refuse_terminal(output, &err) < 0)
                 return cli_error(&err);
-        }
         berth_images *im = cli_images(cli, &err);
         if (im == NULL)
                 return cli_error(&err);
-        int r = output ? save_to_file(im, argv + optind, fmt, output, &err)
-                       : berth_images_save(im, argv + optind, fmt, STDOUT_FILENO, &err);
-        return r < 0 ? cli_error(&err) : 0;
+        struct save_args a = {im, argv + optind, fmt};
+        return cli_write_tar(output, save_to, &a, &err) < 0 ? cli_error(&err) : 0;
 }
 
 int cmd_load(berth_cli *cli, int argc, char **argv)

@@ -463,6 +463,17 @@ int cmd_cp(berth_cli *cli, int argc, char **argv)
         return copy_to(cli, spath, dctr, dpath, follow, archive, quiet);
 }
 
+struct export_args {
+        berth_engine *e;
+        const char *name;
+};
+
+static int export_to(int fd, void *arg, berth_error *err)
+{
+        struct export_args *a = arg;
+        return berth_engine_export(a->e, a->name, fd, err);
+}
+
 int cmd_export(berth_cli *cli, int argc, char **argv)
 {
         static const struct option o[] = {
@@ -487,38 +498,14 @@ int cmd_export(berth_cli *cli, int argc, char **argv)
         if (argc - optind != 1)
                 return cli_usage("export", "\"export\" requires exactly 1 argument.");
         berth_error err = {0};
-        if (output == NULL && isatty(STDOUT_FILENO)) {
-                berth_errx(&err, EINVAL,
-                           "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+        if (cli_refuse_terminal(output, &err) < 0)
                 return cli_error(&err);
-        }
         berth_engine *e = cli_engine(cli, &err);
         if (e == NULL)
                 return cli_error(&err);
         signal(SIGPIPE, SIG_IGN);
-        if (output == NULL)
-                return berth_engine_export(e, argv[optind], STDOUT_FILENO, &err) < 0
-                           ? cli_error(&err)
-                           : 0;
-        /* a temp file renamed over the output: never half a tar there */
-        _cleanup_free_ char *tmp = berth_xasprintf("%s.tmp-XXXXXX", output);
-        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0) {
-                berth_err(&err, errno, "failed to export container: cannot create '%s'", output);
-                return cli_error(&err);
-        }
-        mode_t mask = umask(0);
-        umask(mask);
-        int r = berth_engine_export(e, argv[optind], fd, &err);
-        if (r == 0 && fchmod(fd, 0666 & ~mask) < 0)
-                r = berth_err(&err, errno, "cannot chmod '%s'", tmp);
-        if (r == 0 && rename(tmp, output) < 0)
-                r = berth_err(&err, errno, "cannot rename '%s' to '%s'", tmp, output);
-        if (r < 0) {
-                unlink(tmp);
-                return cli_error(&err);
-        }
-        return 0;
+        struct export_args a = {e, argv[optind]};
+        return cli_write_tar(output, export_to, &a, &err) < 0 ? cli_error(&err) : 0;
 }
 
 int cmd_diff(berth_cli *cli, int argc, char **argv)
