@@ -349,14 +349,7 @@ static int apply_meta(tar_reader *x, int fd, struct archive_entry *e, mode_t typ
                                          name);
         }
         struct timespec ts[2];
-        ts[1].tv_sec = archive_entry_mtime(e);
-        ts[1].tv_nsec = archive_entry_mtime_nsec(e);
-        if (archive_entry_atime_is_set(e)) {
-                ts[0].tv_sec = archive_entry_atime(e);
-                ts[0].tv_nsec = archive_entry_atime_nsec(e);
-        } else {
-                ts[0] = ts[1];
-        }
+        berth_tar_entry_times(e, ts);
         if (type == S_IFDIR) {
                 x->dirs = berth_xrealloc(x->dirs, (x->ndirs + 1) * sizeof(*x->dirs));
                 x->dirs[x->ndirs].cpath = berth_xstrdup(cpath);

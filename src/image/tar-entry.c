@@ -61,3 +61,15 @@ int berth_tar_entry_set_type(struct archive_entry *e, const struct stat *st,
                 return -EINVAL;
         }
 }
+
+void berth_tar_entry_times(struct archive_entry *e, struct timespec ts[2])
+{
+        ts[1].tv_sec = archive_entry_mtime(e);
+        ts[1].tv_nsec = archive_entry_mtime_nsec(e);
+        if (archive_entry_atime_is_set(e)) {
+                ts[0].tv_sec = archive_entry_atime(e);
+                ts[0].tv_nsec = archive_entry_atime_nsec(e);
+        } else {
+                ts[0] = ts[1];
+        }
+}

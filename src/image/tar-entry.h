@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <sys/stat.h>
+#include <time.h>
 
 struct archive_entry;
 
@@ -10,6 +11,9 @@ struct archive_entry;
  * A file's type in a tar entry, the same for every tar berth writes (layers
  * by pack.c, cp and export by engine/cp-tar.c).
  */
+
+/** e's access and modification times for utimensat (atime = mtime when the tar has none). */
+void berth_tar_entry_times(struct archive_entry *e, struct timespec ts[2]);
 
 /** The files with more than one link seen so far in one tar: (dev, ino) → first name. */
 typedef struct {

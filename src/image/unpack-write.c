@@ -10,6 +10,7 @@
  * never send it outside the root.
  */
 #include "base/cleanup.h"
+#include "tar-entry.h"
 #include "base/fs.h"
 #include "base/strutil.h"
 #include "unpack-internal.h"
@@ -184,14 +185,7 @@ static int apply_meta(unpack_writer *w, int pfd, const char *base, const char *p
         if (r < 0)
                 return r;
         struct timespec ts[2];
-        ts[1].tv_sec = archive_entry_mtime(e);
-        ts[1].tv_nsec = archive_entry_mtime_nsec(e);
-        if (archive_entry_atime_is_set(e)) {
-                ts[0].tv_sec = archive_entry_atime(e);
-                ts[0].tv_nsec = archive_entry_atime_nsec(e);
-        } else {
-                ts[0] = ts[1];
-        }
+        berth_tar_entry_times(e, ts);
         if (type == AE_IFDIR)
                 return defer_dir_time(w, path, ts);
         if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
