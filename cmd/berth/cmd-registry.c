@@ -50,20 +50,33 @@ static void transfer_opts_clear(berth_transfer_opts *o)
         o->mirrors = NULL;
 }
 
-int cli_pull_image(berth_cli *cli, const char *name, const char *platform, bool quiet, FILE *out,
-                   berth_error *err)
+typedef int (*transfer_fn)(berth_images *im, const char *name, const berth_transfer_opts *o,
+                           berth_digest *ret, berth_error *err);
+
+/* One pull or push of name as this CLI does them: docker's progress on out (quiet: none),
+ * the insecure registries and mirrors configured, --tls-verify, --platform, --all-tags. */
+static int transfer(berth_cli *cli, transfer_fn fn, const char *name, FILE *out, bool quiet,
+                    bool tls_verify, const char *platform, bool all_tags, berth_digest *ret,
+                    berth_error *err)
 {
         berth_images *im = cli_images(cli, err);
         if (im == NULL)
                 return -err->code;
         cli_progress *p = cli_progress_new(out, quiet);
         berth_transfer_opts o;
-        transfer_opts_init(&o, true, p);
+        transfer_opts_init(&o, tls_verify, p);
         o.platform = platform;
-        int r = berth_pull(im, name, &o, NULL, err);
+        o.all_tags = all_tags;
+        int r = fn(im, name, &o, ret, err);
         transfer_opts_clear(&o);
         cli_progress_free(p);
         return r;
+}
+
+int cli_pull_image(berth_cli *cli, const char *name, const char *platform, bool quiet, FILE *out,
+                   berth_error *err)
+{
+        return transfer(cli, berth_pull, name, out, quiet, true, platform, false, NULL, err);
 }
 
 /* What docker prints last: the name pulled, in full. */
@@ -136,18 +149,8 @@ int cmd_pull(berth_cli *cli, int argc, char **argv)
                 return cli_usage("pull", "\"pull\" requires exactly 1 argument.");
         const char *name = argv[optind];
         berth_error err = {0};
-        berth_images *im = cli_images(cli, &err);
-        if (im == NULL)
-                return cli_error(&err);
-        cli_progress *p = cli_progress_new(stdout, quiet);
-        berth_transfer_opts o;
-        transfer_opts_init(&o, tls_verify, p);
-        o.platform = platform && *platform ? platform : NULL;
-        o.all_tags = all;
-        int r = berth_pull(im, name, &o, NULL, &err);
-        transfer_opts_clear(&o);
-        cli_progress_free(p);
-        if (r < 0)
+        if (transfer(cli, berth_pull, name, stdout, quiet, tls_verify,
+                     platform && *platform ? platform : NULL, all, NULL, &err) < 0)
                 return cli_error(&err);
         _cleanup_free_ char *full = full_name(name, all);
         printf("%s\n", full);
@@ -192,17 +195,8 @@ int cmd_push(berth_cli *cli, int argc, char **argv)
                 return cli_usage("push", "\"push\" requires exactly 1 argument.");
         const char *name = argv[optind];
         berth_error err = {0};
-        berth_images *im = cli_images(cli, &err);
-        if (im == NULL)
-                return cli_error(&err);
-        cli_progress *p = cli_progress_new(stdout, quiet);
-        berth_transfer_opts o;
-        transfer_opts_init(&o, tls_verify, p);
         berth_digest d;
-        int r = berth_push(im, name, &o, &d, &err);
-        transfer_opts_clear(&o);
-        cli_progress_free(p);
-        if (r < 0)
+        if (transfer(cli, berth_push, name, stdout, quiet, tls_verify, NULL, false, &d, &err) < 0)
                 return cli_error(&err);
         if (quiet) {
                 _cleanup_free_ char *full = full_name(name, false);
