@@ -22,12 +22,7 @@ int helper_open_db(const berth_monitor_conf *c, berth_db **ret, berth_error *err
 void helper_event(berth_db *db, const berth_monitor_conf *c, const char *action, const char *key,
                   const char *value)
 {
-        json_t *a = json_pack("{s:s, s:s}", "image", c->image ? c->image : "", "name",
-                              c->name ? c->name : "");
-        if (key)
-                json_object_set_new(a, key, json_string(value));
-        berth_event_record(db, "container", action, c->id, a, NULL);
-        json_decref(a);
+        berth_container_event(db, c->id, c->image, c->name, action, key, value);
 }
 
 char *helper_rt_root(const berth_monitor_conf *c)

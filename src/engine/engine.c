@@ -86,11 +86,8 @@ const berth_rt_ctx *berth_engine_rt(berth_engine *e)
 void engine_event(berth_engine *e, const berth_container *c, const char *action, const char *key,
                   const char *value)
 {
-        json_t *a = json_pack("{s:s, s:s}", "image", c->image_name, "name", c->name);
-        if (key)
-                json_object_set_new(a, key, json_string(value));
-        berth_event_record(berth_engine_db(e), "container", action, c->id, a, NULL);
-        json_decref(a);
+        berth_container_event(berth_engine_db(e), c->id, c->image_name, c->name, action, key,
+                              value);
 }
 
 char *berth_engine_container_dir(berth_engine *e, const char *id)

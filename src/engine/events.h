@@ -27,6 +27,13 @@ int berth_events_migrate(berth_db *db, berth_error *err);
  * or not: an event that cannot be written never undoes what happened. */
 int berth_event_record(berth_db *db, const char *type, const char *action, const char *actor,
                        const json_t *attributes, berth_error *err);
+/**
+ * A container event with docker's attributes: its image and name (NULL: ""),
+ * and key=value when key is not NULL (e.g. "exitCode"). Errors ignored, as
+ * above.
+ */
+void berth_container_event(berth_db *db, const char *id, const char *image, const char *name,
+                           const char *action, const char *key, const char *value);
 /** Events with seq > after_seq and since_ns <= time < until_ns (until 0: no end), oldest first. */
 int berth_events_read(berth_db *db, int64_t after_seq, int64_t since_ns, int64_t until_ns,
                       berth_event **ret, size_t *ret_n, berth_error *err);

@@ -3,18 +3,7 @@
 #include "engine/containers.h"
 #include "engine/events.h"
 
-#include <jansson.h>
 #include <stdio.h>
-
-static void event(berth_db *db, const char *id, const char *image, const char *name,
-                  const char *action, const char *key, const char *value)
-{
-        json_t *a = json_pack("{s:s, s:s}", "image", image ? image : "", "name", name ? name : "");
-        if (key)
-                json_object_set_new(a, key, json_string(value));
-        berth_event_record(db, "container", action, id, a, NULL);
-        json_decref(a);
-}
 
 int berth_container_record_exit(berth_db *db, const berth_rt_ctx *rt, const char *id,
                                 const char *image, const char *name, int code, berth_error *err)
@@ -32,7 +21,7 @@ int berth_container_record_exit(berth_db *db, const berth_rt_ctx *rt, const char
         char codes[16];
         snprintf(codes, sizeof(codes), "%d", code);
         if (oom)
-                event(db, id, image, name, "oom", NULL, NULL);
-        event(db, id, image, name, "die", "exitCode", codes);
+                berth_container_event(db, id, image, name, "oom", NULL, NULL);
+        berth_container_event(db, id, image, name, "die", "exitCode", codes);
         return berth_db_commit(db, err);
 }
