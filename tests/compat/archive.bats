@@ -32,15 +32,10 @@ setup() {
 }
 
 teardown() {
-  for c in $(berth ps -aq --no-trunc 2>/dev/null); do berth rm -f "$c" >/dev/null 2>&1; done
-  [ -n "${BERTH_RUNROOT:-}" ] && rm -rf "$BERTH_RUNROOT"
+  remove_berth_containers
   [ -n "${BERTH_ROOT:-}" ] && rm -rf "$BERTH_ROOT"
   [ -n "${WORK:-}" ] && rm -rf "$WORK"
   true
-}
-
-berth() {
-  "$BERTH_BUILD/cmd/berth/berth" "$@"
 }
 
 # berth_id NAME: the image id NAME resolves to

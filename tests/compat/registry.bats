@@ -37,19 +37,10 @@ setup() {
 }
 
 teardown() {
-  for c in $(berth ps -aq --no-trunc 2>/dev/null); do berth rm -f "$c" >/dev/null 2>&1; done
-  if [ -n "${BERTH_ROOT:-}" ]; then
-    grep -F " $BERTH_ROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
-      while read -r m; do umount -l "$m" 2>/dev/null; done
-  fi
-  [ -n "${BERTH_RUNROOT:-}" ] && rm -rf "$BERTH_RUNROOT"
+  remove_berth_containers
   [ -n "${BERTH_ROOT:-}" ] && rm -rf "$BERTH_ROOT"
   [ -n "${WORK:-}" ] && rm -rf "$WORK"
   true
-}
-
-berth() {
-  "$BERTH_BUILD/cmd/berth/berth" "$@"
 }
 
 berth_id() {

@@ -20,21 +20,8 @@ setup() {
 }
 
 teardown() {
-  if [ -n "${BERTH_ROOT:-}" ] && [ -x "$BERTH_BUILD/cmd/berth/berth" ]; then
-    for c in $(berth ps -aq --no-trunc 2>/dev/null); do berth rm -f "$c" >/dev/null 2>&1; done
-  fi
-  # nothing of ours may stay mounted or running
-  if [ -n "${BERTH_ROOT:-}" ]; then
-    grep -F " $BERTH_ROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
-      while read -r m; do umount -l "$m" 2>/dev/null; done
-    for p in $(pgrep -f "berth-monitor.*$BERTH_ROOT" || true); do kill -9 "$p" 2>/dev/null; done
-  fi
-  [ -n "${BERTH_RUNROOT:-}" ] && rm -rf "$BERTH_RUNROOT"
+  remove_berth_containers
   teardown_image_test
-}
-
-mounts_under_root() {
-  grep -cF " $BERTH_ROOT/" /proc/self/mountinfo || true
 }
 
 @test "run: output and exit codes pass through, --rm leaves nothing" {

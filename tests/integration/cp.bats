@@ -25,15 +25,7 @@ setup() {
 }
 
 teardown() {
-  if [ -n "${BERTH_ROOT:-}" ] && [ -x "$BERTH_BUILD/cmd/berth/berth" ]; then
-    for c in $(berth ps -aq --no-trunc 2>/dev/null); do berth rm -f "$c" >/dev/null 2>&1; done
-  fi
-  if [ -n "${BERTH_ROOT:-}" ]; then
-    grep -F " $BERTH_ROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
-      while read -r m; do umount -l "$m" 2>/dev/null; done
-    for p in $(pgrep -f "berth-monitor.*$BERTH_ROOT" || true); do kill -9 "$p" 2>/dev/null; done
-  fi
-  [ -n "${BERTH_RUNROOT:-}" ] && rm -rf "$BERTH_RUNROOT"
+  remove_berth_containers
   [ -n "${HOST:-}" ] && rm -rf "$HOST"
   teardown_image_test
 }
@@ -41,10 +33,6 @@ teardown() {
 # The host's /etc as names, sizes and times: nothing berth does may change it.
 etc_state() {
   find /etc -maxdepth 1 -printf '%p %s %T@\n' 2>/dev/null | sort | md5sum
-}
-
-mounts_under_root() {
-  grep -cF " $BERTH_ROOT/" /proc/self/mountinfo || true
 }
 
 run_c() {

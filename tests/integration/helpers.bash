@@ -109,3 +109,24 @@ store_state() {
   (cd "$BERTH_ROOT" && find blobs layers -mindepth 2 -maxdepth 2 | sort)
   sqlite3 "$BERTH_ROOT/berth.db" 'SELECT id, manifest, top_layer FROM images ORDER BY id; SELECT name, image FROM tags ORDER BY name; SELECT image, idx, chain_id, diff_id, blob FROM image_layers ORDER BY image, idx;'
 }
+
+# Remove every container of this BERTH_ROOT, then make sure nothing of ours
+# stays mounted or running (a test that failed half-way may leave both),
+# and remove BERTH_RUNROOT.
+remove_berth_containers() {
+  if [ -n "${BERTH_ROOT:-}" ] && [ -x "$BERTH_BUILD/cmd/berth/berth" ]; then
+    for c in $(berth ps -aq --no-trunc 2>/dev/null); do berth rm -f "$c" >/dev/null 2>&1; done
+  fi
+  if [ -n "${BERTH_ROOT:-}" ]; then
+    grep -F " $BERTH_ROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
+      while read -r m; do umount -l "$m" 2>/dev/null; done
+    for p in $(pgrep -f "berth-monitor.*$BERTH_ROOT" || true); do kill -9 "$p" 2>/dev/null; done
+  fi
+  [ -n "${BERTH_RUNROOT:-}" ] && rm -rf "$BERTH_RUNROOT"
+  true
+}
+
+# How many mounts there are under BERTH_ROOT.
+mounts_under_root() {
+  grep -cF " $BERTH_ROOT/" /proc/self/mountinfo || true
+}

@@ -17,15 +17,7 @@ setup() {
 
 teardown() {
   [ -n "${HOST_SLEEP:-}" ] && kill "$HOST_SLEEP" 2>/dev/null
-  if [ -n "${BERTH_ROOT:-}" ] && [ -x "$BERTH_BUILD/cmd/berth/berth" ]; then
-    for c in $(berth ps -aq --no-trunc 2>/dev/null); do berth rm -f "$c" >/dev/null 2>&1; done
-  fi
-  if [ -n "${BERTH_ROOT:-}" ]; then
-    grep -F " $BERTH_ROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
-      while read -r m; do umount -l "$m" 2>/dev/null; done
-    for p in $(pgrep -f "berth-monitor.*$BERTH_ROOT" || true); do kill -9 "$p" 2>/dev/null; done
-  fi
-  [ -n "${BERTH_RUNROOT:-}" ] && rm -rf "$BERTH_RUNROOT"
+  remove_berth_containers
   teardown_image_test
 }
 
