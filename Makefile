@@ -3,7 +3,7 @@
 BUILD ?= build
 MESON_FLAGS ?=
 
-.PHONY: all deps build check demo unit integration compat format format-check bench clean
+.PHONY: all deps build check demo unit integration security compat format format-check bench clean
 
 all: build
 
@@ -24,6 +24,9 @@ unit: build
 
 integration: build
 	@tests/run-all --only integration $(BUILD)
+
+security: build
+	@tests/run-all --only security $(BUILD)
 
 compat: build
 	@tests/run-all --only compat $(BUILD)
