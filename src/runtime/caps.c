@@ -50,23 +50,20 @@ static void cap_cleanup(cap_t *c)
                 cap_free(*c);
 }
 
-/* Highest capability number the running kernel knows. */
+/* Highest capability number the running kernel knows, from the kernel itself
+ * (PR_CAPBSET_READ says EINVAL past it), never from /proc/sys/kernel/
+ * cap_last_cap: after pivot_root that file is whatever the container's tree
+ * holds there, and a fake 0 would leave every capability above it in the
+ * bounding set. */
 static int last_cap(void)
 {
-        _cleanup_free_ char *s = NULL;
-        long long v;
-
-        if (berth_read_file("/proc/sys/kernel/cap_last_cap", &s, NULL, NULL) == 0) {
-                s[strcspn(s, "\n")] = '\0';
-                if (berth_parse_i64(s, &v) == 0 && v >= 0 && v < 64)
-                        return (int)v;
-        }
-        /* No procfs yet: ask the kernel directly, probing upwards. */
-        int n = CAP_LAST_CAP;
+        static int known = -1;
+        if (known >= 0)
+                return known;
+        int n = 0;
         while (n < 63 && prctl(PR_CAPBSET_READ, n + 1, 0, 0, 0) >= 0)
                 n++;
-        while (n > 0 && prctl(PR_CAPBSET_READ, n, 0, 0, 0) < 0)
-                n--;
+        known = n;
         return n;
 }
 
@@ -100,21 +97,24 @@ static int drop_bounding(uint64_t keep, int last, berth_error *err)
         return 0;
 }
 
-static bool setgroups_allowed(void)
+/* Whether this process has cap in its effective set (capget: the kernel's
+ * word, not a file of the container's). */
+static bool has_effective(cap_value_t cap)
 {
-        _cleanup_free_ char *s = NULL;
-
-        if (berth_read_file("/proc/self/setgroups", &s, NULL, NULL) < 0)
-                return true; /* no such file: old kernel or no procfs, try */
-        return strncmp(s, "deny", 4) != 0;
+        _cleanup_(cap_cleanup) cap_t c = cap_get_proc();
+        cap_flag_value_t v = CAP_CLEAR;
+        return c && cap_get_flag(c, cap, CAP_EFFECTIVE, &v) == 0 && v == CAP_SET;
 }
 
 static int apply_user(const oci_user *u, berth_error *err)
 {
-        if (setgroups_allowed()) {
-                /* Always called, even with no gids: the host's groups must go. */
-                if (setgroups(u->n_additional_gids, (const gid_t *)u->additional_gids) < 0)
-                        return berth_err(err, errno, "cannot set additional gids");
+        /* Always called, even with no gids: the host's groups must go. EPERM
+         * with CAP_SETGID in hand means a user namespace whose setgroups is
+         * "deny": its groups are fixed, and unmapped ones are nobody's. */
+        if (setgroups(u->n_additional_gids, (const gid_t *)u->additional_gids) < 0) {
+                int e = errno;
+                if (!(e == EPERM && has_effective(CAP_SETGID)))
+                        return berth_err(err, e, "cannot set additional gids");
         }
         if (setresgid(u->gid, u->gid, u->gid) < 0)
                 return berth_err(err, errno, "cannot set gid to %u", u->gid);

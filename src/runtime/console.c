@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "console.h"
+#include "rootfs.h"
 #include "sync.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
@@ -55,10 +56,11 @@ int berth_console_setup(int sock, const oci_process *p, bool bind_console, berth
                 ioctl(master, TIOCSWINSZ, &ws);
         }
         if (bind_console) {
+                /* fd to fd: a /dev the container can write cannot redirect it */
                 _cleanup_close_ int c =
                     open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-                if (c >= 0 && mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
-                        return berth_err(err, errno, "cannot bind '%s' on /dev/console", name);
+                if (c >= 0 && berth_mount_bind_fd(slave, c, false, err) < 0)
+                        return berth_wrap(err, "cannot bind '%s' on /dev/console", name);
         }
         int r = berth_send_fd(sock, master, name);
         if (r < 0)

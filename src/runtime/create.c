@@ -256,6 +256,9 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
                     .new_flags = new_flags,
                     .time_monotonic = &l->time_monotonic,
                     .time_boottime = &l->time_boottime,
+                    .keep_fds = {j->fifo_fd, j->console_fd},
+                    .n_keep = 2,
+                    .preserve_fds = o->preserve_fds,
                 };
                 memcpy(so.ns_fds, j->ns_fds, sizeof(so.ns_fds));
                 berth_stage1(&so);
@@ -292,6 +295,8 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         j->init = m.value;
         waitpid(j->stage1, NULL, 0);
         j->stage1 = 0;
+        if ((r = berth_process_set_oom_score_adj(j->init, s->process, err)) < 0)
+                return r;
 
         j->c.st.pid = j->init;
         j->c.pid_start = berth_pid_start_time(j->init);

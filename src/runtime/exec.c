@@ -140,12 +140,12 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         }
         if (stage1 == 0) {
                 close(sync[0]);
-                /* Not dumpable while joining: container processes cannot ptrace or
-                 * open our /proc entries; execve resets it. (Not with a user
-                 * namespace: our /proc files would belong to an unmapped root.) */
-                if (ns[OCI_NS_USER] < 0)
-                        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-                berth_stage1_opts so = {.sync_fd = sync[1], .cg = cg, .cg_v2_done = in_v2};
+                berth_stage1_opts so = {.sync_fd = sync[1],
+                                        .cg = cg,
+                                        .cg_v2_done = in_v2,
+                                        .keep_fds = {console_fd},
+                                        .n_keep = 1,
+                                        .preserve_fds = o->preserve_fds};
                 memcpy(so.ns_fds, ns, sizeof(ns));
                 berth_stage1(&so);
                 exec_child(spec, o, seccomp, sync[1], console_fd);
@@ -161,6 +161,8 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         pid = m.value;
         waitpid(stage1, NULL, 0);
         stage1 = -1;
+        if ((r = berth_process_set_oom_score_adj(pid, o->process, err)) < 0)
+                goto out;
         sync_send(sync[0], SYNC_GO, 0, NULL);
         c.st.status = BERTH_RT_RUNNING;
         {

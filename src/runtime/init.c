@@ -2,6 +2,7 @@
 #include "init.h"
 #include "console.h"
 #include "hooks.h"
+#include "procfs.h"
 #include "rootfs.h"
 #include "security.h"
 #include "base/cleanup.h"
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/keyctl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,17 +23,36 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* Through the procfs we were born with (the host's; stage 2 calls this before
+ * pivot_root, while the container has had no chance to mount anything over
+ * it). Namespaced sysctls land in the namespaces of the writer: ours now. */
 static int apply_sysctl(const oci_linux *l, berth_error *err)
 {
-        for (size_t i = 0; l && i < l->n_sysctl; i++) {
-                _cleanup_free_ char *path = berth_xasprintf("/proc/sys/%s", l->sysctl[i].key);
-                for (char *c = path + strlen("/proc/sys/"); *c; c++)
+        if (l == NULL || l->n_sysctl == 0)
+                return 0;
+        _cleanup_close_ int proc = berth_procfs_open(err);
+        if (proc < 0)
+                return berth_wrap(err, "cannot set sysctls");
+        for (size_t i = 0; i < l->n_sysctl; i++) {
+                _cleanup_free_ char *rel = berth_xasprintf("sys/%s", l->sysctl[i].key);
+                for (char *c = rel + strlen("sys/"); *c; c++)
                         if (*c == '.')
                                 *c = '/';
                 const char *v = l->sysctl[i].value;
-                if (berth_write_file(path, v, strlen(v), 0, err) < 0)
+                if (berth_procfs_write(proc, rel, v, strlen(v), err) < 0)
                         return berth_wrap(err, "cannot set sysctl '%s'", l->sysctl[i].key);
         }
+        return 0;
+}
+
+int berth_process_set_oom_score_adj(pid_t pid, const oci_process *p, berth_error *err)
+{
+        if (!p->oom_score_adj.set)
+                return 0;
+        char v[32];
+        int n = snprintf(v, sizeof(v), "%lld", (long long)p->oom_score_adj.v);
+        if (berth_procfs_write_pid(pid, "oom_score_adj", v, (size_t)n, err) < 0)
+                return berth_wrap(err, "cannot set oom_score_adj");
         return 0;
 }
 
@@ -84,18 +105,47 @@ static int lookup_exe(const oci_process *p, char **ret, berth_error *err)
         return berth_errx(err, ENOENT, "exec: '%s': executable file not found in $PATH", name);
 }
 
+/* chdir to cwd resolved inside our root (RESOLVE_IN_ROOT: no "..", absolute
+ * or relative symlink leaves it; RESOLVE_NO_MAGICLINKS: no /proc/self/fd/N or
+ * /proc/N/cwd jumps anywhere), and then make sure the kernel agrees that the
+ * cwd is under the root: getcwd() fails (or says "(unreachable)") for a
+ * directory outside it. Every host fd is closed by now (stage1.c), so there is
+ * nothing outside to reach; this is the second wall (CVE-2024-21626). */
+static int enter_cwd(const char *cwd, berth_error *err)
+{
+        if (cwd) {
+                _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (root < 0)
+                        return berth_err(err, errno, "cannot open the container's root");
+                _cleanup_close_ int dir =
+                    berth_open_in_root(root, cwd, O_PATH | O_DIRECTORY, 0, NULL);
+                if (dir < 0)
+                        return berth_err(err, -dir, "cannot chdir to the working directory '%s'",
+                                         cwd);
+                if (fchdir(dir) < 0)
+                        return berth_err(err, errno, "cannot chdir to the working directory '%s'",
+                                         cwd);
+        }
+        char buf[PATH_MAX];
+        if (getcwd(buf, sizeof(buf)) == NULL) {
+                if (errno == ENOENT)
+                        return berth_errx(err, EPERM,
+                                          "the working directory '%s' is outside the container",
+                                          cwd ? cwd : "(inherited)");
+                return berth_err(err, errno, "cannot read the working directory");
+        }
+        if (buf[0] != '/')
+                return berth_errx(err, EPERM, "the working directory '%s' is outside the container",
+                                  cwd ? cwd : buf);
+        return 0;
+}
+
 int berth_process_prepare(const oci_process *p, const oci_spec *spec, berth_seccomp *seccomp,
                           int sync_fd, char **ret_exe, berth_error *err)
 {
         int r;
-        if (p->cwd && chdir(p->cwd) < 0)
-                return berth_err(err, errno, "cannot chdir to the working directory '%s'", p->cwd);
-        if (p->oom_score_adj.set) {
-                char v[32];
-                snprintf(v, sizeof(v), "%lld", (long long)p->oom_score_adj.v);
-                if (berth_write_file("/proc/self/oom_score_adj", v, strlen(v), 0, err) < 0)
-                        return berth_wrap(err, "cannot set oom_score_adj");
-        }
+        if ((r = enter_cwd(p->cwd, err)) < 0)
+                return r;
         if ((r = berth_rlimits_apply(p->rlimits, p->n_rlimits, err)) < 0)
                 return r;
         if (spec->linux && spec->linux->has_personality &&
@@ -202,9 +252,18 @@ _Noreturn void berth_container_init(const berth_init_opts *o)
                         fail(o, &err);
                 if (berth_hooks_run(s, OCI_HOOK_CREATE_CONTAINER, state_json, &err) < 0)
                         fail(o, &err);
+                /* sysctls, masked and read-only paths before pivot_root: through
+                 * the runtime's procfs and fds it opened and checked, never
+                 * through paths of the container's own tree */
+                if (apply_sysctl(s->linux, &err) < 0)
+                        fail(o, &err);
+                if (berth_rootfs_protect(o->rootfs, s, &err) < 0)
+                        fail(o, &err);
                 if (berth_rootfs_pivot(o->rootfs, o->opts->no_pivot, &err) < 0)
                         fail(o, &err);
         } else {
+                if (apply_sysctl(s->linux, &err) < 0)
+                        fail(o, &err);
                 if (chroot(o->rootfs) < 0 || chdir("/") < 0)
                         berth_err(&err, errno, "cannot chroot into '%s'", o->rootfs), fail(o, &err);
         }
@@ -213,9 +272,6 @@ _Noreturn void berth_container_init(const berth_init_opts *o)
                 berth_err(&err, errno, "cannot set the hostname"), fail(o, &err);
         if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
                 berth_err(&err, errno, "cannot set the domain name"), fail(o, &err);
-        if (apply_sysctl(s->linux, &err) < 0)
-                fail(o, &err);
-        /* After sysctls (which need /proc/sys writable), as runc does. */
         if (o->new_mntns && berth_rootfs_finalize(s, &err) < 0)
                 fail(o, &err);
         if (!o->opts->no_new_keyring)

@@ -14,7 +14,10 @@
  * The processes that become a container (create) or join one (exec).
  *
  * The runtime forks stage 1, which waits for SYNC_GO (sent once it is in
- * the container's cgroup), joins the namespaces given by fd (user first),
+ * the container's cgroup), closes every fd the container must not have
+ * (the caller's state dir, database, locks: anything but stdio, the
+ * preserved fds, the sync socket and what o->keep_fds names), turns
+ * non-dumpable (no user namespace), joins the namespaces given by fd (user first),
  * unshares the new ones (a new user namespace first, after which the
  * runtime writes its id maps), writes time-namespace offsets, and then
  * clones stage 2 with CLONE_PARENT — so stage 2, the container's init (pid 1
@@ -28,6 +31,12 @@ typedef struct {
         int ns_fds[OCI_NS_COUNT]; /* namespaces to join, -1 for none */
         int new_flags;            /* CLONE_NEW* to create (user included) */
         const oci_time_offset *time_monotonic, *time_boottime;
+        /* Host fds the later stages need (sync_fd and ns_fds are kept anyway):
+         * every other fd above 2 + preserve_fds is closed once the cgroups are
+         * entered, before any namespace is joined or made. */
+        int keep_fds[4];
+        size_t n_keep;
+        int preserve_fds;
 } berth_stage1_opts;
 
 /** Run stage 1 in the forked child. Returns 0 only in stage 2; stage 1 itself exits. */
@@ -53,12 +62,14 @@ typedef struct {
 _Noreturn void berth_container_init(const berth_init_opts *o);
 
 /**
- * Shared last steps of init and exec: cwd, rlimits, oom_score_adj,
- * personality, seccomp, user and capabilities, no_new_privs. With
+ * Shared last steps of init and exec: cwd (resolved in the root, checked),
+ * rlimits, personality, seccomp, user and capabilities, no_new_privs. With
  * wait_fifo_fd >= 0, waits on the fifo (after the steps that need
  * privileges) before finishing. Returns the resolved executable path.
  */
 int berth_process_prepare(const oci_process *p, const oci_spec *spec, berth_seccomp *seccomp,
                           int sync_fd, char **ret_exe, berth_error *err);
+/** Parent side: p's oom_score_adj for pid (stage 2), through the host's procfs. */
+int berth_process_set_oom_score_adj(pid_t pid, const oci_process *p, berth_error *err);
 /** execve p with the resolved exe; on failure report on stderr and _exit(127 or 126). */
 _Noreturn void berth_process_exec(const oci_process *p, const char *exe, int sync_fd);

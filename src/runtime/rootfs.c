@@ -7,9 +7,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -70,8 +72,52 @@ static int set_propagation_in_root(int rootfd, const oci_mount *m, berth_error *
         return 0;
 }
 
+/* Files of procfs a mount may cover (runc's list): what lxcfs and its kind
+ * replace. Anything else in /proc — /proc/sys/kernel with a fake
+ * cap_last_cap, /proc/self/attr, a sysctl — is the kernel's word to the
+ * runtime and to the container, and nobody may put their own over it. */
+static const char *const proc_allowed[] = {
+    "/proc/cpuinfo",
+    "/proc/diskstats",
+    "/proc/meminfo",
+    "/proc/stat",
+    "/proc/swaps",
+    "/proc/uptime",
+    "/proc/loadavg",
+    "/proc/slabinfo",
+    "/proc/net/dev",
+    "/proc/pressure/cpu",
+    "/proc/pressure/io",
+    "/proc/pressure/memory",
+    "/proc/sys/kernel/ns_last_pid",
+};
+
+/* Refuse a mount whose target, as resolved in the rootfs (symlinks and all),
+ * is on procfs, unless it is a new procfs on /proc itself or one of the
+ * allowed files. */
+static int check_proc_destination(int target, const oci_mount *m, berth_error *err)
+{
+        struct statfs sf;
+        if (fstatfs(target, &sf) < 0)
+                return berth_err(err, errno, "cannot stat mount point '%s'", m->destination);
+        if (sf.f_type != PROC_SUPER_MAGIC)
+                return 0;
+        _cleanup_free_ char *rel = berth_path_clean_rel(m->destination, NULL);
+        _cleanup_free_ char *dest = berth_xasprintf("/%s", rel);
+        if (m->type && strcmp(m->type, "proc") == 0 && strcmp(dest, "/proc") == 0)
+                return 0;
+        struct stat st;
+        for (size_t i = 0; i < ARRAY_SIZE(proc_allowed); i++)
+                if (strcmp(dest, proc_allowed[i]) == 0 && fstat(target, &st) == 0 &&
+                    S_ISREG(st.st_mode))
+                        return 0;
+        return berth_errx(err, EPERM, "'%s' cannot be mounted because it is inside /proc",
+                          m->destination);
+}
+
 static int mount_one(int rootfd, const berth_rootfs_opts *o, const oci_mount *m, berth_error *err)
 {
+        int r;
         bool is_dir = true;
         if (m->bind) {
                 struct stat st;
@@ -84,6 +130,8 @@ static int mount_one(int rootfd, const berth_rootfs_opts *o, const oci_mount *m,
             berth_ensure_in_root(rootfd, m->destination, is_dir, 0755, err);
         if (target < 0)
                 return berth_wrap(err, "cannot create mount point '%s'", m->destination);
+        if ((r = check_proc_destination(target, m, err)) < 0)
+                return r;
         char tp[32];
         berth_fd_path(target, tp);
 
@@ -98,7 +146,7 @@ static int mount_one(int rootfd, const berth_rootfs_opts *o, const oci_mount *m,
                         return berth_err(err, errno, "cannot bind mount '%s' on '%s'", m->source,
                                          m->destination);
                 if (extra) {
-                        int r = remount_in_root(rootfd, m->destination, extra, o->userns, err);
+                        r = remount_in_root(rootfd, m->destination, extra, o->userns, err);
                         if (r < 0)
                                 return r;
                 }
@@ -118,7 +166,7 @@ static int mount_one(int rootfd, const berth_rootfs_opts *o, const oci_mount *m,
                             mount(fallback, tp, NULL, MS_BIND | MS_REC, NULL) < 0)
                                 return berth_err(err, e, "cannot mount %s on '%s'",
                                                  m->type ? m->type : "(none)", m->destination);
-                        int r = remount_in_root(rootfd, m->destination, extra, true, err);
+                        r = remount_in_root(rootfd, m->destination, extra, true, err);
                         if (r < 0)
                                 return r;
                 }
@@ -137,6 +185,23 @@ static const struct default_dev default_devices[] = {
     {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
+/* The node just made (or bound) at dfd/base, checked by fd: the type and
+ * device numbers we asked for, not whatever a writer of that directory (a
+ * volume shared with another container) put there in between. */
+static int open_made_node(int dfd, const char *base, const char *path, mode_t kind, dev_t dev,
+                          berth_error *err)
+{
+        _cleanup_close_ int fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot open device '%s'", path);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return berth_err(err, errno, "cannot stat device '%s'", path);
+        if ((st.st_mode & S_IFMT) != kind || (kind != S_IFIFO && st.st_rdev != dev))
+                return berth_errx(err, EPERM, "device '%s' was replaced while it was made", path);
+        return TAKE_FD(fd);
+}
+
 static int make_device(int rootfd, const char *path, char type, unsigned maj, unsigned min,
                        mode_t perm, uid_t uid, gid_t gid, bool userns, berth_error *err)
 {
@@ -151,28 +216,40 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
         if (dfd < 0)
                 return berth_err(err, errno, "cannot open the directory of '%s'", path);
         mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+        dev_t dev = makedev(maj, min);
         unlinkat(dfd, base, 0);
-        if (!userns && mknodat(dfd, base, kind | perm, makedev(maj, min)) == 0) {
-                if (fchownat(dfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-                        return berth_err(err, errno, "cannot chown device '%s'", path);
-                /* mknod is subject to the umask: set the mode exactly. */
-                if (fchmodat(dfd, base, perm, 0) < 0)
-                        return berth_err(err, errno, "cannot chmod device '%s'", path);
-                return 0;
+        if (!userns) {
+                /* the exact mode at birth (no umask), so no chmod by name follows */
+                mode_t old = umask(0);
+                int r = mknodat(dfd, base, kind | perm, dev);
+                int e = errno;
+                umask(old);
+                if (r == 0) {
+                        _cleanup_close_ int fd = open_made_node(dfd, base, path, kind, dev, err);
+                        if (fd < 0)
+                                return fd;
+                        if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+                                return berth_err(err, errno, "cannot chown device '%s'", path);
+                        return 0;
+                }
+                if (e != EPERM)
+                        return berth_err(err, e, "cannot create device '%s'", path);
         }
-        if (!userns && errno != EPERM)
-                return berth_err(err, errno, "cannot create device '%s'", path);
-        /* No mknod here (user namespace): bind the host's node instead. */
-        int fd = openat(dfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return berth_err(err, errno, "cannot create '%s'", path);
-        close(fd);
-        _cleanup_close_ int t = berth_open_in_root(rootfd, path, O_PATH, 0, err);
+        /* No mknod here (user namespace): bind the host's node, checked, onto
+         * the file we create (its fd, not its name, is the target). */
+        _cleanup_close_ int host = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat hst;
+        if (host < 0 || fstat(host, &hst) < 0)
+                return berth_err(err, errno, "cannot open the host's '%s'", path);
+        if ((hst.st_mode & S_IFMT) != kind || (kind != S_IFIFO && hst.st_rdev != dev))
+                return berth_errx(err, EPERM, "the host's '%s' is not device %u:%u", path, maj,
+                                  min);
+        _cleanup_close_ int t =
+            openat(dfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (t < 0)
-                return t;
-        char tp[32];
-        if (mount(path, berth_fd_path(t, tp), NULL, MS_BIND, NULL) < 0)
-                return berth_err(err, errno, "cannot bind the host's '%s'", path);
+                return berth_err(err, errno, "cannot create '%s'", path);
+        if (berth_mount_bind_fd(host, t, false, err) < 0)
+                return berth_wrap(err, "cannot bind the host's '%s'", path);
         return 0;
 }
 
@@ -280,7 +357,27 @@ int berth_rootfs_pivot(const char *rootfs, bool no_pivot, berth_error *err)
         return 0;
 }
 
-static int mask_path(int rootfd, const char *path, berth_error *err)
+/* The container's /dev/null, checked: a character device 1:3 and not a link
+ * to one (O_NOFOLLOW), so that a /dev the container can write (a volume shared
+ * with another container) cannot hand us something else to bind over the
+ * masked paths (CVE-2025-31133). We bind this fd, never the path again. */
+static int open_dev_null(int rootfd, berth_error *err)
+{
+        _cleanup_close_ int fd =
+            berth_open_in_root(rootfd, "/dev/null", O_PATH | O_NOFOLLOW, 0, err);
+        if (fd < 0)
+                return berth_wrap(err, "cannot mask paths");
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return berth_err(err, errno, "cannot stat /dev/null in the container");
+        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+                return berth_errx(err, EPERM,
+                                  "cannot mask paths: /dev/null in the container is not the null "
+                                  "device");
+        return TAKE_FD(fd);
+}
+
+static int mask_path(int rootfd, int devnull, const char *path, berth_error *err)
 {
         _cleanup_close_ int fd = berth_open_in_root(rootfd, path, O_PATH, 0, NULL);
         if (fd < 0)
@@ -288,14 +385,14 @@ static int mask_path(int rootfd, const char *path, berth_error *err)
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return berth_err(err, errno, "cannot stat masked path '%s'", path);
-        char p[32];
-        berth_fd_path(fd, p);
         if (S_ISDIR(st.st_mode)) {
-                if (mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k") < 0)
+                char p[32];
+                if (mount("tmpfs", berth_fd_path(fd, p), "tmpfs", MS_RDONLY, "size=0k") < 0)
                         return berth_err(err, errno, "cannot mask '%s'", path);
-        } else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {
-                return berth_err(err, errno, "cannot mask '%s'", path);
+                return 0;
         }
+        if (berth_mount_bind_fd(devnull, fd, false, err) < 0)
+                return berth_wrap(err, "cannot mask '%s'", path);
         return 0;
 }
 
@@ -304,29 +401,38 @@ static int readonly_path(int rootfd, const char *path, berth_error *err)
         _cleanup_close_ int fd = berth_open_in_root(rootfd, path, O_PATH, 0, NULL);
         if (fd < 0)
                 return 0;
-        char p[32];
-        berth_fd_path(fd, p);
-        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return berth_err(err, errno, "cannot bind read-only path '%s'", path);
+        if (berth_mount_bind_fd(fd, fd, true, err) < 0)
+                return berth_wrap(err, "cannot bind read-only path '%s'", path);
         return remount_in_root(rootfd, path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, true,
                                err);
+}
+
+int berth_rootfs_protect(const char *rootfs, const oci_spec *s, berth_error *err)
+{
+        const oci_linux *l = s->linux;
+        if (l == NULL || (l->masked_paths == NULL && l->readonly_paths == NULL))
+                return 0;
+        _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return berth_err(err, errno, "cannot open the rootfs '%s'", rootfs);
+        _cleanup_close_ int devnull = -1;
+        int r;
+        STRV_FOREACH (p, l->masked_paths) {
+                if (devnull < 0 && (devnull = open_dev_null(rootfd, err)) < 0)
+                        return devnull;
+                if ((r = mask_path(rootfd, devnull, *p, err)) < 0)
+                        return r;
+        }
+        STRV_FOREACH (p, l->readonly_paths) {
+                if ((r = readonly_path(rootfd, *p, err)) < 0)
+                        return r;
+        }
+        return 0;
 }
 
 int berth_rootfs_finalize(const oci_spec *s, berth_error *err)
 {
         const oci_linux *l = s->linux;
-        _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0)
-                return berth_err(err, errno, "cannot open /");
-        int r;
-        STRV_FOREACH (p, l ? l->masked_paths : NULL) {
-                if ((r = mask_path(rootfd, *p, err)) < 0)
-                        return r;
-        }
-        STRV_FOREACH (p, l ? l->readonly_paths : NULL) {
-                if ((r = readonly_path(rootfd, *p, err)) < 0)
-                        return r;
-        }
         if (s->root_readonly) {
                 unsigned long f = MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags("/");
                 if (mount(NULL, "/", NULL, f, NULL) < 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "init.h"
+#include "procfs.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -10,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,13 +32,39 @@ static int write_time_offsets(const berth_stage1_opts *o, berth_error *err)
                               (long long)o->time_boottime->secs, o->time_boottime->nanosecs);
         if (n == 0)
                 return 0;
-        /* One line per write: the kernel parses a single offset per write. */
+        /* Stage 1 has not pivoted or joined the container's mount namespace:
+         * this /proc is still the host's. One line per write: the kernel
+         * parses a single offset per write. */
+        _cleanup_close_ int proc = berth_procfs_open(err);
+        if (proc < 0)
+                return berth_wrap(err, "cannot set the time namespace offsets");
+        char rel[64];
+        snprintf(rel, sizeof(rel), "%d/timens_offsets", (int)getpid());
         for (char *line = buf; *line;) {
                 char *nl = strchr(line, '\n');
                 *nl = '\0';
-                if (berth_write_file("/proc/self/timens_offsets", line, strlen(line), 0, err) < 0)
+                if (berth_procfs_write(proc, rel, line, strlen(line), err) < 0)
                         return berth_wrap(err, "cannot set the time namespace offsets");
                 line = nl + 1;
+        }
+        return 0;
+}
+
+static int close_host_fds(const berth_stage1_opts *o)
+{
+        int keep[OCI_NS_COUNT + ARRAY_SIZE(o->keep_fds) + 1];
+        size_t n = 0;
+        keep[n++] = o->sync_fd;
+        for (int t = 0; t < OCI_NS_COUNT; t++)
+                if (o->ns_fds[t] >= 0)
+                        keep[n++] = o->ns_fds[t];
+        for (size_t i = 0; i < o->n_keep && i < ARRAY_SIZE(o->keep_fds); i++)
+                if (o->keep_fds[i] >= 0)
+                        keep[n++] = o->keep_fds[i];
+        int r = berth_close_fds_from(3 + (o->preserve_fds > 0 ? o->preserve_fds : 0), keep, n);
+        if (r < 0) {
+                errno = -r;
+                return -1;
         }
         return 0;
 }
@@ -53,6 +81,20 @@ int berth_stage1(const berth_stage1_opts *o)
          * namespace, and a new cgroup namespace is rooted where we are */
         if (o->cg && berth_cgroup_enter_self(o->cg, o->cg_v2_done, &err) < 0)
                 sync_fail(fd, &err);
+        /* Nothing of the host may reach the container: whatever the caller had
+         * open (state dir, berth.db, locks, cgroup dirs) is closed before a
+         * path of the container is resolved or a process of it can see us
+         * (CVE-2024-21626: a cwd of /proc/self/fd/N; ptrace from inside). */
+        if (close_host_fds(o) < 0) {
+                berth_err(&err, errno, "cannot close the runtime's file descriptors");
+                sync_fail(fd, &err);
+        }
+        /* Not dumpable while joining: a process of the container with
+         * CAP_SYS_PTRACE cannot attach to us or open our /proc entries; the
+         * container's execve resets it. (Not with a user namespace: our /proc
+         * files would belong to an unmapped root and stay out of reach.) */
+        if (o->ns_fds[OCI_NS_USER] < 0 && !(o->new_flags & CLONE_NEWUSER))
+                prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         for (size_t i = 0; i < ARRAY_SIZE(join_order); i++) {
                 enum oci_ns_type t = join_order[i];
                 if (o->ns_fds[t] < 0)
@@ -76,6 +118,10 @@ int berth_stage1(const berth_stage1_opts *o)
                         sync_fail(fd, &err);
                 }
         }
+        /* joined: the namespace fds are not needed any more */
+        for (int t = 0; t < OCI_NS_COUNT; t++)
+                if (o->ns_fds[t] >= 0)
+                        close(o->ns_fds[t]);
         int rest = o->new_flags & ~CLONE_NEWUSER;
         if (rest && unshare(rest) < 0) {
                 berth_err(&err, errno, "cannot create namespaces (flags 0x%x)", rest);
@@ -105,9 +151,7 @@ static int write_map(pid_t pid, const char *file, const oci_id_mapping *v, size_
         for (size_t i = 0; i < n && len < sizeof(buf) - 64; i++)
                 len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
                                         v[i].container_id, v[i].host_id, v[i].size);
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-        if (berth_write_file(path, buf, len, 0, err) < 0)
+        if (berth_procfs_write_pid(pid, file, buf, len, err) < 0)
                 return berth_wrap(err, "cannot write the user namespace's %s", file);
         return 0;
 }

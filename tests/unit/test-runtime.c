@@ -2,8 +2,11 @@
 #include "base/cleanup.h"
 #include "runtime/container.h"
 #include "runtime/runtime.h"
+#include "runtime/procfs.h"
+#include "runtime/rootfs.h"
 #include "runtime/selfclone.h"
 #include "base/fs.h"
+#include "base/strutil.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -13,6 +16,8 @@
 #include <string.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -148,6 +153,62 @@ static void test_exec_sealed(void)
         is_int(count_overlays(), overlays, "no overlay mount is left in our namespace");
 }
 
+static void test_procfs(void)
+{
+        berth_error err = {0};
+        _cleanup_close_ int proc = berth_procfs_open(&err);
+        ok(proc >= 0, "the procfs we run with opens as one: %s", err.msg);
+        char rel[64], now[64] = "";
+        snprintf(rel, sizeof(rel), "%d/comm", (int)getpid());
+        /* comm is ours to write: the write goes to the file named by pid */
+        is_int(berth_procfs_write(proc, rel, "berth-probe", 11, &err), 0,
+               "a pid's file is written");
+        _cleanup_close_ int c = openat(proc, rel, O_RDONLY | O_CLOEXEC);
+        ssize_t n = c >= 0 ? read(c, now, sizeof(now) - 1) : -1;
+        now[n > 0 ? n : 0] = '\0';
+        like(now, "berth-probe", "and reads back");
+        ok(berth_procfs_write(proc, "self/comm", "x", 1, &err) == -ELOOP,
+           "a path through a symlink (self) is refused");
+        ok(berth_procfs_write(proc, "../etc/passwd", "x", 1, &err) < 0, "nothing above /proc");
+        like(err.msg, "/proc/../etc/passwd", "the error names the file");
+}
+
+/* In a private mount namespace of a child: bind one file onto another by fd. */
+static void test_mount_bind_fd(void)
+{
+        if (geteuid() != 0) {
+                ok(1, "# SKIP mounts need root");
+                return;
+        }
+        char dir[] = "/tmp/berth-bindfd.XXXXXX";
+        ok(mkdtemp(dir) != NULL, "scratch dir");
+        _cleanup_free_ char *a = berth_xasprintf("%s/a", dir), *b = berth_xasprintf("%s/b", dir);
+        berth_write_file(a, "source\n", 7, O_CREAT, NULL);
+        berth_write_file(b, "target\n", 7, O_CREAT, NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (unshare(CLONE_NEWNS) < 0 ||
+                    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                        _exit(2);
+                int s = open(a, O_PATH | O_CLOEXEC), t = open(b, O_PATH | O_CLOEXEC);
+                if (berth_mount_bind_fd(s, t, false, NULL) < 0)
+                        _exit(3);
+                char *text = NULL;
+                _exit(berth_read_file(b, &text, NULL, NULL) == 0 && strcmp(text, "source\n") == 0
+                          ? 0
+                          : 4);
+        }
+        int st = 0;
+        waitpid(pid, &st, 0);
+        ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the target shows the source (exit %d)",
+           WEXITSTATUS(st));
+        char *text = NULL;
+        ok(berth_read_file(b, &text, NULL, NULL) == 0 && strcmp(text, "target\n") == 0,
+           "and nothing of it outside that namespace");
+        free(text);
+        unlink(a), unlink(b), rmdir(dir);
+}
+
 int main(void)
 {
         test_signals();
@@ -155,5 +216,7 @@ int main(void)
         test_state_json();
         test_pid_start();
         test_exec_sealed();
+        test_procfs();
+        test_mount_bind_fd();
         return tap_done();
 }
