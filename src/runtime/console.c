@@ -30,7 +30,7 @@ int berth_unix_connect(const char *path, berth_error *err)
         return TAKE_FD(fd);
 }
 
-int berth_console_setup(int sock, const oci_process *p, bool bind_console, berth_error *err)
+int berth_console_open(int sock, const oci_process *p, bool bind_console, berth_error *err)
 {
         _cleanup_close_ int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (master < 0)
@@ -65,12 +65,26 @@ int berth_console_setup(int sock, const oci_process *p, bool bind_console, berth
         int r = berth_send_fd(sock, master, name);
         if (r < 0)
                 return berth_err(err, -r, "cannot send the pty master to the console socket");
+        return TAKE_FD(slave);
+}
+
+int berth_console_take(int slave, berth_error *err)
+{
+        _cleanup_close_ int fd = slave;
         if (setsid() < 0 && errno != EPERM)
                 return berth_err(err, errno, "cannot start a new session");
-        if (ioctl(slave, TIOCSCTTY, 0) < 0)
-                return berth_err(err, errno, "cannot make '%s' the controlling terminal", name);
-        for (int fd = 0; fd < 3; fd++)
-                if (dup2(slave, fd) < 0)
-                        return berth_err(err, errno, "cannot dup the pty to fd %d", fd);
+        if (ioctl(fd, TIOCSCTTY, 0) < 0)
+                return berth_err(err, errno, "cannot make the pty the controlling terminal");
+        for (int i = 0; i < 3; i++)
+                if (dup2(fd, i) < 0)
+                        return berth_err(err, errno, "cannot dup the pty to fd %d", i);
         return 0;
+}
+
+int berth_console_setup(int sock, const oci_process *p, bool bind_console, berth_error *err)
+{
+        int slave = berth_console_open(sock, p, bind_console, err);
+        if (slave < 0)
+                return slave;
+        return berth_console_take(slave, err);
 }

@@ -52,29 +52,52 @@ static void close_namespaces(int fds[OCI_NS_COUNT])
                         close(fds[t]);
 }
 
-_Noreturn static void exec_child(const oci_spec *spec, const berth_rt_exec_opts *o,
-                                 berth_seccomp *seccomp, int sync_fd, int console_fd)
+/* What stage 1 prepares for stage 2, which is a copy of it. */
+typedef struct {
+        const oci_spec *spec;
+        const berth_rt_exec_opts *o;
+        berth_seccomp *seccomp;
+        int console_fd;
+        int slave; /* the PTY, for stage 2 to take */
+        char *exe;
+} exec_prep;
+
+/* In stage 1, in every namespace of the container but outside its pid
+ * namespace: make the PTY, then cwd, rlimits, seccomp, user and capabilities.
+ * Stage 2 is born with all of it and only execs, so no process of the
+ * container (even one with CAP_SYS_PTRACE) ever sees a process of ours that
+ * holds more than the exec'd process will. */
+static int exec_prepare(void *arg, int *ret_pass_fd, berth_error *err)
+{
+        exec_prep *x = arg;
+        const oci_process *p = x->o->process;
+        if (p->terminal) {
+                x->slave = berth_console_open(x->console_fd, p, false, err);
+                if (x->slave < 0)
+                        return x->slave;
+                close(x->console_fd);
+                x->console_fd = -1;
+        }
+        return berth_process_prepare(p, x->spec, x->seccomp, &x->exe, ret_pass_fd, err);
+}
+
+_Noreturn static void exec_child(const exec_prep *x, int sync_fd)
 {
         berth_error err = {0};
         struct sync_msg m;
         if (sync_expect(sync_fd, SYNC_GO, &m, &err) < 0)
                 _exit(1);
-        const oci_process *p = o->process;
-        if (p->terminal) {
-                if (berth_console_setup(console_fd, p, false, &err) < 0)
+        if (x->slave >= 0) {
+                if (berth_console_take(x->slave, &err) < 0)
                         sync_fail(sync_fd, &err);
-                close(console_fd);
         } else if (setsid() < 0) {
                 /* already a session leader: fine */
         }
-        _cleanup_free_ char *exe = NULL;
-        if (berth_process_prepare(p, spec, seccomp, sync_fd, &exe, &err) < 0)
-                sync_fail(sync_fd, &err);
         int keep[] = {sync_fd};
-        berth_close_fds_from(3 + o->preserve_fds, keep, 1);
+        berth_close_fds_from(3 + x->o->preserve_fds, keep, 1);
         sync_send(sync_fd, SYNC_READY, 0, NULL);
         /* sync_fd is O_CLOEXEC: a successful exec closes it, an error is reported on it. */
-        berth_process_exec(p, exe, sync_fd);
+        berth_process_exec(x->o->process, x->exe, sync_fd);
 }
 
 int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_opts *o,
@@ -140,15 +163,22 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         }
         if (stage1 == 0) {
                 close(sync[0]);
+                exec_prep x = {.spec = spec,
+                               .o = o,
+                               .seccomp = seccomp,
+                               .console_fd = console_fd,
+                               .slave = -1};
                 berth_stage1_opts so = {.sync_fd = sync[1],
                                         .cg = cg,
                                         .cg_v2_done = in_v2,
                                         .keep_fds = {console_fd},
                                         .n_keep = 1,
-                                        .preserve_fds = o->preserve_fds};
+                                        .preserve_fds = o->preserve_fds,
+                                        .prepare = exec_prepare,
+                                        .prepare_arg = &x};
                 memcpy(so.ns_fds, ns, sizeof(ns));
                 berth_stage1(&so);
-                exec_child(spec, o, seccomp, sync[1], console_fd);
+                exec_child(&x, sync[1]);
         }
         close(sync[1]);
         sync[1] = -1;

@@ -141,7 +141,7 @@ static int enter_cwd(const char *cwd, berth_error *err)
 }
 
 int berth_process_prepare(const oci_process *p, const oci_spec *spec, berth_seccomp *seccomp,
-                          int sync_fd, char **ret_exe, berth_error *err)
+                          char **ret_exe, int *ret_notify_fd, berth_error *err)
 {
         int r;
         if ((r = enter_cwd(p->cwd, err)) < 0)
@@ -180,14 +180,13 @@ int berth_process_prepare(const oci_process *p, const oci_spec *spec, berth_secc
                 if (r < 0)
                         goto out;
         }
-        if (notify_fd >= 0) {
-                if (sync_fd >= 0)
-                        sync_send_fd(sync_fd, SYNC_SECCOMP_NOTIFY, notify_fd);
-                close(notify_fd);
-        }
         *ret_exe = TAKE_PTR(exe);
+        *ret_notify_fd = notify_fd;
+        notify_fd = -1;
         r = 0;
 out:
+        if (notify_fd >= 0)
+                close(notify_fd);
         berth_seccomp_free(own);
         return r;
 }
@@ -283,8 +282,13 @@ _Noreturn void berth_container_init(const berth_init_opts *o)
         }
 
         _cleanup_free_ char *exe = NULL;
-        if (berth_process_prepare(p, s, o->seccomp, fd, &exe, &err) < 0)
+        int notify_fd = -1;
+        if (berth_process_prepare(p, s, o->seccomp, &exe, &notify_fd, &err) < 0)
                 fail(o, &err);
+        if (notify_fd >= 0) {
+                sync_send_fd(fd, SYNC_SECCOMP_NOTIFY, notify_fd);
+                close(notify_fd);
+        }
 
         /* Keep stdio, the preserved fds, the fifo and the sync socket; close the rest. */
         int keep[] = {o->fifo_fd, fd};
@@ -293,14 +297,19 @@ _Noreturn void berth_container_init(const berth_init_opts *o)
         sync_send(fd, SYNC_READY, 0, NULL);
         close(fd);
 
-        /* Wait for `start`: it opens the fifo for reading. */
-        char fp[32];
-        int w = open(berth_fd_path(o->fifo_fd, fp), O_WRONLY | O_CLOEXEC);
+        /* Wait for `start`: it opens the fifo for reading. Our O_PATH fd is
+         * reopened through the container's /proc, so that /proc must be a
+         * procfs root first: never a path of the image's own. */
+        int proc = berth_procfs_open(&err);
+        char rel[32];
+        snprintf(rel, sizeof(rel), "self/fd/%d", o->fifo_fd);
+        int w = proc >= 0 ? openat(proc, rel, O_WRONLY | O_CLOEXEC) : -1;
         if (w < 0) {
                 dprintf(STDERR_FILENO, "berth-runtime: cannot open exec.fifo: %s\n",
-                        strerror(errno));
+                        proc < 0 ? err.msg : strerror(errno));
                 _exit(1);
         }
+        close(proc);
         if (write(w, "0", 1) != 1)
                 _exit(1);
         close(w);

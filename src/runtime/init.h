@@ -37,6 +37,13 @@ typedef struct {
         int keep_fds[4];
         size_t n_keep;
         int preserve_fds;
+        /* Called once every namespace is joined or made, before stage 2 is
+         * cloned into the container's pid namespace (NULL: nothing). exec
+         * does all its privileged set-up here, where no process of the
+         * container can see it; a fd left in *ret_pass_fd is sent to the
+         * parent as SYNC_SECCOMP_NOTIFY after SYNC_PID. */
+        int (*prepare)(void *arg, int *ret_pass_fd, berth_error *err);
+        void *prepare_arg;
 } berth_stage1_opts;
 
 /** Run stage 1 in the forked child. Returns 0 only in stage 2; stage 1 itself exits. */
@@ -63,12 +70,12 @@ _Noreturn void berth_container_init(const berth_init_opts *o);
 
 /**
  * Shared last steps of init and exec: cwd (resolved in the root, checked),
- * rlimits, personality, seccomp, user and capabilities, no_new_privs. With
- * wait_fifo_fd >= 0, waits on the fifo (after the steps that need
- * privileges) before finishing. Returns the resolved executable path.
+ * rlimits, personality, seccomp, user and capabilities, no_new_privs.
+ * Returns the resolved executable path, and the seccomp notify fd (or -1)
+ * for the caller to pass on to the parent.
  */
 int berth_process_prepare(const oci_process *p, const oci_spec *spec, berth_seccomp *seccomp,
-                          int sync_fd, char **ret_exe, berth_error *err);
+                          char **ret_exe, int *ret_notify_fd, berth_error *err);
 /** Parent side: p's oom_score_adj for pid (stage 2), through the host's procfs. */
 int berth_process_set_oom_score_adj(pid_t pid, const oci_process *p, berth_error *err);
 /** execve p with the resolved exe; on failure report on stderr and _exit(127 or 126). */

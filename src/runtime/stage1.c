@@ -130,14 +130,23 @@ int berth_stage1(const berth_stage1_opts *o)
         if ((o->new_flags & CLONE_NEWTIME) && write_time_offsets(o, &err) < 0)
                 sync_fail(fd, &err);
 
+        int pass_fd = -1;
+        if (o->prepare && o->prepare(o->prepare_arg, &pass_fd, &err) < 0)
+                sync_fail(fd, &err);
+
         pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
         if (pid < 0) {
                 berth_err(&err, errno, "cannot start the container's init");
                 sync_fail(fd, &err);
         }
-        if (pid == 0)
+        if (pid == 0) {
+                if (pass_fd >= 0)
+                        close(pass_fd);
                 return 0;
+        }
         sync_send(fd, SYNC_PID, pid, NULL);
+        if (pass_fd >= 0)
+                sync_send_fd(fd, SYNC_SECCOMP_NOTIFY, pass_fd);
         _exit(0);
 }
 
