@@ -119,8 +119,10 @@ char *berth_engine_helper_path(const char *name, const char *env);
 
 /**
  * "user[:group]" (names or ids) as "uid:gid" for a process in the running
- * container c, names looked up in its /etc/passwd and /etc/group (read
- * inside its root). *ret is malloc'd.
+ * container c, as its own user is resolved at start: names (and a uid's
+ * primary group) looked up in its /etc/passwd and /etc/group, read inside
+ * its root, only regular files and of a bounded size (a FIFO or a device
+ * there is an error naming the file, never waited on). *ret is malloc'd.
  */
 int berth_engine_resolve_user(berth_engine *e, const berth_container *c, const char *user,
                               char **ret, berth_error *err);
