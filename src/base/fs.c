@@ -124,6 +124,53 @@ int berth_read_file(const char *path, char **ret, size_t *ret_len, berth_error *
         return berth_read_file_at(AT_FDCWD, path, ret, ret_len, err);
 }
 
+int berth_read_file_in_root(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len,
+                            berth_error *err)
+{
+        /* Looked at before it is opened for reading: opening a device can act (a watchdog
+         * arms, a tape rewinds), opening a FIFO waits. Then that inode, whatever the name
+         * is by now. */
+        _cleanup_close_ int pfd = berth_open_in_root(rootfd, path, O_PATH, 0, err);
+        if (pfd < 0)
+                return pfd;
+        struct stat st;
+        if (fstat(pfd, &st) < 0)
+                return berth_err(err, errno, "cannot stat '%s'", path);
+        if (!S_ISREG(st.st_mode))
+                return berth_errx(err, EINVAL, "'%s' is not a regular file", path);
+        char p[32];
+        _cleanup_close_ int fd =
+            open(berth_fd_path(pfd, p), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot open '%s'", path);
+        /* One byte more than max tells a file over the limit; st_size is only a first guess. */
+        size_t cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
+        size_t len = 0;
+        _cleanup_free_ char *buf = berth_xmalloc0(cap + 1);
+        for (;;) {
+                if (len == cap) {
+                        if (cap > max)
+                                return berth_errx(err, EFBIG, "'%s' is larger than %zu bytes", path,
+                                                  max);
+                        cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+                        buf = berth_xrealloc(buf, cap + 1);
+                }
+                ssize_t n = read(fd, buf + len, cap - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return berth_err(err, errno, "cannot read '%s'", path);
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        buf[len] = '\0';
+        if (ret_len)
+                *ret_len = len;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
 int berth_mkdir_p(const char *path, mode_t mode, berth_error *err)
 {
         _cleanup_free_ char *p = berth_xstrdup(path);

@@ -36,6 +36,20 @@ int berth_write_file_replace(const char *path, const void *data, size_t len, mod
 int berth_read_file(const char *path, char **ret, size_t *ret_len, berth_error *err);
 int berth_read_file_at(int dirfd, const char *name, char **ret, size_t *ret_len, berth_error *err);
 
+/**
+ * Read path inside rootfd (berth_open_in_root(): symlinks and ".." stay in
+ * the root) whole, for files of an untrusted tree such as a container's
+ * /etc/passwd. It must be a regular file (not a FIFO, socket or device:
+ * -EINVAL "'PATH' is not a regular file"), which is checked on an O_PATH fd
+ * before that inode is opened for reading (O_NONBLOCK|O_NOCTTY): a FIFO is
+ * never waited on, a device never opened, a name swapped meanwhile never
+ * followed. At most max bytes are read (-EFBIG "'PATH' is larger than MAX
+ * bytes"; the size is what is read, not what fstat said). A missing file is
+ * -ENOENT. *ret is NUL-terminated, owned by the caller; ret_len nullable.
+ */
+int berth_read_file_in_root(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len,
+                            berth_error *err);
+
 /** mkdir -p; existing directories are fine. */
 int berth_mkdir_p(const char *path, mode_t mode, berth_error *err);
 /** rm -rf on a host path without crossing mount points. Missing is fine. */

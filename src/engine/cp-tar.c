@@ -100,7 +100,7 @@ static int write_children(tar_writer *t, int fd, const char *cpath, const char *
                 const cp_mount *m = mounts ? cp_view_mount_at(t->v, child) : NULL;
                 _cleanup_close_ int cfd = -1;
                 if (m && m->file)
-                        cfd = openat(m->fd, m->file, O_PATH | O_CLOEXEC);
+                        cfd = openat(m->fd, m->file, O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 else if (m)
                         cfd = fcntl(m->fd, F_DUPFD_CLOEXEC, 3);
                 else
@@ -400,7 +400,19 @@ static int extract_onto_mount(tar_reader *x, const cp_mount *m, struct archive_e
         }
         if (type != S_IFREG || archive_entry_hardlink(e))
                 return berth_errx(x->err, EBUSY, "cannot replace the mounted file '%s'", cpath);
-        _cleanup_close_ int fd = openat(m->fd, m->file, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        /* The name, never followed, must still be a regular file (not a symlink or a node
+         * swapped in by whoever else can write the source's directory); then that inode. */
+        _cleanup_close_ int pfd = openat(m->fd, m->file, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (pfd < 0 || fstat(pfd, &st) < 0)
+                return berth_err(x->err, errno, "cannot open '%s'", cpath);
+        if (!S_ISREG(st.st_mode))
+                return berth_errx(x->err, EBUSY,
+                                  "cannot replace the mounted file '%s': its source is no longer "
+                                  "a regular file",
+                                  cpath);
+        char p[32];
+        _cleanup_close_ int fd = open(berth_fd_path(pfd, p), O_WRONLY | O_TRUNC | O_CLOEXEC);
         if (fd < 0)
                 return berth_err(x->err, errno, "cannot open '%s'", cpath);
         if ((r = data_to_fd(x, fd, name)) < 0)

@@ -10,7 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +71,38 @@ static void ctx_close(cp_ctx *x)
         *x = (cp_ctx){.lockfd = -1, .rootfd = -1};
 }
 
+/*
+ * A bind-mounted file (fd, st of it) as cp keeps it: an O_PATH fd of its real
+ * parent directory and its name there (*ret_file), checked to be that file,
+ * so the name is no symlink: cp opens it never following it, and a name
+ * swapped for a symlink to a host file later is not written through.
+ */
+static int file_parent(int fd, const struct stat *st, char **ret_file)
+{
+        char p[32], real[PATH_MAX];
+        ssize_t n = readlink(berth_fd_path(fd, p), real, sizeof(real) - 1);
+        if (n <= 0 || real[0] != '/')
+                return -EINVAL;
+        real[n] = '\0';
+        char *slash = strrchr(real, '/');
+        _cleanup_free_ char *file = berth_xstrdup(slash + 1);
+        if (slash == real)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+        int pfd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct stat fst;
+        if (pfd < 0)
+                return -errno;
+        if (fstatat(pfd, file, &fst, AT_SYMLINK_NOFOLLOW) < 0 || fst.st_dev != st->st_dev ||
+            fst.st_ino != st->st_ino) {
+                close(pfd);
+                return -ESTALE;
+        }
+        *ret_file = TAKE_PTR(file);
+        return pfd;
+}
+
 /* Sources of the container's volumes and binds (tmpfs has none: left out), and its /etc files. */
 static int add_mounts(berth_engine *e, cp_ctx *x, berth_error *err)
 {
@@ -107,12 +139,11 @@ static int add_mounts(berth_engine *e, cp_ctx *x, berth_error *err)
                 }
                 char *file = NULL;
                 if (!S_ISDIR(st.st_mode)) {
+                        int pfd = file_parent(fd, &st, &file);
                         close(fd);
-                        _cleanup_free_ char *d = berth_xstrdup(src), *b = berth_xstrdup(src);
-                        fd = open(dirname(d), O_PATH | O_DIRECTORY | O_CLOEXEC);
-                        if (fd < 0)
+                        if (pfd < 0)
                                 continue;
-                        file = berth_xstrdup(basename(b));
+                        fd = pfd;
                 }
                 int r = cp_view_add(&x->v, dest, fd, file, rw, err);
                 if (r < 0)

@@ -225,7 +225,7 @@ int berth_engine_create(berth_engine *e, const char *name, const json_t *body, c
                 return -EIO;
         _cleanup_free_ char *created = berth_now_rfc3339();
         _cleanup_strv_ char **made = NULL;
-        _cleanup_json_ json_t *mounts = engine_resolve_mounts(e, merged, &made, err);
+        _cleanup_json_ json_t *mounts = engine_resolve_mounts(e, merged, image_cfg, &made, err);
         if (mounts == NULL)
                 return -EINVAL;
         berth_container rec = {.id = id,

@@ -20,8 +20,11 @@ struct berth_engine {
 json_t *engine_merge_config(const json_t *body, const json_t *image);
 
 /** Resolve the body's binds, mounts, volumes-from and anonymous volumes into an inspect
- * "Mounts" array, making named volumes as needed (their names go to *made). */
-json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, char ***made, berth_error *err);
+ * "Mounts" array, making named volumes as needed (their names go to *made). Every
+ * destination, and first the volumes of image (its config; nullable), is checked with
+ * berth_engine_check_mount_dest() before anything is made. */
+json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, const json_t *image,
+                              char ***made, berth_error *err);
 
 /** Record a container event with Docker's attributes (image, name) plus key=value. */
 void engine_event(berth_engine *e, const berth_container *c, const char *action, const char *key,

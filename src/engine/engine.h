@@ -56,6 +56,23 @@ char *berth_engine_container_dir(berth_engine *e, const char *id);
 char *berth_engine_log_path(berth_engine *e, const char *id);
 
 /**
+ * Whether a mount may go at dest inside a container, checked at create for
+ * every mount (-v, --mount, --tmpfs, --volumes-from, anonymous volumes) and,
+ * with image_volume, for the image's VOLUMEs. dest is compared after
+ * lexical cleaning ("/proc/../proc/sys", "//proc/sys/" are /proc/sys; the
+ * runtime checks the target it resolves separately).
+ *  - Nothing on /proc or inside it, but for the files runc lets a mount
+ *    cover (lxcfs's: /proc/cpuinfo, /proc/meminfo, /proc/uptime …).
+ *  - An image volume on /proc or /sys or inside them, none at all: an image
+ *    cannot ask for a writable mount over the kernel's knobs. (-v into /sys
+ *    is the user's choice, as in Docker.)
+ * -EINVAL with `invalid mount config: destination "/proc/sys" is inside
+ * /proc` or `invalid mount config: image volume "/sys/kernel" is inside
+ * /sys` (the cleaned path in parentheses when it differs).
+ */
+int berth_engine_check_mount_dest(const char *dest, bool image_volume, berth_error *err);
+
+/**
  * `create`: body is the Engine API create body ("Image" names the image).
  * name NULL: a random one. *ret_id gets the new id (caller frees). On any
  * failure nothing is left: no record, no directory, no volume it made.
@@ -119,8 +136,10 @@ char *berth_engine_helper_path(const char *name, const char *env);
 
 /**
  * "user[:group]" (names or ids) as "uid:gid" for a process in the running
- * container c, names looked up in its /etc/passwd and /etc/group (read
- * inside its root). *ret is malloc'd.
+ * container c, as its own user is resolved at start: names (and a uid's
+ * primary group) looked up in its /etc/passwd and /etc/group, read inside
+ * its root, only regular files and of a bounded size (a FIFO or a device
+ * there is an error naming the file, never waited on). *ret is malloc'd.
  */
 int berth_engine_resolve_user(berth_engine *e, const berth_container *c, const char *user,
                               char **ret, berth_error *err);

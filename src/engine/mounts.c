@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A container's mounts: -v/--mount/--volumes-from/VOLUME resolved to host paths. */
 #include "engine/engine-internal.h"
+#include "base/fs.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -9,6 +10,54 @@
 
 static const char *const propagations[] = {"shared", "rshared", "slave",
                                            "rslave", "private", "rprivate"};
+
+/*
+ * What under /proc a mount may cover: runc's list (libcontainer/rootfs_linux.go,
+ * checkProcMount, as of runc 1.4), files lxcfs emulates. runc dropped /proc/net/dev from it:
+ * /proc/net is /proc/self/net, per process and namespaced already.
+ */
+static const char *const proc_files_allowed[] = {
+    "proc/cpuinfo",
+    "proc/diskstats",
+    "proc/meminfo",
+    "proc/stat",
+    "proc/swaps",
+    "proc/uptime",
+    "proc/loadavg",
+    "proc/slabinfo",
+    "proc/sys/kernel/ns_last_pid",
+    "proc/sys/crypto/fips_enabled",
+};
+
+/* rel (clean, relative) is top or below it. */
+static bool at_or_below(const char *rel, const char *top)
+{
+        size_t n = strlen(top);
+        return strncmp(rel, top, n) == 0 && (rel[n] == '\0' || rel[n] == '/');
+}
+
+int berth_engine_check_mount_dest(const char *dest, bool image_volume, berth_error *err)
+{
+        _cleanup_free_ char *rel = berth_path_clean_rel(dest ? dest : "", NULL);
+        const char *top = NULL;
+        if (at_or_below(rel, "proc"))
+                top = "proc";
+        else if (image_volume && at_or_below(rel, "sys"))
+                top = "sys";
+        if (top == NULL)
+                return 0;
+        for (size_t i = 0; i < ARRAY_SIZE(proc_files_allowed) && !image_volume; i++)
+                if (strcmp(rel, proc_files_allowed[i]) == 0)
+                        return 0;
+        _cleanup_free_ char *clean = berth_xasprintf("/%s", rel);
+        _cleanup_free_ char *shown = strcmp(clean, dest) == 0
+                                         ? berth_xasprintf("\"%s\"", dest)
+                                         : berth_xasprintf("\"%s\" (%s)", dest, clean);
+        bool itself = strcmp(rel, top) == 0;
+        return berth_errx(err, EINVAL, "invalid mount config: %s %s is %s/%s%s",
+                          image_volume ? "image volume" : "destination", shown,
+                          itself ? "" : "inside ", top, itself ? " itself" : "");
+}
 
 static bool dest_taken(const json_t *mounts, const char *dest)
 {
@@ -28,6 +77,10 @@ static int add_mount(json_t *mounts, json_t *m, berth_error *err)
         if (dest == NULL || dest[0] != '/') {
                 json_decref(m);
                 return berth_errx(err, EINVAL, "invalid mount config: mount path must be absolute");
+        }
+        if (berth_engine_check_mount_dest(dest, false, err) < 0) {
+                json_decref(m);
+                return -EINVAL;
         }
         if (dest_taken(mounts, dest)) {
                 json_decref(m);
@@ -189,12 +242,24 @@ static int volumes_from(berth_engine *e, json_t *mounts, const char *spec, berth
         return rc;
 }
 
-json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, char ***made, berth_error *err)
+json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, const json_t *image,
+                              char ***made, berth_error *err)
 {
-        json_t *mounts = json_array();
         json_t *hc = json_object_get(body, "HostConfig");
+        json_t *tmpfs = json_object_get(hc, "Tmpfs");
         size_t i;
         json_t *v;
+        const char *dest;
+        /* What needs no volume first: a refusal then leaves nothing to undo. */
+        json_object_foreach (json_object_get(image, "Volumes"), dest, v) {
+                if (berth_engine_check_mount_dest(dest, true, err) < 0)
+                        return NULL;
+        }
+        json_object_foreach (tmpfs, dest, v) {
+                if (berth_engine_check_mount_dest(dest, false, err) < 0)
+                        return NULL;
+        }
+        json_t *mounts = json_array();
         int rc = 0;
         json_array_foreach (json_object_get(hc, "Binds"), i, v) {
                 if (!json_is_string(v) ||
@@ -210,9 +275,7 @@ json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, char ***made,
                     (rc = volumes_from(e, mounts, json_string_value(v), err)) < 0)
                         goto fail;
         }
-        json_t *tmpfs = json_object_get(hc, "Tmpfs");
         /* anonymous volumes for the image's and --volume's bare paths not otherwise covered */
-        const char *dest;
         json_object_foreach (json_object_get(body, "Volumes"), dest, v) {
                 if (dest_taken(mounts, dest) || json_object_get(tmpfs, dest))
                         continue;

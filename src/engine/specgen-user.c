@@ -4,9 +4,10 @@
  * "uid:gid", …) and --group-add, resolved against the image's /etc/passwd
  * and /etc/group as Docker resolves them.
  *
- * The files are the container's, so they are hostile input: opened inside
- * the rootfs (symlinks and ".." stay in it), only regular files, at most
- * MAX_DB bytes.
+ * The files are the container's, so they are hostile input: read with
+ * berth_read_file_in_root() (symlinks and ".." stay in the rootfs, only
+ * regular files, a FIFO never waited on, at most MAX_DB bytes). `exec -u`
+ * and `cp -a` resolve their user here too (user.c).
  */
 #include "specgen-internal.h"
 
@@ -18,52 +19,21 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define MAX_DB (16u << 20)
 #define MAX_ID 2147483647LL
 
-/* The file's text, or NULL in *ret when it does not exist. */
+/* The file's text, or NULL in *ret when it does not exist (as Docker: no file, no entries). */
 static int read_db(int rootfd, const char *path, char **ret, berth_error *err)
 {
         *ret = NULL;
-        _cleanup_close_ int fd =
-            berth_open_in_root(rootfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0, err);
-        if (fd == -ENOENT) {
+        int r = berth_read_file_in_root(rootfd, path, MAX_DB, ret, NULL, err);
+        if (r == -ENOENT || r == -ENOTDIR) {
                 berth_error_clear(err);
                 return 0;
         }
-        if (fd < 0)
-                return berth_wrap(err, "cannot open %s in the container", path);
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return berth_err(err, errno, "cannot stat %s in the container", path);
-        if (!S_ISREG(st.st_mode))
-                return berth_errx(err, EINVAL, "%s in the container is not a regular file", path);
-        if ((uint64_t)st.st_size > MAX_DB)
-                return berth_errx(err, EFBIG, "%s in the container is too large", path);
-
-        size_t cap = (size_t)st.st_size + 1, len = 0;
-        _cleanup_free_ char *buf = berth_xmalloc0(cap + 1);
-        for (;;) {
-                ssize_t n = read(fd, buf + len, cap - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return berth_err(err, errno, "cannot read %s in the container", path);
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len == cap) {
-                        if (cap >= MAX_DB)
-                                return berth_errx(err, EFBIG, "%s in the container is too large",
-                                                  path);
-                        cap *= 2;
-                        buf = berth_xrealloc(buf, cap + 1);
-                }
-        }
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
+        if (r < 0)
+                return berth_wrap(err, "cannot read the container's %s", path);
         return 0;
 }
 

@@ -4,7 +4,16 @@
  * volume the first time it is used, from a root filesystem that may be
  * hostile. The path is resolved inside the root (openat2 RESOLVE_IN_ROOT);
  * below it every entry is opened relative to its parent's fd with
- * O_NOFOLLOW, and only regular files and directories are ever opened.
+ * O_NOFOLLOW, and only regular files and directories are ever opened for
+ * I/O.
+ *
+ * The volume may be shared with a running container (one that mounted it
+ * with nocopy keeps it empty until this copy starts), which can swap any
+ * name in it for a symlink to a host path at any moment. So what is made is
+ * changed (owner, mode, xattrs, times) only through an fd of it: regular
+ * files and directories through the fd they were made or opened with, nodes
+ * through an O_PATH|O_NOFOLLOW fd checked to be the type made; symlinks by
+ * name with AT_SYMLINK_NOFOLLOW. Nothing follows a name in the volume.
  */
 #include "volume-internal.h"
 #include "base/cleanup.h"
@@ -49,9 +58,61 @@ static bool xattr_ignorable(const char *name, int e, bool privileged)
         return e == EPERM && !privileged;
 }
 
-/* xattrs through fds (sfd, dfd >= 0) or, for symlinks and nodes, paths not followed. */
-static int copy_xattrs(copy_ctx *c, int sfd, const char *sp, int dfd, const char *dp,
-                       const char *rel, bool symlink, berth_error *err)
+/*
+ * The destination of a copy's metadata: an fd of it (a regular file or a
+ * directory opened for I/O: f* calls), an O_PATH fd of it (a node: calls on
+ * its /proc/self/fd path, which names that inode and nothing a name could
+ * be swapped for), or, for a symlink only, its name in ddir, never followed.
+ */
+typedef struct {
+        int fd;
+        bool opath;
+        int ddir;
+        const char *name;
+} meta_dest;
+
+static int dest_chown(const meta_dest *d, uid_t uid, gid_t gid)
+{
+        if (d->fd >= 0 && !d->opath)
+                return fchown(d->fd, uid, gid);
+        if (d->fd >= 0)
+                return fchownat(d->fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+        return fchownat(d->ddir, d->name, uid, gid, AT_SYMLINK_NOFOLLOW);
+}
+
+/* Not for a symlink (d->fd < 0): it has no mode of its own. */
+static int dest_chmod(const meta_dest *d, mode_t mode)
+{
+        char p[32];
+        if (d->opath) /* fchmod() refuses O_PATH fds; chmod through /proc follows only to it */
+                return chmod(berth_fd_path(d->fd, p), mode);
+        return fchmod(d->fd, mode);
+}
+
+static int dest_utimens(const meta_dest *d, const struct timespec ts[2])
+{
+        char p[32];
+        if (d->fd >= 0 && !d->opath)
+                return futimens(d->fd, ts);
+        if (d->fd >= 0)
+                return utimensat(AT_FDCWD, berth_fd_path(d->fd, p), ts, 0);
+        return utimensat(d->ddir, d->name, ts, AT_SYMLINK_NOFOLLOW);
+}
+
+static ssize_t dest_setxattr(const meta_dest *d, const char *xname, const void *val, size_t n)
+{
+        char p[PATH_MAX];
+        if (d->fd >= 0 && !d->opath)
+                return fsetxattr(d->fd, xname, val, n, 0);
+        if (d->fd >= 0)
+                return setxattr(berth_fd_path(d->fd, p), xname, val, n, 0);
+        snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", d->ddir, d->name);
+        return lsetxattr(p, xname, val, n, 0);
+}
+
+/* xattrs from sfd (>= 0) or the source path sp (not followed) onto d. */
+static int copy_xattrs(copy_ctx *c, int sfd, const char *sp, const meta_dest *d, const char *rel,
+                       bool symlink, berth_error *err)
 {
         _cleanup_free_ char *names = NULL;
         ssize_t n;
@@ -83,39 +144,36 @@ static int copy_xattrs(copy_ctx *c, int sfd, const char *sp, int dfd, const char
                               : lgetxattr(sp, name, val, (size_t)vn);
                 if (vn < 0)
                         return berth_err(err, errno, "cannot read xattr '%s' of '%s'", name, rel);
-                int r = dfd >= 0 ? fsetxattr(dfd, name, val, (size_t)vn, 0)
-                                 : lsetxattr(dp, name, val, (size_t)vn, 0);
-                if (r < 0 && !xattr_ignorable(name, errno, c->privileged && !symlink))
+                if (dest_setxattr(d, name, val, (size_t)vn) < 0 &&
+                    !xattr_ignorable(name, errno, c->privileged && !symlink))
                         return berth_err(err, errno, "cannot set xattr '%s' on '%s'", name, rel);
         }
         return 0;
 }
 
-/* Owner, mode, xattrs, times: through fd, or by name in ddir (symlinks and nodes). */
-static int set_meta(copy_ctx *c, int sfd, int sdir, int fd, int ddir, const char *name,
-                    const struct stat *st, const char *rel, berth_error *err)
+/*
+ * Owner, mode, xattrs, times of d from st (sfd: an fd of the source, or -1:
+ * its xattrs are read by name in sdir). Nothing here follows a symlink: a
+ * volume can be shared with a running container, which may swap any name in
+ * it for a symlink to a host file while the copy runs.
+ */
+static int set_meta(copy_ctx *c, int sfd, int sdir, const meta_dest *d, const struct stat *st,
+                    const char *rel, berth_error *err)
 {
         bool link = S_ISLNK(st->st_mode);
-        int r = fd >= 0 ? fchown(fd, st->st_uid, st->st_gid)
-                        : fchownat(ddir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW);
+        int r = dest_chown(d, st->st_uid, st->st_gid);
         if (r < 0 && !(errno == EPERM && !c->privileged))
                 return berth_err(err, errno, "cannot set the owner of '%s'", rel);
         /* After chown, which clears set-id bits. */
-        if (!link) {
-                r = fd >= 0 ? fchmod(fd, st->st_mode & 07777)
-                            : fchmodat(ddir, name, st->st_mode & 07777, 0);
-                if (r < 0)
-                        return berth_err(err, errno, "cannot set the mode of '%s'", rel);
-        }
-        char sp[PATH_MAX] = "", dp[PATH_MAX] = "";
-        if (fd < 0) {
-                snprintf(sp, sizeof(sp), "/proc/self/fd/%d/%s", sdir, name);
-                snprintf(dp, sizeof(dp), "/proc/self/fd/%d/%s", ddir, name);
-        }
-        if ((r = copy_xattrs(c, fd >= 0 ? sfd : -1, sp, fd, dp, rel, link, err)) < 0)
+        if (!link && dest_chmod(d, st->st_mode & 07777) < 0)
+                return berth_err(err, errno, "cannot set the mode of '%s'", rel);
+        char sp[PATH_MAX] = "";
+        if (sfd < 0)
+                snprintf(sp, sizeof(sp), "/proc/self/fd/%d/%s", sdir, d->name);
+        if ((r = copy_xattrs(c, sfd, sp, d, rel, link, err)) < 0)
                 return r;
         struct timespec ts[2] = {st->st_atim, st->st_mtim};
-        r = fd >= 0 ? futimens(fd, ts) : utimensat(ddir, name, ts, AT_SYMLINK_NOFOLLOW);
+        r = dest_utimens(d, ts);
         if (r < 0)
                 return berth_err(err, errno, "cannot set the times of '%s'", rel);
         return 0;
@@ -180,7 +238,8 @@ static int copy_file(copy_ctx *c, int sdir, int ddir, const char *name, const st
         int r = copy_data(sfd, dfd, rel, err);
         if (r < 0)
                 return r;
-        return set_meta(c, sfd, sdir, dfd, ddir, name, st, rel, err);
+        meta_dest d = {.fd = dfd, .ddir = ddir, .name = name};
+        return set_meta(c, sfd, sdir, &d, st, rel, err);
 }
 
 static int copy_dir(copy_ctx *c, int sdir, int ddir, const char *rel, int depth, berth_error *err);
@@ -204,7 +263,8 @@ static int copy_subdir(copy_ctx *c, int sdir, int ddir, const char *name, const 
         if (r < 0)
                 return r;
         /* Last, so that making its entries does not change its times. */
-        return set_meta(c, sfd, sdir, dfd, ddir, name, st, rel, err);
+        meta_dest d = {.fd = dfd, .ddir = ddir, .name = name};
+        return set_meta(c, sfd, sdir, &d, st, rel, err);
 }
 
 static int copy_symlink(copy_ctx *c, int sdir, int ddir, const char *name, const struct stat *st,
@@ -219,7 +279,8 @@ static int copy_symlink(copy_ctx *c, int sdir, int ddir, const char *name, const
         target[n] = '\0';
         if (symlinkat(target, ddir, name) < 0)
                 return berth_err(err, errno, "cannot create symlink '%s'", rel);
-        return set_meta(c, -1, sdir, -1, ddir, name, st, rel, err);
+        meta_dest d = {.fd = -1, .ddir = ddir, .name = name};
+        return set_meta(c, -1, sdir, &d, st, rel, err);
 }
 
 static int copy_node(copy_ctx *c, int sdir, int ddir, const char *name, const struct stat *st,
@@ -227,7 +288,18 @@ static int copy_node(copy_ctx *c, int sdir, int ddir, const char *name, const st
 {
         if (mknodat(ddir, name, st->st_mode & (S_IFMT | 07777), st->st_rdev) < 0)
                 return berth_err(err, errno, "cannot create '%s'", rel);
-        return set_meta(c, -1, sdir, -1, ddir, name, st, rel, err);
+        /* Only through an fd of what was made: the name may be a symlink by now. */
+        _cleanup_close_ int fd = openat(ddir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot open '%s'", rel);
+        struct stat made;
+        if (fstat(fd, &made) < 0)
+                return berth_err(err, errno, "cannot stat '%s'", rel);
+        if ((made.st_mode & S_IFMT) != (st->st_mode & S_IFMT) ||
+            ((S_ISCHR(made.st_mode) || S_ISBLK(made.st_mode)) && made.st_rdev != st->st_rdev))
+                return berth_errx(err, EAGAIN, "'%s' changed while it was copied", rel);
+        meta_dest d = {.fd = fd, .opath = true, .ddir = ddir, .name = name};
+        return set_meta(c, -1, sdir, &d, st, rel, err);
 }
 
 /* A second name of an inode already copied: a hard link to the copy. */

@@ -310,15 +310,19 @@ int berth_volumes_open(berth_db *db, const char *root, berth_volumes **ret, bert
         vs->root = berth_xstrdup(abs);
         vs->dir = berth_xasprintf("%s/volumes", abs);
         vs->dirfd = -1;
-        if (mkdir(vs->dir, 0701) == 0)
-                chmod(vs->dir, 0701);
-        else if (errno != EEXIST) {
+        bool made = mkdir(vs->dir, 0701) == 0;
+        if (!made && errno != EEXIST) {
                 r = berth_err(err, errno, "cannot create directory '%s'", vs->dir);
                 goto fail;
         }
         vs->dirfd = open(vs->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (vs->dirfd < 0) {
                 r = berth_err(err, errno, "cannot open '%s'", vs->dir);
+                goto fail;
+        }
+        /* The exact mode, whatever the umask: through the fd, as every mode set here. */
+        if (made && fchmod(vs->dirfd, 0701) < 0) {
+                r = berth_err(err, errno, "cannot set the mode of '%s'", vs->dir);
                 goto fail;
         }
         if ((r = berth_db_migrate(db, "volume", migrations, ARRAY_SIZE(migrations), err)) < 0)

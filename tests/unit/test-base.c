@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 static void test_errors(void)
@@ -104,6 +106,72 @@ static void test_in_root(void)
         ok(stat(precious, &st) == 0, "its files are kept");
         umount2(mnt, MNT_DETACH);
         berth_rm_rf(top, NULL);
+}
+
+/* A container's /etc/passwd as hostile input: FIFOs, devices, huge files, links. */
+static void test_read_in_root(void)
+{
+        char t[] = "/tmp/berth-readroot-XXXXXX";
+        char *root = mkdtemp(t);
+        berth_error err = {0};
+        int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_free_ char *cmd = berth_xasprintf(
+            "cd %s && mkdir -p etc dev && printf 'root:x:0:0::/:/bin/sh\\n' > etc/passwd && "
+            "mkfifo etc/fifo && ln -s /dev/zero etc/zero && ln -s ../../../../../etc/hostname "
+            "etc/up && echo inner > etc/hostname && head -c 5000 /dev/zero > etc/big && "
+            ": > etc/empty",
+            root);
+        ok(system(cmd) == 0, "a hostile root");
+
+        char *buf = NULL;
+        size_t len = 0;
+        ok(berth_read_file_in_root(rfd, "/etc/passwd", 4096, &buf, &len, &err) == 0 && len == 22 &&
+               strcmp(buf, "root:x:0:0::/:/bin/sh\n") == 0,
+           "a regular file is read whole: %s", err.msg);
+        free(buf);
+        buf = NULL;
+        ok(berth_read_file_in_root(rfd, "/etc/empty", 4096, &buf, &len, &err) == 0 && len == 0 &&
+               buf && buf[0] == '\0',
+           "an empty one too");
+        free(buf);
+        buf = NULL;
+
+        time_t t0 = time(NULL);
+        is_int(berth_read_file_in_root(rfd, "/etc/fifo", 4096, &buf, &len, &err), -EINVAL,
+               "a FIFO is refused");
+        ok(time(NULL) - t0 < 5, "… at once, not waited on");
+        is_str(err.msg, "'/etc/fifo' is not a regular file", "… naming it");
+        /* /etc/zero -> /dev/zero resolves in the root: missing there */
+        is_int(berth_read_file_in_root(rfd, "/etc/zero", 4096, &buf, &len, &err), -ENOENT,
+               "a symlink to /dev/zero is the root's /dev/zero: missing");
+        if (geteuid() == 0) {
+                _cleanup_free_ char *node = berth_xasprintf("%s/dev/zero", root);
+                ok(mknod(node, S_IFCHR | 0666, makedev(1, 5)) == 0, "a real /dev/zero node");
+                is_int(berth_read_file_in_root(rfd, "/etc/zero", 4096, &buf, &len, &err), -EINVAL,
+                       "a char device through a symlink is refused, never read");
+                like(err.msg, "is not a regular file", "… saying so");
+        } else {
+                ok(1, "char device # skip not root");
+                ok(1, "char device # skip not root");
+                ok(1, "char device # skip not root");
+        }
+        is_int(berth_read_file_in_root(rfd, "/etc/big", 4096, &buf, &len, &err), -EFBIG,
+               "a file over the limit is refused");
+        is_str(err.msg, "'/etc/big' is larger than 4096 bytes", "… naming it and the limit");
+        ok(berth_read_file_in_root(rfd, "/etc/big", 5000, &buf, &len, &err) == 0 && len == 5000,
+           "exactly the limit is fine");
+        free(buf);
+        buf = NULL;
+        ok(berth_read_file_in_root(rfd, "/etc/up", 4096, &buf, &len, &err) == 0 &&
+               strcmp(buf, "inner\n") == 0,
+           "a ../../ symlink reads the root's file, not the host's");
+        free(buf);
+        buf = NULL;
+        is_int(berth_read_file_in_root(rfd, "/etc/nothing", 4096, &buf, &len, &err), -ENOENT,
+               "missing: -ENOENT");
+        ok(buf == NULL, "no output on errors");
+        close(rfd);
+        berth_rm_rf(root, NULL);
 }
 
 static void test_digest(void)
@@ -326,5 +394,6 @@ int main(void)
         test_errors();
         test_strv();
         test_in_root();
+        test_read_in_root();
         return tap_done();
 }

@@ -168,6 +168,64 @@ static void test_view(void)
         close(rootfd);
 }
 
+/* A bind-mounted file whose source name is swapped (by whoever else can write the source's
+ * directory) for a symlink to a host file, or a FIFO: cp neither writes nor reads through it. */
+static void test_file_mount_swapped(void)
+{
+        sh("mkdir -p froot fsrc && touch froot/cfg && echo cfg > fsrc/cfg && echo secret > canary "
+           "&& "
+           "chmod 600 canary");
+        _cleanup_free_ char *rootp = berth_xasprintf("%s/froot", tmp);
+        _cleanup_free_ char *srcp = berth_xasprintf("%s/fsrc", tmp);
+        _cleanup_free_ char *canary = berth_xasprintf("%s/canary", tmp);
+        int rootfd = open(rootp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        cp_view v;
+        cp_view_init(&v, rootfd);
+        berth_error err = {0};
+        ok(cp_view_add(&v, "/cfg", open(srcp, O_PATH | O_DIRECTORY | O_CLOEXEC),
+                       berth_xstrdup("cfg"), true, &err) == 0,
+           "a file mount is added");
+        tent ents[] = {{.name = "cfg", .type = 'f', .data = "written", .mode = 0777}};
+        berth_cp_extract_opts o = {.owner = BERTH_CP_OWNER_NONE};
+        int tfd = tar_build(ents, 1, TAR_PLAIN);
+        ok(cp_tar_extract(&v, "/", tfd, &o, true, NULL, &err) == 0, "cp onto it: %s", err.msg);
+        close(tfd);
+        _cleanup_free_ char *cfg = berth_xasprintf("%s/fsrc/cfg", tmp);
+        _cleanup_free_ char *cmd = berth_xasprintf("cat %s/fsrc/cfg | grep -qx written", tmp);
+        ok(system(cmd) == 0, "… writes the source file");
+
+        unlink(cfg);
+        ok(symlink(canary, cfg) == 0, "the source's name swapped for a symlink to a host file");
+        int pfd[2];
+        ok(pipe(pfd) == 0, "a pipe");
+        _cleanup_close_ int rfd = cp_view_open(&v, "/", &err);
+        ok(cp_tar_write(&v, rfd, "/", "", pfd[1], &err) == 0, "cp from the root: %s", err.msg);
+        close(pfd[1]);
+        char buf[8192];
+        ssize_t n = berth_read_all(pfd[0], buf, sizeof(buf) - 1);
+        close(pfd[0]);
+        buf[n > 0 ? n : 0] = '\0';
+        ok(n > 0 && memmem(buf, (size_t)n, "secret", 6) == NULL,
+           "… does not read the host file through it");
+
+        tfd = tar_build(ents, 1, TAR_PLAIN);
+        ok(cp_tar_extract(&v, "/", tfd, &o, true, NULL, &err) < 0,
+           "cp onto the mount is refused: %s", err.msg);
+        close(tfd);
+        struct stat st;
+        ok(stat(canary, &st) == 0 && st.st_size == 7 && (st.st_mode & 07777) == 0600,
+           "… the host file is neither written nor chmodded (%o)", st.st_mode & 07777);
+        unlink(cfg);
+        ok(mkfifo(cfg, 0600) == 0, "the source's name swapped for a FIFO");
+        tfd = tar_build(ents, 1, TAR_PLAIN);
+        ok(cp_tar_extract(&v, "/", tfd, &o, true, NULL, &err) < 0 &&
+               strstr(err.msg, "no longer a regular file"),
+           "cp onto the mount is refused, not blocked: %s", err.msg);
+        close(tfd);
+        cp_view_done(&v);
+        close(rootfd);
+}
+
 int main(void)
 {
         test_clean();
@@ -175,6 +233,7 @@ int main(void)
         if (mkdtemp(tmp) == NULL)
                 return 1;
         test_view();
+        test_file_mount_swapped();
         _cleanup_free_ char *rm = berth_xasprintf("rm -rf %s", tmp);
         if (system(rm) != 0)
                 return 1;

@@ -22,12 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define ID "4f2c1d9e8b7a60514f2c1d9e8b7a60514f2c1d9e8b7a60514f2c1d9e8b7a6051"
 
 static char tmp[] = "/tmp/test-specgen.XXXXXX";
 static char rootfs[PATH_MAX], hostile[PATH_MAX], nofiles[PATH_MAX], fifo_root[PATH_MAX];
+static char dev_root[PATH_MAX], big_root[PATH_MAX];
 static char outside[PATH_MAX];
 
 /* JSON written with ' for " so that it reads well in C. */
@@ -279,6 +281,31 @@ static void make_roots(void)
                 abort();
         _cleanup_free_ char *fifo = berth_xasprintf("%s/etc/passwd", fifo_root);
         if (mkfifo(fifo, 0644) < 0)
+                abort();
+        /* /etc/passwd -> /dev/zero, the root's own char device (made when root); /etc/group a
+         * FIFO in the FIFO root too */
+        snprintf(dev_root, sizeof(dev_root), "%s/devroot", tmp);
+        _cleanup_free_ char *detc = berth_xasprintf("%s/etc", dev_root);
+        _cleanup_free_ char *ddev = berth_xasprintf("%s/dev", dev_root);
+        _cleanup_free_ char *dpw = berth_xasprintf("%s/etc/passwd", dev_root);
+        _cleanup_free_ char *dzero = berth_xasprintf("%s/dev/zero", dev_root);
+        if (berth_mkdir_p(detc, 0755, &err) < 0 || berth_mkdir_p(ddev, 0755, &err) < 0 ||
+            symlink("/dev/zero", dpw) < 0)
+                abort();
+        write_file(dev_root, "etc/group", "root:x:0:\n");
+        _cleanup_free_ char *fgr = berth_xasprintf("%s/etc/group", fifo_root);
+        if (mkfifo(fgr, 0644) < 0)
+                abort();
+        if (geteuid() == 0 && mknod(dzero, S_IFCHR | 0666, makedev(1, 5)) < 0)
+                abort();
+        /* a sparse /etc/passwd of 17 MiB */
+        snprintf(big_root, sizeof(big_root), "%s/bigroot", tmp);
+        _cleanup_free_ char *betc = berth_xasprintf("%s/etc", big_root);
+        _cleanup_free_ char *bpw = berth_xasprintf("%s/etc/passwd", big_root);
+        if (berth_mkdir_p(betc, 0755, &err) < 0)
+                abort();
+        write_file(big_root, "etc/passwd", "app:x:1000:1000::/:/bin/sh\n");
+        if (truncate(bpw, 17 << 20) < 0)
                 abort();
 }
 
@@ -749,8 +776,30 @@ static void test_user(void)
         json_decref(s);
 
         o.rootfs = fifo_root;
-        like(gen_err("{'Cmd': ['sh'], 'User': 'app'}", NULL, &o), "not a regular file",
-             "a FIFO /etc/passwd is refused, not waited on");
+        like(gen_err("{'Cmd': ['sh'], 'User': 'app'}", NULL, &o),
+             "cannot read the container's /etc/passwd: '/etc/passwd' is not a regular file",
+             "a FIFO /etc/passwd is refused, not waited on, naming it");
+        like(gen_err("{'Cmd': ['sh'], 'User': '1000'}", NULL, &o), "not a regular file",
+             "… for a numeric user too (its entry gives the group)");
+        _cleanup_free_ char *fpw = berth_xasprintf("%s/etc/passwd", fifo_root);
+        unlink(fpw);
+        write_file(fifo_root, "etc/passwd", "app:x:1000:1000::/:/bin/sh\n");
+        like(gen_err("{'Cmd': ['sh'], 'User': 'app'}", NULL, &o),
+             "cannot read the container's /etc/group: '/etc/group' is not a regular file",
+             "a FIFO /etc/group likewise");
+
+        o.rootfs = dev_root;
+        if (geteuid() == 0)
+                like(gen_err("{'Cmd': ['sh'], 'User': 'app'}", NULL, &o),
+                     "'/etc/passwd' is not a regular file",
+                     "/etc/passwd -> the root's /dev/zero node: refused, never read");
+        else
+                like(gen_err("{'Cmd': ['sh'], 'User': 'app'}", NULL, &o),
+                     "unable to find user app: no matching entries in passwd file",
+                     "/etc/passwd -> /dev/zero, none in the root: no entries");
+        o.rootfs = big_root;
+        like(gen_err("{'Cmd': ['sh'], 'User': 'app'}", NULL, &o),
+             "'/etc/passwd' is larger than 16777216 bytes", "a 17 MiB /etc/passwd is refused");
 }
 
 static void test_namespaces(void)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -544,8 +545,12 @@ static void make_rootfs(const char *rfs)
         spit(P("%s/data/hard1", rfs), "linked");
         link(P("%s/data/hard1", rfs), P("%s/data/sub/hard2", rfs));
         mkfifo(P("%s/data/fifo", rfs), 0600);
+        chmod(P("%s/data/fifo", rfs), 0667); /* more than the umask lets mknod make */
         if (is_root) {
                 mknod(P("%s/data/null", rfs), S_IFCHR | 0666, makedev(1, 3));
+                chmod(P("%s/data/null", rfs), 0666);
+                lchown(P("%s/data/fifo", rfs), 77, 78);
+                setxattr(P("%s/data/fifo", rfs), "trusted.berth", "fx", 2, 0);
                 lchown(P("%s/data/file", rfs), 1234, 5678);
                 lchown(P("%s/data/abs", rfs), 42, 43);
                 lchown(P("%s/data", rfs), 999, 998);
@@ -557,9 +562,86 @@ static void make_rootfs(const char *rfs)
         utimensat(AT_FDCWD, P("%s/data/file", rfs), ts, AT_SYMLINK_NOFOLLOW);
         utimensat(AT_FDCWD, P("%s/data/abs", rfs), ts, AT_SYMLINK_NOFOLLOW);
         utimensat(AT_FDCWD, P("%s/data/sub", rfs), ts, AT_SYMLINK_NOFOLLOW);
+        utimensat(AT_FDCWD, P("%s/data/fifo", rfs), ts, AT_SYMLINK_NOFOLLOW);
         /* hostile: the mount destination itself a symlink out of the root */
         symlink("/../../../../../etc", P("%s/escape", rfs));
         symlink("..", P("%s/up", rfs));
+}
+
+/*
+ * The attacker copy-up must withstand: a container sharing the volume (it mounted it with
+ * nocopy, so the volume stays empty until the copy) swaps a node the copy has just made for
+ * a symlink to a host file. Here it wins every time, at the worst moment: right after
+ * mknodat, before owner, mode, xattrs and times are set.
+ */
+static const char *swap_nodes_for; /* NULL: mknodat as it is */
+
+int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+        int r = (int)syscall(SYS_mknodat, dirfd, path, mode, dev);
+        if (r == 0 && swap_nodes_for) {
+                unlinkat(dirfd, path, 0);
+                if (symlinkat(swap_nodes_for, dirfd, path) < 0)
+                        printf("# cannot swap '%s' for a symlink\n", path);
+        }
+        return r;
+}
+
+static void test_copy_up_swapped_node(berth_volumes *vs)
+{
+        berth_error err = {0};
+        char *rfs = berth_xstrdup(P("%s/rootfs-race", root));
+        char *canary = berth_xstrdup(P("%s/host-canary", root));
+        berth_mkdir_p(P("%s/data", rfs), 0755, &err);
+        spit(canary, "host file");
+        chmod(canary, 0600);
+        struct stat before, after;
+        lstat(canary, &before);
+        struct timespec old[2] = {{1000, 0}, {2000, 0}};
+        utimensat(AT_FDCWD, canary, old, 0);
+        lstat(canary, &before);
+
+        static const char *const kinds[] = {"fifo", "char device"};
+        for (int k = 0; k < 2; k++) {
+                if (k == 1 && !is_root) {
+                        ok(1, "a char device swapped # skip not root");
+                        continue;
+                }
+                char *node = P("%s/data/node", rfs);
+                unlink(node);
+                if (k == 0)
+                        mkfifo(node, 0600);
+                else
+                        mknod(node, S_IFCHR | 0600, makedev(1, 3));
+                if (is_root)
+                        lchown(node, 4242, 4343);
+                chmod(node, 06777); /* after chown, which clears set-id bits */
+                char name[32];
+                snprintf(name, sizeof(name), "swap%d", k);
+                berth_volume v;
+                berth_volume_create(vs, name, NULL, NULL, false, &v, NULL, &err);
+                swap_nodes_for = canary;
+                int r = berth_volume_copy_up(vs, name, rfs, "/data", &err);
+                swap_nodes_for = NULL;
+                ok(r < 0 && strstr(err.msg, "'node' changed while it was copied"),
+                   "%s swapped for a symlink: the copy fails: %s", kinds[k], err.msg);
+                ok(lstat(canary, &after) == 0 && (after.st_mode & 07777) == 0600,
+                   "… the host file's mode is untouched (%o)", after.st_mode & 07777);
+                ok(after.st_uid == before.st_uid && after.st_gid == before.st_gid,
+                   "… so is its owner");
+                ok(after.st_mtime == before.st_mtime, "… and its times");
+                is_str(slurp(canary), "host file", "… and its content");
+                ok(!exists(P("%s/node", v.mountpoint)), "… and the volume is emptied again");
+                berth_error_clear(&err);
+                r = berth_volume_copy_up(vs, name, rfs, "/data", &err);
+                ok(r == 0 && lstat(P("%s/node", v.mountpoint), &after) == 0 &&
+                       (after.st_mode & 07777) == 06777,
+                   "… a later copy without the attacker makes it whole (%o): %s",
+                   after.st_mode & 07777, r < 0 ? err.msg : "");
+                berth_volume_clear(&v);
+        }
+        free(canary);
+        free(rfs);
 }
 
 static void test_copy_up(berth_volumes *vs)
@@ -589,6 +671,8 @@ static void test_copy_up(berth_volumes *vs)
                a.st_ino == b.st_ino && a.st_nlink == 2,
            "hard links within the tree kept");
         ok(lstat(P("%s/fifo", d), &a) == 0 && S_ISFIFO(a.st_mode), "fifo copied as a fifo");
+        is_int(a.st_mode & 07777, 0667, "its exact mode, whatever the umask");
+        is_int(a.st_mtime, 1000000000, "its mtime");
         char xv[8] = "";
         ssize_t xn = getxattr(P("%s/file", d), "user.berth", xv, sizeof(xv) - 1);
         char sxv[8];
@@ -600,6 +684,16 @@ static void test_copy_up(berth_volumes *vs)
                 ok(lstat(P("%s/null", d), &a) == 0 && S_ISCHR(a.st_mode) &&
                        a.st_rdev == makedev(1, 3),
                    "device node copied as a node");
+                is_int(a.st_mode & 07777, 0666, "with its mode");
+                ok(lstat(P("%s/fifo", d), &a) == 0 && a.st_uid == 77 && a.st_gid == 78,
+                   "a node's owner kept");
+                char fx[4] = "";
+                if (getxattr(P("%s/data/fifo", rfs), "trusted.berth", fx, sizeof(fx)) != 2)
+                        ok(1, "a node's xattrs # skip no trusted xattrs here");
+                else
+                        ok(getxattr(P("%s/fifo", d), "trusted.berth", fx, sizeof(fx)) == 2 &&
+                               memcmp(fx, "fx", 2) == 0,
+                           "a node's xattrs kept");
                 ok(lstat(P("%s/file", d), &a) == 0 && a.st_uid == 1234 && a.st_gid == 5678,
                    "owner kept");
                 is_int(a.st_mode & 07777, 04750, "setuid mode kept (set after chown)");
@@ -724,6 +818,7 @@ int main(void)
         test_prune(vs);
         vs = test_repair(vs);
         test_copy_up(vs);
+        test_copy_up_swapped_node(vs);
         vs = test_mounts(vs);
         berth_volumes_close(vs);
         berth_db_close(db);
