@@ -2,6 +2,7 @@
 /* A container's mounts: -v/--mount/--volumes-from/VOLUME resolved to host paths. */
 #include "engine/engine-internal.h"
 #include "base/fs.h"
+#include "runtime/runtime.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -10,24 +11,6 @@
 
 static const char *const propagations[] = {"shared", "rshared", "slave",
                                            "rslave", "private", "rprivate"};
-
-/*
- * What under /proc a mount may cover: runc's list (libcontainer/rootfs_linux.go,
- * checkProcMount, as of runc 1.4), files lxcfs emulates. runc dropped /proc/net/dev from it:
- * /proc/net is /proc/self/net, per process and namespaced already.
- */
-static const char *const proc_files_allowed[] = {
-    "proc/cpuinfo",
-    "proc/diskstats",
-    "proc/meminfo",
-    "proc/stat",
-    "proc/swaps",
-    "proc/uptime",
-    "proc/loadavg",
-    "proc/slabinfo",
-    "proc/sys/kernel/ns_last_pid",
-    "proc/sys/crypto/fips_enabled",
-};
 
 /* rel (clean, relative) is top or below it. */
 static bool at_or_below(const char *rel, const char *top)
@@ -46,10 +29,9 @@ int berth_engine_check_mount_dest(const char *dest, bool image_volume, berth_err
                 top = "sys";
         if (top == NULL)
                 return 0;
-        for (size_t i = 0; i < ARRAY_SIZE(proc_files_allowed) && !image_volume; i++)
-                if (strcmp(rel, proc_files_allowed[i]) == 0)
-                        return 0;
         _cleanup_free_ char *clean = berth_xasprintf("/%s", rel);
+        if (!image_volume && berth_rt_proc_mount_allowed(clean))
+                return 0;
         _cleanup_free_ char *shown = strcmp(clean, dest) == 0
                                          ? berth_xasprintf("\"%s\"", dest)
                                          : berth_xasprintf("\"%s\" (%s)", dest, clean);

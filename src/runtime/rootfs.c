@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "rootfs.h"
 #include "cgroup.h"
+#include "runtime/runtime.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -72,8 +73,9 @@ static int set_propagation_in_root(int rootfd, const oci_mount *m, berth_error *
         return 0;
 }
 
-/* Files of procfs a mount may cover (runc's list): what lxcfs and its kind
- * replace. Anything else in /proc — /proc/sys/kernel with a fake
+/* Files of procfs a mount may cover: runc's list (checkProcMount, as of runc
+ * 1.4; it dropped /proc/net/dev, which is /proc/self/net/dev, per process and
+ * namespaced already). Anything else in /proc — /proc/sys/kernel with a fake
  * cap_last_cap, /proc/self/attr, a sysctl — is the kernel's word to the
  * runtime and to the container, and nobody may put their own over it. */
 static const char *const proc_allowed[] = {
@@ -85,12 +87,17 @@ static const char *const proc_allowed[] = {
     "/proc/uptime",
     "/proc/loadavg",
     "/proc/slabinfo",
-    "/proc/net/dev",
-    "/proc/pressure/cpu",
-    "/proc/pressure/io",
-    "/proc/pressure/memory",
     "/proc/sys/kernel/ns_last_pid",
+    "/proc/sys/crypto/fips_enabled",
 };
+
+bool berth_rt_proc_mount_allowed(const char *dest)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(proc_allowed); i++)
+                if (strcmp(dest, proc_allowed[i]) == 0)
+                        return true;
+        return false;
+}
 
 /* Refuse a mount whose target, as resolved in the rootfs (symlinks and all),
  * is on procfs, unless it is a new procfs on /proc itself or one of the
@@ -107,10 +114,8 @@ static int check_proc_destination(int target, const oci_mount *m, berth_error *e
         if (m->type && strcmp(m->type, "proc") == 0 && strcmp(dest, "/proc") == 0)
                 return 0;
         struct stat st;
-        for (size_t i = 0; i < ARRAY_SIZE(proc_allowed); i++)
-                if (strcmp(dest, proc_allowed[i]) == 0 && fstat(target, &st) == 0 &&
-                    S_ISREG(st.st_mode))
-                        return 0;
+        if (berth_rt_proc_mount_allowed(dest) && fstat(target, &st) == 0 && S_ISREG(st.st_mode))
+                return 0;
         return berth_errx(err, EPERM, "'%s' cannot be mounted because it is inside /proc",
                           m->destination);
 }

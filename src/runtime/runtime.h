@@ -102,3 +102,10 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
 
 /** Signal number for "KILL", "SIGKILL", "9", "SIGRTMIN+3"; -1 if unknown. */
 int berth_rt_signal_parse(const char *s);
+/**
+ * Whether a mount may cover dest (absolute, lexically clean) although it is
+ * inside /proc: runc's few files, the ones lxcfs and its kind emulate. The
+ * runtime refuses every other mount whose resolved target is on procfs, and
+ * the engine refuses such destinations at create.
+ */
+bool berth_rt_proc_mount_allowed(const char *dest);
