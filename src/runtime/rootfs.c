@@ -334,7 +334,8 @@ int berth_rootfs_prepare(const berth_rootfs_opts *o, berth_error *err)
                 _cleanup_close_ int cwd =
                     berth_mkdir_p_in_root(rootfd, o->spec->process->cwd, 0755, err);
                 if (cwd < 0)
-                        return berth_wrap(err, "cannot create the working directory");
+                        return berth_wrap(err, "cannot create the working directory '%s'",
+                                          o->spec->process->cwd);
         }
         return 0;
 }
