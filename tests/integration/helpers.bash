@@ -26,14 +26,15 @@ busybox_rootfs() {
   echo "$dir"
 }
 
-# make_bundle DIR ARGS...: a bundle whose rootfs is a copy-free bind of the
-# shared busybox rootfs (read-only lower, so tests cannot change it) and
-# whose config comes from `berth-runtime spec`, with terminal off.
+# make_bundle DIR ARGS...: a bundle whose rootfs is a copy of the shared
+# busybox rootfs (or of $BUNDLE_ROOTFS) and whose config comes from
+# `berth-runtime spec`, with terminal off.
 make_bundle() {
-  local b=$1
+  local b=$1 src=${BUNDLE_ROOTFS:-}
   shift
+  [ -n "$src" ] || src=$(busybox_rootfs)
   mkdir -p "$b/rootfs"
-  cp -a "$(busybox_rootfs)/." "$b/rootfs/"
+  cp -a "$src/." "$b/rootfs/"
   (cd "$b" && "$RUNTIME" spec)
   local args
   args=$(jq -nc '$ARGS.positional' --args -- "$@")

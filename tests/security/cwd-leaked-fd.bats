@@ -241,25 +241,6 @@ restart_attempt() {
   [[ "$output" != *ESCAPED* ]]
 }
 
-rt_run_attempt() {
-  cd "$WORK/bundle" && "$RUNTIME" --root "$RT_ROOT" run "rt-$RANDOM" 2>&1
-}
-
-rt_create_start_attempt() {
-  local id=rtc-$RANDOM st
-  (cd "$WORK/bundle" && "$RUNTIME" --root "$RT_ROOT" create "$id" >"$WORK/rt.out" 2>&1) || {
-    cat "$WORK/rt.out"
-    return 1
-  }
-  rt start "$id" 2>&1 || return 1
-  for st in $(seq 50); do
-    [ "$(rt state "$id" | jq -r .status)" = stopped ] && break
-    sleep 0.1
-  done
-  rt delete "$id"
-  cat "$WORK/rt.out"
-}
-
 @test "berth-runtime run and create+start: a working directory swapped for /proc/self/fd/N" {
   chmod 755 "$SHARED"
   start_pouncer "$SHARED"

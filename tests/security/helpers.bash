@@ -96,14 +96,28 @@ rt_remove_all() {
 # attack_bundle DIR ARGS...: a berth-runtime bundle whose rootfs is the
 # attack rootfs (busybox and /attack/*).
 attack_bundle() {
-  local b=$1
-  shift
-  mkdir -p "$b/rootfs"
-  cp -a "$WORK/attack-rootfs/." "$b/rootfs/"
-  (cd "$b" && "$RUNTIME" spec)
-  local args
-  args=$(jq -nc '$ARGS.positional' --args -- "$@")
-  config_edit "$b" ".process.terminal = false | .process.args = $args | .hostname = \"berth-sec\""
+  BUNDLE_ROOTFS=$WORK/attack-rootfs make_bundle "$@"
+}
+
+# rt_run_attempt, rt_create_start_attempt: one berth-runtime run, or create +
+# start + wait + delete, of the bundle in $WORK/bundle; its output on stdout.
+rt_run_attempt() {
+  cd "$WORK/bundle" && "$RUNTIME" --root "$RT_ROOT" run "rt-$RANDOM" 2>&1
+}
+
+rt_create_start_attempt() {
+  local id=rtc-$RANDOM i
+  (cd "$WORK/bundle" && "$RUNTIME" --root "$RT_ROOT" create "$id" >"$WORK/rt.out" 2>&1) || {
+    cat "$WORK/rt.out"
+    return 1
+  }
+  rt start "$id" 2>&1 || return 1
+  for i in $(seq 50); do
+    [ "$(rt state "$id" | jq -r .status)" = stopped ] && break
+    sleep 0.1
+  done
+  rt delete "$id"
+  cat "$WORK/rt.out"
 }
 
 # image_add_healthcheck SRC DST TEST-JSON [INTERVAL-NS]: DST is SRC with a

@@ -121,25 +121,6 @@ restart_attempt() {
   berth wait victim >/dev/null
 }
 
-rt_run_attempt() {
-  cd "$WORK/bundle" && "$RUNTIME" --root "$RT_ROOT" run "rt-$RANDOM" 2>&1
-}
-
-rt_create_start_attempt() {
-  local id=rtc-$RANDOM i
-  (cd "$WORK/bundle" && "$RUNTIME" --root "$RT_ROOT" create "$id" >"$WORK/rt.out" 2>&1) || {
-    cat "$WORK/rt.out"
-    return 1
-  }
-  rt start "$id" 2>&1 || return 1
-  for i in $(seq 50); do
-    [ "$(rt state "$id" | jq -r .status)" = stopped ] && break
-    sleep 0.1
-  done
-  rt delete "$id"
-  cat "$WORK/rt.out"
-}
-
 # A bundle whose /dev is the host directory DEVDIR (shared with the racer).
 dev_bundle() {
   attack_bundle "$WORK/bundle" sh -c "$1"
