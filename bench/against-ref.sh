@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# berth against itself at another commit: `run --rm busybox true` and `exec
-# c true` in a running container, both builds alternating in one hyperfine
-# run — for changes that must cost nothing (e.g. the breakout fixes: "no
+# berth against itself at another commit: `run --rm busybox true`, `exec
+# c true` in a running container and `berth-runtime run` of a bundle (runc's
+# default config: masked paths, devices, seccomp-less), both builds
+# alternating in one hyperfine run — for changes that must cost nothing (e.g. the breakout fixes: "no
 # slower than now, within noise").
 #   bench/against-ref.sh REF      (default REF: HEAD~1)
 # Both are stripped release builds; each gets its own root, runroot, image
@@ -37,9 +38,8 @@ meson setup "$OLD_BUILD" "$OLD_SRC" -Dbuildtype=release -Dstrip=true >/dev/null
 ninja -C "$OLD_BUILD" >/dev/null
 echo "old: $(git -C "$TOP" rev-parse --short "$REF")  new: $(git -C "$TOP" rev-parse --short HEAD)$(git -C "$TOP" diff --quiet || echo '+changes')"
 
+bench_bundle "$TMP/bundle"
 BERTH_BUILD=$NEW_BUILD
-# shellcheck source=/dev/null
-source "$TOP/tests/integration/helpers.bash"
 rootfs=$(busybox_rootfs)
 cmds=()
 for b in old new; do
@@ -52,6 +52,7 @@ for b in old new; do
   $c run -d --name "bench-$b" --network none --cgroup-parent "/bench-ref-$b" busybox sleep 3600 >/dev/null
   cmds+=("run-$b" "$c run --rm --network none --cgroup-parent /bench-ref-$b busybox true")
   cmds+=("exec-$b" "$c exec bench-$b true")
+  cmds+=("runtime-$b" "$build/cmd/berth-runtime/berth-runtime --root $TMP/$b-rt run --bundle $TMP/bundle rt-$b")
 done
 echo "name median_ms mean_ms n"
 alternate "$ROUNDS" "$RUNS" "${cmds[@]}"
