@@ -4,6 +4,7 @@
 #include "base/db.h"
 #include "image/imagedb.h"
 #include "image/store.h"
+#include "oci/image.h"
 
 #include <jansson.h>
 
@@ -115,6 +116,45 @@ int berth_images_register(berth_images *im, const berth_image_rec *rec,
  */
 int berth_images_import(berth_images *im, int fd, const char *tag, char *const *changes,
                         const char *message, berth_digest *ret_id, berth_error *err);
+
+/**
+ * Deriving an image: the one place that turns a config (and at most one new
+ * layer, already in the blob store and unpacked) into a registered image, for
+ * import, commit and the builder. berth_image_derive():
+ *   - sets cfg's created (o->created, or now) and author, appends the new
+ *     layer's diff id and, with o->history, a history entry (created_by,
+ *     comment; empty_layer when there is no new layer);
+ *   - stores the config, and a manifest: the parent's layers (none for
+ *     scratch) plus the new one, in the parent's media types (OCI's for
+ *     scratch);
+ *   - registers image and tag in one transaction.
+ * The caller holds the writer lock from the layer's blob on (gc must wait)
+ * and owns cfg (a copy of the parent's, edited, or a new one for scratch).
+ * On failure no image is registered (stored blobs go at the next gc).
+ */
+typedef struct {
+        berth_digest blob; /* the layer blob as stored */
+        uint64_t blob_size;
+        const char *media_type; /* NULL: the manifest's plain tar type */
+        berth_digest diff;      /* sha256 of the uncompressed tar */
+        berth_digest chain;     /* the unpacked layer */
+} berth_image_new_layer;
+typedef struct {
+        const berth_digest *parent;                /* NULL: from scratch */
+        const berth_image_new_layer *layer;        /* NULL: a step without a layer */
+        const char *created;                       /* RFC 3339; NULL: now */
+        bool history;                              /* add a history entry */
+        const char *created_by, *comment, *author; /* nullable */
+        const char *tag;                           /* nullable */
+} berth_image_derive_opts;
+int berth_image_derive(berth_images *im, const berth_image_derive_opts *o, oci_image_config *cfg,
+                       berth_digest *ret_id, berth_error *err);
+/** An image's parsed config and manifest (-ENOENT: no such image). */
+int berth_image_load(berth_images *im, const berth_digest *id, oci_image_config **ret_cfg,
+                     oci_manifest **ret_man, berth_error *err);
+/** tag made full ("busybox" → "docker.io/library/busybox:latest"); NULL stays NULL;
+ * a digest reference is refused. */
+int berth_image_full_tag(const char *tag, char **ret, berth_error *err);
 
 /** `image inspect`: docker's JSON object for one image (caller decrefs), or NULL. */
 json_t *berth_images_inspect(berth_images *im, const char *name, berth_error *err);

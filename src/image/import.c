@@ -38,19 +38,10 @@ int berth_images_import(berth_images *im, int fd, const char *tag, char *const *
                 return -err->code;
 
         _cleanup_free_ char *full_tag = NULL;
-        if (tag) {
-                berth_ref ref = {0};
-                if (berth_ref_parse(tag, &ref, err) < 0)
-                        return -err->code;
-                bool digest = ref.has_digest;
-                full_tag = berth_ref_string(&ref);
-                berth_ref_clear(&ref);
-                if (digest)
-                        return berth_errx(err, EINVAL, "cannot import to a digest reference: '%s'",
-                                          tag);
-        }
+        if (berth_image_full_tag(tag, &full_tag, err) < 0)
+                return -err->code;
         _cleanup_close_ int bfd = -1;
-        _cleanup_free_ char *cfg_json = NULL, *man_json = NULL, *buf = NULL;
+        _cleanup_free_ char *buf = NULL;
         _cleanup_(berth_store_unlockp) int lock = -1;
         berth_blob_writer *w = NULL;
         bool have_blob = false, have_layer = false, done = false;
@@ -101,58 +92,20 @@ int berth_images_import(berth_images *im, int fd, const char *tag, char *const *
                 goto out;
         }
         have_layer = true;
-        /* 3. the config and the manifest */
-        char now[64];
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        berth_rfc3339_format(ts.tv_sec, (int32_t)ts.tv_nsec, now, sizeof(now));
-        berth_oci_image_config_set_created(cfg, now);
-        berth_oci_image_config_add_diff_id(cfg, &diff);
-        berth_oci_image_config_add_history(cfg, now, "berth import", NULL,
-                                           message ? message : "Imported from -", false);
-        size_t cfg_len;
-        cfg_json = berth_oci_image_config_to_json(cfg, &cfg_len);
-        berth_digest id;
-        if ((r = berth_store_put_buf(berth_images_store(im), cfg_json, cfg_len, NULL, &id, err)) <
-            0)
+        /* 3. the config, the manifest and the image, in one transaction: the image exists
+         * from here on */
+        berth_image_new_layer nl = {.blob = blob,
+                                    .blob_size = blob_size,
+                                    .media_type = layer_media_type(bfd),
+                                    .diff = diff,
+                                    .chain = chain};
+        berth_image_derive_opts o = {.layer = &nl,
+                                     .history = true,
+                                     .created_by = "berth import",
+                                     .comment = message ? message : "Imported from -",
+                                     .tag = tag};
+        if ((r = berth_image_derive(im, &o, cfg, ret_id, err)) < 0)
                 goto out;
-        oci_descriptor layer = {.media_type = (char *)layer_media_type(bfd),
-                                .digest = blob,
-                                .size = (int64_t)blob_size};
-        oci_manifest m = {.schema_version = 2,
-                          .media_type = (char *)BERTH_MT_OCI_MANIFEST,
-                          .config = {.media_type = (char *)BERTH_MT_OCI_CONFIG,
-                                     .digest = id,
-                                     .size = (int64_t)cfg_len},
-                          .layers = &layer,
-                          .n_layers = 1};
-        size_t man_len;
-        man_json = berth_oci_manifest_to_json(&m, &man_len);
-        berth_digest manifest;
-        if ((r = berth_store_put_buf(berth_images_store(im), man_json, man_len, NULL, &manifest,
-                                     err)) < 0)
-                goto out;
-        /* 4. the metadata, in one transaction: the image exists from here on */
-        berth_image_rec rec = {.id = id,
-                               .has_manifest = true,
-                               .manifest = manifest,
-                               .has_top_layer = true,
-                               .top_layer = chain,
-                               .created = now,
-                               .size = berth_layer_size(berth_images_layers_fd(im), &chain),
-                               .added = ts.tv_sec};
-        berth_image_layer_rec lr = {
-            .chain_id = chain, .diff_id = diff, .has_blob = true, .blob = blob};
-        berth_db *db = berth_images_db(im);
-        if ((r = berth_db_begin(db, err)) < 0)
-                goto out;
-        if ((r = berth_imagedb_put(db, &rec, &lr, 1, err)) < 0 ||
-            (full_tag && (r = berth_imagedb_tag(db, full_tag, &id, err)) < 0) ||
-            (r = berth_db_commit(db, err)) < 0) {
-                berth_db_rollback(db);
-                goto out;
-        }
-        *ret_id = id;
         done = true;
 out:
         berth_blob_writer_free(w);

@@ -2,6 +2,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
+#include "image/changes.h"
 #include "image/images.h"
 #include "tap.h"
 
@@ -47,6 +48,64 @@ static bool layer_exists(berth_images *im, const berth_digest *chain)
         _cleanup_free_ char *dir =
             berth_xasprintf("%s/%s", berth_images_layers_dir(im), berth_digest_hex(chain));
         return access(dir, F_OK) == 0;
+}
+
+/* berth_image_derive: from scratch, then a metadata-only step on top of it. */
+static void test_derive(berth_images *im)
+{
+        berth_error err = {0};
+        oci_image_config *cfg = berth_oci_image_config_new("linux", "amd64", NULL);
+        berth_config_apply_change(cfg, "ENV A=1", &err);
+        berth_image_derive_opts o = {.created = "2026-01-02T03:04:05Z",
+                                     .history = true,
+                                     .created_by = "/bin/sh -c #(nop)  ENV A=1",
+                                     .tag = "derived:one"};
+        berth_digest one, two, named;
+        ok(berth_image_derive(im, &o, cfg, &one, &err) == 0, "derive from scratch: %s", err.msg);
+        berth_oci_image_config_free(cfg);
+        ok(berth_images_resolve(im, "derived:one", &named, &err) == 0 &&
+               berth_digest_equal(&named, &one),
+           "the tag names it");
+        oci_image_config *c1 = NULL;
+        oci_manifest *m1 = NULL;
+        ok(berth_image_load(im, &one, &c1, &m1, &err) == 0, "it loads: %s", err.msg);
+        ok(m1 && m1->n_layers == 0 && strcmp(m1->media_type, BERTH_MT_OCI_MANIFEST) == 0,
+           "an OCI manifest without layers");
+        ok(c1 && c1->created && strcmp(c1->created, "2026-01-02T03:04:05Z") == 0,
+           "created is the time given");
+
+        berth_config_apply_change(c1, "WORKDIR /app", &err);
+        berth_image_derive_opts o2 = {.parent = &one,
+                                      .created = "2026-01-02T03:04:06Z",
+                                      .history = true,
+                                      .created_by = "/bin/sh -c #(nop) WORKDIR /app"};
+        ok(berth_image_derive(im, &o2, c1, &two, &err) == 0, "a metadata step on it: %s", err.msg);
+        berth_history_entry *h = NULL;
+        size_t n = 0;
+        int hr = berth_images_history(im, two.s, &h, &n, &err);
+        ok(hr == 0 && n == 2, "two history rows (%zu)", n);
+        ok(n == 2 && strstr(h[0].created_by, "WORKDIR /app") && h[0].size == 0 &&
+               strstr(h[1].created_by, "ENV A=1"),
+           "newest first, an empty step");
+        berth_history_free(h, n);
+        ok(!berth_digest_equal(&one, &two), "a new image");
+        oci_image_config *again = berth_oci_image_config_new("linux", "amd64", NULL);
+        berth_config_apply_change(again, "ENV A=1", &err);
+        berth_digest same;
+        o.tag = NULL;
+        ok(berth_image_derive(im, &o, again, &same, &err) == 0 && berth_digest_equal(&same, &one),
+           "the same config and time give the same image id (reproducible)");
+        berth_oci_image_config_free(again);
+        ok(berth_image_derive(im,
+                              &(berth_image_derive_opts){.tag = "x@sha256:"
+                                                                "1111111111111111111111111111"
+                                                                "111111111111111111111111111111"
+                                                                "111111"},
+                              c1, &same, &err) < 0,
+           "a digest reference is no tag");
+        like(err.msg, "refusing to create a tag with a digest reference", "docker's words");
+        berth_oci_image_config_free(c1);
+        berth_oci_manifest_free(m1);
 }
 
 int main(void)
@@ -186,6 +245,8 @@ int main(void)
         ok(berth_imagedb_repo_digests_with_blob(berth_images_db(im), &orphan, &with, &err) == 0 &&
                berth_strv_length(with) == 1 && strcmp(with[0], d2[0]) == 0,
            "the repositories a blob is known in");
+
+        test_derive(im);
 
         berth_images_close(im);
         berth_rm_rf(root, NULL);
