@@ -5,7 +5,7 @@
 #include "base/units.h"
 #include "engine/monitor-conf.h"
 #include "engine/monitor-proto.h"
-#include "engine/specgen.h"
+#include "specgen/specgen.h"
 #include "image/snapshot.h"
 
 #include <errno.h>

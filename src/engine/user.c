@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The user of a process started in a running container (`exec -u`, `cp -a`):
- * resolved as the container's own user is (sg_user(), specgen-user.c), from
+ * resolved as the container's own user is (berth_specgen_user(), specgen-user.c), from
  * its /etc/passwd and /etc/group read safely inside its root.
  */
 #include "engine/engine-internal.h"
-#include "specgen-internal.h"
+#include "specgen/specgen.h"
 
 #include <stdio.h>
 
@@ -15,7 +15,7 @@ int berth_engine_resolve_user(berth_engine *e, const berth_container *c, const c
         _cleanup_free_ char *dir = berth_engine_container_dir(e, c->id);
         _cleanup_free_ char *merged = berth_xasprintf("%s/merged", dir);
         _cleanup_json_ json_t *u = NULL;
-        int r = sg_user(merged, user, NULL, &u, err);
+        int r = berth_specgen_user(merged, user, NULL, &u, err);
         if (r < 0)
                 return r;
         *ret =

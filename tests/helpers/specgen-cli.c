@@ -12,7 +12,7 @@
  * array. Errors go to stderr with exit status 1.
  */
 #include "base/cleanup.h"
-#include "engine/specgen.h"
+#include "specgen/specgen.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/strutil.h"
-#include "engine/specgen.h"
+#include "specgen/specgen.h"
 #include "oci/spec.h"
 #include "runtime/security.h"
 #include "tap.h"

@@ -349,7 +349,7 @@ static int process_json(const berth_specgen_input *in, const json_t *hc, const m
         STRV_FOREACH (a, c->cmd)
                 berth_strv_push(&args, *a);
 
-        if ((r = sg_user(in->rootfs, c->user, group_add, &user, err)) < 0)
+        if ((r = berth_specgen_user(in->rootfs, c->user, group_add, &user, err)) < 0)
                 return r;
         if ((r = sg_rlimits(hc, &rlimits, err)) < 0) {
                 json_decref(user);

@@ -12,7 +12,7 @@
  * Every sg_* function that fills a JSON object leaves it untouched on error
  * only as far as the caller cares: on error the caller drops the whole spec.
  */
-#include "engine/specgen.h"
+#include "specgen/specgen.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -111,16 +111,6 @@ int sg_seccomp_from_profile(const char *text, char *const *caps, json_t **ret, b
 const char *sg_native_arch(void);
 
 /* ---- the user (specgen-user.c) ------------------------------------------ */
-
-/**
- * process.user for spec ("", "name", "uid", "name:group", "uid:gid", …)
- * resolved against <rootfs>/etc/passwd and /etc/group (read inside the
- * rootfs: symlinks cannot leave it; a missing file is an empty one), with
- * the groups of HostConfig.GroupAdd. additionalGids: the primary gid, the
- * user's groups in /etc/group, then GroupAdd.
- */
-int sg_user(const char *rootfs, const char *spec, const json_t *group_add, json_t **ret,
-            berth_error *err);
 
 /* ---- resources, devices, rlimits (specgen-resources.c) ----------------- */
 

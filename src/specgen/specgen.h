@@ -97,3 +97,13 @@ json_t *berth_specgen(const berth_specgen_input *in, berth_error *err);
 
 /** Docker's default capability set, NULL-terminated ("CAP_CHOWN", …). */
 extern const char *const berth_specgen_default_caps[];
+
+/**
+ * process.user for spec ("", "name", "uid", "name:group", "uid:gid", …)
+ * resolved against <rootfs>/etc/passwd and /etc/group (read inside the
+ * rootfs: symlinks cannot leave it; a missing file is an empty one), with
+ * the groups of HostConfig.GroupAdd. additionalGids: the primary gid, the
+ * user's groups in /etc/group, then GroupAdd.
+ */
+int berth_specgen_user(const char *rootfs, const char *spec, const json_t *group_add, json_t **ret,
+                       berth_error *err);

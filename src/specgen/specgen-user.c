@@ -175,8 +175,8 @@ static void add_gid(long long **v, size_t *n, long long gid)
         (*v)[(*n)++] = gid;
 }
 
-int sg_user(const char *rootfs, const char *spec, const json_t *group_add, json_t **ret,
-            berth_error *err)
+int berth_specgen_user(const char *rootfs, const char *spec, const json_t *group_add, json_t **ret,
+                       berth_error *err)
 {
         _cleanup_close_ int rootfd = -1;
         _cleanup_free_ char *passwd = NULL, *group = NULL, *user_arg = NULL;
