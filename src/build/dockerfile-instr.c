@@ -7,6 +7,7 @@
  * HEALTHCHECK config, ONBUILD's trigger text, ADD/COPY heredoc sources).
  */
 #include "dockerfile-internal.h"
+#include "base/units.h"
 
 #include "base/cleanup.h"
 #include "base/strutil.h"
@@ -394,9 +395,9 @@ static int opt_interval(const berth_dockerfile_instr *in, const char *name, int6
         *ret = 0;
         if (v == NULL || *v == '\0')
                 return 0;
-        msg->len = 0;
-        if (df_parse_duration(v, ret, msg) < 0)
-                return -1;
+        berth_error e = {0};
+        if (berth_parse_go_duration(v, ret, &e) < 0)
+                return failf(msg, "%s", e.msg);
         if (*ret != 0 && *ret < 1000000)
                 return failf(msg, "Interval \"%s\" cannot be less than 1ms", name);
         return 0;

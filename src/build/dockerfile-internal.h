@@ -59,9 +59,6 @@ void df_go_quote(df_buf *b, const char *s, size_t n);
 const char *df_suggest(const char *val, const char *const *options, size_t n_options, bool fold,
                        char *out, size_t outsz);
 
-/** Go's time.ParseDuration into nanoseconds; on failure a message in err_out. */
-int df_parse_duration(const char *s, int64_t *ret, df_buf *err_out);
-
 char *df_strndup(const char *s, size_t n);
 /** Room for want elements of size in p, which holds used (0: p was not made here):
  * capacities double, so appending one by one stays linear. */
