@@ -55,15 +55,40 @@ static int store_layer(berth_images *im, int tfd, const berth_digest *diff,
                                err);
 }
 
+int berth_snapshot_layer(berth_images *im, const char *dir, berth_image_new_layer *ret,
+                         int *ret_lock, berth_error *err)
+{
+        _cleanup_close_ int tfd = -1;
+        _cleanup_(berth_store_unlockp) int lock = -1;
+        berth_digest image;
+        berth_image_rec prec = {0};
+        berth_image_new_layer nl = {0};
+        int r = berth_snapshot_image(im, dir, &image, err);
+        if (r == 0)
+                r = berth_imagedb_get(berth_images_db(im), &image, &prec, NULL, NULL, err);
+        if (r == 0)
+                r = pack_upper(im, dir, &tfd, &nl.diff, err);
+        /* From the layer's blob until the image is registered: gc must wait. */
+        if (r == 0 && (lock = berth_images_writer_lock(im, err)) < 0)
+                r = lock;
+        if (r == 0)
+                r = store_layer(im, tfd, &nl.diff, prec.has_top_layer ? &prec.top_layer : NULL,
+                                &nl.blob, &nl.blob_size, &nl.chain, err);
+        berth_image_rec_clear(&prec);
+        if (r < 0)
+                return r;
+        *ret = nl;
+        *ret_lock = TAKE_FD(lock);
+        return 0;
+}
+
 int berth_snapshot_commit(berth_images *im, const char *dir, char *const *changes,
                           const char *message, const char *author, const char *tag,
                           berth_digest *ret_id, berth_error *err)
 {
-        _cleanup_close_ int tfd = -1;
         _cleanup_(berth_store_unlockp) int lock = -1;
         _cleanup_free_ char *full_tag = NULL;
         berth_digest image;
-        berth_image_rec prec = {0};
         oci_image_config *cfg = NULL;
         oci_manifest *pman = NULL;
         berth_image_new_layer nl = {0};
@@ -72,23 +97,13 @@ int berth_snapshot_commit(berth_images *im, const char *dir, char *const *change
         if (r == 0)
                 r = berth_snapshot_image(im, dir, &image, err);
         if (r == 0)
-                r = berth_imagedb_get(berth_images_db(im), &image, &prec, NULL, NULL, err);
-        if (r == 0)
                 r = berth_image_load(im, &image, &cfg, &pman, err);
         if (r < 0)
                 goto out;
         STRV_FOREACH (ch, (char **)changes)
                 if ((r = berth_config_apply_change(cfg, *ch, err)) < 0)
                         goto out;
-        if ((r = pack_upper(im, dir, &tfd, &nl.diff, err)) < 0)
-                goto out;
-        /* From the layer's blob until the image is registered: gc must wait. */
-        if ((lock = berth_images_writer_lock(im, err)) < 0) {
-                r = lock;
-                goto out;
-        }
-        if ((r = store_layer(im, tfd, &nl.diff, prec.has_top_layer ? &prec.top_layer : NULL,
-                             &nl.blob, &nl.blob_size, &nl.chain, err)) < 0)
+        if ((r = berth_snapshot_layer(im, dir, &nl, &lock, err)) < 0)
                 goto out;
         berth_image_derive_opts o = {.parent = &image,
                                      .layer = &nl,
@@ -100,7 +115,6 @@ int berth_snapshot_commit(berth_images *im, const char *dir, char *const *change
 out:
         berth_oci_image_config_free(cfg);
         berth_oci_manifest_free(pman);
-        berth_image_rec_clear(&prec);
         if (r < 0)
                 return berth_wrap(err, "cannot commit snapshot '%s'", dir);
         return 0;

@@ -122,3 +122,14 @@ void berth_changes_free(berth_change *v, size_t n);
 int berth_snapshot_commit(berth_images *im, const char *dir, char *const *changes,
                           const char *message, const char *author, const char *tag,
                           berth_digest *ret_id, berth_error *err);
+
+/**
+ * The snapshot's upper dir as a new layer on top of its image's: packed
+ * (whiteouts become ".wh." files), stored as a blob and unpacked into the
+ * layer store, for berth_image_derive() (what commit does; the builder's
+ * steps too, with a config of their own). Takes the writer lock and hands it
+ * over in *ret_lock: release it (berth_store_unlock) once the image that
+ * uses the layer is registered, so gc never takes the layer before.
+ */
+int berth_snapshot_layer(berth_images *im, const char *dir, berth_image_new_layer *ret,
+                         int *ret_lock, berth_error *err);
