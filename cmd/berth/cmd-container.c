@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stop, kill, rm, restart, pause, unpause, rename, wait, exec. */
 #include "cli.h"
+#include "base/fs.h"
 #include "base/strutil.h"
 
 #include <errno.h>
@@ -354,7 +355,7 @@ int cmd_exec(berth_cli *cli, int argc, char **argv)
                 berth_container_clear(&c);
                 return cli_error(&err);
         }
-        _cleanup_free_ char *rt = berth_engine_helper_path("berth-runtime", "BERTH_RUNTIME");
+        _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
         _cleanup_strv_ char **args = NULL;
         berth_strv_push(&args, "berth-runtime");
         berth_strv_push(&args, "--root");

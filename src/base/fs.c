@@ -5,6 +5,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/openat2.h>
@@ -588,4 +590,27 @@ char **berth_dir_names_sorted(int dirfd)
         closedir(d);
         qsort(names, berth_strv_length(names), sizeof(char *), cmp_name);
         return names;
+}
+
+char *berth_program_path(const char *name, const char *env)
+{
+        const char *over = getenv(env);
+        if (over && *over)
+                return berth_xstrdup(over);
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n <= 0)
+                return berth_xasprintf("/usr/local/bin/%s", name);
+        self[n] = '\0';
+        char *dir = dirname(self);
+        char *p = berth_xasprintf("%s/%s", dir, name);
+        if (access(p, X_OK) == 0)
+                return p;
+        free(p);
+        /* the build tree: build/cmd/berth/berth next to build/cmd/<name>/<name> */
+        p = berth_xasprintf("%s/../%s/%s", dir, name, name);
+        if (access(p, X_OK) == 0)
+                return p;
+        free(p);
+        return berth_xasprintf("%s/%s", dir, name);
 }

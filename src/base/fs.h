@@ -103,3 +103,9 @@ bool berth_pid_alive(pid_t pid, unsigned long long start);
  * following symlinks: what docker reports as a size on disk or as bytes copied. */
 int64_t berth_usage_at(int atfd, const char *name);
 ssize_t berth_write_all(int fd, const void *buf, size_t len);
+
+/**
+ * A helper program's path: $env if set, else next to the running binary,
+ * else (in the build tree) ../<name>/<name> from it. Caller frees.
+ */
+char *berth_program_path(const char *name, const char *env);

@@ -120,26 +120,3 @@ json_t *berth_engine_image_config(berth_engine *e, const char *image_id, berth_e
         json_decref(cfg);
         return c ? c : json_object();
 }
-
-char *berth_engine_helper_path(const char *name, const char *env)
-{
-        const char *over = getenv(env);
-        if (over && *over)
-                return berth_xstrdup(over);
-        char self[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n <= 0)
-                return berth_xasprintf("/usr/local/bin/%s", name);
-        self[n] = '\0';
-        char *dir = dirname(self);
-        char *p = berth_xasprintf("%s/%s", dir, name);
-        if (access(p, X_OK) == 0)
-                return p;
-        free(p);
-        /* the build tree: build/cmd/berth/berth next to build/cmd/<name>/<name> */
-        p = berth_xasprintf("%s/../%s/%s", dir, name, name);
-        if (access(p, X_OK) == 0)
-                return p;
-        free(p);
-        return berth_xasprintf("%s/%s", dir, name);
-}

@@ -129,12 +129,6 @@ json_t *berth_engine_inspect(berth_engine *e, const char *name, berth_error *err
 json_t *berth_engine_image_config(berth_engine *e, const char *image_id, berth_error *err);
 
 /**
- * A helper program's path: $env if set, else next to the running binary,
- * else (in the build tree) ../<name>/<name> from it. Caller frees.
- */
-char *berth_engine_helper_path(const char *name, const char *env);
-
-/**
  * "user[:group]" (names or ids) as "uid:gid" for a process in the running
  * container c, as its own user is resolved at start: names (and a uid's
  * primary group) looked up in its /etc/passwd and /etc/group, read inside

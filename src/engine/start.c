@@ -78,9 +78,9 @@ static int write_monitor_config(berth_engine *e, const berth_container *c, const
                 return -EINVAL;
         json_t *rp = json_object_get(hc, "RestartPolicy");
         const char *rname = json_string_value(json_object_get(rp, "Name"));
-        _cleanup_free_ char *berth = berth_engine_helper_path("berth", "BERTH_BIN");
+        _cleanup_free_ char *berth = berth_program_path("berth", "BERTH_BIN");
         _cleanup_free_ char *helper =
-            berth_engine_helper_path("berth-monitor-helper", "BERTH_MONITOR_HELPER");
+            berth_program_path("berth-monitor-helper", "BERTH_MONITOR_HELPER");
         _cleanup_free_ char *log = berth_engine_log_path(e, c->id);
         m.id = c->id;
         m.name = c->name;
@@ -122,7 +122,7 @@ static int write_spec(berth_engine *e, const berth_container *c, const char *dir
         if (image == NULL)
                 return -EIO;
         _cleanup_free_ char *rootfs = berth_xasprintf("%s/merged", dir);
-        _cleanup_free_ char *init = berth_engine_helper_path("berth-init", "BERTH_INIT");
+        _cleanup_free_ char *init = berth_program_path("berth-init", "BERTH_INIT");
         _cleanup_free_ char *hostname = berth_xasprintf("%s/hostname", dir);
         _cleanup_free_ char *hosts = berth_xasprintf("%s/hosts", dir);
         _cleanup_free_ char *resolv = berth_xasprintf("%s/resolv.conf", dir);
@@ -164,7 +164,7 @@ static int copy_up(berth_engine *e, const berth_container *c, const char *rootfs
 static int spawn_monitor(berth_engine *e, const char *dir, const berth_start_opts *o, char *reply,
                          size_t replysz, berth_error *err)
 {
-        _cleanup_free_ char *monitor = berth_engine_helper_path("berth-monitor", "BERTH_MONITOR");
+        _cleanup_free_ char *monitor = berth_program_path("berth-monitor", "BERTH_MONITOR");
         int sp[2];
         if (pipe2(sp, O_CLOEXEC) < 0)
                 return berth_err(err, errno, "cannot make a pipe");
