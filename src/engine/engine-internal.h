@@ -7,7 +7,7 @@
 #include "engine/events.h"
 
 /* jansson's own json_decrefp */
-#define _cleanup_json_ _cleanup_(json_decrefp)
+#include "base/cleanup-json.h"
 
 struct berth_engine {
         char *root, *runroot, *rt_root;

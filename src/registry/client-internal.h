@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#define _cleanup_json_ _cleanup_(json_decrefp)
+#include "base/cleanup-json.h"
 
 /* Error bodies and redirect bodies are kept up to this much (for the message). */
 #define REG_ERROR_BODY_MAX (64 * 1024)

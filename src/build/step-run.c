@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* RUN: a snapshot, berth-runtime run with a generated config, a commit (step.h). */
+#include "step.h"
+#include "base/cleanup-json.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+#include "image/snapshot.h"
+#include "specgen/specgen.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static json_t *strv_json(char *const *v)
+{
+        json_t *a = json_array();
+        STRV_FOREACH (s, (char **)v)
+                json_array_append_new(a, json_string(*s));
+        return a;
+}
+
+/* The step's own /etc/hosts, /etc/resolv.conf and /etc/hostname: copies, never the host's
+ * files themselves (a bind of those would let the step write them). */
+static int write_etc_files(const char *dir, const char *network, const char *hostname,
+                           berth_error *err)
+{
+        _cleanup_free_ char *hosts = berth_xasprintf("%s/hosts", dir);
+        _cleanup_free_ char *resolv = berth_xasprintf("%s/resolv.conf", dir);
+        _cleanup_free_ char *hn = berth_xasprintf("%s/hostname", dir);
+        _cleanup_free_ char *hosts_text =
+            berth_xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                            "127.0.0.1\t%s\n",
+                            hostname);
+        _cleanup_free_ char *resolv_text = NULL;
+        size_t rlen = 0;
+        if (strcmp(network, "host") != 0 ||
+            berth_read_file("/etc/resolv.conf", &resolv_text, &rlen, NULL) < 0) {
+                free(resolv_text);
+                resolv_text = berth_xstrdup("");
+                rlen = 0;
+        }
+        _cleanup_free_ char *hn_text = berth_xasprintf("%s\n", hostname);
+        if (berth_write_file_replace(hosts, hosts_text, strlen(hosts_text), 0644, err) < 0 ||
+            berth_write_file_replace(resolv, resolv_text, rlen, 0644, err) < 0 ||
+            berth_write_file_replace(hn, hn_text, strlen(hn_text), 0644, err) < 0)
+                return -err->code;
+        return 0;
+}
+
+/* The OCI config of the step's process, into dir/config.json. */
+static int write_spec(const berth_build_run_opts *o, const char *dir, const char *id,
+                      berth_error *err)
+{
+        const oci_container_config *c = &o->config->config;
+        _cleanup_json_ json_t *body = json_object();
+        json_object_set_new(body, "Cmd", strv_json(o->args));
+        json_object_set_new(body, "Entrypoint", json_array());
+        json_object_set_new(body, "Env", strv_json(c->env));
+        if (c->working_dir && *c->working_dir)
+                json_object_set_new(body, "WorkingDir", json_string(c->working_dir));
+        if (c->user && *c->user)
+                json_object_set_new(body, "User", json_string(c->user));
+        json_object_set_new(body, "HostConfig",
+                            json_pack("{s:s}", "NetworkMode", o->network ? o->network : "none"));
+        _cleanup_free_ char *rootfs = berth_xasprintf("%s/merged", dir);
+        _cleanup_free_ char *hosts = berth_xasprintf("%s/hosts", dir);
+        _cleanup_free_ char *resolv = berth_xasprintf("%s/resolv.conf", dir);
+        _cleanup_free_ char *hostname = berth_xasprintf("%s/hostname", dir);
+        berth_specgen_input in = {.id = id,
+                                  .rootfs = rootfs,
+                                  .body = body,
+                                  .hostname_path = hostname,
+                                  .hosts_path = hosts,
+                                  .resolv_path = resolv};
+        _cleanup_json_ json_t *spec = berth_specgen(&in, err);
+        if (spec == NULL)
+                return -err->code;
+        _cleanup_free_ char *text = json_dumps(spec, JSON_COMPACT);
+        _cleanup_free_ char *path = berth_xasprintf("%s/config.json", dir);
+        return berth_write_file_replace(path, text, strlen(text), 0600, err);
+}
+
+/* berth-runtime run of the bundle dir; *ret_status is the process's exit code (128+N for a
+ * signal, as a shell says). */
+static int runtime_run(const berth_build_run_opts *o, const char *dir, const char *id,
+                       int *ret_status, berth_error *err)
+{
+        _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
+        _cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null < 0)
+                return berth_err(err, errno, "cannot open /dev/null");
+        pid_t pid = fork();
+        if (pid < 0)
+                return berth_err(err, errno, "cannot fork");
+        if (pid == 0) {
+                if (dup2(null, 0) < 0 || dup2(o->out_fd, 1) < 0 || dup2(o->out_fd, 2) < 0)
+                        _exit(127);
+                char *argv[] = {(char *)"berth-runtime",
+                                (char *)"--root",
+                                (char *)o->runtime_root,
+                                (char *)"run",
+                                (char *)"--bundle",
+                                (char *)dir,
+                                (char *)id,
+                                NULL};
+                execv(rt, argv);
+                dprintf(2, "berth: cannot run %s: %s\n", rt, strerror(errno));
+                _exit(127);
+        }
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0)
+                if (errno != EINTR)
+                        return berth_err(err, errno, "cannot wait for berth-runtime");
+        *ret_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        return 0;
+}
+
+static char *joined(char *const *v)
+{
+        size_t n = 1;
+        STRV_FOREACH (s, (char **)v)
+                n += strlen(*s) + 1;
+        char *r = berth_xmalloc0(n);
+        STRV_FOREACH (s, (char **)v) {
+                if (*r)
+                        strcat(r, " ");
+                strcat(r, *s);
+        }
+        return r;
+}
+
+int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *ret_status,
+                         berth_digest *ret_id, berth_error *err)
+{
+        char hex[25];
+        if (berth_random_hex(hex, 12, err) < 0)
+                return -err->code;
+        _cleanup_free_ char *id = berth_xasprintf("build-%s", hex);
+        _cleanup_free_ char *dir = berth_xasprintf("%s/%s", o->work_dir, hex);
+        _cleanup_(berth_store_unlockp) int lock = -1;
+        berth_image_new_layer nl = {0};
+        int status = -1;
+        int r = berth_snapshot_create(im, o->base, dir, err);
+        if (r < 0)
+                return r;
+        if ((r = berth_snapshot_mount(im, dir, NULL, err)) < 0)
+                goto out;
+        if ((r = write_etc_files(dir, o->network ? o->network : "none", hex, err)) < 0 ||
+            (r = write_spec(o, dir, id, err)) < 0 ||
+            (r = runtime_run(o, dir, id, &status, err)) < 0)
+                goto out;
+        if ((r = berth_snapshot_umount(dir, NULL, err)) < 0)
+                goto out;
+        if (status != 0) {
+                _cleanup_free_ char *cmd = joined(o->args);
+                r = berth_errx(err, ECHILD, "The command '%s' returned a non-zero code: %d", cmd,
+                               status);
+                goto out;
+        }
+        if ((r = berth_snapshot_layer(im, dir, &nl, &lock, err)) < 0)
+                goto out;
+        berth_image_derive_opts d = {.parent = o->base,
+                                     .layer = &nl,
+                                     .created = o->created,
+                                     .history = true,
+                                     .created_by = o->created_by};
+        r = berth_image_derive(im, &d, o->config, ret_id, err);
+out:
+        berth_store_unlock(TAKE_FD(lock));
+        berth_snapshot_remove(im, dir, NULL);
+        if (ret_status)
+                *ret_status = status;
+        return r;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/**
+ * A build step that runs a process (RUN): no container record, as Buildah
+ * does it — a snapshot of the step's base image, berth-runtime run with a
+ * config made by specgen, and the snapshot's changes committed as a layer.
+ *
+ * berth_build_step_run():
+ *   1. a snapshot of o->base under o->work_dir/<id> (a row in berth.db, so a
+ *      crash leaves nothing `system check --repair` cannot find);
+ *   2. the process (o->args, with the Env, WorkingDir and User of o->config,
+ *      never the image's entrypoint) runs in it through `berth-runtime run`
+ *      with Docker's default confinement (capabilities, seccomp, masked
+ *      paths) and the network o->network ("none" or "host"); its stdout and
+ *      stderr go to o->out_fd, its stdin is /dev/null; /etc/hosts,
+ *      /etc/resolv.conf and /etc/hostname are copies of the step's own, never
+ *      the host's files;
+ *   3. on exit 0, the upper dir becomes a layer on top of the base's and
+ *      berth_image_derive() registers a new image with o->config (the
+ *      stage's config as it is after this step; the caller's, not changed
+ *      here but for created, the diff id and the history entry) and a history
+ *      entry created_by o->created_by;
+ *   4. the snapshot goes, whatever happened.
+ * A process that fails is an error in Docker's words ("The command '…'
+ * returned a non-zero code: N", errno ECHILD) with *ret_status set; nothing
+ * is registered and nothing is left behind.
+ */
+#include "base/digest.h"
+#include "base/error.h"
+#include "image/images.h"
+
+#include <stdbool.h>
+
+typedef struct {
+        const char *runtime_root; /* berth-runtime --root */
+        const char *work_dir;     /* where step snapshots live (BERTH_ROOT/build) */
+        const berth_digest *base; /* a registered image */
+        oci_image_config *config; /* the new image's config (the caller owns it) */
+        char *const *args;        /* the process: {"/bin/sh", "-c", "…"} or exec form */
+        const char *network;      /* "none" (default) or "host" */
+        const char *created;      /* RFC 3339 for the new image (NULL: now) */
+        const char *created_by;   /* the history entry, e.g. "/bin/sh -c make" */
+        int out_fd;               /* the process's stdout and stderr */
+} berth_build_run_opts;
+
+int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *ret_status,
+                         berth_digest *ret_id, berth_error *err);
