@@ -2,6 +2,7 @@
 /* Small Go-alike helpers for the run flags: quoting, paths, integers. */
 #include "runflags-int.h"
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/strutil.h"
 
 #include <errno.h>
@@ -47,47 +48,7 @@ char *rf_quote(const char *s)
 
 char *rf_path_clean(const char *p)
 {
-        if (p == NULL || *p == '\0')
-                return berth_xstrdup(".");
-        bool rooted = p[0] == '/';
-        size_t n = strlen(p);
-        char *out = berth_xmalloc0(n + 2);
-        size_t w = 0, dotdot = 0; /* dotdot: where ".." can no longer back up */
-        size_t r = 0;
-        if (rooted) {
-                out[w++] = '/';
-                r = 1;
-                dotdot = 1;
-        }
-        while (r < n) {
-                if (p[r] == '/') {
-                        r++;
-                } else if (p[r] == '.' && (r + 1 == n || p[r + 1] == '/')) {
-                        r++;
-                } else if (p[r] == '.' && p[r + 1] == '.' && (r + 2 == n || p[r + 2] == '/')) {
-                        r += 2;
-                        if (w > dotdot) {
-                                w--;
-                                while (w > dotdot && out[w] != '/')
-                                        w--;
-                        } else if (!rooted) {
-                                if (w > 0)
-                                        out[w++] = '/';
-                                out[w++] = '.';
-                                out[w++] = '.';
-                                dotdot = w;
-                        }
-                } else {
-                        if ((rooted && w != 1) || (!rooted && w != 0))
-                                out[w++] = '/';
-                        for (; r < n && p[r] != '/'; r++)
-                                out[w++] = p[r];
-                }
-        }
-        if (w == 0)
-                out[w++] = '.';
-        out[w] = '\0';
-        return out;
+        return berth_path_clean_go(p ? p : "", p ? strlen(p) : 0);
 }
 
 char *rf_path_abs(const char *p)

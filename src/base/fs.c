@@ -614,3 +614,47 @@ char *berth_program_path(const char *name, const char *env)
         free(p);
         return berth_xasprintf("%s/%s", dir, name);
 }
+
+char *berth_path_clean_go(const char *p, size_t n)
+{
+        if (n == 0)
+                return berth_xstrdup(".");
+        bool rooted = p[0] == '/';
+        char *out = berth_xmalloc0(n + 2);
+        size_t w = 0, dotdot = 0; /* dotdot: where ".." can no longer back up */
+        size_t r = 0;
+        if (rooted) {
+                out[w++] = '/';
+                r = 1;
+                dotdot = 1;
+        }
+        while (r < n) {
+                if (p[r] == '/') {
+                        r++;
+                } else if (p[r] == '.' && (r + 1 == n || p[r + 1] == '/')) {
+                        r++;
+                } else if (p[r] == '.' && p[r + 1] == '.' && (r + 2 == n || p[r + 2] == '/')) {
+                        r += 2;
+                        if (w > dotdot) {
+                                w--;
+                                while (w > dotdot && out[w] != '/')
+                                        w--;
+                        } else if (!rooted) {
+                                if (w > 0)
+                                        out[w++] = '/';
+                                out[w++] = '.';
+                                out[w++] = '.';
+                                dotdot = w;
+                        }
+                } else {
+                        if ((rooted && w != 1) || (!rooted && w != 0))
+                                out[w++] = '/';
+                        for (; r < n && p[r] != '/'; r++)
+                                out[w++] = p[r];
+                }
+        }
+        if (w == 0)
+                out[w++] = '.';
+        out[w] = '\0';
+        return out;
+}

@@ -94,6 +94,13 @@ ssize_t berth_read_all(int fd, void *buf, size_t len);
  * a container, resolved inside a root afterwards.)
  */
 char *berth_path_clean_rel(const char *path, bool *ret_escaped);
+/**
+ * Go's path.Clean (filepath.Clean on Unix) of p[0..n): "." for nothing, no
+ * empty or "." components, ".." applied (kept where a relative path cannot
+ * back up), no trailing '/'. For what Docker cleans that way: mount
+ * destinations, .dockerignore patterns. Caller frees.
+ */
+char *berth_path_clean_go(const char *p, size_t n);
 /** Start time of a live, non-zombie pid (clock ticks since boot, /proc/<pid>/stat field 22);
  * 0 when it is gone. Together with the pid it names one process, whatever pid reuse does. */
 unsigned long long berth_pid_start_time(pid_t pid);

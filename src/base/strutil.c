@@ -164,3 +164,36 @@ int berth_random_hex(char *buf, size_t nbytes, berth_error *err)
                 snprintf(buf + 2 * i, 3, "%02x", b[i]);
         return 0;
 }
+
+size_t berth_utf8_decode(const char *s, size_t n, uint32_t *ret)
+{
+        const unsigned char *u = (const unsigned char *)s;
+        size_t len;
+        uint32_t r, min;
+        if (u[0] < 0x80) {
+                *ret = u[0];
+                return 1;
+        }
+        if ((u[0] & 0xe0) == 0xc0)
+                len = 2, r = u[0] & 0x1f, min = 0x80;
+        else if ((u[0] & 0xf0) == 0xe0)
+                len = 3, r = u[0] & 0x0f, min = 0x800;
+        else if ((u[0] & 0xf8) == 0xf0)
+                len = 4, r = u[0] & 0x07, min = 0x10000;
+        else
+                goto bad;
+        if (n < len)
+                goto bad;
+        for (size_t i = 1; i < len; i++) {
+                if ((u[i] & 0xc0) != 0x80)
+                        goto bad;
+                r = (r << 6) | (u[i] & 0x3f);
+        }
+        if (r < min || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff))
+                goto bad;
+        *ret = r;
+        return len;
+bad:
+        *ret = BERTH_UTF8_INVALID;
+        return 1;
+}

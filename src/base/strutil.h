@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /**
  * String helpers. The x-functions abort on out-of-memory, like crun's
@@ -34,3 +35,12 @@ void berth_json_escape(const char *s, char *out, size_t outsz);
 
 /** Parse a whole decimal/hex integer string; -EINVAL on garbage or overflow. */
 int berth_parse_i64(const char *s, long long *ret);
+
+/**
+ * The UTF-8 sequence at s[0..n) (n >= 1), as Go's utf8.DecodeRune reads it:
+ * returns its length (1..4) and sets *ret to the code point; an invalid or
+ * truncated sequence, an overlong form or a surrogate is 1 byte long and
+ * sets *ret to BERTH_UTF8_INVALID.
+ */
+#define BERTH_UTF8_INVALID 0xffffffffu
+size_t berth_utf8_decode(const char *s, size_t n, uint32_t *ret);

@@ -77,35 +77,9 @@ char *df_strndup(const char *s, size_t n)
 
 uint32_t df_rune(const char *s, size_t n, size_t *ret_len)
 {
-        const unsigned char *u = (const unsigned char *)s;
-        size_t need;
-        uint32_t r, min;
-        if (u[0] < 0x80) {
-                *ret_len = 1;
-                return u[0];
-        } else if ((u[0] & 0xe0) == 0xc0) {
-                need = 2, r = u[0] & 0x1f, min = 0x80;
-        } else if ((u[0] & 0xf0) == 0xe0) {
-                need = 3, r = u[0] & 0x0f, min = 0x800;
-        } else if ((u[0] & 0xf8) == 0xf0) {
-                need = 4, r = u[0] & 0x07, min = 0x10000;
-        } else {
-                goto bad;
-        }
-        if (n < need)
-                goto bad;
-        for (size_t i = 1; i < need; i++) {
-                if ((u[i] & 0xc0) != 0x80)
-                        goto bad;
-                r = (r << 6) | (u[i] & 0x3f);
-        }
-        if (r < min || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff))
-                goto bad;
-        *ret_len = need;
-        return r;
-bad:
-        *ret_len = 1;
-        return 0xfffd;
+        uint32_t r;
+        *ret_len = berth_utf8_decode(s, n, &r);
+        return r == BERTH_UTF8_INVALID ? 0xfffd : r;
 }
 
 size_t df_rune_len(const char *s, size_t n)

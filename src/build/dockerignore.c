@@ -93,50 +93,6 @@ static const char *trim_space(const char *s, size_t *len)
         return s + start;
 }
 
-/* Go's filepath.Clean on s[0..len) (Unix), as a new string. */
-static char *go_clean(const char *s, size_t n)
-{
-        if (n == 0)
-                return berth_xstrdup(".");
-        char *out = berth_xmalloc0(n + 2);
-        bool rooted = s[0] == '/';
-        size_t r = 0, w = 0, dotdot = 0;
-        if (rooted) {
-                out[w++] = '/';
-                r = dotdot = 1;
-        }
-        while (r < n) {
-                if (s[r] == '/') {
-                        r++;
-                } else if (s[r] == '.' && (r + 1 == n || s[r + 1] == '/')) {
-                        r++;
-                } else if (s[r] == '.' && r + 1 < n && s[r + 1] == '.' &&
-                           (r + 2 == n || s[r + 2] == '/')) {
-                        r += 2;
-                        if (w > dotdot) {
-                                w--;
-                                while (w > dotdot && out[w] != '/')
-                                        w--;
-                        } else if (!rooted) {
-                                if (w > 0)
-                                        out[w++] = '/';
-                                out[w++] = '.';
-                                out[w++] = '.';
-                                dotdot = w;
-                        }
-                } else {
-                        if ((rooted && w != 1) || (!rooted && w != 0))
-                                out[w++] = '/';
-                        for (; r < n && s[r] != '/'; r++)
-                                out[w++] = s[r];
-                }
-        }
-        if (w == 0)
-                out[w++] = '.';
-        out[w] = '\0';
-        return out;
-}
-
 /*
  * One line as ignorefile.ReadAll turns it into a pattern (after its comment
  * check): trimmed, "!" split off and the rest trimmed, cleaned, one leading
@@ -155,7 +111,7 @@ static char *read_line_pattern(const char *line, size_t len)
         _cleanup_free_ char *clean = NULL;
         const char *body = "";
         if (len > 0) {
-                clean = go_clean(p, len);
+                clean = berth_path_clean_go(p, len);
                 body = clean;
                 if (strlen(body) > 1 && body[0] == '/')
                         body++;
@@ -170,7 +126,7 @@ static int add_pattern(berth_dockerignore *ign, const char *raw, berth_error *er
         const char *t = trim_space(raw, &len);
         if (len == 0)
                 return 0;
-        _cleanup_free_ char *p = go_clean(t, len);
+        _cleanup_free_ char *p = berth_path_clean_go(t, len);
         const char *body = p;
         bool exception = false;
         if (p[0] == '!') {

@@ -58,36 +58,10 @@ struct berth_glob {
 
 static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *ret)
 {
-        unsigned char c = s[0];
-        uint32_t r, min;
-        size_t len;
-        if (c < 0x80) {
-                *ret = c;
-                return 1;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-                len = 2, r = c & 0x1f, min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-                len = 3, r = c & 0x0f, min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-                len = 4, r = c & 0x07, min = 0x10000;
-        } else {
-                goto bad;
-        }
-        if (n < len)
-                goto bad;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        goto bad;
-                r = (r << 6) | (s[i] & 0x3f);
-        }
-        if (r < min || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff))
-                goto bad;
-        *ret = r;
+        size_t len = berth_utf8_decode((const char *)s, n, ret);
+        if (*ret == BERTH_UTF8_INVALID)
+                *ret = INVALID_BYTE(s[0]);
         return len;
-bad:
-        *ret = INVALID_BYTE(c);
-        return 1;
 }
 
 /* Go's getEsc: one class character, maybe escaped, which must not end the pattern. */
