@@ -56,36 +56,6 @@ static char **exec_form(const char *arg)
         return v;
 }
 
-/* Set key=value in a "KEY=value" list, replacing an earlier KEY. */
-static void env_set(char ***env, const char *key, const char *value)
-{
-        size_t klen = strlen(key);
-        _cleanup_free_ char *kv = berth_xasprintf("%s=%s", key, value);
-        for (size_t i = 0; *env && (*env)[i]; i++) {
-                if (strncmp((*env)[i], key, klen) == 0 && (*env)[i][klen] == '=') {
-                        free((*env)[i]);
-                        (*env)[i] = TAKE_PTR(kv);
-                        return;
-                }
-        }
-        berth_strv_push(env, kv);
-}
-
-static void label_set(oci_container_config *cc, const char *key, const char *value)
-{
-        for (size_t i = 0; i < cc->n_labels; i++) {
-                if (strcmp(cc->labels[i].key, key) == 0) {
-                        free(cc->labels[i].value);
-                        cc->labels[i].value = berth_xstrdup(value);
-                        return;
-                }
-        }
-        cc->labels = berth_xrealloc(cc->labels, (cc->n_labels + 1) * sizeof(oci_kv));
-        cc->labels[cc->n_labels].key = berth_xstrdup(key);
-        cc->labels[cc->n_labels].value = berth_xstrdup(value);
-        cc->n_labels++;
-}
-
 /* "a=b c=d" (or, for ENV only, "KEY the value"): calls set for each pair. */
 static int pairs(const char *what, const char *arg, bool allow_space_form, oci_container_config *cc,
                  void (*set)(oci_container_config *, const char *, const char *), berth_error *err)
@@ -118,22 +88,6 @@ static int pairs(const char *what, const char *arg, bool allow_space_form, oci_c
         return 0;
 }
 
-static void set_env(oci_container_config *cc, const char *k, const char *v)
-{
-        env_set(&cc->env, k, v);
-}
-
-static void set_label(oci_container_config *cc, const char *k, const char *v)
-{
-        label_set(cc, k, v);
-}
-
-static void add_unique(char ***v, const char *s)
-{
-        if (!berth_strv_contains(*v, s))
-                berth_strv_push(v, s);
-}
-
 int berth_config_apply_change(oci_image_config *c, const char *change, berth_error *err)
 {
         while (isspace((unsigned char)*change))
@@ -146,10 +100,7 @@ int berth_config_apply_change(oci_image_config *c, const char *change, berth_err
         if (*arg == '\0')
                 return berth_errx(err, EINVAL, "invalid change '%s': %s needs an argument", change,
                                   inst);
-        oci_container_config *cc = &c->config;
-        c->has_config = true;
-        free(c->raw);
-        c->raw = NULL;
+        oci_container_config *cc = berth_oci_image_config_edit(c);
         int r = 0;
         if (strcasecmp(inst, "CMD") == 0) {
                 berth_strv_free(cc->cmd);
@@ -158,9 +109,9 @@ int berth_config_apply_change(oci_image_config *c, const char *change, berth_err
                 berth_strv_free(cc->entrypoint);
                 cc->entrypoint = exec_form(arg);
         } else if (strcasecmp(inst, "ENV") == 0) {
-                r = pairs("ENV", arg, true, cc, set_env, err);
+                r = pairs("ENV", arg, true, cc, berth_oci_config_set_env, err);
         } else if (strcasecmp(inst, "LABEL") == 0) {
-                r = pairs("LABEL", arg, false, cc, set_label, err);
+                r = pairs("LABEL", arg, false, cc, berth_oci_config_set_label, err);
         } else if (strcasecmp(inst, "WORKDIR") == 0) {
                 if (arg[0] != '/')
                         return berth_errx(err, EINVAL, "WORKDIR must be an absolute path: '%s'",
@@ -175,23 +126,15 @@ int berth_config_apply_change(oci_image_config *c, const char *change, berth_err
                 cc->stop_signal = berth_xstrdup(arg);
         } else if (strcasecmp(inst, "EXPOSE") == 0) {
                 _cleanup_strv_ char **v = words(arg);
-                STRV_FOREACH (p, v) {
-                        char *end;
-                        long port = strtol(*p, &end, 10);
-                        if (port < 1 || port > 65535 ||
-                            (*end && strcmp(end, "/tcp") && strcmp(end, "/udp") &&
-                             strcmp(end, "/sctp")))
-                                return berth_errx(err, EINVAL, "invalid port in EXPOSE: '%s'", *p);
-                        _cleanup_free_ char *key =
-                            *end ? berth_xstrdup(*p) : berth_xasprintf("%ld/tcp", port);
-                        add_unique(&cc->exposed_ports, key);
-                }
+                STRV_FOREACH (p, v)
+                        if ((r = berth_oci_config_expose(cc, *p, err)) < 0)
+                                return r;
         } else if (strcasecmp(inst, "VOLUME") == 0) {
                 _cleanup_strv_ char **v = json_strv(arg);
                 if (v == NULL)
                         v = words(arg);
                 STRV_FOREACH (p, v)
-                        add_unique(&cc->volumes, *p);
+                        berth_oci_config_add_volume(cc, *p);
         } else {
                 return berth_errx(err, EINVAL,
                                   "invalid change '%s': %s is not a valid change command (CMD, "

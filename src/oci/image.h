@@ -298,6 +298,21 @@ oci_image_config *berth_oci_image_config_new(const char *os, const char *arch, c
 oci_image_config *berth_oci_image_config_dup(const oci_image_config *c);
 /** Set the "created" time (RFC 3339 text, or NULL to remove); -EINVAL when not RFC 3339. */
 int berth_oci_image_config_set_created(oci_image_config *c, const char *created);
+
+/**
+ * Editing the container config, for import -c, commit --change and the
+ * builder's metadata instructions (one home for each edit):
+ * berth_oci_image_config_edit() marks the config built (has_config, its raw
+ * bytes dropped) and returns it; set_env/set_label replace an earlier key in
+ * place or append; add_volume and expose add once. expose takes Docker's
+ * EXPOSE forms: "80", "80/udp", "8000-8002/tcp" (a range adds each port);
+ * anything else is `invalid containerPort: x` or `invalid proto: x`.
+ */
+oci_container_config *berth_oci_image_config_edit(oci_image_config *c);
+void berth_oci_config_set_env(oci_container_config *cc, const char *key, const char *value);
+void berth_oci_config_set_label(oci_container_config *cc, const char *key, const char *value);
+void berth_oci_config_add_volume(oci_container_config *cc, const char *path);
+int berth_oci_config_expose(oci_container_config *cc, const char *spec, berth_error *err);
 /** Append a diff id to rootfs.diff_ids. */
 void berth_oci_image_config_add_diff_id(oci_image_config *c, const berth_digest *diff_id);
 /** Append a history entry (strings may be NULL); -EINVAL when created is not RFC 3339. */
