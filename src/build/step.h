@@ -28,6 +28,7 @@
  */
 #include "base/digest.h"
 #include "base/error.h"
+#include "build/dockerfile.h"
 #include "image/images.h"
 
 #include <stdbool.h>
@@ -46,3 +47,34 @@ typedef struct {
 
 int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *ret_status,
                          berth_digest *ret_id, berth_error *err);
+
+/**
+ * What a stage's instructions see and change: its config (ENV, WORKDIR,
+ * USER, SHELL… as they stand), its build arguments in effect ("NAME=value":
+ * ARGs declared in the stage, with --build-arg or their default), the
+ * Dockerfile's escape character, and whether the stage has set CMD itself
+ * (an ENTRYPOINT resets a CMD it inherited, not one it set).
+ */
+typedef struct {
+        oci_image_config *cfg;
+        char **args;
+        char escape;
+        bool cmd_set;
+} berth_build_scope;
+
+/** Expand word as Docker does for in's stage: ENV over ARG, the file's escape character. */
+int berth_build_expand_in(berth_build_scope *sc, const char *word, char **ret, berth_error *err);
+
+/**
+ * A metadata instruction (ENV LABEL WORKDIR USER EXPOSE VOLUME STOPSIGNAL CMD
+ * ENTRYPOINT SHELL HEALTHCHECK ONBUILD MAINTAINER) applied to sc->cfg, its
+ * arguments expanded where Docker expands them (all pairs of one ENV or
+ * LABEL against the environment from before it; WORKDIR relative to the
+ * current one and cleaned; EXPOSE split into words and port ranges; CMD and
+ * ENTRYPOINT through the stage's SHELL in shell form). *ret_created_by is the
+ * history entry as the legacy builder writes it ("/bin/sh -c #(nop)  ENV
+ * A=1"). Anything else (FROM, RUN, COPY, ADD, ARG) is EINVAL; on error sc->cfg
+ * may be half changed (the build stops).
+ */
+int berth_build_step_meta(berth_build_scope *sc, const berth_dockerfile_instr *in,
+                          char **ret_created_by, berth_error *err);
