@@ -5,6 +5,7 @@
 #include "base/strutil.h"
 #include "base/units.h"
 #include "engine/events.h"
+#include "engine/filters.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -13,48 +14,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-typedef struct {
-        char **type, **event, **container, **image, **volume;
-} ev_filters;
-
-static bool matches(char **list, const char *v, const char *alt)
-{
-        if (list == NULL)
-                return true;
-        STRV_FOREACH (x, list)
-                if ((v && (strcmp(*x, v) == 0 || strncmp(v, *x, strlen(*x)) == 0 ||
-                           strncmp(*x, v, strlen(v)) == 0)) ||
-                    (alt && strcmp(*x, alt) == 0))
-                        return true;
-        return false;
-}
-
-static bool wanted(const ev_filters *f, const berth_event *e)
-{
-        const char *name = json_string_value(json_object_get(e->attributes, "name"));
-        const char *image = json_string_value(json_object_get(e->attributes, "image"));
-        if (!matches(f->type, e->type, NULL))
-                return false;
-        if (f->event) {
-                /* "health_status" matches "health_status: healthy" */
-                bool ok = false;
-                STRV_FOREACH (x, f->event)
-                        ok = ok || strcmp(*x, e->action) == 0 ||
-                             (strncmp(e->action, *x, strlen(*x)) == 0 &&
-                              e->action[strlen(*x)] == ':');
-                if (!ok)
-                        return false;
-        }
-        if (f->container &&
-            (strcmp(e->type, "container") != 0 || !matches(f->container, e->actor, name)))
-                return false;
-        if (f->image && !matches(f->image, image, NULL))
-                return false;
-        if (f->volume && (strcmp(e->type, "volume") != 0 || !matches(f->volume, e->actor, NULL)))
-                return false;
-        return true;
-}
 
 static json_t *event_json(const berth_event *e)
 {
@@ -127,7 +86,8 @@ int cmd_events(berth_cli *cli, int argc, char **argv)
             {"help", no_argument, NULL, 'h'},         {0}};
         int64_t since = -1, until = 0;
         const char *format = NULL;
-        ev_filters f = {0};
+        _cleanup_filters_ berth_filters *f = berth_filters_new();
+        berth_error err = {0};
         int ch, rc = 0;
         while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
                 switch (ch) {
@@ -139,27 +99,11 @@ int cmd_events(berth_cli *cli, int argc, char **argv)
                         if (cli_parse_time(optarg, &until) < 0)
                                 rc = cli_usage("events", "invalid value for --until: %s", optarg);
                         break;
-                case 'f': {
-                        const char *eq = strchr(optarg, '=');
-                        struct {
-                                const char *k;
-                                char ***l;
-                        } keys[] = {{"type", &f.type},
-                                    {"event", &f.event},
-                                    {"container", &f.container},
-                                    {"image", &f.image},
-                                    {"volume", &f.volume}};
-                        bool known = false;
-                        for (size_t i = 0; eq && i < ARRAY_SIZE(keys); i++)
-                                if (strlen(keys[i].k) == (size_t)(eq - optarg) &&
-                                    strncmp(optarg, keys[i].k, (size_t)(eq - optarg)) == 0) {
-                                        berth_strv_push(keys[i].l, eq + 1);
-                                        known = true;
-                                }
-                        if (!known)
-                                rc = cli_usage("events", "invalid filter '%s'", optarg);
+                case 'f':
+                        if (berth_filters_add(f, optarg, &err) < 0 ||
+                            berth_engine_event_filters_check(f, &err) < 0)
+                                rc = cli_usage("events", "%s", err.msg);
                         break;
-                }
                 case 'F':
                         format = optarg;
                         break;
@@ -179,7 +123,6 @@ int cmd_events(berth_cli *cli, int argc, char **argv)
         }
         if (rc == 0 && optind < argc)
                 rc = cli_usage("events", "\"berth events\" accepts no arguments.");
-        berth_error err = {0};
         berth_engine *e = rc ? NULL : cli_engine(cli, &err);
         if (rc == 0 && e == NULL)
                 rc = cli_error(&err);
@@ -198,7 +141,7 @@ int cmd_events(berth_cli *cli, int argc, char **argv)
                                 break;
                         }
                         for (size_t i = 0; i < n; i++) {
-                                if (wanted(&f, &v[i]))
+                                if (berth_engine_event_matches(f, &v[i]))
                                         print_event(&v[i], format);
                                 after = v[i].seq;
                         }
@@ -210,10 +153,5 @@ int cmd_events(berth_cli *cli, int argc, char **argv)
                         usleep(100000);
                 }
         }
-        berth_strv_free(f.type);
-        berth_strv_free(f.event);
-        berth_strv_free(f.container);
-        berth_strv_free(f.image);
-        berth_strv_free(f.volume);
         return rc;
 }

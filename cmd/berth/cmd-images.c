@@ -4,10 +4,9 @@
 #include "base/strutil.h"
 #include "base/units.h"
 #include "format.h"
+#include "engine/filters.h"
 #include "oci/image.h"
 #include "image/reference.h"
-
-#include <fnmatch.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,116 +38,6 @@ static const cli_format_field image_fields[F_COUNT] = {
     {"CreatedAt", "CREATED AT"},
     {"Size", "SIZE"},
 };
-
-typedef struct {
-        char **dangling;  /* "true"/"false" */
-        char **reference; /* globs */
-        char **label;     /* key or key=value */
-        bool has_before, has_since;
-        int64_t before, since; /* created times, ns */
-} image_filters;
-
-static void filters_free(image_filters *f)
-{
-        berth_strv_free(f->dangling);
-        berth_strv_free(f->reference);
-        berth_strv_free(f->label);
-}
-
-/* An RFC 3339 time in nanoseconds (images made in one second still sort); -1 if bad. */
-static int64_t created_ns(const char *s)
-{
-        int64_t sec;
-        int32_t nsec;
-        if (s == NULL || berth_rfc3339_parse(s, &sec, &nsec) < 0)
-                return -1;
-        return sec * 1000000000LL + nsec;
-}
-
-static int created_of(berth_images *im, const char *name, int64_t *ret, berth_error *err)
-{
-        berth_digest id;
-        berth_image_rec rec;
-        if (berth_images_resolve(im, name, &id, err) < 0 ||
-            berth_imagedb_get(berth_images_db(im), &id, &rec, NULL, NULL, err) < 0)
-                return -1;
-        *ret = created_ns(rec.created);
-        berth_image_rec_clear(&rec);
-        return 0;
-}
-
-static int parse_filter(berth_images *im, const char *arg, image_filters *f, berth_error *err)
-{
-        const char *eq = strchr(arg, '=');
-        if (eq == NULL)
-                return berth_errx(err, EINVAL, "bad format of filter (expected name=value): '%s'",
-                                  arg);
-        _cleanup_free_ char *key = strndup(arg, (size_t)(eq - arg));
-        const char *v = eq + 1;
-        if (strcmp(key, "dangling") == 0) {
-                if (strcmp(v, "true") && strcmp(v, "false"))
-                        return berth_errx(err, EINVAL,
-                                          "invalid filter 'dangling=%s': want true or false", v);
-                berth_strv_push(&f->dangling, v);
-        } else if (strcmp(key, "reference") == 0) {
-                berth_strv_push(&f->reference, v);
-        } else if (strcmp(key, "label") == 0) {
-                berth_strv_push(&f->label, v);
-        } else if (strcmp(key, "before") == 0) {
-                f->has_before = true;
-                return created_of(im, v, &f->before, err);
-        } else if (strcmp(key, "since") == 0) {
-                f->has_since = true;
-                return created_of(im, v, &f->since, err);
-        } else {
-                return berth_errx(err, EINVAL, "invalid filter '%s'", key);
-        }
-        return 0;
-}
-
-static bool labels_match(berth_images *im, const berth_digest *id, char **want)
-{
-        if (want == NULL)
-                return true;
-        json_t *o = berth_images_inspect(im, id->s, NULL);
-        json_t *labels = json_object_get(json_object_get(o, "Config"), "Labels");
-        bool ok = true;
-        STRV_FOREACH (w, want) {
-                _cleanup_free_ char *k = berth_xstrdup(*w);
-                char *eq = strchr(k, '=');
-                if (eq)
-                        *eq++ = '\0';
-                const char *v = json_string_value(json_object_get(labels, k));
-                if (v == NULL || (eq && strcmp(v, eq) != 0))
-                        ok = false;
-        }
-        json_decref(o);
-        return ok;
-}
-
-/* One image row per tag (or one <none> row), filtered. */
-static bool row_wanted(const image_filters *f, const berth_image_summary *img, const char *repo,
-                       const char *tag, int64_t created)
-{
-        bool dangling = img->tags == NULL || img->tags[0] == NULL;
-        STRV_FOREACH (d, f->dangling) {
-                if ((strcmp(*d, "true") == 0) != dangling)
-                        return false;
-        }
-        if (f->reference) {
-                bool any = false;
-                _cleanup_free_ char *rt = berth_xasprintf("%s:%s", repo, tag);
-                STRV_FOREACH (g, f->reference)
-                        any |= fnmatch(*g, repo, 0) == 0 || fnmatch(*g, rt, 0) == 0;
-                if (!any)
-                        return false;
-        }
-        if (f->has_before && !(created < f->before))
-                return false;
-        if (f->has_since && !(created > f->since))
-                return false;
-        return true;
-}
 
 int cmd_images(berth_cli *cli, int argc, char **argv)
 {
@@ -208,35 +97,35 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
         berth_images *im = cli_images(cli, &err);
         if (im == NULL)
                 return cli_error(&err);
-        image_filters filters = {0};
+        _cleanup_filters_ berth_filters *filters = berth_filters_new();
         STRV_FOREACH (fa, filter_args) {
-                if (parse_filter(im, *fa, &filters, &err) < 0) {
-                        filters_free(&filters);
+                if (strchr(*fa, '=') == NULL) {
+                        berth_errx(&err, EINVAL, "bad format of filter (expected name=value): '%s'",
+                                   *fa);
                         return cli_error(&err);
                 }
+                (void)berth_filters_add(filters, *fa, NULL);
         }
+        if (berth_engine_image_filters_check(im, filters, &err) < 0)
+                return cli_error(&err);
         if (optind < argc) {
                 /* "busybox" or "busybox:1.0" as a reference filter, as docker takes it */
                 berth_ref ref = {0};
-                if (berth_ref_parse(argv[optind], &ref, &err) < 0) {
-                        filters_free(&filters);
+                if (berth_ref_parse(argv[optind], &ref, &err) < 0)
                         return cli_error(&err);
-                }
                 _cleanup_free_ char *repo = berth_ref_repository(&ref);
                 /* a tag is a ':' after the last '/' (not a registry's port) */
                 const char *last = strrchr(argv[optind], '/');
                 bool has_tag = strchr(last ? last : argv[optind], ':') != NULL;
                 _cleanup_free_ char *pat =
                     has_tag ? berth_xasprintf("%s:%s", repo, ref.tag) : berth_xstrdup(repo);
-                berth_strv_push(&filters.reference, pat);
+                berth_filters_add_kv(filters, "reference", pat);
                 berth_ref_clear(&ref);
         }
         berth_image_summary *v = NULL;
         size_t n = 0;
-        if (berth_images_list(im, &v, &n, &err) < 0) {
-                filters_free(&filters);
+        if (berth_images_list(im, &v, &n, &err) < 0)
                 return cli_error(&err);
-        }
         size_t ncols = digests ? 6 : 5;
         cli_table *t = cli_table_new(ncols);
         cli_table *ft = NULL;
@@ -250,7 +139,7 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
         time_t now = time(NULL);
         _cleanup_strv_ char **seen = NULL;
         for (size_t i = 0; i < n; i++) {
-                if (!labels_match(im, &v[i].rec.id, filters.label))
+                if (!berth_engine_image_matches(im, filters, &v[i]))
                         continue;
                 char id[80], created[64], size[32];
                 snprintf(id, sizeof(id), "%s",
@@ -274,7 +163,7 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
                                 repo = berth_xstrdup("<none>");
                                 tag = berth_xstrdup("<none>");
                         }
-                        if (!row_wanted(&filters, &v[i], repo, tag, created_ns(v[i].rec.created)))
+                        if (!berth_engine_image_ref_matches(filters, repo, tag))
                                 continue;
                         if (quiet) {
                                 if (!berth_strv_contains(seen, id)) {
@@ -309,7 +198,6 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
                 cli_table_print(t);
         cli_table_free(ft);
         cli_table_free(t);
-        filters_free(&filters);
         berth_image_summaries_free(v, n);
         return 0;
 }

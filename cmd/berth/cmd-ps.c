@@ -2,6 +2,7 @@
 /* `ps`: containers as docker lists them. */
 #include "cli.h"
 #include "format.h"
+#include "engine/filters.h"
 #include "base/fs.h"
 #include "base/strutil.h"
 #include "base/units.h"
@@ -116,110 +117,6 @@ static char *command_text(const berth_container *c, bool no_trunc)
         return n;
 }
 
-typedef struct {
-        char **status, **name, **id, **label, **ancestor, **exited, **volume;
-} ps_filters;
-
-static void ps_filters_free(ps_filters *f)
-{
-        berth_strv_free(f->status);
-        berth_strv_free(f->name);
-        berth_strv_free(f->id);
-        berth_strv_free(f->label);
-        berth_strv_free(f->ancestor);
-        berth_strv_free(f->exited);
-        berth_strv_free(f->volume);
-}
-
-static int add_filter(ps_filters *f, const char *spec, berth_error *err)
-{
-        const char *eq = strchr(spec, '=');
-        if (eq == NULL)
-                return berth_errx(err, EINVAL, "bad format of filter (expected name=value)");
-        size_t kl = (size_t)(eq - spec);
-        struct {
-                const char *key;
-                char ***list;
-        } keys[] = {{"status", &f->status}, {"name", &f->name},         {"id", &f->id},
-                    {"label", &f->label},   {"ancestor", &f->ancestor}, {"exited", &f->exited},
-                    {"volume", &f->volume}};
-        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-                if (strlen(keys[i].key) == kl && strncmp(spec, keys[i].key, kl) == 0) {
-                        if (keys[i].list == &f->status) {
-                                static const char *const ok[] = {
-                                    "created", "restarting", "running", "removing",
-                                    "paused",  "exited",     "dead"};
-                                bool valid = false;
-                                for (size_t k = 0; k < ARRAY_SIZE(ok); k++)
-                                        valid = valid || strcmp(eq + 1, ok[k]) == 0;
-                                if (!valid)
-                                        return berth_errx(err, EINVAL, "invalid filter 'status=%s'",
-                                                          eq + 1);
-                        }
-                        berth_strv_push(keys[i].list, eq + 1);
-                        return 0;
-                }
-        }
-        return berth_errx(err, EINVAL, "invalid filter '%.*s'", (int)kl, spec);
-}
-
-static bool any_match(char **list, bool (*fn)(const berth_container *, const char *, void *),
-                      const berth_container *c, void *ud)
-{
-        if (list == NULL)
-                return true;
-        STRV_FOREACH (v, list)
-                if (fn(c, *v, ud))
-                        return true;
-        return false;
-}
-
-static bool m_status(const berth_container *c, const char *v, void *ud)
-{
-        return strcmp(c->status, v) == 0;
-}
-static bool m_name(const berth_container *c, const char *v, void *ud)
-{
-        return strstr(c->name, v[0] == '/' ? v + 1 : v) != NULL;
-}
-static bool m_id(const berth_container *c, const char *v, void *ud)
-{
-        return strncmp(c->id, v, strlen(v)) == 0;
-}
-static bool m_label(const berth_container *c, const char *v, void *ud)
-{
-        json_t *labels = json_object_get(c->body, "Labels");
-        const char *eq = strchr(v, '=');
-        _cleanup_free_ char *key =
-            eq ? berth_xasprintf("%.*s", (int)(eq - v), v) : berth_xstrdup(v);
-        const char *val = json_string_value(json_object_get(labels, key));
-        return val && (eq == NULL || strcmp(val, eq + 1) == 0);
-}
-static bool m_ancestor(const berth_container *c, const char *v, void *ud)
-{
-        berth_images *im = ud;
-        berth_digest d;
-        if (berth_images_resolve(im, v, &d, NULL) == 0 && strcmp(d.s, c->image_id) == 0)
-                return true;
-        return strcmp(c->image_name, v) == 0;
-}
-static bool m_exited(const berth_container *c, const char *v, void *ud)
-{
-        return strcmp(c->status, "exited") == 0 && atoi(v) == c->exit_code;
-}
-static bool m_volume(const berth_container *c, const char *v, void *ud)
-{
-        size_t i;
-        json_t *m;
-        json_array_foreach (c->mounts, i, m) {
-                const char *n = json_string_value(json_object_get(m, "Name"));
-                const char *d = json_string_value(json_object_get(m, "Destination"));
-                if ((n && strcmp(n, v) == 0) || (d && strcmp(d, v) == 0))
-                        return true;
-        }
-        return false;
-}
-
 static char *labels_text(const berth_container *c)
 {
         char *s = berth_xstrdup("");
@@ -276,7 +173,7 @@ int cmd_ps(berth_cli *cli, int argc, char **argv)
         bool all = false, quiet = false, size = false, no_trunc = false;
         const char *format = NULL;
         long last = -1;
-        ps_filters filters = {0};
+        _cleanup_filters_ berth_filters *filters = berth_filters_new();
         berth_error err = {0};
         int ch;
         while ((ch = getopt_long(argc, argv, "aqsf:n:l", opts, NULL)) != -1) {
@@ -294,10 +191,9 @@ int cmd_ps(berth_cli *cli, int argc, char **argv)
                         no_trunc = true;
                         break;
                 case 'f':
-                        if (add_filter(&filters, optarg, &err) < 0) {
-                                ps_filters_free(&filters);
+                        if (berth_filters_add(filters, optarg, &err) < 0 ||
+                            berth_engine_container_filters_check(filters, &err) < 0)
                                 return cli_usage("ps", "%s", err.msg);
-                        }
                         break;
                 case 'F':
                         format = optarg;
@@ -310,31 +206,26 @@ int cmd_ps(berth_cli *cli, int argc, char **argv)
                         break;
                 case 'h':
                         ps_usage(stdout);
-                        ps_filters_free(&filters);
                         return 0;
                 default:
-                        ps_filters_free(&filters);
                         return cli_usage("ps", "unknown flag");
                 }
         }
         if (optind < argc) {
-                ps_filters_free(&filters);
                 return cli_usage("ps", "\"berth ps\" accepts no arguments.");
         }
         if (format) {
                 char msg[256];
                 if (cli_format_check(format, ps_fields, P_COUNT, msg, sizeof(msg)) < 0) {
-                        ps_filters_free(&filters);
                         return cli_usage("ps", "%s", msg);
                 }
         }
-        if (last > 0 || filters.status || filters.exited)
+        if (last > 0 || berth_engine_container_filters_want_all(filters))
                 all = true;
         berth_engine *e = cli_engine(cli, &err);
         berth_container *v = NULL;
         size_t n = 0;
         if (e == NULL || berth_engine_list(e, &v, &n, &err) < 0) {
-                ps_filters_free(&filters);
                 return cli_error(&err);
         }
         time_t now = time(NULL);
@@ -353,13 +244,7 @@ int cmd_ps(berth_cli *cli, int argc, char **argv)
                 if (!all && strcmp(c->status, "running") != 0 && strcmp(c->status, "paused") != 0 &&
                     strcmp(c->status, "restarting") != 0)
                         continue;
-                if (!any_match(filters.status, m_status, c, NULL) ||
-                    !any_match(filters.name, m_name, c, NULL) ||
-                    !any_match(filters.id, m_id, c, NULL) ||
-                    !any_match(filters.label, m_label, c, NULL) ||
-                    !any_match(filters.ancestor, m_ancestor, c, berth_engine_images(e)) ||
-                    !any_match(filters.exited, m_exited, c, NULL) ||
-                    !any_match(filters.volume, m_volume, c, NULL))
+                if (!berth_engine_container_matches(e, filters, c))
                         continue;
                 shown++;
                 char id[65];
@@ -409,6 +294,5 @@ int cmd_ps(berth_cli *cli, int argc, char **argv)
         cli_table_free(ft);
         cli_table_free(t);
         berth_containers_free(v, n);
-        ps_filters_free(&filters);
         return 0;
 }

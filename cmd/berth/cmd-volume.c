@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `volume create|ls|inspect|rm|prune`, with docker's flags, output and messages. */
 #include "cli.h"
+#include "engine/filters.h"
+#include "engine/prune.h"
 #include "base/cleanup.h"
 #include "base/strutil.h"
 #include "base/units.h"
 #include "format.h"
 
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,92 +232,6 @@ static char *labels_str(const json_t *labels)
         return out;
 }
 
-typedef struct {
-        char **dangling, **name, **label, **driver;
-} volume_filters;
-
-static void filters_free(volume_filters *f)
-{
-        berth_strv_free(f->dangling);
-        berth_strv_free(f->name);
-        berth_strv_free(f->label);
-        berth_strv_free(f->driver);
-}
-
-static int parse_filter(const char *arg, volume_filters *f, berth_error *err)
-{
-        const char *eq = strchr(arg, '=');
-        _cleanup_free_ char *key = strndup(arg, (size_t)(eq - arg));
-        const char *v = eq + 1;
-        if (strcmp(key, "dangling") == 0)
-                berth_strv_push(&f->dangling, v);
-        else if (strcmp(key, "name") == 0)
-                berth_strv_push(&f->name, v);
-        else if (strcmp(key, "label") == 0)
-                berth_strv_push(&f->label, v);
-        else if (strcmp(key, "driver") == 0)
-                berth_strv_push(&f->driver, v);
-        else
-                return berth_errx(err, EINVAL, "invalid filter '%s'", key);
-        return 0;
-}
-
-/* dangling: true/1 or false/0, and not both (Docker's GetBoolOrDefault). 1 or 0; -1 when
- * unset; -EINVAL when bad. */
-static int dangling_wanted(char **values, berth_error *err)
-{
-        if (values == NULL)
-                return -1;
-        bool t = false, f = false;
-        STRV_FOREACH (v, values) {
-                t |= strcmp(*v, "true") == 0 || strcmp(*v, "1") == 0;
-                f |= strcmp(*v, "false") == 0 || strcmp(*v, "0") == 0;
-        }
-        if (t == f) {
-                _cleanup_free_ char *joined = berth_xstrdup("");
-                STRV_FOREACH (v, values) {
-                        char *s = berth_xasprintf("%s%s%s", joined, v == values ? "" : ",", *v);
-                        free(joined);
-                        joined = s;
-                }
-                return berth_errx(err, EINVAL, "invalid filter 'dangling=%s'", joined);
-        }
-        return t ? 1 : 0;
-}
-
-/* name: regular expressions, any of which may match (Docker's filters.Match). */
-static bool name_matches(char **patterns, const char *name)
-{
-        if (patterns == NULL)
-                return true;
-        STRV_FOREACH (p, patterns) {
-                if (strcmp(*p, name) == 0)
-                        return true;
-                regex_t re;
-                if (regcomp(&re, *p, REG_EXTENDED | REG_NOSUB) != 0)
-                        continue;
-                bool m = regexec(&re, name, 0, NULL, 0) == 0;
-                regfree(&re);
-                if (m)
-                        return true;
-        }
-        return false;
-}
-
-static bool labels_match(const json_t *labels, char **want)
-{
-        STRV_FOREACH (w, want) {
-                _cleanup_free_ char *k = berth_xstrdup(*w);
-                char *eq = strchr(k, '=');
-                if (eq)
-                        *eq++ = '\0';
-                const char *v = json_string_value(json_object_get(labels, k));
-                if (v == NULL || (eq && strcmp(v, eq) != 0))
-                        return false;
-        }
-        return true;
-}
-
 /* Split a formatted line at tabs into table cells (empty ones kept). */
 static void table_add_line(cli_table *t, char *line)
 {
@@ -342,7 +257,7 @@ static int volume_ls(berth_cli *cli, int argc, char **argv)
                                           {0}};
         bool quiet = false;
         const char *format = NULL;
-        _cleanup_strv_ char **filter_args = NULL;
+        _cleanup_filters_ berth_filters *filters = berth_filters_new();
         int c;
         while ((c = getopt_long(argc, argv, "+:qf:h", o, NULL)) != -1) {
                 switch (c) {
@@ -356,7 +271,7 @@ static int volume_ls(berth_cli *cli, int argc, char **argv)
                                                  "flag: bad format of filter (expected "
                                                  "name=value)",
                                                  optarg);
-                        berth_strv_push(&filter_args, optarg);
+                        (void)berth_filters_add(filters, optarg, NULL);
                         break;
                 case 'F':
                         format = optarg;
@@ -393,25 +308,13 @@ static int volume_ls(berth_cli *cli, int argc, char **argv)
                 berth_errx(&err, EINVAL, "%s", msg);
                 return cli_error(&err);
         }
-        volume_filters filters = {0};
-        STRV_FOREACH (fa, filter_args) {
-                if (parse_filter(*fa, &filters, &err) < 0) {
-                        filters_free(&filters);
-                        return cli_error(&err);
-                }
-        }
-        int dangling = dangling_wanted(filters.dangling, &err);
-        if (dangling < -1) {
-                filters_free(&filters);
+        if (berth_engine_volume_filters_check(filters, &err) < 0)
                 return cli_error(&err);
-        }
         berth_volumes *vs = cli_volumes(cli, &err);
         berth_volume *v = NULL;
         size_t n = 0;
-        if (vs == NULL || berth_volume_list(vs, &v, &n, &err) < 0) {
-                filters_free(&filters);
+        if (vs == NULL || berth_volume_list(vs, &v, &n, &err) < 0)
                 return cli_error(&err);
-        }
         if (n > 1)
                 qsort(v, n, sizeof(*v), cmp_volume);
         cli_table *t = NULL;
@@ -425,21 +328,12 @@ static int volume_ls(berth_cli *cli, int argc, char **argv)
         }
         int rc = 0;
         for (size_t i = 0; i < n; i++) {
-                if (dangling >= 0) {
-                        char **users = NULL;
-                        if (berth_volume_users(vs, v[i].name, &users, &err) < 0) {
-                                rc = cli_error(&err);
-                                break;
-                        }
-                        bool used = users && users[0];
-                        berth_strv_free(users);
-                        if (used == (dangling == 1))
-                                continue;
+                bool wanted;
+                if (berth_engine_volume_matches(vs, filters, &v[i], &wanted, &err) < 0) {
+                        rc = cli_error(&err);
+                        break;
                 }
-                if (!name_matches(filters.name, v[i].name) ||
-                    !labels_match(v[i].labels, filters.label))
-                        continue;
-                if (filters.driver && !berth_strv_contains(filters.driver, "local"))
+                if (!wanted)
                         continue;
                 _cleanup_free_ char *labels = labels_str(v[i].labels);
                 const char *vals[F_COUNT] = {v[i].name, "local", "local", v[i].mountpoint, labels,
@@ -454,7 +348,6 @@ static int volume_ls(berth_cli *cli, int argc, char **argv)
                 cli_table_print(t);
         cli_table_free(t);
         berth_volumes_free(v, n);
-        filters_free(&filters);
         return rc;
 }
 
@@ -606,7 +499,7 @@ static int volume_prune(berth_cli *cli, int argc, char **argv)
         /* "all" is a filter too (the API's way to say -a); the rest goes to the library,
          * checked before anyone is asked anything. */
         berth_error err = {0};
-        _cleanup_strv_ char **labels = NULL;
+        _cleanup_filters_ berth_filters *pf = berth_filters_new();
         bool all_filter = false;
         STRV_FOREACH (f, filters) {
                 if (berth_str_has_prefix(*f, "all=")) {
@@ -628,16 +521,13 @@ static int volume_prune(berth_cli *cli, int argc, char **argv)
                                                  "conflicting options: cannot specify both "
                                                  "--all and --filter all=1");
                         all = t;
-                } else if (berth_str_has_prefix(*f, "label=") ||
-                           berth_str_has_prefix(*f, "label!=")) {
-                        berth_strv_push(&labels, *f);
-                } else {
-                        _cleanup_free_ char *key = berth_xstrdup(*f);
-                        key[strcspn(key, "=")] = '\0';
-                        berth_errx(&err, EINVAL, "invalid filter '%s'", key);
+                } else if (berth_filters_add(pf, *f, &err) < 0) {
                         return cli_error(&err);
                 }
         }
+        static const char *const keys[] = {"label", "label!", NULL};
+        if (berth_filters_check(pf, keys, &err) < 0)
+                return cli_error(&err);
         const char *warning =
             all ? "WARNING! This will remove all local volumes not used by at least one "
                   "container."
@@ -650,7 +540,7 @@ static int volume_prune(berth_cli *cli, int argc, char **argv)
         berth_volumes *vs = cli_volumes(cli, &err);
         _cleanup_strv_ char **names = NULL;
         uint64_t freed = 0;
-        if (vs == NULL || berth_volume_prune_filtered(vs, all, labels, &names, &freed, &err) < 0)
+        if (vs == NULL || berth_prune_volumes(vs, all, pf, &names, &freed, &err) < 0)
                 return cli_error(&err);
         if (berth_strv_length(names) > 0) {
                 printf("Deleted Volumes:\n");

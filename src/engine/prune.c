@@ -2,6 +2,7 @@
 /* `container prune`, `system prune`: stopped containers, unused volumes and images. */
 #include "engine/prune.h"
 #include "engine/engine-internal.h"
+#include "engine/filters.h"
 
 #include "base/cleanup.h"
 #include "base/fs.h"
@@ -117,66 +118,58 @@ int berth_prune_parse_time(const char *s, time_t now, int64_t *ret, berth_error 
 
 int berth_prune_filters_parse(char *const *specs, berth_prune_filters *ret, berth_error *err)
 {
-        berth_prune_filters f = {0};
-        int r = 0;
-        STRV_FOREACH (s, (char **)specs) {
-                const char *eq = strchr(*s, '=');
-                if (eq == NULL) {
-                        r = berth_errx(err, EINVAL, "bad format of filter (expected name=value)");
-                        break;
-                }
-                _cleanup_free_ char *key = berth_xasprintf("%.*s", (int)(eq - *s), *s);
-                const char *val = eq + 1;
-                if (strcmp(key, "until") == 0) {
-                        if (f.has_until) {
-                                r = berth_errx(err, EINVAL, "more than one until filter specified");
-                                break;
-                        }
-                        if ((r = berth_prune_parse_time(val, time(NULL), &f.until, err)) < 0)
-                                break;
-                        f.has_until = true;
-                } else if (strcmp(key, "label") == 0) {
-                        berth_strv_push(&f.labels, val);
-                } else if (strcmp(key, "label!") == 0) {
-                        berth_strv_push(&f.not_labels, val);
-                } else {
-                        r = berth_errx(err, EINVAL, "invalid filter '%s'", key);
-                        break;
-                }
-        }
-        if (r < 0) {
-                berth_prune_filters_clear(&f);
-                return r;
-        }
-        *ret = f;
-        return 0;
+        _cleanup_filters_ berth_filters *bf = berth_filters_new();
+        int r;
+        STRV_FOREACH (s, (char **)specs)
+                if ((r = berth_filters_add(bf, *s, err)) < 0)
+                        return r;
+        return berth_prune_filters_from(bf, ret, err);
 }
 
-/* "k" or "k=v" against labels. */
-static bool label_matches(const char *spec, const json_t *labels)
+int berth_prune_filters_from(const berth_filters *bf, berth_prune_filters *ret, berth_error *err)
 {
-        const char *eq = strchr(spec, '=');
-        _cleanup_free_ char *key =
-            eq ? berth_xasprintf("%.*s", (int)(eq - spec), spec) : berth_xstrdup(spec);
-        json_t *v = json_object_get(labels, key);
-        if (v == NULL)
-                return false;
-        return eq == NULL || (json_is_string(v) && strcmp(json_string_value(v), eq + 1) == 0);
+        static const char *const keys[] = {"until", "label", "label!", NULL};
+        berth_prune_filters f = {0};
+        int r = berth_filters_check(bf, keys, err);
+        if (r < 0)
+                return r;
+        if (berth_filters_count(bf, "until") > 1)
+                return berth_errx(err, EINVAL, "more than one until filter specified");
+        if (berth_filters_has(bf, "until")) {
+                _cleanup_strv_ char **u = berth_filters_get(bf, "until");
+                if ((r = berth_prune_parse_time(u[0], time(NULL), &f.until, err)) < 0)
+                        return r;
+                f.has_until = true;
+        }
+        f.labels = berth_filters_get(bf, "label");
+        f.not_labels = berth_filters_get(bf, "label!");
+        *ret = f;
+        return 0;
 }
 
 bool berth_prune_labels_match(const berth_prune_filters *f, const json_t *labels)
 {
         if (f == NULL)
                 return true;
-        STRV_FOREACH (l, f->labels)
-                if (!label_matches(*l, labels))
-                        return false;
-        if (f->not_labels == NULL)
-                return true;
-        STRV_FOREACH (l, f->not_labels)
-                if (!label_matches(*l, labels))
-                        return true;
-        return false;
+        if (!berth_labels_match_kv(f->labels, labels))
+                return false;
+        return f->not_labels == NULL || !berth_labels_match_kv(f->not_labels, labels);
+}
+
+static bool volume_wanted(const berth_volume *v, void *ud)
+{
+        return berth_filters_match_labels_prune(ud, v->labels);
+}
+
+int berth_prune_volumes(berth_volumes *vs, bool all, const berth_filters *f, char ***ret_names,
+                        uint64_t *ret_freed, berth_error *err)
+{
+        static const char *const keys[] = {"label", "label!", NULL};
+        int r = berth_filters_check(f, keys, err);
+        if (r < 0)
+                return r;
+        return berth_volume_prune_matching(vs, all, berth_filters_empty(f) ? NULL : volume_wanted,
+                                           (void *)f, ret_names, ret_freed, err);
 }
 
 static bool created_before(const berth_prune_filters *f, const char *created)
@@ -274,18 +267,13 @@ int berth_engine_prune_system(berth_engine *e, bool all, bool volumes, const ber
         int r = berth_engine_prune_containers(e, f, &rep.containers, &n, err);
         rep.reclaimed += n;
         if (r == 0 && volumes) {
-                _cleanup_strv_ char **specs = NULL;
-                STRV_FOREACH (l, f ? f->labels : NULL) {
-                        _cleanup_free_ char *s = berth_xasprintf("label=%s", *l);
-                        berth_strv_push(&specs, s);
-                }
-                STRV_FOREACH (l, f ? f->not_labels : NULL) {
-                        _cleanup_free_ char *s = berth_xasprintf("label!=%s", *l);
-                        berth_strv_push(&specs, s);
-                }
+                _cleanup_filters_ berth_filters *vf = berth_filters_new();
+                STRV_FOREACH (l, f ? f->labels : NULL)
+                        berth_filters_add_kv(vf, "label", *l);
+                STRV_FOREACH (l, f ? f->not_labels : NULL)
+                        berth_filters_add_kv(vf, "label!", *l);
                 n = 0;
-                r = berth_volume_prune_filtered(berth_engine_volumes(e), false, specs, &rep.volumes,
-                                                &n, err);
+                r = berth_prune_volumes(berth_engine_volumes(e), false, vf, &rep.volumes, &n, err);
                 if (r == 0 && berth_strv_length(rep.volumes) > 0)
                         rep.reclaimed += n;
         }

@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "engine/engine.h"
+#include "engine/filters.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,11 +38,21 @@ typedef struct {
  * (Docker's "failed to parse value as time or duration: …").
  */
 int berth_prune_filters_parse(char *const *specs, berth_prune_filters *ret, berth_error *err);
+/** The same from a berth_filters (the API's JSON): keys until, label, label!. */
+int berth_prune_filters_from(const berth_filters *bf, berth_prune_filters *ret, berth_error *err);
 void berth_prune_filters_clear(berth_prune_filters *f);
 /** Docker's time for until/since at now: see above. -EINVAL with its message. */
 int berth_prune_parse_time(const char *s, time_t now, int64_t *ret, berth_error *err);
 /** Whether labels (an object of strings, nullable) pass f's label and label! filters. */
 bool berth_prune_labels_match(const berth_prune_filters *f, const json_t *labels);
+
+/**
+ * `volume prune` with Docker's filters (f nullable): keys label and label!
+ * (else -EINVAL "invalid filter 'x'", before anything goes); otherwise as
+ * berth_volume_prune().
+ */
+int berth_prune_volumes(berth_volumes *vs, bool all, const berth_filters *f, char ***ret_names,
+                        uint64_t *ret_freed, berth_error *err);
 
 /**
  * `container prune`: f nullable. *ret_ids gets the removed ids

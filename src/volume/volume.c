@@ -630,36 +630,10 @@ int berth_volume_remove(berth_volumes *vs, const char *name, bool force, berth_e
         return finish_remove(vs, name, err);
 }
 
-/* Docker's MatchKVList: every "key" or "key=value" in want matches labels. */
-static bool labels_match(const json_t *labels, char *const *want)
-{
-        STRV_FOREACH (w, (char **)want) {
-                _cleanup_free_ char *k = berth_xstrdup(*w);
-                char *eq = strchr(k, '=');
-                if (eq)
-                        *eq++ = '\0';
-                const char *v = json_string_value(json_object_get(labels, k));
-                if (v == NULL || (eq && strcmp(v, eq) != 0))
-                        return false;
-        }
-        return true;
-}
-
-int berth_volume_prune_filtered(berth_volumes *vs, bool all, char *const *filters,
+int berth_volume_prune_matching(berth_volumes *vs, bool all,
+                                bool (*want)(const berth_volume *v, void *ud), void *ud,
                                 char ***ret_names, uint64_t *ret_freed, berth_error *err)
 {
-        _cleanup_strv_ char **want = NULL, **unwanted = NULL;
-        STRV_FOREACH (f, (char **)filters) {
-                if (berth_str_has_prefix(*f, "label="))
-                        berth_strv_push(&want, *f + 6);
-                else if (berth_str_has_prefix(*f, "label!="))
-                        berth_strv_push(&unwanted, *f + 7);
-                else {
-                        _cleanup_free_ char *key = berth_xstrdup(*f);
-                        key[strcspn(key, "=")] = '\0';
-                        return berth_errx(err, EINVAL, "invalid filter '%s'", key);
-                }
-        }
         berth_volume *v = NULL;
         size_t n = 0;
         int r = berth_volume_list(vs, &v, &n, err);
@@ -672,9 +646,7 @@ int berth_volume_prune_filtered(berth_volumes *vs, bool all, char *const *filter
                         continue;
                 if (json_object_size(v[i].options) > 0)
                         continue;
-                if (!labels_match(v[i].labels, want))
-                        continue;
-                if (unwanted && labels_match(v[i].labels, unwanted))
+                if (want && !want(&v[i], ud))
                         continue;
                 /* Measured first: it is gone once removed (a user added in between makes the
                  * removal fail, and the volume is kept). */
@@ -706,7 +678,7 @@ int berth_volume_prune_filtered(berth_volumes *vs, bool all, char *const *filter
 int berth_volume_prune(berth_volumes *vs, bool all, char ***ret_names, uint64_t *ret_freed,
                        berth_error *err)
 {
-        return berth_volume_prune_filtered(vs, all, NULL, ret_names, ret_freed, err);
+        return berth_volume_prune_matching(vs, all, NULL, NULL, ret_names, ret_freed, err);
 }
 
 int berth_volume_use(berth_volumes *vs, const char *name, const char *container_id,

@@ -107,13 +107,12 @@ int berth_volume_remove(berth_volumes *vs, const char *name, bool force, berth_e
 int berth_volume_prune(berth_volumes *vs, bool all, char ***ret_names, uint64_t *ret_freed,
                        berth_error *err);
 /**
- * berth_volume_prune() keeping only volumes that match Docker's prune
- * label filters: "label=<key>" or "label=<key>=<value>" entries must all
- * match; a volume matching all of the "label!=…" entries is kept.
- * filters: NULL-terminated strings "label=…" / "label!=…" (nullable);
- * anything else is -EINVAL ("invalid filter '<key>'").
+ * berth_volume_prune() keeping only volumes for which want (nullable:
+ * every one) returns true; what to want (Docker's prune filters) is the
+ * engine's to say (berth_prune_volumes).
  */
-int berth_volume_prune_filtered(berth_volumes *vs, bool all, char *const *filters,
+int berth_volume_prune_matching(berth_volumes *vs, bool all,
+                                bool (*want)(const berth_volume *v, void *ud), void *ud,
                                 char ***ret_names, uint64_t *ret_freed, berth_error *err);
 
 /** Record that container_id uses the volume (it must exist). Idempotent. */
