@@ -41,6 +41,73 @@ static void print_section(const char *title, char **lines)
         printf("\n");
 }
 
+int cmd_image_prune(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option o[] = {{"all", no_argument, NULL, 'a'},
+                                          {"force", no_argument, NULL, 'f'},
+                                          {"filter", required_argument, NULL, 'F'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+        bool all = false, force = false;
+        _cleanup_strv_ char **filters = NULL;
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+:afh", o, NULL)) != -1) {
+                switch (c) {
+                case 'a':
+                        all = true;
+                        break;
+                case 'f':
+                        force = true;
+                        break;
+                case 'F':
+                        if (add_filter("image prune", &filters, optarg) != 0)
+                                return 125;
+                        break;
+                case 'h':
+                        printf(
+                            "Usage:  berth image prune [OPTIONS]\n\n"
+                            "Remove unused images\n\n"
+                            "Options:\n"
+                            "  -a, --all             Remove all unused images, not just dangling "
+                            "ones\n"
+                            "      --filter filter   Provide filter values (e.g. "
+                            "\"until=<timestamp>\")\n"
+                            "  -f, --force           Do not prompt for confirmation\n");
+                        return 0;
+                default:
+                        return cli_bad_flag("image prune", argv, c);
+                }
+        }
+        if (optind < argc)
+                return cli_usage("image prune", "\"image prune\" accepts no arguments.");
+        berth_error err = {0};
+        berth_prune_filters f = {0};
+        /* filters are checked before anyone is asked anything */
+        if (berth_prune_filters_parse(filters, &f, &err) < 0)
+                return cli_error(&err);
+        const char *warning = all ? "WARNING! This will remove all images without at least one "
+                                    "container associated to them."
+                                  : "WARNING! This will remove all dangling images.";
+        if (!force && !cli_confirm(warning)) {
+                berth_prune_filters_clear(&f);
+                fprintf(stderr, "berth: image prune has been cancelled\n");
+                return 1;
+        }
+        berth_engine *e = cli_engine(cli, &err);
+        _cleanup_strv_ char **report = NULL;
+        uint64_t reclaimed = 0;
+        int r =
+            e ? berth_engine_prune_images(e, all, filters ? &f : NULL, &report, &reclaimed, &err)
+              : -1;
+        berth_prune_filters_clear(&f);
+        if (r < 0)
+                return cli_error(&err);
+        print_section("Deleted Images", report);
+        print_total(reclaimed);
+        return 0;
+}
+
 int cmd_container_prune(berth_cli *cli, int argc, char **argv)
 {
         static const struct option o[] = {{"force", no_argument, NULL, 'f'},

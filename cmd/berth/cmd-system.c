@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `system df`, `system check`, `image prune`. */
+/* `system df`, `system check`. */
 #include "cli.h"
 #include "base/cleanup.h"
 #include "base/strutil.h"
@@ -265,54 +265,4 @@ bool cli_confirm(const char *warning)
         }
         line[strcspn(line, "\r\n")] = '\0';
         return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
-}
-
-int cmd_image_prune(berth_cli *cli, int argc, char **argv)
-{
-        static const struct option o[] = {{"all", no_argument, NULL, 'a'},
-                                          {"force", no_argument, NULL, 'f'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {0}};
-        bool all = false, force = false;
-        int c;
-        while ((c = getopt_long(argc, argv, "+afh", o, NULL)) != -1) {
-                if (c == 'a')
-                        all = true;
-                else if (c == 'f')
-                        force = true;
-                else if (c == 'h') {
-                        printf("Usage:  berth image prune [OPTIONS]\n\n"
-                               "Remove unused images\n\n"
-                               "Options:\n"
-                               "  -a, --all     Remove all unused images, not just dangling ones\n"
-                               "  -f, --force   Do not prompt for confirmation\n");
-                        return 0;
-                } else
-                        return cli_usage("image prune", "unknown flag");
-        }
-        if (optind < argc)
-                return cli_usage("image prune", "\"image prune\" accepts no arguments.");
-        const char *warning = all ? "WARNING! This will remove all images without at least one "
-                                    "container associated to them."
-                                  : "WARNING! This will remove all dangling images.";
-        if (!force && !cli_confirm(warning)) {
-                fprintf(stderr, "berth: image prune has been cancelled\n");
-                return 1;
-        }
-        berth_error err = {0};
-        berth_images *im = cli_images(cli, &err);
-        _cleanup_strv_ char **report = NULL;
-        uint64_t reclaimed = 0;
-        if (im == NULL || berth_images_prune(im, all, &report, &reclaimed, &err) < 0)
-                return cli_error(&err);
-        if (berth_strv_length(report) > 0) {
-                printf("Deleted Images:\n");
-                STRV_FOREACH (line, report)
-                        printf("%s\n", *line);
-                printf("\n");
-        }
-        char size[32];
-        berth_human_size((int64_t)reclaimed, size, sizeof(size));
-        printf("Total reclaimed space: %s\n", size);
-        return 0;
 }

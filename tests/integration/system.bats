@@ -70,6 +70,29 @@ DEAD_PID=999999999
   [ "$output" = "Total reclaimed space: 0B" ]
 }
 
+@test "image prune --filter: label, label! and until choose what goes; a bad filter asks nothing" {
+  a=$(berth import -c 'LABEL tier=a' "$WORK/small.tar")
+  b=$(berth import -c 'LABEL tier=b' "$WORK/small.tar")
+  old=$(berth import -c 'LABEL tier=old' "$WORK/small.tar")
+  run berth image prune -f --filter label=tier=a
+  [ "$status" -eq 0 ]
+  [ "${lines[1]}" = "deleted: $a" ]
+  [ "$(berth images -q | wc -l)" -eq 2 ]
+  run berth image prune -f --filter 'label!=tier=b' --filter until=2000-01-01T00:00:00Z
+  [ "$status" -eq 0 ]
+  [ "$output" = "Total reclaimed space: 0B" ] # nothing is older than 2000
+  run berth image prune -f --filter 'label!=tier=b'
+  [ "${lines[1]}" = "deleted: $old" ]
+  [ "$(berth images -q)" = "${b:7:12}" ]
+  run berth image prune -f --filter nonsense=1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"invalid filter 'nonsense'"* ]]
+  run berth image prune --filter tier
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"bad format of filter (expected name=value)"* ]]
+  [ "$(berth images -q)" = "${b:7:12}" ]
+}
+
 @test "image prune -a removes every image no container uses" {
   berth import "$WORK/busybox.tar" one >/dev/null
   berth tag one two
