@@ -225,7 +225,8 @@ int cmd_ps(berth_cli *cli, int argc, char **argv)
         berth_engine *e = cli_engine(cli, &err);
         berth_container *v = NULL;
         size_t n = 0;
-        if (e == NULL || berth_engine_list(e, &v, &n, &err) < 0) {
+        if (e == NULL || berth_engine_container_filters_resolve(e, filters, &err) < 0 ||
+            berth_engine_list(e, &v, &n, &err) < 0) {
                 return cli_error(&err);
         }
         time_t now = time(NULL);

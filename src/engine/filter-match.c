@@ -12,11 +12,13 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <regex.h>
+#include "oci/image.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const container_keys[] = {"status",   "name",   "id",     "label",
-                                             "ancestor", "exited", "volume", NULL};
+static const char *const container_keys[] = {"status", "name",   "id",     "label", "ancestor",
+                                             "exited", "volume", "before", "since", NULL};
 
 int berth_engine_container_filters_check(const berth_filters *f, berth_error *err)
 {
@@ -89,6 +91,54 @@ static bool m_volume(berth_engine *e, const berth_container *c, const char *v)
         return false;
 }
 
+int berth_engine_container_filters_resolve(berth_engine *e, const berth_filters *f,
+                                           berth_error *err)
+{
+        static const char *const refs[] = {"before", "since"};
+        for (size_t k = 0; k < ARRAY_SIZE(refs); k++) {
+                _cleanup_strv_ char **vals = berth_filters_get(f, refs[k]);
+                STRV_FOREACH (v, vals) {
+                        berth_container ref = {0};
+                        int r = berth_engine_get(e, *v, &ref, err);
+                        if (r < 0)
+                                return r;
+                        berth_container_clear(&ref);
+                }
+        }
+        return 0;
+}
+
+/* before=/since=: created strictly before / after the named container, as Docker. */
+static int created_cmp(berth_engine *e, const berth_container *c, const char *v, bool *ok)
+{
+        berth_container ref = {0};
+        *ok = false;
+        if (berth_engine_get(e, v, &ref, NULL) < 0)
+                return 0;
+        int64_t as = 0, bs = 0;
+        int32_t an = 0, bn = 0;
+        bool parsed = berth_rfc3339_parse(c->created, &as, &an) == 0 &&
+                      berth_rfc3339_parse(ref.created, &bs, &bn) == 0;
+        bool same = strcmp(ref.id, c->id) == 0;
+        berth_container_clear(&ref);
+        *ok = parsed && !same;
+        if (as != bs)
+                return as < bs ? -1 : 1;
+        return an < bn ? -1 : an > bn ? 1 : 0;
+}
+
+static bool m_before(berth_engine *e, const berth_container *c, const char *v)
+{
+        bool ok;
+        return created_cmp(e, c, v, &ok) < 0 && ok;
+}
+
+static bool m_since(berth_engine *e, const berth_container *c, const char *v)
+{
+        bool ok;
+        return created_cmp(e, c, v, &ok) > 0 && ok;
+}
+
 bool berth_engine_container_matches(berth_engine *e, const berth_filters *f,
                                     const berth_container *c)
 {
@@ -96,7 +146,8 @@ bool berth_engine_container_matches(berth_engine *e, const berth_filters *f,
                any(e, f, "id", c, m_id) &&
                berth_filters_match_label(f, "label", json_object_get(c->body, "Labels")) &&
                any(e, f, "ancestor", c, m_ancestor) && any(e, f, "exited", c, m_exited) &&
-               any(e, f, "volume", c, m_volume);
+               any(e, f, "volume", c, m_volume) && any(e, f, "before", c, m_before) &&
+               any(e, f, "since", c, m_since);
 }
 
 int berth_engine_volume_filters_check(const berth_filters *f, berth_error *err)

@@ -98,7 +98,8 @@ int berth_filters_get_bool(const berth_filters *f, const char *key, bool def, bo
 #include "engine/engine.h"
 
 /**
- * `ps` filters: keys status, name, id, label, ancestor, exited, volume.
+ * `ps` filters: keys status, name, id, label, ancestor, exited, volume,
+ * before and since (created before / after the container named).
  * -EINVAL: an unknown key ("invalid filter 'x'"), a status Docker does not
  * have ("invalid filter 'status=x'").
  */
@@ -113,6 +114,9 @@ bool berth_engine_container_matches(berth_engine *e, const berth_filters *f,
                                     const berth_container *c);
 /** Whether ps shows stopped containers too because of f (status, exited). */
 bool berth_engine_container_filters_want_all(const berth_filters *f);
+/** The containers before= and since= name must exist: Docker's "No such container: x" (ENOENT). */
+int berth_engine_container_filters_resolve(berth_engine *e, const berth_filters *f,
+                                           berth_error *err);
 
 /**
  * `volume ls` filters: keys dangling (a bool), name (regular expressions,

@@ -523,3 +523,22 @@ gone_after_kill() {
   [ "$(echo "$output" | awk '{print $1}' | tr '\n' ' ')" = "create start die destroy " ]
   [[ "$output" == *"die 4"* ]]
 }
+
+@test "ps --filter before= and since=: created before or after the container named, as docker's" {
+  berth create --name first img true >/dev/null
+  berth create --name second img true >/dev/null
+  berth create --name third img true >/dev/null
+  run berth ps -a --filter since=first --format '{{.Names}}'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'third\nsecond')" ]
+  run berth ps -a --filter before=third --format '{{.Names}}'
+  [ "$output" = "$(printf 'second\nfirst')" ]
+  run berth ps -a --filter since=first --filter before=third --format '{{.Names}}'
+  [ "$output" = second ]
+  # created containers are not running: without -a nothing shows
+  run berth ps --filter since=first -q
+  [ -z "$output" ]
+  run berth ps -a --filter since=nope
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"No such container: nope"* ]]
+}
