@@ -2,6 +2,7 @@
 #pragma once
 
 #include "base/error.h"
+#include "base/strutil.h"
 #include "engine/engine.h"
 #include "image/images.h"
 #include "volume/volume.h"
@@ -31,6 +32,22 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  * --x", "unknown shorthand flag: 'x' in -x", "flag needs an argument: …".
  */
 int cli_bad_flag(const char *cmd, char **argv, int c);
+
+/** The flags of the prune commands: -f and --filter (k=v) always, -a and --volumes where
+ * accepts says; -h prints help. */
+enum { CLI_PRUNE_ALL = 1 << 0, CLI_PRUNE_VOLUMES = 1 << 1 };
+typedef struct {
+        bool all, force, volumes;
+        char **filters; /* as given, "k=v" each */
+} cli_prune_opts;
+static inline void cli_prune_opts_clear(cli_prune_opts *o)
+{
+        berth_strv_free(o->filters);
+}
+/** Parse them into *ret: -1 to go on, else the command's exit code (help shown, bad flag,
+ * an argument given: docker's words). */
+int cli_prune_flags(const char *cmd, const char *help, unsigned accepts, int argc, char **argv,
+                    cli_prune_opts *ret);
 /** Open the image store of this root (once). */
 berth_images *cli_images(berth_cli *cli, berth_error *err);
 /** save and export without -o: refused when stdout is a terminal (docker's words). */

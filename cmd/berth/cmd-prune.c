@@ -23,6 +23,49 @@ static int add_filter(const char *cmd, char ***filters, const char *arg)
         return 0;
 }
 
+int cli_prune_flags(const char *cmd, const char *help, unsigned accepts, int argc, char **argv,
+                    cli_prune_opts *ret)
+{
+        static const struct option o[] = {
+            {"all", no_argument, NULL, 'a'},          {"force", no_argument, NULL, 'f'},
+            {"filter", required_argument, NULL, 'F'}, {"volumes", no_argument, NULL, 'V'},
+            {"help", no_argument, NULL, 'h'},         {0}};
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+:afh", o, NULL)) != -1) {
+                /* a flag this prune does not take is unknown, as getopt would say */
+                if ((c == 'a' && !(accepts & CLI_PRUNE_ALL)) ||
+                    (c == 'V' && !(accepts & CLI_PRUNE_VOLUMES))) {
+                        const char *arg = argv[optind - 1];
+                        optopt = arg[0] == '-' && arg[1] == '-' ? 0 : c;
+                        c = '?';
+                }
+                switch (c) {
+                case 'a':
+                        ret->all = true;
+                        break;
+                case 'f':
+                        ret->force = true;
+                        break;
+                case 'V':
+                        ret->volumes = true;
+                        break;
+                case 'F':
+                        if (add_filter(cmd, &ret->filters, optarg) != 0)
+                                return 125;
+                        break;
+                case 'h':
+                        fputs(help, stdout);
+                        return 0;
+                default:
+                        return cli_bad_flag(cmd, argv, c);
+                }
+        }
+        if (optind < argc)
+                return cli_usage(cmd, "\"berth %s\" accepts no arguments.", cmd);
+        return -1;
+}
+
 static void print_total(uint64_t bytes)
 {
         char size[32];
@@ -43,44 +86,20 @@ static void print_section(const char *title, char **lines)
 
 int cmd_image_prune(berth_cli *cli, int argc, char **argv)
 {
-        static const struct option o[] = {{"all", no_argument, NULL, 'a'},
-                                          {"force", no_argument, NULL, 'f'},
-                                          {"filter", required_argument, NULL, 'F'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {0}};
-        bool all = false, force = false;
-        _cleanup_strv_ char **filters = NULL;
-        int c;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:afh", o, NULL)) != -1) {
-                switch (c) {
-                case 'a':
-                        all = true;
-                        break;
-                case 'f':
-                        force = true;
-                        break;
-                case 'F':
-                        if (add_filter("image prune", &filters, optarg) != 0)
-                                return 125;
-                        break;
-                case 'h':
-                        printf(
-                            "Usage:  berth image prune [OPTIONS]\n\n"
-                            "Remove unused images\n\n"
-                            "Options:\n"
-                            "  -a, --all             Remove all unused images, not just dangling "
-                            "ones\n"
-                            "      --filter filter   Provide filter values (e.g. "
-                            "\"until=<timestamp>\")\n"
-                            "  -f, --force           Do not prompt for confirmation\n");
-                        return 0;
-                default:
-                        return cli_bad_flag("image prune", argv, c);
-                }
-        }
-        if (optind < argc)
-                return cli_usage("image prune", "\"image prune\" accepts no arguments.");
+        _cleanup_(cli_prune_opts_clear) cli_prune_opts po = {0};
+        int rc = cli_prune_flags(
+            "image prune",
+            "Usage:  berth image prune [OPTIONS]\n\n"
+            "Remove unused images\n\n"
+            "Options:\n"
+            "  -a, --all             Remove all unused images, not just dangling ones\n"
+            "      --filter filter   Provide filter values (e.g. \"until=<timestamp>\")\n"
+            "  -f, --force           Do not prompt for confirmation\n",
+            CLI_PRUNE_ALL, argc, argv, &po);
+        if (rc >= 0)
+                return rc;
+        char **filters = po.filters;
+        bool all = po.all, force = po.force;
         berth_error err = {0};
         berth_prune_filters f = {0};
         /* filters are checked before anyone is asked anything */
@@ -110,38 +129,19 @@ int cmd_image_prune(berth_cli *cli, int argc, char **argv)
 
 int cmd_container_prune(berth_cli *cli, int argc, char **argv)
 {
-        static const struct option o[] = {{"force", no_argument, NULL, 'f'},
-                                          {"filter", required_argument, NULL, 'F'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {0}};
-        bool force = false;
-        _cleanup_strv_ char **filters = NULL;
-        int c;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:fh", o, NULL)) != -1) {
-                switch (c) {
-                case 'f':
-                        force = true;
-                        break;
-                case 'F':
-                        if (add_filter("container prune", &filters, optarg) != 0)
-                                return 125;
-                        break;
-                case 'h':
-                        printf("Usage:  berth container prune [OPTIONS]\n\n"
-                               "Remove all stopped containers\n\n"
-                               "Options:\n"
-                               "      --filter filter   Provide filter values (e.g. "
-                               "\"until=<timestamp>\")\n"
-                               "  -f, --force           Do not prompt for confirmation\n");
-                        return 0;
-                default:
-                        return cli_bad_flag("container prune", argv, c);
-                }
-        }
-        if (optind < argc)
-                return cli_usage("container prune", "\"berth container prune\" accepts no "
-                                                    "arguments.");
+        _cleanup_(cli_prune_opts_clear) cli_prune_opts po = {0};
+        int rc = cli_prune_flags("container prune",
+                                 "Usage:  berth container prune [OPTIONS]\n\n"
+                                 "Remove all stopped containers\n\n"
+                                 "Options:\n"
+                                 "      --filter filter   Provide filter values (e.g. "
+                                 "\"until=<timestamp>\")\n"
+                                 "  -f, --force           Do not prompt for confirmation\n",
+                                 0, argc, argv, &po);
+        if (rc >= 0)
+                return rc;
+        char **filters = po.filters;
+        bool force = po.force;
         berth_error err = {0};
         berth_prune_filters f = {0};
         /* filters are checked before anyone is asked anything */
@@ -203,46 +203,22 @@ static char *system_warning(bool all, bool volumes, char **filters)
 
 int cmd_system_prune(berth_cli *cli, int argc, char **argv)
 {
-        static const struct option o[] = {
-            {"all", no_argument, NULL, 'a'},     {"force", no_argument, NULL, 'f'},
-            {"volumes", no_argument, NULL, 'V'}, {"filter", required_argument, NULL, 'F'},
-            {"help", no_argument, NULL, 'h'},    {0}};
-        bool all = false, force = false, volumes = false;
-        _cleanup_strv_ char **filters = NULL;
-        int c;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:afh", o, NULL)) != -1) {
-                switch (c) {
-                case 'a':
-                        all = true;
-                        break;
-                case 'f':
-                        force = true;
-                        break;
-                case 'V':
-                        volumes = true;
-                        break;
-                case 'F':
-                        if (add_filter("system prune", &filters, optarg) != 0)
-                                return 125;
-                        break;
-                case 'h':
-                        printf("Usage:  berth system prune [OPTIONS]\n\n"
-                               "Remove unused data\n\n"
-                               "Options:\n"
-                               "  -a, --all             Remove all unused images not just "
-                               "dangling ones\n"
-                               "      --filter filter   Provide filter values (e.g. "
-                               "\"label=<key>=<value>\")\n"
-                               "  -f, --force           Do not prompt for confirmation\n"
-                               "      --volumes         Prune anonymous volumes\n");
-                        return 0;
-                default:
-                        return cli_bad_flag("system prune", argv, c);
-                }
-        }
-        if (optind < argc)
-                return cli_usage("system prune", "\"berth system prune\" accepts no arguments.");
+        _cleanup_(cli_prune_opts_clear) cli_prune_opts po = {0};
+        int rc = cli_prune_flags("system prune",
+                                 "Usage:  berth system prune [OPTIONS]\n\n"
+                                 "Remove unused data\n\n"
+                                 "Options:\n"
+                                 "  -a, --all             Remove all unused images not just "
+                                 "dangling ones\n"
+                                 "      --filter filter   Provide filter values (e.g. "
+                                 "\"label=<key>=<value>\")\n"
+                                 "  -f, --force           Do not prompt for confirmation\n"
+                                 "      --volumes         Prune anonymous volumes\n",
+                                 CLI_PRUNE_ALL | CLI_PRUNE_VOLUMES, argc, argv, &po);
+        if (rc >= 0)
+                return rc;
+        char **filters = po.filters;
+        bool all = po.all, force = po.force, volumes = po.volumes;
         berth_error err = {0};
         berth_prune_filters f = {0};
         if (berth_prune_filters_parse(filters, &f, &err) < 0)

@@ -26,23 +26,6 @@ static void usage_volume(FILE *f)
                    "Run 'berth volume COMMAND --help' for more information on a command.\n");
 }
 
-/* getopt's '?' or ':' as docker says it: one line, usage error. */
-static int bad_flag(const char *cmd, char **argv, int c)
-{
-        const char *arg = argv[optind - 1];
-        if (c == ':') {
-                if (optopt && arg[0] == '-' && arg[1] != '-')
-                        return cli_usage(cmd, "flag needs an argument: '%c' in -%c", optopt,
-                                         optopt);
-                return cli_usage(cmd, "flag needs an argument: %s", arg);
-        }
-        if (optopt)
-                return cli_usage(cmd, "unknown shorthand flag: '%c' in %s", optopt, arg);
-        _cleanup_free_ char *flag = berth_xstrdup(arg);
-        flag[strcspn(flag, "=")] = '\0';
-        return cli_usage(cmd, "unknown flag: %s", flag);
-}
-
 /* "k=v" into obj (k → v; "k" alone → ""); the key must not be empty. */
 static bool put_kv(json_t *obj, const char *arg)
 {
@@ -97,7 +80,7 @@ static int volume_create(berth_cli *cli, int argc, char **argv)
                                "map[])\n");
                         return 0;
                 default:
-                        return bad_flag("volume create", argv, c);
+                        return cli_bad_flag("volume create", argv, c);
                 }
         }
         if (argc - optind > 1)
@@ -289,7 +272,7 @@ static int volume_ls(berth_cli *cli, int argc, char **argv)
                                "  -q, --quiet           Only display volume names\n");
                         return 0;
                 default:
-                        return bad_flag("volume ls", argv, c);
+                        return cli_bad_flag("volume ls", argv, c);
                 }
         }
         if (optind < argc)
@@ -371,7 +354,7 @@ static int volume_inspect(berth_cli *cli, int argc, char **argv)
                                "the given Go template\n");
                         return 0;
                 } else
-                        return bad_flag("volume inspect", argv, c);
+                        return cli_bad_flag("volume inspect", argv, c);
         }
         if (optind >= argc)
                 return cli_usage("volume inspect",
@@ -435,7 +418,7 @@ static int volume_rm(berth_cli *cli, int argc, char **argv)
                                "  -f, --force   Force the removal of one or more volumes\n");
                         return 0;
                 } else
-                        return bad_flag("volume rm", argv, c);
+                        return cli_bad_flag("volume rm", argv, c);
         }
         if (optind >= argc)
                 return cli_usage("volume rm", "\"volume rm\" requires at least 1 argument.");
@@ -456,46 +439,21 @@ static int volume_rm(berth_cli *cli, int argc, char **argv)
 
 static int volume_prune(berth_cli *cli, int argc, char **argv)
 {
-        static const struct option o[] = {{"all", no_argument, NULL, 'a'},
-                                          {"force", no_argument, NULL, 'f'},
-                                          {"filter", required_argument, NULL, 'F'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {0}};
-        bool all = false, force = false;
-        _cleanup_strv_ char **filters = NULL;
-        int c;
-        while ((c = getopt_long(argc, argv, "+:afh", o, NULL)) != -1) {
-                switch (c) {
-                case 'a':
-                        all = true;
-                        break;
-                case 'f':
-                        force = true;
-                        break;
-                case 'F':
-                        if (strchr(optarg, '=') == NULL)
-                                return cli_usage("volume prune",
-                                                 "invalid argument \"%s\" for \"--filter\" flag: "
-                                                 "bad format of filter (expected name=value)",
-                                                 optarg);
-                        berth_strv_push(&filters, optarg);
-                        break;
-                case 'h':
-                        printf("Usage:  berth volume prune [OPTIONS]\n\n"
-                               "Remove unused local volumes\n\n"
-                               "Options:\n"
-                               "  -a, --all             Remove all unused volumes, not just "
-                               "anonymous ones\n"
-                               "      --filter filter   Provide filter values (e.g. "
-                               "\"label=<label>\")\n"
-                               "  -f, --force           Do not prompt for confirmation\n");
-                        return 0;
-                default:
-                        return bad_flag("volume prune", argv, c);
-                }
-        }
-        if (optind < argc)
-                return cli_usage("volume prune", "\"volume prune\" accepts no arguments.");
+        _cleanup_(cli_prune_opts_clear) cli_prune_opts po = {0};
+        int rc = cli_prune_flags("volume prune",
+                                 "Usage:  berth volume prune [OPTIONS]\n\n"
+                                 "Remove unused local volumes\n\n"
+                                 "Options:\n"
+                                 "  -a, --all             Remove all unused volumes, not just "
+                                 "anonymous ones\n"
+                                 "      --filter filter   Provide filter values (e.g. "
+                                 "\"label=<label>\")\n"
+                                 "  -f, --force           Do not prompt for confirmation\n",
+                                 CLI_PRUNE_ALL, argc, argv, &po);
+        if (rc >= 0)
+                return rc;
+        char **filters = po.filters;
+        bool all = po.all, force = po.force;
         /* "all" is a filter too (the API's way to say -a); the rest goes to the library,
          * checked before anyone is asked anything. */
         berth_error err = {0};
@@ -576,7 +534,7 @@ int cmd_volume(berth_cli *cli, int argc, char **argv)
         for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
                 if (strcmp(argv[1], subs[i].name) == 0) {
                         optind = 1;
-                        opterr = 0; /* bad_flag() says it, once */
+                        opterr = 0; /* cli_bad_flag() says it, once */
                         return subs[i].fn(cli, argc - 1, argv + 1);
                 }
         }
