@@ -401,6 +401,16 @@ int berth_ensure_in_root(int rootfd, const char *path, bool dir, mode_t mode, be
         return fd;
 }
 
+int berth_fd_is_node(int fd, mode_t kind, dev_t rdev)
+{
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if ((st.st_mode & S_IFMT) != kind)
+                return 0;
+        return (kind != S_IFCHR && kind != S_IFBLK) || st.st_rdev == rdev;
+}
+
 const char *berth_fd_path(int fd, char buf[static 32])
 {
         snprintf(buf, 32, "/proc/self/fd/%d", fd);

@@ -79,6 +79,14 @@ int berth_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, berth_error
  */
 int berth_ensure_in_root(int rootfd, const char *path, bool dir, mode_t mode, berth_error *err);
 
+/**
+ * Whether fd (an O_PATH|O_NOFOLLOW one, typically) is a node of type kind
+ * (S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK) and, for a device, number rdev: 1
+ * yes, 0 no, -errno when fstat fails. The check made before a node that was
+ * just made, or named in a tree someone else can write, is trusted.
+ */
+int berth_fd_is_node(int fd, mode_t kind, dev_t rdev);
+
 /** "/proc/self/fd/N" into buf. */
 const char *berth_fd_path(int fd, char buf[static 32]);
 

@@ -197,3 +197,22 @@ bad:
         *ret = BERTH_UTF8_INVALID;
         return 1;
 }
+
+char *berth_strv_join(char *const *v, size_t n, const char *sep)
+{
+        size_t len = 1, sl = strlen(sep), i;
+        for (i = 0; v && v[i] && i < n; i++)
+                len += strlen(v[i]) + sl;
+        char *r = berth_xmalloc0(len), *w = r;
+        for (size_t j = 0; j < i; j++) {
+                if (j) {
+                        memcpy(w, sep, sl);
+                        w += sl;
+                }
+                size_t k = strlen(v[j]);
+                memcpy(w, v[j], k);
+                w += k;
+        }
+        *w = '\0';
+        return r;
+}

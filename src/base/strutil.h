@@ -27,6 +27,8 @@ bool berth_strv_contains(char *const *v, const char *s);
 /** Append a copy of s to *v (which may be NULL). */
 void berth_strv_push(char ***v, const char *s);
 void berth_strv_free(char **v);
+/** The first n strings of v (fewer if v ends first; SIZE_MAX: all) joined by sep; caller frees. */
+char *berth_strv_join(char *const *v, size_t n, const char *sep);
 /** nbytes (at most 64) random bytes as lowercase hex in buf (2 * nbytes + 1 long): ids, names. */
 int berth_random_hex(char *buf, size_t nbytes, berth_error *err);
 

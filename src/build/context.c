@@ -459,9 +459,7 @@ static int select_source(struct walker *w, const char *source)
         for (k = 0; k < n && !berth_glob_has_wildcards(comps[k]); k++)
                 ;
         if (k == n) {
-                _cleanup_free_ char *path = berth_xmalloc0(strlen(source) + 2);
-                for (size_t i = 0; i < n; i++)
-                        strcat(strcat(path, i ? "/" : ""), comps[i]);
+                _cleanup_free_ char *path = berth_strv_join(comps, n, "/");
                 int r = select_path(w, source, path);
                 if (r == -ENOENT)
                         return berth_errx(w->err, ENOENT,
@@ -471,9 +469,7 @@ static int select_source(struct walker *w, const char *source)
                 return r;
         }
         struct stack s = {0};
-        _cleanup_free_ char *prefix = berth_xmalloc0(strlen(source) + 2);
-        for (size_t i = 0; i < k; i++)
-                strcat(strcat(prefix, i ? "/" : ""), comps[i]);
+        _cleanup_free_ char *prefix = berth_strv_join(comps, k, "/");
         int r = root_level(w, &s);
         if (r >= 0)
                 r = resolve(w, &s, prefix, true);

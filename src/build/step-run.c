@@ -75,12 +75,8 @@ static int write_spec(const berth_build_run_opts *o, const char *dir, const char
                                   .hostname_path = hostname,
                                   .hosts_path = hosts,
                                   .resolv_path = resolv};
-        _cleanup_json_ json_t *spec = berth_specgen(&in, err);
-        if (spec == NULL)
-                return -err->code;
-        _cleanup_free_ char *text = json_dumps(spec, JSON_COMPACT);
         _cleanup_free_ char *path = berth_xasprintf("%s/config.json", dir);
-        return berth_write_file_replace(path, text, strlen(text), 0600, err);
+        return berth_specgen_write(&in, path, err);
 }
 
 /* berth-runtime run of the bundle dir; *ret_status is the process's exit code (128+N for a
@@ -118,20 +114,6 @@ static int runtime_run(const berth_build_run_opts *o, const char *dir, const cha
         return 0;
 }
 
-static char *joined(char *const *v)
-{
-        size_t n = 1;
-        STRV_FOREACH (s, (char **)v)
-                n += strlen(*s) + 1;
-        char *r = berth_xmalloc0(n);
-        STRV_FOREACH (s, (char **)v) {
-                if (*r)
-                        strcat(r, " ");
-                strcat(r, *s);
-        }
-        return r;
-}
-
 int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *ret_status,
                          berth_digest *ret_id, berth_error *err)
 {
@@ -155,7 +137,7 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
         if ((r = berth_snapshot_umount(dir, NULL, err)) < 0)
                 goto out;
         if (status != 0) {
-                _cleanup_free_ char *cmd = joined(o->args);
+                _cleanup_free_ char *cmd = berth_strv_join(o->args, SIZE_MAX, " ");
                 r = berth_errx(err, ECHILD, "The command '%s' returned a non-zero code: %d", cmd,
                                status);
                 goto out;

@@ -136,12 +136,8 @@ static int write_spec(berth_engine *e, const berth_container *c, const char *dir
                                   .hosts_path = hosts,
                                   .resolv_path = resolv,
                                   .unchecked = true};
-        _cleanup_json_ json_t *spec = berth_specgen(&in, err);
-        if (spec == NULL)
-                return -EINVAL;
-        _cleanup_free_ char *text = json_dumps(spec, JSON_COMPACT);
         _cleanup_free_ char *path = berth_xasprintf("%s/config.json", dir);
-        return berth_write_file_replace(path, text, strlen(text), 0600, err);
+        return berth_specgen_write(&in, path, err);
 }
 
 /* Volumes mounted for the first time get the image's content at their path. */

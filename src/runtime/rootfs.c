@@ -199,10 +199,10 @@ static int open_made_node(int dfd, const char *base, const char *path, mode_t ki
         _cleanup_close_ int fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return berth_err(err, errno, "cannot open device '%s'", path);
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return berth_err(err, errno, "cannot stat device '%s'", path);
-        if ((st.st_mode & S_IFMT) != kind || (kind != S_IFIFO && st.st_rdev != dev))
+        int is = berth_fd_is_node(fd, kind, dev);
+        if (is < 0)
+                return berth_err(err, -is, "cannot stat device '%s'", path);
+        if (!is)
                 return berth_errx(err, EPERM, "device '%s' was replaced while it was made", path);
         return TAKE_FD(fd);
 }
@@ -243,10 +243,10 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
         /* No mknod here (user namespace): bind the host's node, checked, onto
          * the file we create (its fd, not its name, is the target). */
         _cleanup_close_ int host = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        struct stat hst;
-        if (host < 0 || fstat(host, &hst) < 0)
-                return berth_err(err, errno, "cannot open the host's '%s'", path);
-        if ((hst.st_mode & S_IFMT) != kind || (kind != S_IFIFO && hst.st_rdev != dev))
+        int is = host < 0 ? -errno : berth_fd_is_node(host, kind, dev);
+        if (is < 0)
+                return berth_err(err, -is, "cannot open the host's '%s'", path);
+        if (!is)
                 return berth_errx(err, EPERM, "the host's '%s' is not device %u:%u", path, maj,
                                   min);
         _cleanup_close_ int t =
@@ -373,10 +373,10 @@ static int open_dev_null(int rootfd, berth_error *err)
             berth_open_in_root(rootfd, "/dev/null", O_PATH | O_NOFOLLOW, 0, err);
         if (fd < 0)
                 return berth_wrap(err, "cannot mask paths");
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return berth_err(err, errno, "cannot stat /dev/null in the container");
-        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+        int is = berth_fd_is_node(fd, S_IFCHR, makedev(1, 3));
+        if (is < 0)
+                return berth_err(err, -is, "cannot stat /dev/null in the container");
+        if (!is)
                 return berth_errx(err, EPERM,
                                   "cannot mask paths: /dev/null in the container is not the null "
                                   "device");

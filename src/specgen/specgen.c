@@ -8,6 +8,7 @@
 #include "specgen-internal.h"
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/strutil.h"
 #include "oci/spec.h"
 
@@ -559,4 +560,16 @@ fail:
         json_decref(spec);
         json_decref(empty);
         return NULL;
+}
+
+int berth_specgen_write(const berth_specgen_input *in, const char *path, berth_error *err)
+{
+        json_t *spec = berth_specgen(in, err);
+        if (spec == NULL)
+                return -err->code;
+        _cleanup_free_ char *text = json_dumps(spec, JSON_COMPACT);
+        json_decref(spec);
+        if (text == NULL)
+                return berth_errx(err, ENOMEM, "cannot write '%s': out of memory", path);
+        return berth_write_file_replace(path, text, strlen(text), 0600, err);
 }

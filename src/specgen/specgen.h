@@ -94,6 +94,8 @@ typedef struct {
 
 /** The config.json object (caller decrefs), or NULL with *err saying which input was bad. */
 json_t *berth_specgen(const berth_specgen_input *in, berth_error *err);
+/** berth_specgen() written to path (a bundle's config.json: compact, 0600, replaced whole). */
+int berth_specgen_write(const berth_specgen_input *in, const char *path, berth_error *err);
 
 /** Docker's default capability set, NULL-terminated ("CAP_CHOWN", …). */
 extern const char *const berth_specgen_default_caps[];

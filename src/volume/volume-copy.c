@@ -292,11 +292,10 @@ static int copy_node(copy_ctx *c, int sdir, int ddir, const char *name, const st
         _cleanup_close_ int fd = openat(ddir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return berth_err(err, errno, "cannot open '%s'", rel);
-        struct stat made;
-        if (fstat(fd, &made) < 0)
-                return berth_err(err, errno, "cannot stat '%s'", rel);
-        if ((made.st_mode & S_IFMT) != (st->st_mode & S_IFMT) ||
-            ((S_ISCHR(made.st_mode) || S_ISBLK(made.st_mode)) && made.st_rdev != st->st_rdev))
+        int is = berth_fd_is_node(fd, st->st_mode & S_IFMT, st->st_rdev);
+        if (is < 0)
+                return berth_err(err, -is, "cannot stat '%s'", rel);
+        if (!is)
                 return berth_errx(err, EAGAIN, "'%s' changed while it was copied", rel);
         meta_dest d = {.fd = fd, .opath = true, .ddir = ddir, .name = name};
         return set_meta(c, -1, sdir, &d, st, rel, err);

@@ -597,15 +597,7 @@ static int mark_removing(berth_volumes *vs, const char *name, berth_error *err)
         if (r < 0 || (r = users_of(vs, name, &users, err)) < 0)
                 goto fail;
         if (users[0]) {
-                size_t len = 1;
-                STRV_FOREACH (u, users)
-                        len += strlen(*u) + 2;
-                _cleanup_free_ char *list = berth_xmalloc0(len);
-                STRV_FOREACH (u, users) {
-                        if (u != users)
-                                strcat(list, ", ");
-                        strcat(list, *u);
-                }
+                _cleanup_free_ char *list = berth_strv_join(users, SIZE_MAX, ", ");
                 berth_db_rollback(vs->db);
                 return berth_errx(err, EBUSY, "remove %s: volume is in use - [%s]", name, list);
         }
