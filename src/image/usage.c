@@ -182,12 +182,6 @@ static int64_t reclaim_of(berth_images *im, const berth_digest *id)
         return total;
 }
 
-int berth_images_prune(berth_images *im, bool all, char ***ret_report, uint64_t *ret_reclaimed,
-                       berth_error *err)
-{
-        return berth_images_prune_match(im, all, NULL, NULL, ret_report, ret_reclaimed, err);
-}
-
 int berth_images_prune_match(berth_images *im, bool all,
                              bool (*match)(const berth_image_summary *s, void *ud), void *ud,
                              char ***ret_report, uint64_t *ret_reclaimed, berth_error *err)

@@ -40,16 +40,12 @@ int berth_images_disk_usage(berth_images *im, berth_disk_usage *ret, berth_error
 void berth_disk_usage_clear(berth_disk_usage *u);
 
 /**
- * Remove dangling images (no tag), or with all every image no snapshot uses.
- * *ret_report gets Docker's prune lines ("untagged: busybox:latest",
- * "deleted: sha256:…"), NULL-terminated; *ret_reclaimed the bytes of the
- * layers that went. Images a snapshot uses are never removed.
- */
-int berth_images_prune(berth_images *im, bool all, char ***ret_report, uint64_t *ret_reclaimed,
-                       berth_error *err);
-/**
- * berth_images_prune() over only the candidates match() accepts (prune
- * filters such as until and label; match NULL: every candidate).
+ * Remove dangling images (no tag), or with all every image no snapshot uses;
+ * only the candidates match() accepts go (prune filters such as until and
+ * label; match NULL: every candidate). *ret_report gets Docker's prune lines
+ * ("untagged: busybox:latest", "deleted: sha256:…"), NULL-terminated;
+ * *ret_reclaimed the bytes of the layers that went. Images a snapshot uses
+ * are never removed.
  */
 int berth_images_prune_match(berth_images *im, bool all,
                              bool (*match)(const berth_image_summary *s, void *ud), void *ud,

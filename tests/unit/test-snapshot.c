@@ -443,7 +443,8 @@ static void test_garbage(berth_images *im)
         spit(P("%s/merged/written", dir), "12345");
         char **report = NULL;
         uint64_t freed = 1;
-        ok(berth_images_prune(im, true, &report, &freed, &err) == 0, "prune -a: %s", err.msg);
+        ok(berth_images_prune_match(im, true, NULL, NULL, &report, &freed, &err) == 0,
+           "prune -a: %s", err.msg);
         _cleanup_free_ char *del = berth_xasprintf("deleted: %s", id.s);
         ok(report && !berth_strv_contains(report, del), "prune -a leaves an image in use");
         berth_strv_free(report);
@@ -477,7 +478,7 @@ static void test_garbage(berth_images *im)
         berth_images_check(im, false, &problems, NULL, &err);
         is_int(berth_strv_length(problems), 0, "check --repair dropped it");
         berth_strv_free(problems);
-        ok(berth_images_prune(im, false, &report, &freed, &err) == 0 &&
+        ok(berth_images_prune_match(im, false, NULL, NULL, &report, &freed, &err) == 0 &&
                berth_strv_contains(report, del) && freed == 10,
            "now prune removes the dangling image and reclaims its layer (%llu)",
            (unsigned long long)freed);
