@@ -124,6 +124,7 @@ int cmd_cp(berth_cli *cli, int argc, char **argv);
 int cmd_export(berth_cli *cli, int argc, char **argv);
 int cmd_diff(berth_cli *cli, int argc, char **argv);
 int cmd_commit(berth_cli *cli, int argc, char **argv);
+int cmd_build(berth_cli *cli, int argc, char **argv);
 int cmd_top(berth_cli *cli, int argc, char **argv);
 int cmd_port(berth_cli *cli, int argc, char **argv);
 int cmd_stats(berth_cli *cli, int argc, char **argv);

@@ -11,29 +11,44 @@
 
 int cmd_image_inspect(berth_cli *cli, int argc, char **argv)
 {
-        if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-                printf("Usage:  berth image inspect IMAGE [IMAGE...]\n\n"
-                       "Display detailed information on one or more images\n");
-                return argc < 2 ? 125 : 0;
+        static const struct option o[] = {
+            {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+        const char *format = NULL;
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+:f:h", o, NULL)) != -1) {
+                if (c == 'f') {
+                        format = optarg;
+                } else if (c == 'h') {
+                        printf("Usage:  berth image inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
+                               "Display detailed information on one or more images\n\n"
+                               "Options:\n"
+                               "  -f, --format string   Format output using a custom template\n");
+                        return 0;
+                } else {
+                        return cli_bad_flag("image inspect", argv, c);
+                }
         }
+        if (optind >= argc)
+                return cli_usage("image inspect",
+                                 "\"image inspect\" requires at least 1 argument.");
         berth_error err = {0};
         berth_images *im = cli_images(cli, &err);
         if (im == NULL)
                 return cli_error(&err);
         json_t *all = json_array();
         int rc = 0;
-        for (int i = 1; i < argc; i++) {
-                json_t *o = berth_images_inspect(im, argv[i], &err);
-                if (o == NULL) {
+        for (int i = optind; i < argc; i++) {
+                json_t *obj = berth_images_inspect(im, argv[i], &err);
+                if (obj == NULL) {
                         rc = 1;
                         fprintf(stderr, "berth: %s\n", err.msg);
                         continue;
                 }
-                json_array_append_new(all, o);
+                json_array_append_new(all, obj);
         }
-        char *s = json_dumps(all, JSON_INDENT(4));
-        printf("%s\n", s);
-        free(s);
+        if (cli_print_inspect(all, format) != 0)
+                rc = 1;
         json_decref(all);
         return rc;
 }

@@ -167,6 +167,23 @@ static int eval(struct out *o, const json_t *root, char *act, char *msg, size_t 
                 free(s);
                 return 0;
         }
+        if (strcmp(words[0], "len") == 0 && n == 2 && is_path(words[1])) {
+                if (lookup(root, words[1], &v, msg, msgsz) < 0)
+                        return -EINVAL;
+                size_t len = json_is_array(v)    ? json_array_size(v)
+                             : json_is_object(v) ? json_object_size(v)
+                             : json_is_string(v) ? json_string_length(v)
+                                                 : SIZE_MAX;
+                if (len == SIZE_MAX) {
+                        snprintf(msg, msgsz, "template: len of %s: not a list, map or string",
+                                 words[1]);
+                        return -EINVAL;
+                }
+                char num[32];
+                snprintf(num, sizeof(num), "%zu", len);
+                adds(o, num);
+                return 0;
+        }
         if (strcmp(words[0], "index") == 0 && n >= 3 && is_path(words[1])) {
                 if (lookup(root, words[1], &v, msg, msgsz) < 0)
                         return -EINVAL;
@@ -186,7 +203,8 @@ static int eval(struct out *o, const json_t *root, char *act, char *msg, size_t 
                         adds(o, "<no value>");
                 return 0;
         }
-        if (!is_path(words[0]) && strcmp(words[0], "json") != 0 && strcmp(words[0], "index") != 0)
+        if (!is_path(words[0]) && strcmp(words[0], "json") != 0 && strcmp(words[0], "index") != 0 &&
+            strcmp(words[0], "len") != 0)
                 snprintf(msg, msgsz, "template: function \"%s\" not defined", words[0]);
         else
                 snprintf(msg, msgsz, "template: cannot evaluate '%s'", words[0]);

@@ -15,6 +15,7 @@ static const struct {
 } commands[] = {
     {"attach", cmd_attach,
      "Attach local standard input, output, and error streams to a running container"},
+    {"build", cmd_build, "Build an image from a Dockerfile"},
     {"commit", cmd_commit, "Create a new image from a container's changes"},
     {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
     {"create", cmd_create, "Create a new container"},
@@ -73,7 +74,8 @@ static const struct {
                      {"save", "save"},
                      {"load", "load"},
                      {"pull", "pull"},
-                     {"push", "push"}};
+                     {"push", "push"},
+                     {"build", "build"}};
 
 /* `berth container VERB` → the top-level verbs, as docker has both. */
 static const struct {

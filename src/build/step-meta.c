@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* ENV over ARG, as Docker: the stage's environment first, then its build arguments. */
-static const char *scope_lookup(const char *name, void *ctx)
+const char *berth_build_scope_lookup(const char *name, void *ctx)
 {
         const berth_build_scope *sc = ctx;
         size_t n = strlen(name);
@@ -27,11 +27,11 @@ static const char *scope_lookup(const char *name, void *ctx)
 int berth_build_expand_in(berth_build_scope *sc, const char *word, char **ret, berth_error *err)
 {
         berth_build_expand_opts eo = {.escape = sc->escape};
-        return berth_build_expand(word, &eo, scope_lookup, sc, ret, err);
+        return berth_build_expand(word, &eo, berth_build_scope_lookup, sc, ret, err);
 }
 
 /* Exec form as written; shell form through the stage's SHELL (["/bin/sh", "-c"] by default). */
-static char **command_of(const berth_build_scope *sc, const berth_dockerfile_instr *in)
+char **berth_build_command(const berth_build_scope *sc, const berth_dockerfile_instr *in)
 {
         char **v = berth_xmalloc0(sizeof(char *));
         if (in->json) {
@@ -122,7 +122,8 @@ static int apply_expose(berth_build_scope *sc, const berth_dockerfile_instr *in,
         berth_build_expand_opts eo = {.escape = sc->escape};
         for (size_t i = 0; i < in->n_args; i++) {
                 _cleanup_strv_ char **words = NULL;
-                if (berth_build_expand_words(in->args[i], &eo, scope_lookup, sc, &words, err) < 0)
+                if (berth_build_expand_words(in->args[i], &eo, berth_build_scope_lookup, sc, &words,
+                                             err) < 0)
                         return -err->code;
                 STRV_FOREACH (w, words) {
                         if (berth_oci_config_expose(cc, *w, err) < 0)
@@ -220,7 +221,7 @@ int berth_build_step_meta(berth_build_scope *sc, const berth_dockerfile_instr *i
                 break;
         case BERTH_DF_CMD:
         case BERTH_DF_ENTRYPOINT: {
-                char **v = command_of(sc, in);
+                char **v = berth_build_command(sc, in);
                 char ***field = in->cmd == BERTH_DF_CMD ? &cc->cmd : &cc->entrypoint;
                 berth_oci_image_config_edit(sc->cfg);
                 berth_strv_free(*field);

@@ -58,7 +58,7 @@ static int write_spec(const berth_build_run_opts *o, const char *dir, const char
         _cleanup_json_ json_t *body = json_object();
         json_object_set_new(body, "Cmd", strv_json(o->args));
         json_object_set_new(body, "Entrypoint", json_array());
-        json_object_set_new(body, "Env", strv_json(c->env));
+        json_object_set_new(body, "Env", strv_json(o->env ? o->env : c->env));
         if (c->working_dir && *c->working_dir)
                 json_object_set_new(body, "WorkingDir", json_string(c->working_dir));
         if (c->user && *c->user)

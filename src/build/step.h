@@ -39,6 +39,7 @@ typedef struct {
         const berth_digest *base; /* a registered image */
         oci_image_config *config; /* the new image's config (the caller owns it) */
         char *const *args;        /* the process: {"/bin/sh", "-c", "…"} or exec form */
+        char *const *env;         /* its environment; NULL: config's Env */
         const char *network;      /* "none" (default) or "host" */
         const char *created;      /* RFC 3339 for the new image (NULL: now) */
         const char *created_by;   /* the history entry, e.g. "/bin/sh -c make" */
@@ -61,6 +62,13 @@ typedef struct {
         char escape;
         bool cmd_set;
 } berth_build_scope;
+
+/** A berth_build_lookup_fn over a scope (ctx): ENV over ARG. */
+const char *berth_build_scope_lookup(const char *name, void *ctx);
+
+/** RUN, CMD, ENTRYPOINT's command: exec form as written; shell form through the stage's
+ * SHELL (["/bin/sh", "-c"] by default). NULL-terminated, caller frees. */
+char **berth_build_command(const berth_build_scope *sc, const berth_dockerfile_instr *in);
 
 /** Expand word as Docker does for in's stage: ENV over ARG, the file's escape character. */
 int berth_build_expand_in(berth_build_scope *sc, const char *word, char **ret, berth_error *err);

@@ -147,3 +147,15 @@ int berth_engine_resolve_user(berth_engine *e, const berth_container *c, const c
  */
 int berth_engine_check(berth_engine *e, bool repair, char ***problems, char ***actions,
                        berth_error *err);
+
+/**
+ * A build context sent as a tar (the API's body, `berth build -`): plain or
+ * compressed, unpacked as `cp` extracts (every name and link confined to the
+ * directory, owners from the tar) into a new directory under
+ * <root>/build/. *ret_dir is that directory, *ret_dirfd an fd of it; remove
+ * both with berth_engine_build_context_remove() whatever happens. A bad tar
+ * leaves nothing.
+ */
+int berth_engine_build_context_unpack(berth_engine *e, int tar_fd, char **ret_dir, int *ret_dirfd,
+                                      berth_error *err);
+void berth_engine_build_context_remove(char *dir, int dirfd);

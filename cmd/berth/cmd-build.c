@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* build: flags and the context in, berth_build(), docker's last lines out. */
+#include "cli.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+#include "build/build.h"
+#include "build/dockerfile.h"
+#include "build/dockerignore.h"
+#include "image/reference.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum {
+        OPT_BUILD_ARG = 1000,
+        OPT_IIDFILE,
+        OPT_LABEL,
+        OPT_NETWORK,
+        OPT_NO_CACHE,
+        OPT_NO_CACHE_FILTER,
+        OPT_PULL,
+        OPT_TARGET,
+        OPT_PLATFORM,
+        OPT_IGNORED_ARG,
+        OPT_IGNORED_FLAG,
+};
+
+static const char build_help[] =
+    "Usage:  berth build [OPTIONS] PATH | -\n\n"
+    "Build an image from a Dockerfile\n\n"
+    "Options:\n"
+    "      --build-arg list          Set build-time variables\n"
+    "      --cache-from strings      Images to consider as cache sources (accepted, unused)\n"
+    "  -f, --file string             Name of the Dockerfile (Default is 'PATH/Dockerfile')\n"
+    "      --iidfile string          Write the image ID to the file\n"
+    "      --label list              Set metadata for an image\n"
+    "      --network string          Set the networking mode for the RUN instructions during\n"
+    "                                build: none (default) or host\n"
+    "      --no-cache                Do not use cache when building the image\n"
+    "      --no-cache-filter strings Do not cache specified stages\n"
+    "      --platform string         Set platform (the host's only)\n"
+    "      --pull                    Always attempt to pull a newer version of the image\n"
+    "  -q, --quiet                   Suppress the build output and print image ID on success\n"
+    "  -t, --tag list                Name and optionally a tag in the 'name:tag' format\n"
+    "      --target string           Set the target build stage to build.\n";
+
+typedef struct {
+        berth_cli *cli;
+        bool quiet;
+        const char *platform;
+} pull_ctx;
+
+static int pull_for_build(const char *name, void *userdata, berth_digest *ret, berth_error *err)
+{
+        pull_ctx *p = userdata;
+        int r = cli_pull_image(p->cli, name, p->platform, p->quiet, stdout, err);
+        if (r < 0)
+                return r;
+        return berth_images_resolve(cli_images(p->cli, err), name, ret, err);
+}
+
+/* Everything stdin holds, in a memfd at offset 0. */
+static int slurp_stdin(berth_error *err)
+{
+        int fd = memfd_create("berth-build-stdin", MFD_CLOEXEC);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot hold stdin");
+        char buf[65536];
+        ssize_t n;
+        while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 || berth_write_all(fd, buf, (size_t)n) < 0) {
+                        int e = errno;
+                        close(fd);
+                        return berth_err(err, e, "cannot read stdin");
+                }
+        }
+        lseek(fd, 0, SEEK_SET);
+        return fd;
+}
+
+/* Whether fd starts as a tar or a compressed stream does (docker's detection of `build -`). */
+static bool looks_like_archive(int fd)
+{
+        unsigned char h[512] = {0};
+        ssize_t n = pread(fd, h, sizeof(h), 0);
+        if (n < 6)
+                return false;
+        if ((h[0] == 0x1f && h[1] == 0x8b) || memcmp(h, "BZh", 3) == 0 ||
+            memcmp(h,
+                   "\xfd"
+                   "7zXZ\0",
+                   6) == 0 ||
+            memcmp(h, "\x28\xb5\x2f\xfd", 4) == 0)
+                return true;
+        return n >= 262 && memcmp(h + 257, "ustar", 5) == 0;
+}
+
+typedef struct {
+        char *dir; /* an unpacked context's directory, removed at the end */
+        int dirfd;
+        char *dockerfile;
+        size_t dockerfile_len;
+        char *dockerfile_name;
+        berth_dockerignore *ignore;
+} build_input;
+
+static void build_input_clear(build_input *in)
+{
+        if (in->dir)
+                berth_engine_build_context_remove(TAKE_PTR(in->dir), TAKE_FD(in->dirfd));
+        else if (in->dirfd >= 0)
+                close(in->dirfd);
+        free(in->dockerfile);
+        free(in->dockerfile_name);
+        berth_dockerignore_free(in->ignore);
+}
+
+/* The Dockerfile held in the memfd fd. */
+static int dockerfile_from(int fd, build_input *in, berth_error *err)
+{
+        struct stat st;
+        if (fstat(fd, &st) < 0 || st.st_size > BERTH_DOCKERFILE_MAX_SIZE)
+                return berth_errx(err, EFBIG, "the Dockerfile is too large");
+        in->dockerfile = berth_xmalloc0((size_t)st.st_size + 1);
+        in->dockerfile_len = (size_t)berth_read_all(fd, in->dockerfile, (size_t)st.st_size);
+        in->dockerfile_name = berth_xstrdup("Dockerfile");
+        return 0;
+}
+
+/* The context and the Dockerfile as docker's CLI finds them: PATH, or "-" (a tar, or a
+ * Dockerfile alone); -f relative to the current directory, "-" for stdin. */
+static int open_input(berth_cli *cli, const char *path, const char *file, build_input *in,
+                      berth_error *err)
+{
+        int r;
+        if (strcmp(path, "-") == 0) {
+                if (file && strcmp(file, "-") == 0)
+                        return berth_errx(err, EINVAL,
+                                          "invalid argument: can't use stdin for both build "
+                                          "context and dockerfile");
+                _cleanup_close_ int fd = slurp_stdin(err);
+                if (fd < 0)
+                        return fd;
+                if (!looks_like_archive(fd)) {
+                        /* a Dockerfile alone: no context */
+                        if ((r = dockerfile_from(fd, in, err)) < 0)
+                                return r;
+                        return berth_dockerignore_new(NULL, &in->ignore, err);
+                }
+                berth_engine *e = cli_engine(cli, err);
+                if (e == NULL)
+                        return -err->code;
+                if ((r = berth_engine_build_context_unpack(e, fd, &in->dir, &in->dirfd, err)) < 0)
+                        return r;
+        } else {
+                in->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (in->dirfd < 0)
+                        return berth_errx(err, errno,
+                                          errno == ENOENT ? "unable to prepare context: path "
+                                                            "\"%s\" not found"
+                                                          : "unable to prepare context: %s: %m",
+                                          path);
+        }
+        _cleanup_close_ int dfdir = -1;
+        if (file && strcmp(file, "-") == 0) {
+                _cleanup_close_ int fd = slurp_stdin(err);
+                if (fd < 0)
+                        return fd;
+                if ((r = dockerfile_from(fd, in, err)) < 0)
+                        return r;
+        } else if (file && !in->dir) {
+                /* the user's own file, wherever it is */
+                if (berth_read_file(file, &in->dockerfile, &in->dockerfile_len, err) < 0)
+                        return berth_errx(err, err->code,
+                                          "unable to prepare context: unable to evaluate symlinks "
+                                          "in Dockerfile path: %s",
+                                          err->msg);
+                _cleanup_free_ char *copy = berth_xstrdup(file), *copy2 = berth_xstrdup(file);
+                dfdir = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                in->dockerfile_name = berth_xstrdup(basename(copy2));
+        } else {
+                /* inside the context (a tar's Dockerfile is a path in it) */
+                if ((r = berth_build_read_dockerfile(in->dirfd, file, &in->dockerfile,
+                                                     &in->dockerfile_len, &in->dockerfile_name,
+                                                     err)) < 0)
+                        return r;
+                dfdir = fcntl(in->dirfd, F_DUPFD_CLOEXEC, 3);
+        }
+        return berth_dockerignore_load(in->dirfd, dfdir, in->dockerfile_name, &in->ignore, err);
+}
+
+static int write_iidfile(const char *path, const berth_digest *id, berth_error *err)
+{
+        return berth_write_file_atomic(path, id->s, strlen(id->s), 0644, err);
+}
+
+/* SOURCE_DATE_EPOCH from --build-arg, else the environment; -1 without one. */
+static int64_t source_date_epoch(char *const *build_args)
+{
+        const char *v = getenv("SOURCE_DATE_EPOCH");
+        STRV_FOREACH (a, (char **)build_args)
+                if (berth_str_has_prefix(*a, "SOURCE_DATE_EPOCH="))
+                        v = *a + strlen("SOURCE_DATE_EPOCH=");
+        long long n;
+        if (v == NULL || *v == '\0' || berth_parse_i64(v, &n) < 0 || n < 0)
+                return -1;
+        return n;
+}
+
+int cmd_build(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"build-arg", required_argument, NULL, OPT_BUILD_ARG},
+            {"file", required_argument, NULL, 'f'},
+            {"iidfile", required_argument, NULL, OPT_IIDFILE},
+            {"label", required_argument, NULL, OPT_LABEL},
+            {"network", required_argument, NULL, OPT_NETWORK},
+            {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+            {"no-cache-filter", required_argument, NULL, OPT_NO_CACHE_FILTER},
+            {"platform", required_argument, NULL, OPT_PLATFORM},
+            {"pull", no_argument, NULL, OPT_PULL},
+            {"quiet", no_argument, NULL, 'q'},
+            {"tag", required_argument, NULL, 't'},
+            {"target", required_argument, NULL, OPT_TARGET},
+            {"cache-from", required_argument, NULL, OPT_IGNORED_ARG},
+            {"progress", required_argument, NULL, OPT_IGNORED_ARG},
+            {"rm", optional_argument, NULL, OPT_IGNORED_FLAG},
+            {"force-rm", optional_argument, NULL, OPT_IGNORED_FLAG},
+            {"help", no_argument, NULL, 'h'},
+            {0}};
+        _cleanup_strv_ char **build_args = berth_xmalloc0(sizeof(char *));
+        _cleanup_strv_ char **labels = berth_xmalloc0(sizeof(char *));
+        _cleanup_strv_ char **tags = berth_xmalloc0(sizeof(char *));
+        _cleanup_strv_ char **no_cache_filter = berth_xmalloc0(sizeof(char *));
+        const char *file = NULL, *iidfile = NULL, *network = NULL, *target = NULL;
+        const char *platform = getenv("DOCKER_DEFAULT_PLATFORM");
+        bool no_cache = false, pull = false, quiet = false;
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+:f:qt:h", opts, NULL)) != -1) {
+                switch (c) {
+                case OPT_BUILD_ARG:
+                        berth_strv_push(&build_args, optarg);
+                        break;
+                case 'f':
+                        file = optarg;
+                        break;
+                case OPT_IIDFILE:
+                        iidfile = optarg;
+                        break;
+                case OPT_LABEL:
+                        berth_strv_push(&labels, optarg);
+                        break;
+                case OPT_NETWORK:
+                        network = optarg;
+                        break;
+                case OPT_NO_CACHE:
+                        no_cache = true;
+                        break;
+                case OPT_NO_CACHE_FILTER:
+                        berth_strv_push(&no_cache_filter, optarg);
+                        break;
+                case OPT_PLATFORM:
+                        platform = optarg;
+                        break;
+                case OPT_PULL:
+                        pull = true;
+                        break;
+                case 'q':
+                        quiet = true;
+                        break;
+                case 't':
+                        berth_strv_push(&tags, optarg);
+                        break;
+                case OPT_TARGET:
+                        target = optarg;
+                        break;
+                case OPT_IGNORED_ARG:
+                case OPT_IGNORED_FLAG:
+                        break;
+                case 'h':
+                        fputs(build_help, stdout);
+                        return 0;
+                default:
+                        return cli_bad_flag("build", argv, c);
+                }
+        }
+        if (argc - optind != 1)
+                return cli_usage("build", "\"build\" requires exactly 1 argument.");
+        if (network && strcmp(network, "default") == 0)
+                network = NULL;
+        if (network && strcmp(network, "none") != 0 && strcmp(network, "host") != 0)
+                return cli_usage("build",
+                                 "network mode \"%s\" not supported by berth build "
+                                 "(none or host)",
+                                 network);
+        berth_error err = {0};
+        STRV_FOREACH (t, tags) {
+                _cleanup_free_ char *full = NULL;
+                if (berth_image_full_tag(*t, &full, &err) < 0) {
+                        fprintf(stderr,
+                                "berth: invalid argument \"%s\" for \"-t, --tag\" flag: %s\n", *t,
+                                err.msg);
+                        return 125;
+                }
+        }
+        berth_images *im = cli_images(cli, &err);
+        if (im == NULL)
+                return cli_error(&err);
+        build_input in = {.dirfd = -1};
+        int r = open_input(cli, argv[optind], file, &in, &err);
+        if (r < 0) {
+                build_input_clear(&in);
+                return cli_error(&err);
+        }
+        fflush(stdout);
+        pull_ctx pc = {.cli = cli, .quiet = quiet, .platform = platform};
+        berth_build_opts o = {.root = cli->root,
+                              .runroot = cli->runroot,
+                              .dockerfile = in.dockerfile,
+                              .dockerfile_len = in.dockerfile_len,
+                              .dockerfile_name = in.dockerfile_name,
+                              .context_dirfd = in.dirfd,
+                              .ignore = in.ignore,
+                              .build_args = build_args,
+                              .labels = labels,
+                              .tags = tags,
+                              .target = target,
+                              .network = network,
+                              .no_cache = no_cache,
+                              .no_cache_filter = no_cache_filter,
+                              .pull = pull,
+                              .quiet = quiet,
+                              .source_date_epoch = source_date_epoch(build_args),
+                              .out_fd = quiet ? STDERR_FILENO : STDOUT_FILENO,
+                              .pull_image = pull_for_build,
+                              .userdata = &pc};
+        if (platform && *platform)
+                o.platform = platform;
+        berth_digest id;
+        r = berth_build(im, &o, &id, &err);
+        build_input_clear(&in);
+        if (r < 0)
+                return cli_error(&err);
+        if (iidfile && write_iidfile(iidfile, &id, &err) < 0)
+                return cli_error(&err);
+        if (quiet) {
+                printf("%s\n", id.s);
+                return 0;
+        }
+        printf("Successfully built %.12s\n", berth_digest_hex(&id));
+        STRV_FOREACH (t, tags) {
+                _cleanup_free_ char *full = NULL, *fam = NULL;
+                if (berth_image_full_tag(*t, &full, &err) == 0)
+                        fam = berth_ref_familiar_of(full);
+                printf("Successfully tagged %s\n", fam ? fam : *t);
+        }
+        return 0;
+}

@@ -1,0 +1,229 @@
+#!/usr/bin/env bats
+# berth build, end to end: a Dockerfile and a context to an image, as a user
+# runs it (stages, --target, ARG and --build-arg, RUN in its forms, metadata,
+# ONBUILD, scratch, the legacy builder's output, -q, --iidfile, --label,
+# stdin), and what a failure leaves: nothing.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+  setup_image_test
+  BERTH_RUNROOT=$(mktemp -d /tmp/berth-run.XXXXXX)
+  export BERTH_RUNROOT
+  berth import -c 'CMD ["sh"]' "$WORK/busybox.tar" busybox >/dev/null
+  CTX=$WORK/ctx
+  mkdir -p "$CTX"
+}
+
+teardown() {
+  remove_berth_containers
+  teardown_image_test
+}
+
+# dockerfile TEXT: the context's Dockerfile.
+dockerfile() {
+  printf '%s\n' "$1" >"$CTX/Dockerfile"
+}
+
+# nothing_left: no step snapshot, mount or runtime state stays behind.
+nothing_left() {
+  [ -z "$(ls -A "$BERTH_ROOT/build" 2>/dev/null)" ]
+  [ "$(mounts_under_root)" -eq 0 ]
+  [ -z "$(ls "$BERTH_RUNROOT/runtime" 2>/dev/null | grep -v '^\.')" ]
+}
+
+@test "build: ENV, WORKDIR, ARG with --build-arg, RUN shell, exec and heredoc forms, CMD; the image runs" {
+  dockerfile 'ARG BASE=busybox
+FROM $BASE AS app
+ENV GREETING=hello
+WORKDIR /app
+ARG WHO=world
+RUN echo "$GREETING $WHO from $(pwd)" > msg
+RUN ["/bin/sh", "-c", "echo exec form >> /app/msg"]
+RUN <<EOF
+echo "a heredoc script" >> /app/msg
+EOF
+CMD ["cat", "/app/msg"]'
+  run berth build -t app:1 --build-arg WHO=berth "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "Step 1/9 : ARG BASE=busybox" ]]
+  [[ "${lines[1]}" == "Step 2/9 : FROM \$BASE AS app" ]]
+  [[ "$output" == *"Step 6/9 : RUN echo \"\$GREETING \$WHO from \$(pwd)\" > msg"* ]]
+  [[ "$output" == *"Successfully built "* ]]
+  [[ "${lines[-1]}" == "Successfully tagged app:1" ]]
+  run berth run --rm app:1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "hello berth from /app" ]
+  [ "${lines[1]}" = "exec form" ]
+  [ "${lines[2]}" = "a heredoc script" ]
+  # the config as docker's: Env, WorkingDir, Cmd; the build argument is not kept
+  run berth image inspect -f '{{json .Config.Env}} {{.Config.WorkingDir}} {{json .Config.Cmd}}' app:1
+  [[ "$output" == *'"GREETING=hello"'* ]]
+  [[ "$output" != *WHO* ]]
+  [[ "$output" == *' /app ["cat","/app/msg"]' ]]
+  # the history: the legacy builder's entries, RUN with its build argument
+  run berth history --no-trunc app:1
+  [[ "$output" == *"/bin/sh -c #(nop)  CMD [\"cat\" \"/app/msg\"]"* ]]
+  [[ "$output" == *"|1 WHO=berth /bin/sh -c echo \"\$GREETING \$WHO from \$(pwd)\" > msg"* ]]
+  [[ "$output" == *"/bin/sh -c #(nop) WORKDIR /app"* ]]
+  [[ "$output" == *"/bin/sh -c #(nop)  ENV GREETING=hello"* ]]
+  nothing_left
+}
+
+@test "build: a build argument no ARG takes is warned about; ARG defaults, global ARGs in a stage" {
+  dockerfile 'ARG V=global
+FROM busybox
+ARG V
+ARG W=default-w
+RUN echo "V=$V W=$W" > /out'
+  run berth build -t args --build-arg NOPE=1 "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"[Warning] One or more build-args [NOPE] were not consumed"* ]]
+  run berth run --rm args cat /out
+  [ "$output" = "V=global W=default-w" ]
+  run berth build -t args2 --build-arg V=given --build-arg W=w2 "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *Warning* ]]
+  run berth run --rm args2 cat /out
+  [ "$output" = "V=given W=w2" ]
+}
+
+@test "build: only the stages the target needs are built; --target stops at a stage" {
+  dockerfile 'FROM busybox AS base
+RUN echo base > /base
+FROM busybox AS never
+RUN echo never-built; exit 1
+FROM base AS final
+RUN cat /base > /final'
+  run berth build -t multi "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *never-built* ]]
+  [[ "$output" == *"Step 4/4 : RUN cat /base > /final"* ]]
+  run berth run --rm multi cat /final
+  [ "$output" = base ]
+  run berth build -t tgt --target base "$CTX"
+  [ "$status" -eq 0 ]
+  run berth run --rm tgt sh -c 'cat /base; test -e /final || echo no-final'
+  [ "${lines[0]}" = base ]
+  [ "${lines[1]}" = no-final ]
+  run berth build --target nope "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"failed to reach build target nope in Dockerfile"* ]]
+}
+
+@test "build: FROM scratch with metadata only is an image without layers" {
+  dockerfile 'FROM scratch
+ENV PATH=/bin
+LABEL org.example=yes
+EXPOSE 80/tcp 53/udp
+VOLUME /data
+STOPSIGNAL SIGINT
+USER 1000:1000'
+  run berth build -q "$CTX"
+  [ "$status" -eq 0 ]
+  id=$output
+  [[ "$id" == sha256:* ]]
+  run berth image inspect -f '{{len .RootFS.Layers}} {{.Config.User}} {{.Config.StopSignal}} {{json .Config.ExposedPorts}} {{json .Config.Volumes}} {{json .Config.Labels}}' "$id"
+  [ "$output" = '0 1000:1000 SIGINT {"53/udp":{},"80/tcp":{}} {"/data":{}} {"org.example":"yes"}' ]
+}
+
+@test "build: ONBUILD triggers of the base run first and are not inherited" {
+  dockerfile 'FROM busybox
+ONBUILD RUN echo triggered > /trigger
+ONBUILD ENV FROM_TRIGGER=1'
+  berth build -q -t parent "$CTX" >/dev/null
+  dockerfile 'FROM parent
+RUN cat /trigger'
+  run berth build -t child "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"# Executing 2 build triggers"* ]]
+  [[ "$output" == *triggered* ]]
+  run berth image inspect -f '{{json .Config.OnBuild}} {{json .Config.Env}}' child
+  [[ "$output" == "null "*FROM_TRIGGER=1* ]] || [[ "$output" == "[] "*FROM_TRIGGER=1* ]]
+}
+
+@test "build: -q prints only the id, --iidfile holds it, --label is set, -t repeated" {
+  dockerfile 'FROM busybox
+RUN echo quiet-output'
+  run --separate-stderr berth build -q --iidfile "$WORK/iid" --label team=core --label x=1 -t a -t b:2 "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+  [[ "$stderr" != *quiet-output* ]]
+  [ "$(cat "$WORK/iid")" = "$output" ]
+  run berth image inspect -f '{{.Config.Labels.team}} {{.Config.Labels.x}}' b:2
+  [ "$output" = "core 1" ]
+  [ "$(berth image inspect -f '{{.Id}}' a)" = "$(cat "$WORK/iid")" ]
+}
+
+@test "build: a failing RUN shows its output and docker's error; no tag, snapshot, mount or process is left" {
+  dockerfile 'FROM busybox
+RUN echo made > /x
+RUN echo about to fail; exit 3'
+  run berth build -t failed "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"about to fail"* ]]
+  [[ "$output" == *"The command '/bin/sh -c echo about to fail; exit 3' returned a non-zero code: 3"* ]]
+  run berth image inspect failed
+  [ "$status" -ne 0 ]
+  nothing_left
+  # quiet: the failing step's output is still shown
+  run berth build -q "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"about to fail"* ]]
+  nothing_left
+}
+
+@test "build: a broken Dockerfile is refused before any step runs, naming the line" {
+  dockerfile 'FROM busybox
+RUN echo ran > /should-not
+RUNN oops'
+  local before
+  before=$(store_state)
+  run berth build "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Dockerfile:3:1: unknown instruction: RUNN"* ]]
+  [[ "$output" != *Step* ]]
+  [ "$(store_state)" = "$before" ]
+  run berth build "$WORK/missing-dir"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"unable to prepare context: path \"$WORK/missing-dir\" not found"* ]]
+  run berth build
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'"build" requires exactly 1 argument.'* ]]
+  dockerfile 'FROM busybox'
+  run berth build --platform linux/s390x "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"platform linux/s390x is not the host's"* ]]
+}
+
+@test "build: a Dockerfile on stdin, a Dockerfile from elsewhere (-f), a context tar on stdin" {
+  run berth build -q - <<<'FROM busybox
+RUN echo from-stdin > /where'
+  [ "$status" -eq 0 ]
+  [ "$(berth run --rm "$output" cat /where)" = from-stdin ]
+  mkdir -p "$WORK/elsewhere"
+  printf 'FROM busybox\nRUN echo via-f > /where\n' >"$WORK/elsewhere/build.Dockerfile"
+  run berth build -q -f "$WORK/elsewhere/build.Dockerfile" "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(berth run --rm "$output" cat /where)" = via-f ]
+  dockerfile 'FROM busybox
+RUN echo from-tar > /where'
+  run berth build -q - < <(tar -C "$CTX" -c . | gzip)
+  [ "$status" -eq 0 ]
+  [ "$(berth run --rm "$output" cat /where)" = from-tar ]
+  nothing_left
+}
+
+@test "build: RUN has no network unless --network=host" {
+  dockerfile 'FROM busybox
+RUN ls /sys/class/net > /nets'
+  run berth build -q "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(berth run --rm "$output" cat /nets)" = lo ]
+  dockerfile 'FROM busybox
+RUN --network=host ls /sys/class/net | wc -l > /nets'
+  run berth build -q "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(berth run --rm "$output" cat /nets)" = "$(ls /sys/class/net | wc -l)" ]
+}
