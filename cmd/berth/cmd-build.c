@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -66,6 +67,24 @@ static int pull_for_build(const char *name, void *userdata, berth_digest *ret, b
         return berth_images_resolve(cli_images(p->cli, err), name, ret, err);
 }
 
+static volatile sig_atomic_t cancelled;
+
+static void on_cancel(int sig)
+{
+        cancelled = sig;
+}
+
+/* Ctrl-C, SIGTERM, SIGHUP stop the build: the running step's process is killed and
+ * everything of the build removed before berth exits (no SA_RESTART: waits return). */
+static void catch_cancel(void)
+{
+        struct sigaction sa = {.sa_handler = on_cancel};
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+}
+
 /* Everything stdin holds, in a memfd at offset 0. */
 static int slurp_stdin(berth_error *err)
 {
@@ -105,7 +124,8 @@ static bool looks_like_archive(int fd)
 }
 
 typedef struct {
-        char *dir; /* an unpacked context's directory, removed at the end */
+        berth_cli *cli;
+        berth_build_context unpacked; /* a context from a tar, removed at the end */
         int dirfd;
         char *dockerfile;
         size_t dockerfile_len;
@@ -115,10 +135,12 @@ typedef struct {
 
 static void build_input_clear(build_input *in)
 {
-        if (in->dir)
-                berth_engine_build_context_remove(TAKE_PTR(in->dir), TAKE_FD(in->dirfd));
-        else if (in->dirfd >= 0)
+        if (in->unpacked.dir) {
+                berth_error ignored = {0};
+                berth_engine_build_context_remove(cli_engine(in->cli, &ignored), &in->unpacked);
+        } else if (in->dirfd >= 0) {
                 close(in->dirfd);
+        }
         free(in->dockerfile);
         free(in->dockerfile_name);
         berth_dockerignore_free(in->ignore);
@@ -159,8 +181,9 @@ static int open_input(berth_cli *cli, const char *path, const char *file, build_
                 berth_engine *e = cli_engine(cli, err);
                 if (e == NULL)
                         return -err->code;
-                if ((r = berth_engine_build_context_unpack(e, fd, &in->dir, &in->dirfd, err)) < 0)
+                if ((r = berth_engine_build_context_unpack(e, fd, &in->unpacked, err)) < 0)
                         return r;
+                in->dirfd = in->unpacked.dirfd;
         } else {
                 in->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (in->dirfd < 0)
@@ -177,7 +200,7 @@ static int open_input(berth_cli *cli, const char *path, const char *file, build_
                         return fd;
                 if ((r = dockerfile_from(fd, in, err)) < 0)
                         return r;
-        } else if (file && !in->dir) {
+        } else if (file && !in->unpacked.dir) {
                 /* the user's own file, wherever it is */
                 if (berth_read_file(file, &in->dockerfile, &in->dockerfile_len, err) < 0)
                         return berth_errx(err, err->code,
@@ -316,7 +339,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
         berth_images *im = cli_images(cli, &err);
         if (im == NULL)
                 return cli_error(&err);
-        build_input in = {.dirfd = -1};
+        build_input in = {.cli = cli, .dirfd = -1, .unpacked = {.dirfd = -1, .lockfd = -1}};
         int r = open_input(cli, argv[optind], file, &in, &err);
         if (r < 0) {
                 build_input_clear(&in);
@@ -342,13 +365,17 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                               .quiet = quiet,
                               .source_date_epoch = source_date_epoch(build_args),
                               .out_fd = quiet ? STDERR_FILENO : STDOUT_FILENO,
+                              .cancel = &cancelled,
                               .pull_image = pull_for_build,
                               .userdata = &pc};
         if (platform && *platform)
                 o.platform = platform;
         berth_digest id;
+        catch_cancel();
         r = berth_build(im, &o, &id, &err);
         build_input_clear(&in);
+        if (r < 0 && cancelled)
+                return 128 + cancelled;
         if (r < 0)
                 return cli_error(&err);
         if (iidfile && write_iidfile(iidfile, &id, &err) < 0)

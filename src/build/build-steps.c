@@ -176,7 +176,8 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
                                    .network = network,
                                    .created = created_of(b),
                                    .created_by = by,
-                                   .out_fd = keep >= 0 ? keep : b->o->out_fd};
+                                   .out_fd = keep >= 0 ? keep : b->o->out_fd,
+                                   .cancel = b->o->cancel};
         int status = -1;
         r = berth_build_step_run(b->im, &ro, &status, &s->image, err);
         if (r < 0) {

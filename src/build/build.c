@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* berth_build(): the stages the target needs, in order, each instruction a step (build.h). */
 #include "build-internal.h"
+#include "sweep.h"
 #include "base/cleanup.h"
 #include "base/strutil.h"
 #include "oci/image.h"
@@ -204,6 +205,10 @@ static int build_stage_run(build *b, size_t index, bool target, berth_error *err
         s.no_cache = b->o->no_cache || in_filter(b->o->no_cache_filter, st->name);
         int r = stage_from(&s, err);
         for (size_t i = 0; r == 0 && i < st->n_instrs; i++) {
+                if (b->o->cancel && *b->o->cancel) {
+                        r = berth_errx(err, ECANCELED, "the build was cancelled");
+                        break;
+                }
                 build_say(b, "Step %zu/%zu : %s\n", ++b->step, b->total, st->instrs[i].original);
                 r = stage_instr(&s, &st->instrs[i], err);
         }
@@ -247,6 +252,9 @@ int berth_build(berth_images *im, const berth_build_opts *o, berth_digest *ret_i
         if (o->source_date_epoch >= 0)
                 berth_rfc3339_format(o->source_date_epoch, 0, b.created, sizeof(b.created));
         build_args_init(&b);
+        /* what killed builds left goes first (their snapshots hold layers and mounts) */
+        berth_error ignored = {0};
+        (void)berth_build_sweep(im, o->root, o->runroot, true, NULL, NULL, &ignored);
         if (o->platform && !host_runs(&b, o->platform)) {
                 r = berth_errx(err, ENOTSUP,
                                "platform %s is not the host's (%s), and no emulator is registered",

@@ -38,6 +38,7 @@
 #include "base/error.h"
 #include "image/images.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,6 +73,8 @@ typedef struct {
         int64_t source_date_epoch; /* -1: none; else created dates are this time */
 
         int out_fd;
+        /* nullable: set by a signal handler to stop the build (build steps' cancel) */
+        const volatile sig_atomic_t *cancel;
         berth_build_pull_fn pull_image; /* nullable: a missing image is an error */
         void *userdata;
 } berth_build_opts;

@@ -6,9 +6,11 @@
 #include "base/strutil.h"
 #include "image/snapshot.h"
 #include "specgen/specgen.h"
+#include "sweep.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -79,6 +81,21 @@ static int write_spec(const berth_build_run_opts *o, const char *dir, const char
         return berth_specgen_write(&in, path, err);
 }
 
+/* berth-runtime kill ID KILL: the step's process goes (run then returns). */
+static void runtime_kill(const char *runtime_root, const char *id)
+{
+        _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
+        pid_t pid = fork();
+        if (pid == 0) {
+                execl(rt, "berth-runtime", "--root", runtime_root, "kill", id, "KILL",
+                      (char *)NULL);
+                _exit(127);
+        }
+        if (pid > 0)
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+}
+
 /* berth-runtime run of the bundle dir; *ret_status is the process's exit code (128+N for a
  * signal, as a shell says). */
 static int runtime_run(const berth_build_run_opts *o, const char *dir, const char *id,
@@ -107,9 +124,17 @@ static int runtime_run(const berth_build_run_opts *o, const char *dir, const cha
                 _exit(127);
         }
         int st = 0;
-        while (waitpid(pid, &st, 0) < 0)
+        bool killed = false;
+        while (waitpid(pid, &st, 0) < 0) {
                 if (errno != EINTR)
                         return berth_err(err, errno, "cannot wait for berth-runtime");
+                if (o->cancel && *o->cancel && !killed) {
+                        runtime_kill(o->runtime_root, id);
+                        killed = true;
+                }
+        }
+        if (killed)
+                return berth_errx(err, ECANCELED, "the build was cancelled");
         *ret_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         return 0;
 }
@@ -125,9 +150,15 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
         _cleanup_(berth_store_unlockp) int lock = -1;
         berth_image_new_layer nl = {0};
         int status = -1;
+        /* held until the snapshot is gone: a sweep knows a killed build's by its free lock */
+        int alive = berth_build_lock_take(o->work_dir, hex, err);
+        if (alive < 0)
+                return alive;
         int r = berth_snapshot_create(im, o->base, dir, err);
-        if (r < 0)
+        if (r < 0) {
+                berth_build_lock_drop(o->work_dir, hex, alive);
                 return r;
+        }
         if ((r = berth_snapshot_mount(im, dir, NULL, err)) < 0)
                 goto out;
         if ((r = write_etc_files(dir, o->network ? o->network : "none", hex, err)) < 0 ||
@@ -153,6 +184,7 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
 out:
         berth_store_unlock(TAKE_FD(lock));
         berth_snapshot_remove(im, dir, NULL);
+        berth_build_lock_drop(o->work_dir, hex, alive);
         if (ret_status)
                 *ret_status = status;
         return r;

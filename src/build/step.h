@@ -31,6 +31,7 @@
 #include "build/dockerfile.h"
 #include "image/images.h"
 
+#include <signal.h>
 #include <stdbool.h>
 
 typedef struct {
@@ -44,6 +45,10 @@ typedef struct {
         const char *created;      /* RFC 3339 for the new image (NULL: now) */
         const char *created_by;   /* the history entry, e.g. "/bin/sh -c make" */
         int out_fd;               /* the process's stdout and stderr */
+        /* nullable: set (by a signal handler) to stop the step: its process is killed, the
+         * step fails with -ECANCELED and leaves nothing. Signals must interrupt waitpid
+         * (no SA_RESTART). */
+        const volatile sig_atomic_t *cancel;
 } berth_build_run_opts;
 
 int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *ret_status,

@@ -2,6 +2,7 @@
 /* `system check` for containers: what an interrupted create or remove left. */
 #include "engine/engine-internal.h"
 #include "base/fs.h"
+#include "build/sweep.h"
 #include "image/snapshot.h"
 
 #include <dirent.h>
@@ -87,5 +88,6 @@ int berth_engine_check(berth_engine *e, bool repair, char ***problems, char ***a
                 }
         }
         berth_containers_free(v, n);
-        return 0;
+        /* what killed builds left: step snapshots (and their processes), unpacked contexts */
+        return berth_build_sweep(e->images, e->root, e->runroot, repair, problems, actions, err);
 }

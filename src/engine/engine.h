@@ -151,11 +151,17 @@ int berth_engine_check(berth_engine *e, bool repair, char ***problems, char ***a
 /**
  * A build context sent as a tar (the API's body, `berth build -`): plain or
  * compressed, unpacked as `cp` extracts (every name and link confined to the
- * directory, owners from the tar) into a new directory under
- * <root>/build/. *ret_dir is that directory, *ret_dirfd an fd of it; remove
- * both with berth_engine_build_context_remove() whatever happens. A bad tar
- * leaves nothing.
+ * directory, owners from the tar) into a new directory under <root>/build/,
+ * locked as build/sweep.h says while it is in use. Remove it with
+ * berth_engine_build_context_remove() whatever happens. A bad tar leaves
+ * nothing.
  */
-int berth_engine_build_context_unpack(berth_engine *e, int tar_fd, char **ret_dir, int *ret_dirfd,
+typedef struct {
+        char *dir; /* the directory */
+        int dirfd; /* an fd of it */
+        int lockfd;
+        char *name; /* "context-<hex>" */
+} berth_build_context;
+int berth_engine_build_context_unpack(berth_engine *e, int tar_fd, berth_build_context *ret,
                                       berth_error *err);
-void berth_engine_build_context_remove(char *dir, int dirfd);
+void berth_engine_build_context_remove(berth_engine *e, berth_build_context *c);
