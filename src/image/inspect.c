@@ -64,7 +64,7 @@ json_t *berth_images_inspect(berth_images *im, const char *name, berth_error *er
         json_object_set_new(o, "Id", json_string(id.s));
         json_object_set_new(o, "RepoTags", familiar_array(tags));
         json_object_set_new(o, "RepoDigests", familiar_array(digests));
-        json_object_set_new(o, "Parent", json_string(""));
+        json_object_set_new(o, "Parent", json_string(rec.has_parent ? rec.parent.s : ""));
         json_object_set_new(o, "Comment", json_string(""));
         json_t *hist = json_object_get(cfg, "history");
         size_t nh = json_array_size(hist);
@@ -136,9 +136,23 @@ int berth_images_history(berth_images *im, const char *name, berth_history_entry
                         layer++;
                 }
         }
-        if (nh > 0)
-                v[0].id = id;
         v[0].is_top = nh > 0;
+        /* Docker's legacy store: the newest entry is the image's, the next its parent's, and so
+         * on up the parent links (each step's image on the row of the step that made it); the
+         * rest, from where the chain ends (a pulled or imported base), are <missing>. */
+        berth_digest cur = id;
+        for (size_t i = 0; i < nh; i++) {
+                v[i].id = cur;
+                v[i].has_id = true;
+                berth_image_rec prec;
+                if (berth_imagedb_get(berth_images_db(im), &cur, &prec, NULL, NULL, NULL) < 0)
+                        break;
+                bool more = prec.has_parent;
+                cur = prec.parent;
+                berth_image_rec_clear(&prec);
+                if (!more)
+                        break;
+        }
         json_decref(cfg);
         berth_image_rec_clear(&rec);
         free(layers);
