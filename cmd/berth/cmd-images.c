@@ -46,7 +46,7 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
             {"digests", no_argument, NULL, 'd'},      {"no-trunc", no_argument, NULL, 'n'},
             {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
             {"help", no_argument, NULL, 'h'},         {0}};
-        bool quiet = false, digests = false, no_trunc = false;
+        bool quiet = false, digests = false, no_trunc = false, all = false;
         const char *format = NULL;
         _cleanup_strv_ char **filter_args = NULL;
         int c;
@@ -56,6 +56,7 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
                         quiet = true;
                         break;
                 case 'a':
+                        all = true;
                         break;
                 case 'd':
                         digests = true;
@@ -139,7 +140,7 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
         time_t now = time(NULL);
         _cleanup_strv_ char **seen = NULL;
         for (size_t i = 0; i < n; i++) {
-                if (!berth_engine_image_matches(im, filters, &v[i]))
+                if (!berth_engine_image_matches(im, filters, &v[i], all))
                         continue;
                 char id[80], created[64], size[32];
                 snprintf(id, sizeof(id), "%s",
@@ -223,18 +224,19 @@ int cmd_rmi(berth_cli *cli, int argc, char **argv)
                                           {"no-prune", no_argument, NULL, 'p'},
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
-        bool force = false;
+        unsigned flags = 0;
         int c;
         while ((c = getopt_long(argc, argv, "+fh", o, NULL)) != -1) {
                 if (c == 'f')
-                        force = true;
+                        flags |= BERTH_IMAGES_RM_FORCE;
                 else if (c == 'p')
-                        ;
+                        flags |= BERTH_IMAGES_RM_NO_PRUNE;
                 else if (c == 'h') {
                         printf("Usage:  berth rmi [OPTIONS] IMAGE [IMAGE...]\n\n"
                                "Remove one or more images\n\n"
                                "Options:\n"
-                               "  -f, --force      Force removal of the image\n");
+                               "  -f, --force      Force removal of the image\n"
+                               "      --no-prune   Do not delete untagged parents\n");
                         return 0;
                 } else
                         return cli_usage("rmi", "unknown flag");
@@ -248,7 +250,7 @@ int cmd_rmi(berth_cli *cli, int argc, char **argv)
         int rc = 0;
         for (int i = optind; i < argc; i++) {
                 char **report = NULL;
-                if (berth_images_remove(im, argv[i], force, &report, &err) < 0) {
+                if (berth_images_remove_flags(im, argv[i], flags, &report, NULL, &err) < 0) {
                         rc = cli_error(&err);
                         continue;
                 }

@@ -90,7 +90,7 @@ int cmd_history(berth_cli *cli, int argc, char **argv)
         time_t now = time(NULL);
         for (size_t i = 0; i < n; i++) {
                 char id[80] = "<missing>", created[64] = "N/A", size[32];
-                if (v[i].is_top)
+                if (v[i].has_id)
                         snprintf(id, sizeof(id), "%.*s", no_trunc ? 71 : 12,
                                  no_trunc ? v[i].id.s : berth_digest_hex(&v[i].id));
                 if (quiet) {

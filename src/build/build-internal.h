@@ -77,7 +77,7 @@ int build_step_copy(build_stage *s, const berth_dockerfile_instr *in, berth_erro
 int build_stage_materialize(build_stage *s, berth_error *err);
 /** A layer step's image from the cache: true when found (and taken). */
 bool build_cache_take(build_stage *s);
-/** A layer step made s->image: say so, remember it in the cache. */
+/** A layer step made s->image (its key recorded with it): say so. */
 void build_step_done(build_stage *s);
 /** "Step N/M : text" (not with quiet). */
 void build_say(build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -68,9 +68,6 @@ bool build_cache_take(build_stage *s)
 
 void build_step_done(build_stage *s)
 {
-        berth_error ignored = {0};
-        /* a cache that cannot be written only costs the next build its hit */
-        (void)berth_build_cache_put(s->b->im, berth_digest_hex(&s->key), &s->image, &ignored);
         s->has_image = true;
         s->dirty = false;
         build_say(s->b, " ---> %.12s\n", berth_digest_hex(&s->image));
@@ -176,6 +173,7 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
                                    .network = network,
                                    .created = created_of(b),
                                    .created_by = by,
+                                   .cache_key = berth_digest_hex(&s->key),
                                    .out_fd = keep >= 0 ? keep : b->o->out_fd,
                                    .cancel = b->o->cancel};
         int status = -1;

@@ -178,7 +178,8 @@ static int stage_finish(build_stage *s, bool target, berth_error *err)
                 stage_labels(s);
         if (s->dirty && !build_cache_take(s)) {
                 berth_image_derive_opts d = {.parent = s->has_image ? &s->image : NULL,
-                                             .created = s->b->created[0] ? s->b->created : NULL};
+                                             .created = s->b->created[0] ? s->b->created : NULL,
+                                             .cache_key = berth_digest_hex(&s->key)};
                 berth_digest id;
                 int r = berth_image_derive(s->b->im, &d, s->sc.cfg, &id, err);
                 if (r < 0)

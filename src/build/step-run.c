@@ -179,7 +179,8 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
                                      .layer = &nl,
                                      .created = o->created,
                                      .history = true,
-                                     .created_by = o->created_by};
+                                     .created_by = o->created_by,
+                                     .cache_key = o->cache_key};
         r = berth_image_derive(im, &d, o->config, ret_id, err);
 out:
         berth_store_unlock(TAKE_FD(lock));

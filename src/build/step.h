@@ -44,6 +44,7 @@ typedef struct {
         const char *network;      /* "none" (default) or "host" */
         const char *created;      /* RFC 3339 for the new image (NULL: now) */
         const char *created_by;   /* the history entry, e.g. "/bin/sh -c make" */
+        const char *cache_key;    /* nullable: the builder's key, recorded with the image */
         int out_fd;               /* the process's stdout and stderr */
         /* nullable: set (by a signal handler) to stop the step: its process is killed, the
          * step fails with -ECANCELED and leaves nothing. Signals must interrupt waitpid

@@ -251,9 +251,14 @@ int berth_engine_image_filters_check(berth_images *im, const berth_filters *f, b
 }
 
 bool berth_engine_image_matches(berth_images *im, const berth_filters *f,
-                                const berth_image_summary *img)
+                                const berth_image_summary *img, bool all)
 {
-        bool dangling = img->tags == NULL || img->tags[0] == NULL;
+        /* Docker's: an intermediate image only with -a, and never under a dangling filter
+         * (dangling=true lists childless images only, dangling=false tagged ones only). */
+        bool intermediate = berth_image_summary_intermediate(img);
+        if (intermediate && (!all || berth_filters_has(f, "dangling")))
+                return false;
+        bool dangling = berth_image_summary_dangling(img);
         _cleanup_strv_ char **d = berth_filters_get(f, "dangling");
         STRV_FOREACH (v, d)
                 if ((strcmp(*v, "true") == 0) != dangling)

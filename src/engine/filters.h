@@ -129,7 +129,8 @@ int berth_engine_volume_matches(berth_volumes *vs, const berth_filters *f, const
                                 bool *ret, berth_error *err);
 
 /**
- * `images` filters: keys dangling (true or false; each given must hold),
+ * `images` filters: keys dangling (true: untagged without children, false:
+ * tagged; each given must hold),
  * reference (globs on "repo" or "repo:tag", any), label (all, against the
  * image config's labels), before / since (an image name or id: created
  * before / after it; the last value given counts). -EINVAL: an unknown key
@@ -137,9 +138,13 @@ int berth_engine_volume_matches(berth_volumes *vs, const berth_filters *f, const
  * since naming no image: the lookup's error.
  */
 int berth_engine_image_filters_check(berth_images *im, const berth_filters *f, berth_error *err);
-/** Whether the image passes dangling, label, before and since (f checked). */
+/**
+ * Whether `images` lists the image (f checked): it passes dangling, label,
+ * before and since, and is not an intermediate image (untagged with
+ * children) unless all (-a) and no dangling filter is given, as docker lists.
+ */
 bool berth_engine_image_matches(berth_images *im, const berth_filters *f,
-                                const berth_image_summary *img);
+                                const berth_image_summary *img, bool all);
 /** Whether one of its rows (repo and tag, "<none>" for none) passes reference. */
 bool berth_engine_image_ref_matches(const berth_filters *f, const char *repo, const char *tag);
 

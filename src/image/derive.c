@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A new image from a parent (or nothing) and at most one new layer: import, commit, build. */
 #include "images.h"
+#include "buildcache.h"
 #include "imagedb.h"
 #include "layers.h"
 #include "reference.h"
@@ -148,7 +149,9 @@ int berth_image_derive(berth_images *im, const berth_image_derive_opts *o, oci_i
                                .top_layer = nl ? nl->chain : prec.top_layer,
                                .created = (char *)created,
                                .size = prec.size,
-                               .added = ts.tv_sec};
+                               .added = ts.tv_sec,
+                               .has_parent = o->parent != NULL,
+                               .parent = o->parent ? *o->parent : (berth_digest){{0}}};
         all = berth_xmalloc0((n + 1) * sizeof(*all));
         if (n)
                 memcpy(all, pl, n * sizeof(*all));
@@ -162,6 +165,7 @@ int berth_image_derive(berth_images *im, const berth_image_derive_opts *o, oci_i
                 goto out;
         if ((r = berth_imagedb_put(db, &rec, all, nall, err)) < 0 ||
             (full_tag && (r = berth_imagedb_tag(db, full_tag, &id, err)) < 0) ||
+            (o->cache_key && (r = berth_build_cache_put(im, o->cache_key, &id, err)) < 0) ||
             (r = berth_db_commit(db, err)) < 0) {
                 berth_db_rollback(db);
                 goto out;

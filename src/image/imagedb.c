@@ -31,6 +31,16 @@ static const berth_db_migration migrations[] = {
         "  name TEXT NOT NULL,"
         "  image TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
         "  PRIMARY KEY (name, image));"},
+    /* Parent links (commit, build steps; NULL for import, load, pull and rows made before)
+     * and the builder's cache: a step's key → the image it made. A parent that goes leaves
+     * its children without one (rmi refuses that; a repair may do it); a cache row goes with
+     * its image. */
+    {2, "ALTER TABLE images ADD COLUMN parent TEXT REFERENCES images(id) ON DELETE SET NULL;"
+        "CREATE INDEX images_parent ON images(parent);"
+        "CREATE TABLE build_cache ("
+        "  key TEXT PRIMARY KEY,"
+        "  image TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
+        "CREATE INDEX build_cache_image ON build_cache(image);"},
 };
 
 int berth_imagedb_migrate(berth_db *db, berth_error *err)
@@ -73,10 +83,13 @@ static void bind_id(sqlite3_stmt *st, const void *arg)
 int berth_imagedb_put(berth_db *db, const berth_image_rec *img, const berth_image_layer_rec *layers,
                       size_t n_layers, berth_error *err)
 {
+        /* An image already there keeps its parent: a link is set once, when the row is made
+         * (and then names an image older than the row), so links never form a cycle. */
         static const char ins[] = "INSERT INTO images (id, manifest, top_layer, created, size, "
-                                  "added) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                                  "manifest = excluded.manifest, top_layer = excluded.top_layer, "
-                                  "created = excluded.created, size = excluded.size";
+                                  "added, parent) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) "
+                                  "DO UPDATE SET manifest = excluded.manifest, "
+                                  "top_layer = excluded.top_layer, created = excluded.created, "
+                                  "size = excluded.size";
         static const char del[] = "DELETE FROM image_layers WHERE image = ?";
         static const char lay[] = "INSERT INTO image_layers (image, idx, chain_id, diff_id, blob) "
                                   "VALUES (?, ?, ?, ?, ?)";
@@ -89,6 +102,8 @@ int berth_imagedb_put(berth_db *db, const berth_image_rec *img, const berth_imag
         sqlite3_bind_text(st, 4, img->created ? img->created : "", -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 5, img->size);
         sqlite3_bind_int64(st, 6, img->added);
+        bind_digest(st, 7, img->has_parent && !berth_digest_equal(&img->parent, &img->id),
+                    &img->parent);
         int rc = berth_db_step(db, st, "storing an image", err);
         sqlite3_reset(st);
         if (rc < 0)
@@ -121,6 +136,7 @@ static void read_image(sqlite3_stmt *st, berth_image_rec *r)
         r->created = berth_xstrdup((const char *)sqlite3_column_text(st, 3));
         r->size = sqlite3_column_int64(st, 4);
         r->added = sqlite3_column_int64(st, 5);
+        r->has_parent = column_digest(st, 6, &r->parent);
 }
 
 void berth_image_rec_clear(berth_image_rec *r)
@@ -132,7 +148,7 @@ void berth_image_rec_clear(berth_image_rec *r)
 int berth_imagedb_get(berth_db *db, const berth_digest *id, berth_image_rec *ret,
                       berth_image_layer_rec **ret_layers, size_t *ret_n, berth_error *err)
 {
-        static const char sel[] = "SELECT id, manifest, top_layer, created, size, added "
+        static const char sel[] = "SELECT id, manifest, top_layer, created, size, added, parent "
                                   "FROM images WHERE id = ?";
         static const char lay[] = "SELECT chain_id, diff_id, blob FROM image_layers "
                                   "WHERE image = ? ORDER BY idx";
@@ -183,7 +199,7 @@ int berth_imagedb_get(berth_db *db, const berth_digest *id, berth_image_rec *ret
 
 int berth_imagedb_list(berth_db *db, berth_image_rec **ret, size_t *ret_n, berth_error *err)
 {
-        static const char sel[] = "SELECT id, manifest, top_layer, created, size, added "
+        static const char sel[] = "SELECT id, manifest, top_layer, created, size, added, parent "
                                   "FROM images ORDER BY created DESC, id";
         sqlite3_stmt *st = berth_db_prepare(db, sel, err);
         if (st == NULL)
@@ -367,6 +383,12 @@ static int count_one(berth_db *db, const char *sql, const berth_digest *d, int64
         *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         sqlite3_reset(st);
         return rc < 0 ? rc : 0;
+}
+
+int berth_imagedb_children(berth_db *db, const berth_digest *id, int64_t *ret, berth_error *err)
+{
+        static const char sql[] = "SELECT count(*) FROM images WHERE parent = ?";
+        return count_one(db, sql, id, ret, "counting an image's children", err);
 }
 
 int berth_imagedb_blob_users(berth_db *db, const berth_digest *blob, int64_t *ret, berth_error *err)

@@ -10,12 +10,18 @@
 /**
  * Image metadata in berth.db (module "image"):
  *   images        — id (the config digest), manifest digest, top layer's
- *                   chain id, created (from the config), unpacked size;
+ *                   chain id, created (from the config), unpacked size, and
+ *                   the parent: the image it was derived from by commit or a
+ *                   build step (docker's Parent; none for import, load, pull);
+ *                   set when the row is made, never changed, cleared if the
+ *                   parent's row goes (so links never form a cycle);
  *   image_layers  — each image's layers in order: chain id, diff id and the
  *                   compressed blob, so a layer is in use while any image
  *                   lists its chain id;
  *   tags          — normalised "docker.io/library/busybox:latest" → image;
- *   repo_digests  — "docker.io/library/busybox@sha256:…" → image.
+ *   repo_digests  — "docker.io/library/busybox@sha256:…" → image;
+ *   build_cache   — the builder's step keys → image (image/buildcache.h);
+ *                   a row goes with its image.
  * Writes that belong together (an image and its tag) go in one
  * berth_db_begin()…commit() of the caller; each function here is one
  * statement or a few, never a transaction of its own.
@@ -29,6 +35,8 @@ typedef struct {
         char *created;          /* RFC 3339 */
         int64_t size;
         int64_t added; /* unix seconds */
+        bool has_parent;
+        berth_digest parent; /* put: ignored when the row exists already, or when == id */
 } berth_image_rec;
 
 typedef struct {
@@ -74,6 +82,8 @@ int berth_imagedb_repo_digests_with_blob(berth_db *db, const berth_digest *blob,
 /** An image by id prefix (≥ 3 hex, with or without "sha256:"); ambiguity is an error. */
 int berth_imagedb_find_prefix(berth_db *db, const char *prefix, berth_digest *ret,
                               berth_error *err);
+/** How many images have id as their parent (docker's "dependent child images"). */
+int berth_imagedb_children(berth_db *db, const berth_digest *id, int64_t *ret, berth_error *err);
 /** How many images use this blob (as their manifest, or as a compressed layer). */
 int berth_imagedb_blob_users(berth_db *db, const berth_digest *blob, int64_t *ret,
                              berth_error *err);

@@ -186,6 +186,8 @@ int berth_images_list(berth_images *im, berth_image_summary **ret, size_t *ret_n
                         r = berth_imagedb_tags_of(im->db, &recs[i].id, &v[i].tags, err);
                 if (r == 0)
                         r = berth_imagedb_repo_digests_of(im->db, &recs[i].id, &v[i].digests, err);
+                if (r == 0)
+                        r = berth_imagedb_children(im->db, &recs[i].id, &v[i].children, err);
         }
         free(recs);
         if (r < 0) {
@@ -195,6 +197,16 @@ int berth_images_list(berth_images *im, berth_image_summary **ret, size_t *ret_n
         *ret = v;
         *ret_n = n;
         return 0;
+}
+
+bool berth_image_summary_intermediate(const berth_image_summary *s)
+{
+        return berth_strv_length(s->tags) == 0 && s->children > 0;
+}
+
+bool berth_image_summary_dangling(const berth_image_summary *s)
+{
+        return berth_strv_length(s->tags) == 0 && s->children == 0;
 }
 
 int berth_images_tag(berth_images *im, const char *source, const char *target, berth_error *err)
@@ -257,54 +269,153 @@ static bool blob_unused(berth_images *im, const berth_digest *blob)
         return berth_imagedb_blob_users(im->db, blob, &users, NULL) == 0 && users == 0;
 }
 
-/*
- * Remove files of a deleted image that no image or snapshot uses; call with
- * the collect lock held. Each is checked again here: the same image may have
- * been added back (by a load, an import) since its row went. Best effort: gc
- * mops up.
- */
-static void drop_unused_files(berth_images *im, const berth_digest *id, bool has_manifest,
-                              const berth_digest *manifest, berth_image_layer_rec *layers, size_t n,
-                              char ***report)
+/* An image whose row went in one removal, with what its files were. */
+typedef struct {
+        berth_digest id;
+        bool has_manifest;
+        berth_digest manifest;
+        berth_image_layer_rec *layers;
+        size_t n;
+} removed_image;
+
+static void removed_free(removed_image *v, size_t n)
 {
-        for (size_t i = n; i-- > 0;) {
-                if (berth_layer_exists(im->layers_fd, &layers[i].chain_id) &&
-                    !layer_in_use(im, &layers[i].chain_id) &&
-                    berth_layer_remove(im->layers_fd, &layers[i].chain_id, NULL) == 0) {
-                        _cleanup_free_ char *line =
-                            berth_xasprintf("Deleted: %s", layers[i].chain_id.s);
+        for (size_t i = 0; i < n; i++)
+                free(v[i].layers);
+        free(v);
+}
+
+/* Whether a later image of the same removal (an ancestor) lists the layer: it goes with that one,
+ * as docker reports it. */
+static bool later_lists(const removed_image *v, size_t n, size_t i, const berth_digest *chain)
+{
+        for (size_t j = i + 1; j < n; j++)
+                for (size_t k = 0; k < v[j].n; k++)
+                        if (berth_digest_equal(&v[j].layers[k].chain_id, chain))
+                                return true;
+        return false;
+}
+
+/*
+ * Remove files of the i-th deleted image that no image or snapshot uses; call
+ * with the collect lock held. Each is checked again here: the same image may
+ * have been added back (by a load, an import) since its row went. Best effort:
+ * gc mops up.
+ */
+static void drop_unused_files(berth_images *im, const removed_image *v, size_t nv, size_t i,
+                              char ***report, uint64_t *reclaimed)
+{
+        const removed_image *g = &v[i];
+        for (size_t k = g->n; k-- > 0;) {
+                const berth_digest *chain = &g->layers[k].chain_id;
+                if (later_lists(v, nv, i, chain))
+                        continue;
+                int64_t size = berth_layer_size(im->layers_fd, chain);
+                if (berth_layer_exists(im->layers_fd, chain) && !layer_in_use(im, chain) &&
+                    berth_layer_remove(im->layers_fd, chain, NULL) == 0) {
+                        _cleanup_free_ char *line = berth_xasprintf("Deleted: %s", chain->s);
                         berth_strv_push(report, line);
+                        *reclaimed += size > 0 ? (uint64_t)size : 0;
                 }
-                if (layers[i].has_blob && blob_unused(im, &layers[i].blob))
-                        berth_store_remove_blob(im->store, &layers[i].blob, NULL);
+                if (g->layers[k].has_blob && blob_unused(im, &g->layers[k].blob))
+                        berth_store_remove_blob(im->store, &g->layers[k].blob, NULL);
         }
-        if (has_manifest && blob_unused(im, manifest))
-                berth_store_remove_blob(im->store, manifest, NULL);
-        if (blob_unused(im, id))
-                berth_store_remove_blob(im->store, id, NULL);
+        if (g->has_manifest && blob_unused(im, &g->manifest))
+                berth_store_remove_blob(im->store, &g->manifest, NULL);
+        if (blob_unused(im, &g->id))
+                berth_store_remove_blob(im->store, &g->id, NULL);
+}
+
+/* Delete id's row (its tags, repo digests and build cache keys go with it) in the caller's
+ * transaction, appending it to *v; *ret_parent: its parent, if any. */
+static int delete_row(berth_images *im, const berth_digest *id, removed_image **v, size_t *n,
+                      bool *ret_has_parent, berth_digest *ret_parent, berth_error *err)
+{
+        berth_image_rec rec = {0};
+        berth_image_layer_rec *layers = NULL;
+        size_t nl = 0;
+        int r = berth_imagedb_get(im->db, id, &rec, &layers, &nl, err);
+        if (r == 0)
+                r = berth_imagedb_remove(im->db, id, err);
+        if (r < 0) {
+                berth_image_rec_clear(&rec);
+                free(layers);
+                return r;
+        }
+        *v = berth_xrealloc(*v, (*n + 1) * sizeof(**v));
+        (*v)[(*n)++] = (removed_image){.id = *id,
+                                       .has_manifest = rec.has_manifest,
+                                       .manifest = rec.manifest,
+                                       .layers = layers,
+                                       .n = nl};
+        *ret_has_parent = rec.has_parent;
+        *ret_parent = rec.parent;
+        berth_image_rec_clear(&rec);
+        return 0;
+}
+
+/* Whether a parent goes with its last child (docker's pruning of untagged parents): no tag, no
+ * repo digest, no other child, no snapshot. <0 on a database error. */
+static int parent_prunable(berth_images *im, const berth_digest *id, berth_error *err)
+{
+        _cleanup_strv_ char **tags = NULL, **digests = NULL;
+        int64_t children = 0, users = 0;
+        int r;
+        if ((r = berth_imagedb_tags_of(im->db, id, &tags, err)) < 0 ||
+            (r = berth_imagedb_repo_digests_of(im->db, id, &digests, err)) < 0 ||
+            (r = berth_imagedb_children(im->db, id, &children, err)) < 0 ||
+            (r = berth_snapshot_image_users(im->db, id, &users, NULL, err)) < 0)
+                return r;
+        return !tags[0] && !digests[0] && children == 0 && users == 0;
 }
 
 int berth_images_remove(berth_images *im, const char *name, bool force, char ***ret_report,
                         berth_error *err)
 {
+        return berth_images_remove_flags(im, name, force ? BERTH_IMAGES_RM_FORCE : 0, ret_report,
+                                         NULL, err);
+}
+
+int berth_images_remove_flags(berth_images *im, const char *name, unsigned flags,
+                              char ***ret_report, uint64_t *ret_reclaimed, berth_error *err)
+{
+        bool force = flags & BERTH_IMAGES_RM_FORCE;
         _cleanup_strv_ char **report = berth_xmalloc0(sizeof(char *));
-        _cleanup_free_ char *del = NULL;
         berth_digest id;
         int r = berth_images_resolve(im, name, &id, err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *tag = tag_of(name);
         _cleanup_strv_ char **tags = NULL;
-        berth_image_rec rec = {0};
-        berth_image_layer_rec *layers = NULL;
-        size_t n = 0;
+        removed_image *gone = NULL;
+        size_t ngone = 0;
+        int64_t children = 0;
         if ((r = berth_db_begin(im->db, err)) < 0)
                 return r;
-        if ((r = berth_imagedb_tags_of(im->db, &id, &tags, err)) < 0)
+        if ((r = berth_imagedb_tags_of(im->db, &id, &tags, err)) < 0 ||
+            (r = berth_imagedb_children(im->db, &id, &children, err)) < 0)
                 goto fail;
         bool by_tag = tag && berth_strv_contains(tags, tag);
-        if (by_tag && berth_strv_length(tags) > 1) {
-                /* Only the tag goes: the image keeps its other names. */
+        size_t ntags = berth_strv_length(tags);
+        if (!by_tag && children > 0) {
+                r = berth_errx(err, EBUSY,
+                               "conflict: unable to delete %.12s (cannot be forced) - image has "
+                               "dependent child images",
+                               berth_digest_hex(&id));
+                goto fail;
+        }
+        if (!by_tag && ntags > 1 && !force) {
+                r = berth_errx(err, EBUSY,
+                               "conflict: unable to delete %.12s (must be forced) - image is "
+                               "referenced in multiple repositories",
+                               berth_digest_hex(&id));
+                goto fail;
+        }
+        if (!force && !(by_tag && ntags > 1) && (r = refuse_in_use(im, name, by_tag, &id, err)) < 0)
+                goto fail;
+        if (by_tag && (ntags > 1 || children > 0)) {
+                /* Only the tag goes: the image keeps its other names, or stays as the parent of
+                 * its children (an intermediate image, as docker leaves it). */
                 if ((r = berth_imagedb_untag(im->db, tag, err)) < 0)
                         goto fail;
                 if ((r = berth_db_commit(im->db, err)) < 0)
@@ -312,22 +423,26 @@ int berth_images_remove(berth_images *im, const char *name, bool force, char ***
                 _cleanup_free_ char *f = berth_ref_familiar_of(tag);
                 _cleanup_free_ char *line = berth_xasprintf("Untagged: %s", f);
                 berth_strv_push(&report, line);
+                if (ret_reclaimed)
+                        *ret_reclaimed = 0;
                 *ret_report = TAKE_PTR(report);
                 return 0;
         }
-        if (!by_tag && berth_strv_length(tags) > 1 && !force) {
-                r = berth_errx(err, EBUSY,
-                               "conflict: unable to delete %.12s (must be forced) - image is "
-                               "referenced in multiple repositories",
-                               berth_digest_hex(&id));
+        bool has_parent;
+        berth_digest parent;
+        if ((r = delete_row(im, &id, &gone, &ngone, &has_parent, &parent, err)) < 0)
                 goto fail;
+        /* Up the chain: each untagged parent nothing else needs goes in the same transaction
+         * (rows already gone cannot come back as a parent: no loop). */
+        while (!(flags & BERTH_IMAGES_RM_NO_PRUNE) && has_parent) {
+                berth_digest p = parent;
+                if ((r = parent_prunable(im, &p, err)) < 0)
+                        goto fail;
+                if (r == 0)
+                        break;
+                if ((r = delete_row(im, &p, &gone, &ngone, &has_parent, &parent, err)) < 0)
+                        goto fail;
         }
-        if (!force && (r = refuse_in_use(im, name, by_tag, &id, err)) < 0)
-                goto fail;
-        if ((r = berth_imagedb_get(im->db, &id, &rec, &layers, &n, err)) < 0)
-                goto fail;
-        if ((r = berth_imagedb_remove(im->db, &id, err)) < 0)
-                goto fail;
         if ((r = berth_db_commit(im->db, err)) < 0)
                 goto fail;
         STRV_FOREACH (t, tags) {
@@ -335,22 +450,24 @@ int berth_images_remove(berth_images *im, const char *name, bool force, char ***
                 _cleanup_free_ char *line = berth_xasprintf("Untagged: %s", f);
                 berth_strv_push(&report, line);
         }
-        del = berth_xasprintf("Deleted: %s", id.s);
-        berth_strv_push(&report, del);
-        /* The row is gone; the files wait for running writers (which may rely on them). */
+        /* The rows are gone; the files wait for running writers (which may rely on them). */
+        uint64_t reclaimed = 0;
         int lock = berth_images_collect_lock(im, true, NULL);
-        if (lock >= 0) {
-                drop_unused_files(im, &id, rec.has_manifest, &rec.manifest, layers, n, &report);
-                berth_images_unlock(lock);
+        for (size_t i = 0; i < ngone; i++) {
+                _cleanup_free_ char *del = berth_xasprintf("Deleted: %s", gone[i].id.s);
+                berth_strv_push(&report, del);
+                if (lock >= 0)
+                        drop_unused_files(im, gone, ngone, i, &report, &reclaimed);
         }
-        berth_image_rec_clear(&rec);
-        free(layers);
+        berth_images_unlock(lock);
+        removed_free(gone, ngone);
+        if (ret_reclaimed)
+                *ret_reclaimed = reclaimed;
         *ret_report = TAKE_PTR(report);
         return 0;
 fail:
         berth_db_rollback(im->db);
-        berth_image_rec_clear(&rec);
-        free(layers);
+        removed_free(gone, ngone);
         return r;
 }
 

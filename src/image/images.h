@@ -66,22 +66,48 @@ int berth_images_resolve(berth_images *im, const char *name, berth_digest *ret, 
 
 typedef struct {
         berth_image_rec rec;
-        char **tags;    /* full references, sorted */
-        char **digests; /* repo digests */
+        char **tags;      /* full references, sorted */
+        char **digests;   /* repo digests */
+        int64_t children; /* images whose parent it is */
 } berth_image_summary;
+/** Every image, newest first (intermediate ones too: the caller decides what to show). */
 int berth_images_list(berth_images *im, berth_image_summary **ret, size_t *ret_n, berth_error *err);
 void berth_image_summaries_free(berth_image_summary *v, size_t n);
+/**
+ * Docker's kinds of untagged image: an intermediate one is the parent of
+ * another image (a commit's or an earlier build step's; `images` lists it
+ * only with -a); a dangling one has no children (`images -f dangling=true`,
+ * `image prune`).
+ */
+bool berth_image_summary_intermediate(const berth_image_summary *s);
+bool berth_image_summary_dangling(const berth_image_summary *s);
 
 /** `tag SOURCE TARGET`: TARGET is normalised (":latest" added); a digest there is refused. */
 int berth_images_tag(berth_images *im, const char *source, const char *target, berth_error *err);
 
 /**
- * `rmi NAME`: a tag is untagged, and the image deleted once nothing names
- * it; an id with several tags needs force. *ret_report gets Docker's lines
- * ("Untagged: busybox:latest", "Deleted: sha256:…"), NULL-terminated.
- * The row goes at once; its files (those no other image or snapshot uses)
- * go under the collect lock, so this waits for running writers.
+ * `rmi NAME`, as docker's legacy image store does it: a tag is untagged, and
+ * the image deleted once nothing names it; an id with several tags needs
+ * force. An image with children (images whose parent it is) is never
+ * deleted: by id that is docker's hard conflict (EBUSY, "(cannot be forced)
+ * - image has dependent child images", force or not); by its last tag only
+ * the tag goes. Once deleted, its parent goes too if it has no tag, no repo
+ * digest, no other child and no snapshot, and so on up the chain (unless
+ * BERTH_IMAGES_RM_NO_PRUNE). *ret_report gets Docker's lines ("Untagged:
+ * busybox:latest", "Deleted: sha256:…" for each image and then the layers
+ * that went with it), NULL-terminated; *ret_reclaimed (nullable) the bytes
+ * of those layers.
+ *
+ * Every row (the image's, its names, its build cache keys, and the pruned
+ * parents') goes in one transaction; the files (those no other image or
+ * snapshot uses) after it, under the collect lock, so this waits for
+ * running writers. A crash in between leaves only files for the gc.
  */
+#define BERTH_IMAGES_RM_FORCE    1u /* docker's -f: soft conflicts (several tags, containers) */
+#define BERTH_IMAGES_RM_NO_PRUNE 2u /* docker's --no-prune: keep untagged parents */
+int berth_images_remove_flags(berth_images *im, const char *name, unsigned flags,
+                              char ***ret_report, uint64_t *ret_reclaimed, berth_error *err);
+/** berth_images_remove_flags() with BERTH_IMAGES_RM_FORCE if force, pruning parents. */
 int berth_images_remove(berth_images *im, const char *name, bool force, char ***ret_report,
                         berth_error *err);
 
@@ -127,7 +153,10 @@ int berth_images_import(berth_images *im, int fd, const char *tag, char *const *
  *   - stores the config, and a manifest: the parent's layers (none for
  *     scratch) plus the new one, in the parent's media types (OCI's for
  *     scratch);
- *   - registers image and tag in one transaction.
+ *   - registers image and tag in one transaction, with o->parent as the
+ *     image's parent (docker's Parent: commit's container image, a build
+ *     step's previous image; none from scratch) and, with o->cache_key, the
+ *     build cache row for it (image/buildcache.h).
  * The caller holds the writer lock from the layer's blob on (gc must wait)
  * and owns cfg (a copy of the parent's, edited, or a new one for scratch).
  * On failure no image is registered (stored blobs go at the next gc).
@@ -146,6 +175,7 @@ typedef struct {
         bool history;                              /* add a history entry */
         const char *created_by, *comment, *author; /* nullable */
         const char *tag;                           /* nullable */
+        const char *cache_key; /* nullable: the builder's step key (image/buildcache.h) */
 } berth_image_derive_opts;
 int berth_image_derive(berth_images *im, const berth_image_derive_opts *o, oci_image_config *cfg,
                        berth_digest *ret_id, berth_error *err);
@@ -159,9 +189,14 @@ int berth_image_full_tag(const char *tag, char **ret, berth_error *err);
 /** `image inspect`: docker's JSON object for one image (caller decrefs), or NULL. */
 json_t *berth_images_inspect(berth_images *im, const char *name, berth_error *err);
 
-/** One row of `history`, newest first; only the newest has id/is_top set. */
+/**
+ * One row of `history`, newest first. is_top: the newest. has_id: id is the
+ * image that step made, as docker's legacy store shows it: the newest row
+ * the image's own id, each older one the next parent up the chain while
+ * there is one (commit and build steps); the rest have none ("<missing>").
+ */
 typedef struct {
-        bool is_top;
+        bool is_top, has_id;
         berth_digest id;
         char *created, *created_by, *comment;
         int64_t size; /* bytes of the layer this step made; 0 for empty steps */

@@ -64,7 +64,7 @@ json_t *berth_images_inspect(berth_images *im, const char *name, berth_error *er
         json_object_set_new(o, "Id", json_string(id.s));
         json_object_set_new(o, "RepoTags", familiar_array(tags));
         json_object_set_new(o, "RepoDigests", familiar_array(digests));
-        json_object_set_new(o, "Parent", json_string(""));
+        json_object_set_new(o, "Parent", json_string(rec.has_parent ? rec.parent.s : ""));
         json_object_set_new(o, "Comment", json_string(""));
         json_t *hist = json_object_get(cfg, "history");
         size_t nh = json_array_size(hist);
@@ -136,9 +136,31 @@ int berth_images_history(berth_images *im, const char *name, berth_history_entry
                         layer++;
                 }
         }
-        if (nh > 0)
-                v[0].id = id;
         v[0].is_top = nh > 0;
+        /* Docker's legacy store: each image of the parent chain on the row of the step that
+         * made it — the row of its own newest history entry (an image whose config has k
+         * entries is on row nh - k; the builder registers no image for metadata steps, so
+         * rows and parents do not pair one to one); the rest, from where the chain ends (a
+         * pulled or imported base), are <missing>. */
+        berth_digest cur = id;
+        for (;;) {
+                json_t *c =
+                    berth_digest_equal(&cur, &id) ? json_incref(cfg) : load_config(im, &cur, NULL);
+                size_t k = c ? json_array_size(json_object_get(c, "history")) : 0;
+                json_decref(c);
+                if (k == 0 || k > nh || v[nh - k].has_id)
+                        break;
+                v[nh - k].id = cur;
+                v[nh - k].has_id = true;
+                berth_image_rec prec;
+                if (berth_imagedb_get(berth_images_db(im), &cur, &prec, NULL, NULL, NULL) < 0)
+                        break;
+                bool more = prec.has_parent;
+                cur = prec.parent;
+                berth_image_rec_clear(&prec);
+                if (!more)
+                        break;
+        }
         json_decref(cfg);
         berth_image_rec_clear(&rec);
         free(layers);

@@ -160,62 +160,70 @@ int berth_images_disk_usage(berth_images *im, berth_disk_usage *ret, berth_error
         return 0;
 }
 
-/* Bytes of id's layers that go when it goes: no other image, no snapshot uses them. */
-static int64_t reclaim_of(berth_images *im, const berth_digest *id)
+/* Whether id is among v. */
+static bool listed(const berth_digest *v, size_t n, const berth_digest *id)
 {
-        berth_db *db = berth_images_db(im);
-        berth_image_rec rec = {0};
-        berth_image_layer_rec *l = NULL;
-        size_t n = 0;
-        if (berth_imagedb_get(db, id, &rec, &l, &n, NULL) < 0)
-                return 0;
-        int64_t total = 0;
-        for (size_t i = 0; i < n; i++) {
-                int64_t a = 0, b = 0;
-                if (berth_imagedb_layer_users(db, &l[i].chain_id, &a, NULL) == 0 &&
-                    berth_snapshot_layer_users(db, &l[i].chain_id, &b, NULL) == 0 && a == 1 &&
-                    b == 0)
-                        total += berth_layer_size(berth_images_layers_fd(im), &l[i].chain_id);
-        }
-        berth_image_rec_clear(&rec);
-        free(l);
-        return total;
+        for (size_t i = 0; i < n; i++)
+                if (berth_digest_equal(&v[i], id))
+                        return true;
+        return false;
 }
 
 int berth_images_prune_match(berth_images *im, bool all,
                              bool (*match)(const berth_image_summary *s, void *ud), void *ud,
                              char ***ret_report, uint64_t *ret_reclaimed, berth_error *err)
 {
-        berth_image_summary *v = NULL;
-        size_t n = 0;
-        int r = berth_images_list(im, &v, &n, err);
-        if (r < 0)
-                return r;
         _cleanup_strv_ char **report = berth_xmalloc0(sizeof(char *));
+        _cleanup_free_ berth_digest *tried = NULL;
+        size_t ntried = 0;
         uint64_t reclaimed = 0;
-        for (size_t i = 0; i < n && r == 0; i++) {
-                int64_t users = 0;
-                if (!all && berth_strv_length(v[i].tags) > 0)
-                        continue;
-                if (match && !match(&v[i], ud))
-                        continue;
-                if ((r = berth_snapshot_image_users(berth_images_db(im), &v[i].rec.id, &users, NULL,
-                                                    err)) < 0 ||
-                    users > 0)
-                        continue;
-                int64_t bytes = reclaim_of(im, &v[i].rec.id);
-                char **lines = NULL;
-                if ((r = berth_images_remove(im, v[i].rec.id.s, true, &lines, err)) < 0)
+        int r = 0;
+        /* Pass after pass until one removes nothing: an image with children is no candidate
+         * (docker's heads only), and becomes one once they are gone. An untagged parent goes
+         * with its last child already (rmi's pruning); with all a tagged one needs the next
+         * pass. Each image is tried once. */
+        for (bool progress = true; progress && r == 0;) {
+                progress = false;
+                berth_image_summary *v = NULL;
+                size_t n = 0;
+                if ((r = berth_images_list(im, &v, &n, err)) < 0)
                         break;
-                reclaimed += (uint64_t)bytes;
-                STRV_FOREACH (line, lines) {
-                        /* "Untagged: x" → "untagged: x", as prune prints them */
-                        (*line)[0] = (char)tolower((unsigned char)(*line)[0]);
-                        berth_strv_push(&report, *line);
+                for (size_t i = 0; i < n && r == 0; i++) {
+                        int64_t users = 0;
+                        if (v[i].children > 0 || listed(tried, ntried, &v[i].rec.id))
+                                continue;
+                        if (!all && !berth_image_summary_dangling(&v[i]))
+                                continue;
+                        if (match && !match(&v[i], ud))
+                                continue;
+                        if ((r = berth_snapshot_image_users(berth_images_db(im), &v[i].rec.id,
+                                                            &users, NULL, err)) < 0 ||
+                            users > 0)
+                                continue;
+                        tried = berth_xrealloc(tried, (ntried + 1) * sizeof(*tried));
+                        tried[ntried++] = v[i].rec.id;
+                        char **lines = NULL;
+                        uint64_t bytes = 0;
+                        r = berth_images_remove_flags(im, v[i].rec.id.s, BERTH_IMAGES_RM_FORCE,
+                                                      &lines, &bytes, err);
+                        if (r == -EBUSY || r == -ENOENT) {
+                                /* a child or a container since the listing, or gone: not ours */
+                                r = 0;
+                                continue;
+                        }
+                        if (r < 0)
+                                break;
+                        progress = true;
+                        reclaimed += bytes;
+                        STRV_FOREACH (line, lines) {
+                                /* "Untagged: x" → "untagged: x", as prune prints them */
+                                (*line)[0] = (char)tolower((unsigned char)(*line)[0]);
+                                berth_strv_push(&report, *line);
+                        }
+                        berth_strv_free(lines);
                 }
-                berth_strv_free(lines);
+                berth_image_summaries_free(v, n);
         }
-        berth_image_summaries_free(v, n);
         if (r < 0)
                 return r;
         *ret_report = TAKE_PTR(report);

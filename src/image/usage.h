@@ -40,12 +40,15 @@ int berth_images_disk_usage(berth_images *im, berth_disk_usage *ret, berth_error
 void berth_disk_usage_clear(berth_disk_usage *u);
 
 /**
- * Remove dangling images (no tag), or with all every image no snapshot uses;
- * only the candidates match() accepts go (prune filters such as until and
- * label; match NULL: every candidate). *ret_report gets Docker's prune lines
- * ("untagged: busybox:latest", "deleted: sha256:…"), NULL-terminated;
- * *ret_reclaimed the bytes of the layers that went. Images a snapshot uses
- * are never removed.
+ * Remove dangling images (no tag, no children), or with all every image no
+ * snapshot uses; only the candidates match() accepts go (prune filters such
+ * as until and label; match NULL: every candidate). An image with children
+ * is no candidate until they are gone; each removal takes the untagged
+ * parents nothing else needs with it (as rmi does), and with all the passes
+ * repeat until one removes nothing, so whole chains go. *ret_report gets
+ * Docker's prune lines ("untagged: busybox:latest", "deleted: sha256:…"),
+ * NULL-terminated; *ret_reclaimed the bytes of the layers that went. Images
+ * a snapshot uses are never removed.
  */
 int berth_images_prune_match(berth_images *im, bool all,
                              bool (*match)(const berth_image_summary *s, void *ud), void *ud,

@@ -4,8 +4,28 @@
 
 load helpers
 
-setup() { setup_image_test; }
-teardown() { teardown_image_test; }
+setup() {
+  setup_image_test
+  BERTH_RUNROOT=$(mktemp -d /tmp/berth-run.XXXXXX)
+  export BERTH_RUNROOT
+}
+teardown() {
+  remove_berth_containers
+  teardown_image_test
+}
+
+# A chain made by commits, as docker's legacy builder makes one: img ← step1 ← step2 ← top,
+# each adding a file; sets BASE S1 S2 TOP to the image ids; the containers are removed.
+commit_chain() {
+  BASE=$(berth import -c 'CMD ["sh"]' "$WORK/busybox.tar" img)
+  berth run --name c1 img sh -c 'echo a > /a'
+  S1=$(berth commit c1 step1)
+  berth run --name c2 step1 sh -c 'echo b > /b'
+  S2=$(berth commit c2 step2)
+  berth run --name c3 step2 sh -c 'echo c > /c'
+  TOP=$(berth commit c3 top)
+  berth rm c1 c2 c3 >/dev/null
+}
 
 
 @test "import a rootfs tar: the image is listed as docker lists it" {
@@ -191,4 +211,114 @@ PY
   [ "$output" = keep ]
   [ -z "$(ls "$BERTH_ROOT/tmp")" ]   # the dead writer's temp file was removed on open
   [ "$(store_state)" = "$before" ]
+}
+
+@test "commit chains: Parent and history name each step's image; images hides untagged parents" {
+  commit_chain
+  [ "$(berth image inspect top | jq -r '.[0].Parent')" = "$S2" ]
+  [ "$(berth image inspect step1 | jq -r '.[0].Parent')" = "$BASE" ]
+  [ "$(berth image inspect img | jq -r '.[0].Parent')" = "" ]
+  run berth history -q top
+  [ "$output" = "$(printf '%s\n' "${TOP:7:12}" "${S2:7:12}" "${S1:7:12}" "${BASE:7:12}")" ]
+  # untagging the middle ones leaves them as intermediate images: their child needs them
+  run berth rmi step2
+  [ "$status" -eq 0 ]
+  [ "$output" = "Untagged: step2:latest" ]
+  run berth rmi step1
+  [ "$output" = "Untagged: step1:latest" ]
+  run berth images --format '{{.Repository}}:{{.Tag}}'
+  [ "$output" = "$(printf 'top:latest\nimg:latest')" ]
+  run berth images -a --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+  [ "$output" = "$(printf 'top:latest %s\n<none>:<none> %s\n<none>:<none> %s\nimg:latest %s' \
+    "${TOP:7:12}" "${S2:7:12}" "${S1:7:12}" "${BASE:7:12}")" ]
+  run berth images -a -q -f dangling=true
+  [ -z "$output" ]
+  run berth images -a -q -f dangling=false
+  [ "$output" = "$(printf '%s\n%s' "${TOP:7:12}" "${BASE:7:12}")" ]
+  [ "$(berth run --rm top cat /a /b /c | tr -d '\n')" = abc ]
+}
+
+@test "rmi of an intermediate image refuses; rmi of the top deletes the untagged chain as docker does" {
+  commit_chain
+  berth rmi step1 step2 >/dev/null
+  for f in "" -f; do
+    run berth rmi $f "${S2:7:12}"
+    [ "$status" -eq 1 ]
+    [ "$output" = "berth: conflict: unable to delete ${S2:7:12} (cannot be forced) - image has dependent child images" ]
+  done
+  run berth rmi "${BASE:7:12}"
+  [[ "$output" == *"(cannot be forced) - image has dependent child images" ]]
+  run berth rmi top
+  [ "$status" -eq 0 ]
+  # docker's lines: each image, then the layer that went with it, up the chain
+  [ "${lines[0]}" = "Untagged: top:latest" ]
+  [ "${lines[1]}" = "Deleted: $TOP" ]
+  [[ "${lines[2]}" =~ ^Deleted:\ sha256:[0-9a-f]{64}$ ]]
+  [ "${lines[3]}" = "Deleted: $S2" ]
+  [[ "${lines[4]}" =~ ^Deleted:\ sha256:[0-9a-f]{64}$ ]]
+  [ "${lines[5]}" = "Deleted: $S1" ]
+  [[ "${lines[6]}" =~ ^Deleted:\ sha256:[0-9a-f]{64}$ ]]
+  [ "${#lines[@]}" -eq 7 ]
+  run berth images -a -q --no-trunc
+  [ "$output" = "$BASE" ]
+  [ "$(ls "$BERTH_ROOT/layers" | grep -v '^[.l]' | wc -l)" -eq 1 ]
+  [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT count(*) FROM images')" -eq 1 ]
+}
+
+@test "rmi --no-prune keeps the untagged parent, which is then dangling; a used parent stays" {
+  commit_chain
+  berth rmi step2 >/dev/null
+  run berth rmi --no-prune top
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | grep -c "^Deleted: sha256:")" -eq 2 ] # the image and its layer
+  run berth images -q --no-trunc -f dangling=true
+  [ "$output" = "$S2" ]
+  # a container of the parent keeps it when its last child goes
+  berth run --name user step1 true
+  run berth rmi step1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"is using its referenced image"* ]]
+  run berth rmi -f step1
+  [ "$output" = "Untagged: step1:latest" ]
+  run berth rmi "${S2:7:12}"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"Deleted: $S1"* ]]
+  run berth images -a -q --no-trunc
+  [[ "$output" == *"$S1"* ]]
+  berth rm user >/dev/null
+  run berth rmi "${S1:7:12}"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "Deleted: $S1" ]
+}
+
+@test "image prune removes dangling chains and leaves intermediate images with tagged children" {
+  commit_chain
+  berth rmi step1 step2 >/dev/null
+  run berth image prune -f
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"deleted: $S2"* ]] # the chain's top is tagged: nothing dangles
+  [ "$(berth images -a -q | wc -l)" -eq 4 ]
+  berth tag top keep
+  berth rmi top >/dev/null
+  berth run --name c4 keep sh -c 'echo d > /d'
+  berth commit c4 last >/dev/null
+  berth rm c4 >/dev/null
+  berth rmi keep >/dev/null # keep has a child now: it stays, untagged
+  berth rmi last >/dev/null # and goes with it, with S2 and S1 (untagged parents)
+  [ "$(berth images -a -q --no-trunc)" = "$BASE" ]
+  # a dangling image whose parent is untagged: prune takes both
+  berth run --name c5 img sh -c 'echo e > /e'
+  p=$(berth commit c5 p)
+  berth run --name c6 p sh -c 'echo f > /f'
+  q=$(berth commit c6)
+  berth rm c5 c6 >/dev/null
+  berth rmi p >/dev/null
+  run berth images -q --no-trunc -f dangling=true
+  [ "$output" = "$q" ]
+  run berth image prune -f
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"deleted: $q"* ]]
+  [[ "$output" == *"deleted: $p"* ]]
+  [[ "$output" =~ Total\ reclaimed\ space:\ [1-9] ]]
+  [ "$(berth images -a -q --no-trunc)" = "$BASE" ]
 }
