@@ -169,7 +169,9 @@ char *build_args_unconsumed(build *b)
         _cleanup_strv_ char **left = berth_xmalloc0(sizeof(char *));
         STRV_FOREACH (a, b->given) {
                 _cleanup_free_ char *name = strndup(*a, strcspn(*a, "="));
-                if (!is_proxy_arg(name) && !berth_strv_contains(b->consumed, name))
+                /* SOURCE_DATE_EPOCH is the build's own (build.h), never unused */
+                if (!is_proxy_arg(name) && strcmp(name, "SOURCE_DATE_EPOCH") != 0 &&
+                    !berth_strv_contains(b->consumed, name))
                         berth_strv_push(&left, name);
         }
         if (left[0] == NULL)

@@ -174,6 +174,8 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
                                    .created = created_of(b),
                                    .created_by = by,
                                    .cache_key = berth_digest_hex(&s->key),
+                                   .epoch = b->o->source_date_epoch >= 0 ? &b->o->source_date_epoch
+                                                                         : NULL,
                                    .out_fd = keep >= 0 ? keep : b->o->out_fd,
                                    .cancel = b->o->cancel};
         int status = -1;

@@ -173,7 +173,8 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
                                status);
                 goto out;
         }
-        if ((r = berth_snapshot_layer(im, dir, &nl, &lock, err)) < 0)
+        if ((r = berth_snapshot_layer_clamped(im, dir, o->epoch ? *o->epoch : -1, &nl, &lock,
+                                              err)) < 0)
                 goto out;
         berth_image_derive_opts d = {.parent = o->base,
                                      .layer = &nl,

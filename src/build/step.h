@@ -45,6 +45,7 @@ typedef struct {
         const char *created;      /* RFC 3339 for the new image (NULL: now) */
         const char *created_by;   /* the history entry, e.g. "/bin/sh -c make" */
         const char *cache_key;    /* nullable: the builder's key, recorded with the image */
+        const int64_t *epoch;     /* nullable: SOURCE_DATE_EPOCH, the layer's mtimes clamped */
         int out_fd;               /* the process's stdout and stderr */
         /* nullable: set (by a signal handler) to stop the step: its process is killed, the
          * step fails with -ECANCELED and leaves nothing. Signals must interrupt waitpid

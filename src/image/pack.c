@@ -24,6 +24,7 @@ struct packer {
         uint64_t size;
         int write_errno;
         berth_tar_links links;
+        int64_t clamp; /* mtimes later than this are written as this; -1: none */
         berth_error *err;
 };
 
@@ -102,13 +103,15 @@ static int add_xattrs(struct packer *p, const char *fspath, const char *path,
         return 0;
 }
 
-static struct archive_entry *new_entry(const char *path, const struct stat *st)
+static struct archive_entry *new_entry(const struct packer *p, const char *path,
+                                       const struct stat *st)
 {
         struct archive_entry *e = archive_entry_new();
         archive_entry_set_pathname(e, path);
         archive_entry_set_uid(e, st->st_uid);
         archive_entry_set_gid(e, st->st_gid);
-        archive_entry_set_mtime(e, st->st_mtim.tv_sec, 0);
+        int64_t mtime = st->st_mtim.tv_sec;
+        archive_entry_set_mtime(e, p->clamp >= 0 && mtime > p->clamp ? p->clamp : mtime, 0);
         archive_entry_set_perm(e, st->st_mode & 07777);
         return e;
 }
@@ -128,7 +131,7 @@ static int put(struct packer *p, struct archive_entry *e, const char *path)
 
 static int put_whiteout(struct packer *p, const char *path, const struct stat *st)
 {
-        _cleanup_(entry_freep) struct archive_entry *e = new_entry(path, st);
+        _cleanup_(entry_freep) struct archive_entry *e = new_entry(p, path, st);
         archive_entry_set_filetype(e, AE_IFREG);
         archive_entry_set_perm(e, 0644);
         archive_entry_set_size(e, 0);
@@ -170,7 +173,7 @@ static int pack_one(struct packer *p, int dirfd, const char *name, const char *p
         }
         if (S_ISSOCK(st.st_mode))
                 return 0; /* sockets do not go in layers */
-        _cleanup_(entry_freep) struct archive_entry *e = new_entry(path, &st);
+        _cleanup_(entry_freep) struct archive_entry *e = new_entry(p, path, &st);
         char fspath[64 + NAME_MAX];
         snprintf(fspath, sizeof(fspath), "/proc/self/fd/%d/%s", dirfd, name);
         bool opaque;
@@ -226,7 +229,13 @@ static int pack_dir(struct packer *p, int dirfd, const char *prefix, int depth)
 int berth_pack_diff(int upper_dirfd, int out_fd, berth_digest *ret_diff_id, uint64_t *ret_size,
                     berth_error *err)
 {
-        struct packer p = {.out_fd = out_fd, .err = err};
+        return berth_pack_diff_clamped(upper_dirfd, out_fd, -1, ret_diff_id, ret_size, err);
+}
+
+int berth_pack_diff_clamped(int upper_dirfd, int out_fd, int64_t clamp, berth_digest *ret_diff_id,
+                            uint64_t *ret_size, berth_error *err)
+{
+        struct packer p = {.out_fd = out_fd, .clamp = clamp, .err = err};
         p.a = archive_write_new();
         p.h = berth_hasher_new();
         int r;

@@ -30,3 +30,7 @@
  */
 int berth_pack_diff(int upper_dirfd, int out_fd, berth_digest *ret_diff_id, uint64_t *ret_size,
                     berth_error *err);
+/** The same with every mtime later than clamp (seconds since the epoch; -1: none) written as
+ * clamp: SOURCE_DATE_EPOCH's reproducible layers. */
+int berth_pack_diff_clamped(int upper_dirfd, int out_fd, int64_t clamp, berth_digest *ret_diff_id,
+                            uint64_t *ret_size, berth_error *err);

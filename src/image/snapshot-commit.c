@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 /* Pack the upper dir into an unnamed temp file in root/tmp; *ret_fd is the caller's. */
-static int pack_upper(berth_images *im, const char *dir, int *ret_fd, berth_digest *ret_diff,
-                      berth_error *err)
+static int pack_upper(berth_images *im, const char *dir, int64_t clamp, int *ret_fd,
+                      berth_digest *ret_diff, berth_error *err)
 {
         _cleanup_free_ char *upper = berth_xasprintf("%s/upper", dir);
         _cleanup_free_ char *tmp =
@@ -31,7 +31,7 @@ static int pack_upper(berth_images *im, const char *dir, int *ret_fd, berth_dige
         _cleanup_close_ int tfd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
         if (tfd < 0)
                 return berth_err(err, errno, "cannot create a temp file in '%s'", tmp);
-        int r = berth_pack_diff(ufd, tfd, ret_diff, NULL, err);
+        int r = berth_pack_diff_clamped(ufd, tfd, clamp, ret_diff, NULL, err);
         if (r < 0)
                 return r;
         *ret_fd = TAKE_FD(tfd);
@@ -58,6 +58,12 @@ static int store_layer(berth_images *im, int tfd, const berth_digest *diff,
 int berth_snapshot_layer(berth_images *im, const char *dir, berth_image_new_layer *ret,
                          int *ret_lock, berth_error *err)
 {
+        return berth_snapshot_layer_clamped(im, dir, -1, ret, ret_lock, err);
+}
+
+int berth_snapshot_layer_clamped(berth_images *im, const char *dir, int64_t clamp,
+                                 berth_image_new_layer *ret, int *ret_lock, berth_error *err)
+{
         _cleanup_close_ int tfd = -1;
         _cleanup_(berth_store_unlockp) int lock = -1;
         berth_digest image;
@@ -67,7 +73,7 @@ int berth_snapshot_layer(berth_images *im, const char *dir, berth_image_new_laye
         if (r == 0)
                 r = berth_imagedb_get(berth_images_db(im), &image, &prec, NULL, NULL, err);
         if (r == 0)
-                r = pack_upper(im, dir, &tfd, &nl.diff, err);
+                r = pack_upper(im, dir, clamp, &tfd, &nl.diff, err);
         /* From the layer's blob until the image is registered: gc must wait. */
         if (r == 0 && (lock = berth_images_writer_lock(im, err)) < 0)
                 r = lock;

@@ -133,3 +133,6 @@ int berth_snapshot_commit(berth_images *im, const char *dir, char *const *change
  */
 int berth_snapshot_layer(berth_images *im, const char *dir, berth_image_new_layer *ret,
                          int *ret_lock, berth_error *err);
+/** The same with mtimes clamped (berth_pack_diff_clamped(); -1: none). */
+int berth_snapshot_layer_clamped(berth_images *im, const char *dir, int64_t clamp,
+                                 berth_image_new_layer *ret, int *ret_lock, berth_error *err);

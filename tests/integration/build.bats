@@ -227,3 +227,117 @@ RUN --network=host ls /sys/class/net | wc -l > /nets'
   [ "$status" -eq 0 ]
   [ "$(berth run --rm "$output" cat /nets)" = "$(ls /sys/class/net | wc -l)" ]
 }
+
+@test "build: the cache — a rebuild is all hits and the same image; a changed ARG or RUN misses from there; --no-cache rebuilds" {
+  dockerfile 'FROM busybox
+ARG V=1
+RUN echo "v=$V" > /v
+RUN date +%s%N > /stamp
+CMD ["cat", "/v"]'
+  local before
+  before=$(berth images -a -q --no-trunc)
+  run berth build -t c1 "$CTX"
+  [ "$status" -eq 0 ]
+  local first
+  first=$(berth image inspect -f '{{.Id}}' c1)
+  run berth build -t c1 "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(grep -c -- '---> Using cache' <<<"$output")" -eq 3 ] # both RUNs and the stage's end
+  [ "$(berth image inspect -f '{{.Id}}' c1)" = "$first" ]
+  # the intermediate images are hidden from images, shown with -a
+  run berth images --format '{{.Repository}}'
+  [[ "$output" != *"<none>"* ]]
+  run berth images -a --format '{{.Repository}}'
+  [[ "$output" == *"<none>"* ]]
+  # a changed build argument: everything from the first step that sees it runs again
+  run berth build -t c2 --build-arg V=2 "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"Using cache"* ]]
+  [ "$(berth run --rm c2)" = "v=2" ]
+  # --no-cache: a new image even for the same input (the RUN stamps differ)
+  run berth build -q --no-cache -t c3 "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$output" != "$first" ]
+  # and removing the tags removes the untagged chains that only they used
+  berth rmi c1 c2 c3 >/dev/null
+  [ "$(berth images -a -q --no-trunc)" = "$before" ]
+}
+
+@test "build: a cache entry is never reused across a changed HEALTHCHECK, ONBUILD or base image" {
+  dockerfile 'FROM busybox
+HEALTHCHECK CMD true
+RUN echo one > /x'
+  berth build -q -t h1 "$CTX" >/dev/null
+  dockerfile 'FROM busybox
+HEALTHCHECK CMD false
+RUN echo one > /x'
+  run berth build -t h2 "$CTX"
+  [[ "$output" != *"Using cache"* ]]
+  [ "$(berth image inspect -f '{{json .Config.Healthcheck.Test}}' h2)" = '["CMD-SHELL","false"]' ]
+  dockerfile 'FROM busybox
+ONBUILD RUN echo a
+RUN echo one > /x'
+  berth build -q -t o1 "$CTX" >/dev/null
+  dockerfile 'FROM busybox
+ONBUILD RUN echo b
+RUN echo one > /x'
+  run berth build -t o2 "$CTX"
+  [[ "$output" != *"Using cache"* ]]
+  # the same Dockerfile on a base that changed under its name
+  dockerfile 'FROM busybox
+RUN cat /etc/base-version 2>/dev/null || echo none'
+  berth build -q -t b1 "$CTX" >/dev/null
+  printf 'FROM busybox\nRUN echo 2 > /etc/base-version\n' | berth build -q -t busybox - >/dev/null
+  run berth build -t b2 "$CTX"
+  [[ "$output" != *"Using cache"* ]]
+  [[ "$output" == *$'\n2\n'* ]]
+}
+
+@test "build: SOURCE_DATE_EPOCH makes two builds on two empty stores the same image" {
+  dockerfile 'FROM busybox
+ENV A=1
+RUN echo data > /data && mkdir -p /d/e && touch /d/e/f
+CMD ["sh"]'
+  berth save -o "$WORK/base.tar" busybox
+  local ids=() i
+  for i in 1 2; do
+    BERTH_ROOT=$WORK/store$i berth load -i "$WORK/base.tar" >/dev/null
+    ids+=("$(BERTH_ROOT=$WORK/store$i SOURCE_DATE_EPOCH=1700000000 berth build -q "$CTX")")
+    sleep 1.1 # a different second for every date not clamped
+  done
+  [[ "${ids[0]}" == sha256:* ]]
+  [ "${ids[0]}" = "${ids[1]}" ]
+  [ "$(BERTH_ROOT=$WORK/store1 berth image inspect -f '{{.Created}}' "${ids[0]}")" = "2023-11-14T22:13:20Z" ]
+  # as a build argument too, and no warning that it was unused
+  run --separate-stderr env BERTH_ROOT="$WORK/store2" "$BERTH_BUILD/cmd/berth/berth" build -q --no-cache \
+    --build-arg SOURCE_DATE_EPOCH=1700000000 "$CTX"
+  [ "$output" = "${ids[0]}" ]
+  [ -z "$stderr" ]
+  for i in 1 2; do BERTH_ROOT=$WORK/store$i remove_berth_containers; rm -rf "$WORK/store$i"; done
+}
+
+@test "build: killed with SIGKILL mid-RUN, the next build removes the step's process, mount and snapshot; Ctrl-C cleans up itself" {
+  dockerfile 'FROM busybox
+RUN echo started; sleep 300'
+  "$BERTH_BUILD/cmd/berth/berth" build "$CTX" >"$WORK/out" 2>&1 &
+  local pid=$! i
+  for i in $(seq 100); do grep -q started "$WORK/out" && break; sleep 0.1; done
+  kill -9 "$pid"
+  wait "$pid" || true
+  [ -n "$(ls -A "$BERTH_ROOT/build")" ]
+  [ "$(mounts_under_root)" -gt 0 ]
+  run berth system check
+  [[ "$output" == *"was left by a build that was killed"* ]]
+  printf 'FROM busybox\n' | berth build -q - >/dev/null
+  nothing_left
+  ! pgrep -f "build-.*$BERTH_ROOT" >/dev/null
+  # SIGINT to the whole group, as Ctrl-C sends it
+  setsid "$BERTH_BUILD/cmd/berth/berth" build "$CTX" >"$WORK/out2" 2>&1 &
+  pid=$!
+  for i in $(seq 100); do grep -q started "$WORK/out2" && break; sleep 0.1; done
+  kill -INT -- "-$(ps -o pgid= "$pid" | tr -d ' ')" 2>/dev/null || kill -INT "$pid"
+  local rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 130 ]
+  nothing_left
+}
