@@ -281,6 +281,13 @@ static int openat2_retry(int dirfd, const char *path, struct open_how *how)
         return fd;
 }
 
+int berth_openat2(int dirfd, const char *path, int flags, uint64_t resolve)
+{
+        struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC),
+                               .resolve = resolve};
+        return openat2_retry(dirfd, *path ? path : ".", &how);
+}
+
 int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode, berth_error *err)
 {
         struct open_how how = {
@@ -299,7 +306,8 @@ int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode, ber
         return fd;
 }
 
-static int mkdir_p_in_root(int rootfd, const char *path, mode_t mode, int depth, berth_error *err)
+static int mkdir_p_in_root(int rootfd, const char *path, mode_t mode, uid_t uid, gid_t gid,
+                           int depth, berth_error *err)
 {
         struct open_how how = {
             .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -325,7 +333,12 @@ static int mkdir_p_in_root(int rootfd, const char *path, mode_t mode, int depth,
                 if (next < 0 && errno == ENOENT) {
                         const char *base = strrchr(p, '/');
                         base = base ? base + 1 : p;
-                        if (mkdirat(cur, base, mode) < 0) {
+                        int made = mkdirat(cur, base, mode);
+                        if (made == 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) &&
+                            (fchownat(cur, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+                             fchmodat(cur, base, mode, 0) < 0))
+                                return berth_err(err, errno, "cannot set the owner of '%s'", p);
+                        if (made < 0) {
                                 if (errno != EEXIST)
                                         return berth_err(err, errno, "cannot create directory '%s'",
                                                          p);
@@ -339,7 +352,8 @@ static int mkdir_p_in_root(int rootfd, const char *path, mode_t mode, int depth,
                                                 ? berth_xstrdup(target)
                                                 : berth_xasprintf("%.*s/%s", (int)(base - p), p,
                                                                   target);
-                                        int tfd = mkdir_p_in_root(rootfd, t, mode, depth + 1, err);
+                                        int tfd = mkdir_p_in_root(rootfd, t, mode, uid, gid,
+                                                                  depth + 1, err);
                                         if (tfd < 0)
                                                 return tfd;
                                         close(tfd);
@@ -358,7 +372,13 @@ static int mkdir_p_in_root(int rootfd, const char *path, mode_t mode, int depth,
 
 int berth_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, berth_error *err)
 {
-        return mkdir_p_in_root(rootfd, path, mode, 0, err);
+        return mkdir_p_in_root(rootfd, path, mode, (uid_t)-1, (gid_t)-1, 0, err);
+}
+
+int berth_mkdir_p_in_root_owned(int rootfd, const char *path, mode_t mode, uid_t uid, gid_t gid,
+                                berth_error *err)
+{
+        return mkdir_p_in_root(rootfd, path, mode, uid, gid, 0, err);
 }
 
 int berth_ensure_in_root(int rootfd, const char *path, bool dir, mode_t mode, berth_error *err)

@@ -66,6 +66,9 @@ char **berth_dir_names_sorted(int dirfd);
  */
 int berth_rm_rf_at(int atfd, const char *name);
 
+/** openat2(dirfd, path ("" is "."), flags|O_CLOEXEC, resolve), retried on EAGAIN: an fd, or -1
+ * with errno set (as openat). No mode: not for O_CREAT. */
+int berth_openat2(int dirfd, const char *path, int flags, uint64_t resolve);
 /** openat2(rootfd, path, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS). Returns fd or <0. */
 int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode, berth_error *err);
 /**
@@ -73,6 +76,10 @@ int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode, ber
  * and return an O_PATH|O_DIRECTORY fd of the last one. Never leaves the root.
  */
 int berth_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, berth_error *err);
+/** berth_mkdir_p_in_root(), each directory it makes then owned by uid:gid with exactly mode
+ * (whatever the umask): COPY's missing parents. */
+int berth_mkdir_p_in_root_owned(int rootfd, const char *path, mode_t mode, uid_t uid, gid_t gid,
+                                berth_error *err);
 /**
  * Make sure path exists inside rootfd, as a directory (dir=true) or an empty
  * regular file, creating parents; return an O_PATH fd to it.

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void build_say(build *b, const char *fmt, ...)
@@ -189,9 +190,177 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
         return 0;
 }
 
+/* The legacy builder's history entry: "/bin/sh -c #(nop) COPY file:<hash> in /dst ". */
+static char *copy_created_by(const berth_dockerfile_instr *in, const berth_context_selection *sel,
+                             const char *dest)
+{
+        const char *kind = "multi";
+        if (sel && sel->n_items == 1 && in->n_heredocs == 0)
+                kind = S_ISDIR(sel->entries[sel->items[0].first].mode) ? "dir" : "file";
+        const char *hex = sel ? berth_digest_hex(&sel->digest) : "";
+        return berth_xasprintf("/bin/sh -c #(nop) %s %s:%s in %s ",
+                               berth_dockerfile_cmd_upper(in->cmd), kind, hex, dest);
+}
+
+/* A flag's value expanded in the stage's scope, NULL when not given. */
+static int flag_expanded(build_stage *s, const berth_dockerfile_instr *in, const char *name,
+                         char **ret, berth_error *err)
+{
+        const char *v = berth_dockerfile_flag_value(in, name);
+        *ret = NULL;
+        return v ? berth_build_expand_in(&s->sc, v, ret, err) : 0;
+}
+
+typedef struct {
+        char **sources; /* paths, expanded */
+        berth_build_copy_inline *inlines;
+        size_t n_inlines;
+        char **inline_text; /* what inlines point into */
+        char *dest, *from, *chown, *chmod;
+        berth_build_source *src;
+        berth_context_selection *sel;
+        berth_digest from_id;
+} copy_args;
+
+static void copy_args_clear(copy_args *a)
+{
+        berth_strv_free(a->sources);
+        free(a->inlines);
+        berth_strv_free(a->inline_text);
+        free(a->dest);
+        free(a->from);
+        free(a->chown);
+        free(a->chmod);
+        if (a->src)
+                berth_build_source_close(a->src);
+        berth_context_selection_free(a->sel);
+}
+
+/* The instruction's words expanded: sources (paths and heredocs), dest, the flags. */
+static int copy_expand(build_stage *s, const berth_dockerfile_instr *in, copy_args *a,
+                       berth_error *err)
+{
+        const char *bad[] = {"exclude", "parents", NULL};
+        for (size_t i = 0; bad[i]; i++)
+                if (berth_dockerfile_flag_value(in, bad[i]))
+                        return berth_errx(err, ENOTSUP, "%s --%s is not supported yet",
+                                          berth_dockerfile_cmd_upper(in->cmd), bad[i]);
+        if (in->n_args < 2)
+                return berth_errx(err, EINVAL, "%s requires at least two arguments",
+                                  berth_dockerfile_cmd_upper(in->cmd));
+        a->sources = berth_xmalloc0(sizeof(char *));
+        a->inline_text = berth_xmalloc0(sizeof(char *));
+        a->inlines = berth_xmalloc0(in->n_args * sizeof(*a->inlines));
+        for (size_t i = 0; i + 1 < in->n_args; i++) {
+                int h = in->arg_heredoc ? in->arg_heredoc[i] : -1;
+                if (h < 0) {
+                        _cleanup_free_ char *v = NULL;
+                        if (berth_build_expand_in(&s->sc, in->args[i], &v, err) < 0)
+                                return -err->code;
+                        berth_strv_push(&a->sources, v);
+                        continue;
+                }
+                const berth_dockerfile_heredoc *hd = &in->heredocs[h];
+                _cleanup_free_ char *text = NULL;
+                if (hd->expand) {
+                        berth_build_expand_opts eo = {.escape = s->sc.escape, .no_quotes = true};
+                        if (berth_build_expand(hd->content, &eo, berth_build_scope_lookup, &s->sc,
+                                               &text, err) < 0)
+                                return -err->code;
+                } else {
+                        text = berth_xstrdup(hd->content);
+                }
+                berth_strv_push(&a->inline_text, text);
+        }
+        size_t k = 0;
+        for (size_t i = 0; i + 1 < in->n_args; i++) {
+                int h = in->arg_heredoc ? in->arg_heredoc[i] : -1;
+                if (h < 0)
+                        continue;
+                const char *t = a->inline_text[k];
+                a->inlines[k++] = (berth_build_copy_inline){
+                    .name = in->heredocs[h].name, .data = t, .len = strlen(t)};
+        }
+        a->n_inlines = k;
+        if (berth_build_expand_in(&s->sc, in->args[in->n_args - 1], &a->dest, err) < 0 ||
+            flag_expanded(s, in, "from", &a->from, err) < 0 ||
+            flag_expanded(s, in, "chown", &a->chown, err) < 0 ||
+            flag_expanded(s, in, "chmod", &a->chmod, err) < 0)
+                return -err->code;
+        return berth_build_copy_check_sources(a->sources, in->cmd == BERTH_DF_ADD, err);
+}
+
+/* Where the sources are: the context, or the root of --from's stage or image. */
+static int copy_select(build_stage *s, const berth_dockerfile_instr *in, copy_args *a, int *ret_fd,
+                       berth_error *err)
+{
+        build *b = s->b;
+        int fd = b->o->context_dirfd;
+        if (a->from) {
+                ssize_t j = build_stage_ref(b->df, a->from, s->index);
+                int r = 0;
+                if (j >= 0 && b->stages[j].built)
+                        a->from_id = b->stages[j].id;
+                else if ((r = build_image_get(b, a->from, &a->from_id, err)) < 0)
+                        return r;
+                if ((r = berth_build_source_open(b->im, b->work_dir, &a->from_id, &a->src, err)) <
+                    0)
+                        return r;
+                fd = berth_build_source_fd(a->src);
+        } else if (a->sources[0] && fd < 0) {
+                return berth_errx(err, ENOENT,
+                                  "%s failed: there is no build context (the Dockerfile came "
+                                  "alone on stdin)",
+                                  berth_dockerfile_cmd_upper(in->cmd));
+        }
+        *ret_fd = fd;
+        if (a->sources[0] == NULL)
+                return 0;
+        int r = berth_context_select(fd, a->from ? NULL : b->o->ignore, a->sources, &a->sel, err);
+        if (r < 0)
+                return berth_errx(err, -r, "%s failed: %s", berth_dockerfile_cmd_upper(in->cmd),
+                                  err->msg);
+        return 0;
+}
+
 int build_step_copy(build_stage *s, const berth_dockerfile_instr *in, berth_error *err)
 {
-        (void)s;
-        return berth_errx(err, ENOTSUP, "%s is not supported yet",
-                          berth_dockerfile_cmd_upper(in->cmd));
+        build *b = s->b;
+        copy_args a = {0};
+        _cleanup_free_ char *extra = NULL, *by = NULL;
+        int fd = -1;
+        int r = copy_expand(s, in, &a, err);
+        if (r == 0)
+                r = copy_select(s, in, &a, &fd, err);
+        if (r < 0)
+                goto out;
+        extra = berth_xasprintf("%s\n%s", a.sel ? a.sel->digest.s : "", a.from ? a.from_id.s : "");
+        build_key_next(s, in, extra);
+        if (build_cache_take(s))
+                goto out;
+        if ((r = build_stage_materialize(s, err)) < 0)
+                goto out;
+        by = copy_created_by(in, a.sel, a.dest);
+        berth_digest base = s->image;
+        berth_build_copy_opts co = {.work_dir = b->work_dir,
+                                    .base = &base,
+                                    .config = s->sc.cfg,
+                                    .src_dirfd = fd,
+                                    .sel = a.sel,
+                                    .inlines = a.inlines,
+                                    .n_inlines = a.n_inlines,
+                                    .dest = a.dest,
+                                    .chown = a.chown,
+                                    .chmod = a.chmod,
+                                    .add = in->cmd == BERTH_DF_ADD,
+                                    .created = created_of(b),
+                                    .created_by = by,
+                                    .cache_key = berth_digest_hex(&s->key),
+                                    .epoch = b->o->source_date_epoch};
+        if ((r = berth_build_step_copy(b->im, &co, &s->image, err)) < 0)
+                goto out;
+        build_step_done(s);
+out:
+        copy_args_clear(&a);
+        return r;
 }

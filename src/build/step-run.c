@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* RUN: a snapshot, berth-runtime run with a generated config, a commit (step.h). */
 #include "step.h"
+#include "step-internal.h"
 #include "base/cleanup-json.h"
 #include "base/fs.h"
 #include "base/strutil.h"
 #include "image/snapshot.h"
 #include "specgen/specgen.h"
-#include "sweep.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -142,30 +142,17 @@ static int runtime_run(const berth_build_run_opts *o, const char *dir, const cha
 int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *ret_status,
                          berth_digest *ret_id, berth_error *err)
 {
-        char hex[25];
-        if (berth_random_hex(hex, 12, err) < 0)
-                return -err->code;
-        _cleanup_free_ char *id = berth_xasprintf("build-%s", hex);
-        _cleanup_free_ char *dir = berth_xasprintf("%s/%s", o->work_dir, hex);
-        _cleanup_(berth_store_unlockp) int lock = -1;
-        berth_image_new_layer nl = {0};
+        build_snapshot snap;
         int status = -1;
-        /* held until the snapshot is gone: a sweep knows a killed build's by its free lock */
-        int alive = berth_build_lock_take(o->work_dir, hex, err);
-        if (alive < 0)
-                return alive;
-        int r = berth_snapshot_create(im, o->base, dir, err);
-        if (r < 0) {
-                berth_build_lock_drop(o->work_dir, hex, alive);
+        int r = build_snapshot_open(im, o->work_dir, o->base, &snap, err);
+        if (r < 0)
                 return r;
-        }
-        if ((r = berth_snapshot_mount(im, dir, NULL, err)) < 0)
+        _cleanup_free_ char *id = berth_xasprintf("build-%s", snap.hex);
+        if ((r = write_etc_files(snap.dir, o->network ? o->network : "none", snap.hex, err)) < 0 ||
+            (r = write_spec(o, snap.dir, id, err)) < 0 ||
+            (r = runtime_run(o, snap.dir, id, &status, err)) < 0)
                 goto out;
-        if ((r = write_etc_files(dir, o->network ? o->network : "none", hex, err)) < 0 ||
-            (r = write_spec(o, dir, id, err)) < 0 ||
-            (r = runtime_run(o, dir, id, &status, err)) < 0)
-                goto out;
-        if ((r = berth_snapshot_umount(dir, NULL, err)) < 0)
+        if ((r = berth_snapshot_umount(snap.dir, NULL, err)) < 0)
                 goto out;
         if (status != 0) {
                 _cleanup_free_ char *cmd = berth_strv_join(o->args, SIZE_MAX, " ");
@@ -173,20 +160,10 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
                                status);
                 goto out;
         }
-        if ((r = berth_snapshot_layer_clamped(im, dir, o->epoch ? *o->epoch : -1, &nl, &lock,
-                                              err)) < 0)
-                goto out;
-        berth_image_derive_opts d = {.parent = o->base,
-                                     .layer = &nl,
-                                     .created = o->created,
-                                     .history = true,
-                                     .created_by = o->created_by,
-                                     .cache_key = o->cache_key};
-        r = berth_image_derive(im, &d, o->config, ret_id, err);
+        r = build_snapshot_commit(im, snap.dir, o->base, o->config, o->created, o->created_by,
+                                  o->cache_key, o->epoch ? *o->epoch : -1, ret_id, err);
 out:
-        berth_store_unlock(TAKE_FD(lock));
-        berth_snapshot_remove(im, dir, NULL);
-        berth_build_lock_drop(o->work_dir, hex, alive);
+        build_snapshot_close(im, &snap);
         if (ret_status)
                 *ret_status = status;
         return r;

@@ -28,11 +28,14 @@
  */
 #include "base/digest.h"
 #include "base/error.h"
+#include "build/context.h"
 #include "build/dockerfile.h"
 #include "image/images.h"
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
         const char *runtime_root; /* berth-runtime --root */
@@ -55,6 +58,117 @@ typedef struct {
 
 int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *ret_status,
                          berth_digest *ret_id, berth_error *err);
+
+/**
+ * A build step that copies files (COPY, ADD): a snapshot of o->base (as for
+ * RUN), the files written into its mounted root, the upper dir committed as
+ * a layer and berth_image_derive() with o->config and a history entry
+ * created_by o->created_by; the snapshot goes whatever happened, and on
+ * failure nothing is registered.
+ *
+ * Sources: the items of o->sel (berth_context_select() on o->src_dirfd, the
+ * context or the root of a --from image, berth_build_source_open()), in
+ * order, then o->inlines (COPY <<EOF: a file named as the heredoc's word).
+ * Each file is read again through o->src_dirfd (openat2 RESOLVE_IN_ROOT |
+ * RESOLVE_NO_SYMLINKS on the path the selection resolved) and must still be
+ * what was selected (type; for a regular file its content digest, checked
+ * while copying): the cache key the caller made of sel->digest holds.
+ *
+ * Destination (Docker's rules): o->dest is relative to the config's
+ * WorkingDir unless absolute. It names a directory when it ends in '/', is
+ * "." or ends in "/." (BuildKit's reading: "COPY a b ." works) or is the
+ * root; more than one source without that is -EINVAL "When using COPY with
+ * more than one source file, the destination must be a directory and end
+ * with a /". A source directory copies its contents into dest (made with
+ * the source directory's mode and times when missing or not a directory;
+ * an existing directory, or a symlink to one, keeps its own). Another
+ * source lands at dest/<name> when dest names a directory or is an existing
+ * one (a symlink to one included), else at dest itself, replacing what is
+ * there (a symlink at dest that leads to no directory is replaced, never
+ * written through). Missing parents are made 0755, owned by --chown's
+ * owner (0:0 without); a dangling symlink on the way has its target made
+ * inside the root.
+ *
+ * Confinement: the snapshot's root is only ever reached through fds:
+ * every path in it is resolved by openat2(RESOLVE_IN_ROOT |
+ * RESOLVE_NO_MAGICLINKS) from the merged root, so a symlink in the base
+ * image on the way (/app -> /etc, -> /proc/self/fd/3) is followed inside the
+ * image; each entry is made by its last name under its parent's fd with
+ * O_CREAT|O_EXCL|O_NOFOLLOW (mkdirat, symlinkat, mknodat) after what was
+ * there is removed (never followed), and its owner, mode and times are set
+ * through the fd it was made with (nodes: an O_PATH fd checked to be the
+ * node made; symlinks: by name with AT_SYMLINK_NOFOLLOW).
+ *
+ * What is copied: regular files (content, mode), directories, symlinks as
+ * links with their target as written (never followed inside a copied
+ * directory), FIFOs and device nodes as nodes (as Docker's tar copy does);
+ * sockets are skipped (Docker's tar cannot hold them). Hard links become
+ * separate files. Owner 0:0, or o->chown ("user[:group]", names and ids
+ * looked up in the destination image's /etc/passwd and /etc/group read
+ * inside its root; "user" alone is that user's uid and primary gid, a
+ * number alone N is N:N, as BuildKit does). Mode preserved, or o->chmod
+ * (octal, files and directories alike). Mtimes preserved, clamped to
+ * o->epoch when it is >= 0 (SOURCE_DATE_EPOCH); extended attributes are not
+ * copied. A heredoc file is mode 0644 (or o->chmod), its mtime o->epoch or
+ * now.
+ *
+ * ADD (o->add): a source item that is a regular file holding a tar archive
+ * (plain, gzip, bzip2, xz or zstd, detected by content:
+ * berth_unpack_archive_probe()) is extracted into dest, which is then a
+ * directory, with the layer unpacker's confinement (image/unpack.h: names,
+ * symlinks and hard links stay inside dest); owners from the archive, or
+ * all --chown's; --chmod does not apply to extracted files. Any other file
+ * is copied as COPY would. URLs never reach this function
+ * (berth_build_copy_check_sources()).
+ */
+typedef struct {
+        const char *name; /* its name where it lands in a directory: the heredoc's word */
+        const char *data; /* its content (expanded or not, as the caller decided) */
+        size_t len;
+} berth_build_copy_inline;
+
+typedef struct {
+        const char *work_dir;                   /* where step snapshots live (BERTH_ROOT/build) */
+        const berth_digest *base;               /* a registered image (scratch: an empty one) */
+        oci_image_config *config;               /* the new image's config (the caller owns it) */
+        int src_dirfd;                          /* the root o->sel was selected in; -1 without */
+        const berth_context_selection *sel;     /* nullable: only inline sources */
+        const berth_build_copy_inline *inlines; /* COPY <<EOF sources, after sel's items */
+        size_t n_inlines;
+        const char *dest;       /* expanded, as written */
+        const char *chown;      /* --chown, nullable */
+        const char *chmod;      /* --chmod (octal), nullable */
+        bool add;               /* ADD: local tar archives are extracted */
+        const char *created;    /* RFC 3339 for the new image (NULL: now) */
+        const char *created_by; /* the history entry */
+        const char *cache_key;  /* nullable: the builder's key, recorded with the image */
+        int64_t epoch;          /* SOURCE_DATE_EPOCH: mtimes clamped to it; -1: none */
+} berth_build_copy_opts;
+
+int berth_build_step_copy(berth_images *im, const berth_build_copy_opts *o, berth_digest *ret_id,
+                          berth_error *err);
+
+/**
+ * Sources of COPY (add false) or ADD checked before they are selected: a
+ * URL (http:// or https://) is -EINVAL "source can't be a URL for COPY" for
+ * COPY and -ENOTSUP "ADD from a URL is not supported yet" for ADD.
+ */
+int berth_build_copy_check_sources(char *const *sources, bool add, berth_error *err);
+
+/**
+ * The root of an image to copy from (COPY --from=<stage or image>): a
+ * snapshot of image under work_dir (with its sweep lock, as a step's),
+ * mounted; berth_build_source_fd() is an O_PATH|O_DIRECTORY fd of its root
+ * for berth_context_select() and o->src_dirfd, valid until close. While it
+ * is open the image cannot be removed. berth_build_source_close() unmounts
+ * and removes the snapshot and frees s (NULL is fine).
+ */
+typedef struct berth_build_source berth_build_source;
+
+int berth_build_source_open(berth_images *im, const char *work_dir, const berth_digest *image,
+                            berth_build_source **ret, berth_error *err);
+int berth_build_source_fd(const berth_build_source *s);
+void berth_build_source_close(berth_build_source *s);
 
 /**
  * What a stage's instructions see and change: its config (ENV, WORKDIR,

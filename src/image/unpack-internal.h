@@ -45,6 +45,13 @@ typedef struct unpack_writer {
         /* The last parent directory resolved: its cleaned path and an O_PATH fd. */
         char *parent_path;
         int parent_fd;
+        /* ADD's archives: ".wh.*" names are ordinary entries (no whiteouts made), every
+         * owner is owner_uid:owner_gid when set_owner, mtimes are at most epoch (>= 0). */
+        bool plain_names;
+        bool set_owner;
+        uid_t owner_uid;
+        gid_t owner_gid;
+        int64_t epoch;
 } unpack_writer;
 
 void unpack_writer_init(unpack_writer *w, int rootfd, uint64_t max_bytes);

@@ -33,7 +33,8 @@
 
 void unpack_writer_init(unpack_writer *w, int rootfd, uint64_t max_bytes)
 {
-        *w = (unpack_writer){.rootfd = rootfd, .max_bytes = max_bytes, .parent_fd = -1};
+        *w =
+            (unpack_writer){.rootfd = rootfd, .max_bytes = max_bytes, .parent_fd = -1, .epoch = -1};
 }
 
 void unpack_writer_done(unpack_writer *w)
@@ -174,6 +175,10 @@ static int apply_meta(unpack_writer *w, int pfd, const char *base, const char *p
                       struct archive_entry *e, mode_t type, const char *name, berth_error *err)
 {
         la_int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
+        if (w->set_owner) {
+                uid = w->owner_uid;
+                gid = w->owner_gid;
+        }
         if (uid < 0 || uid >= UINT32_MAX || gid < 0 || gid >= UINT32_MAX)
                 return berth_errx(err, EINVAL, "layer entry '%s': invalid owner %lld:%lld", name,
                                   (long long)uid, (long long)gid);
@@ -186,6 +191,9 @@ static int apply_meta(unpack_writer *w, int pfd, const char *base, const char *p
                 return r;
         struct timespec ts[2];
         berth_tar_entry_times(e, ts);
+        for (int i = 0; i < 2 && w->epoch >= 0; i++)
+                if (ts[i].tv_sec >= w->epoch)
+                        ts[i] = (struct timespec){.tv_sec = w->epoch};
         if (type == AE_IFDIR)
                 return defer_dir_time(w, path, ts);
         if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
@@ -230,17 +238,6 @@ static int write_data(int fd, struct archive *a, la_int64_t size, const char *na
         return 0;
 }
 
-static int openat2_nofollow(int dirfd, const char *path, int flags, unsigned long long resolve)
-{
-        struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC),
-                               .resolve = resolve};
-        int fd;
-        do
-                fd = (int)syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof(how));
-        while (fd < 0 && errno == EAGAIN);
-        return fd;
-}
-
 static void split(char *path, const char **ret_parent, const char **ret_base)
 {
         char *slash = strrchr(path, '/');
@@ -271,9 +268,9 @@ static int write_hardlink(unpack_writer *w, int pfd, const char *base, const cha
         split(tpath, &tparent, &tbase);
         /* Beneath the root and through no symlink at all: a hard link names an
          * earlier entry of this layer by its own path. */
-        _cleanup_close_ int tpfd = openat2_nofollow(w->rootfd, tparent, O_PATH | O_DIRECTORY,
-                                                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-                                                        RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
+        _cleanup_close_ int tpfd = berth_openat2(w->rootfd, tparent, O_PATH | O_DIRECTORY,
+                                                 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+                                                     RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
         if (tpfd < 0 && errno == ELOOP)
                 return berth_errx(err, ELOOP,
                                   "layer entry '%s': hard link target '%s' goes through a "
@@ -378,7 +375,7 @@ int unpack_write_entry(unpack_writer *w, struct archive *a, struct archive_entry
         }
         const char *parent, *base;
         split(split_path, &parent, &base);
-        if (berth_str_has_prefix(base, WHITEOUT_PREFIX))
+        if (!w->plain_names && berth_str_has_prefix(base, WHITEOUT_PREFIX))
                 return write_whiteout(w, parent, base, name, err);
 
         int pfd = resolve_parent(w, parent, err);
@@ -391,7 +388,7 @@ int unpack_write_entry(unpack_writer *w, struct archive *a, struct archive_entry
         bool over_whiteout = false;
         if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
             !(S_ISDIR(st.st_mode) && type == AE_IFDIR)) {
-                over_whiteout = S_ISCHR(st.st_mode) && st.st_rdev == 0;
+                over_whiteout = !w->plain_names && S_ISCHR(st.st_mode) && st.st_rdev == 0;
                 r = remove_existing(w, pfd, base, name, err);
                 if (r < 0)
                         return r;
@@ -455,8 +452,8 @@ int unpack_writer_finish(unpack_writer *w, berth_error *err)
         for (size_t i = 0; i < w->ndirs; i++) {
                 /* Replaced by something else since, or now behind a symlink: skip. */
                 _cleanup_close_ int fd =
-                    openat2_nofollow(w->rootfd, w->dirs[i].path, O_RDONLY | O_DIRECTORY,
-                                     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+                    berth_openat2(w->rootfd, w->dirs[i].path, O_RDONLY | O_DIRECTORY,
+                                  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
                 if (fd < 0)
                         continue;
                 if (futimens(fd, w->dirs[i].ts) < 0)

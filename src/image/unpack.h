@@ -4,7 +4,9 @@
 #include "base/digest.h"
 #include "base/error.h"
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /**
  * Load libarchive (berth loads it on first use, base/lazylib.h); an error
@@ -74,3 +76,34 @@ int berth_unpack_tar(int tar_fd, int dest_dirfd, const berth_unpack_opts *o,
  * be checked against the config's diff id.
  */
 int berth_unpack_diff_id(int fd, berth_digest *ret_diff_id, uint64_t *ret_size, berth_error *err);
+
+/**
+ * ADD's local archives, as Docker detects and extracts them.
+ *
+ * berth_unpack_archive_probe(): whether the regular file open at fd is a tar
+ * archive, plain or compressed with gzip, bzip2, xz or zstd (libarchive's
+ * own decoders, never an external program): 1 when its first entry header
+ * reads, 0 when not (a text file, a zip, an empty file, a tar without
+ * entries: Docker copies those as they are), <0 when libarchive cannot be
+ * used. Reads from offset 0 with pread-like independence: fd's offset is
+ * set back to 0 afterwards.
+ *
+ * berth_unpack_archive(): extract that archive into dest_dirfd with the
+ * layer writer's confinement (berth_unpack_tar() above: every name, symlink
+ * and hard link stays under dest_dirfd, which is the archive's root: an
+ * absolute symlink in it points inside dest_dirfd), except that ".wh.*"
+ * names are ordinary entries (Docker's ADD writes them as files, it makes
+ * no whiteouts). Owners are the archive's unless o->set_owner (every entry
+ * o->uid:o->gid: BuildKit's ADD --chown); mtimes later than o->epoch
+ * (>= 0) are clamped to it. Modes, device nodes, FIFOs, xattrs as in a
+ * layer. On error dest is left half-written (the caller drops it).
+ */
+typedef struct berth_unpack_archive_opts {
+        bool set_owner;
+        uid_t uid;
+        gid_t gid;
+        int64_t epoch; /* -1: none */
+} berth_unpack_archive_opts;
+int berth_unpack_archive_probe(int fd, berth_error *err);
+int berth_unpack_archive(int fd, int dest_dirfd, const berth_unpack_archive_opts *o,
+                         berth_error *err);

@@ -8,14 +8,8 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-STEP="$BERTH_BUILD/tests/unit/build-step-cli"
-
 setup() {
-  setup_image_test
-  BERTH_RUNROOT=$(mktemp -d /tmp/berth-run.XXXXXX)
-  export BERTH_RUNROOT
-  export BERTH_RUNTIME="$BERTH_BUILD/cmd/berth-runtime/berth-runtime"
-  cp -a "$(busybox_rootfs)" "$WORK/rootfs"
+  setup_build_step_test
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$WORK/rootfs/etc/passwd"
   tar -C "$WORK/rootfs" -cf "$WORK/busybox.tar" .
   berth import -c 'CMD ["sh"]' "$WORK/busybox.tar" img >/dev/null

@@ -94,6 +94,18 @@ setup_image_test() {
   tar -C "$(busybox_rootfs)" -cf "$WORK/busybox.tar" .
 }
 
+# The builder's step suites (build-step-cli): setup_image_test, a runroot for
+# berth-runtime, $STEP, and a copy of the busybox rootfs in $WORK/rootfs to edit
+# before it is imported.
+setup_build_step_test() {
+  setup_image_test
+  BERTH_RUNROOT=$(mktemp -d /tmp/berth-run.XXXXXX)
+  export BERTH_RUNROOT
+  export BERTH_RUNTIME="$BERTH_BUILD/cmd/berth-runtime/berth-runtime"
+  STEP="$BERTH_BUILD/tests/unit/build-step-cli"
+  cp -a "$(busybox_rootfs)" "$WORK/rootfs"
+}
+
 teardown_image_test() {
   [ -n "${BERTH_ROOT:-}" ] && rm -rf "$BERTH_ROOT"
   [ -n "${WORK:-}" ] && rm -rf "$WORK"

@@ -492,6 +492,59 @@ static void test_whiteouts(void)
         ok(umount2(merged, MNT_DETACH) == 0, "unmount the overlay");
 }
 
+/* ADD's archives: detected by content, ".wh." names kept, owners and mtimes as asked. */
+static void test_archive(void)
+{
+        berth_error err;
+        const tent ents[] = {
+            {"d/f", 'f', 0640, "data", .uid = 5, .gid = 6, .mtime = 2000000000},
+            {"d/.wh.x", 'f', 0644, "plain"},
+            {"d/.wh..wh..opq", 'f', 0644, "plain"},
+            {"l", 'l', 0777, .link = "/etc"},
+            {"l/through", 'f', 0644, "in"},
+            {"../../up", 'f', 0644, "up"},
+        };
+        for (int filter = TAR_PLAIN; filter <= TAR_ZSTD; filter++) {
+                _cleanup_close_ int fd = tar_build(ents, 6, filter);
+                (void)lseek(fd, 100, SEEK_SET); /* probe and extract read from the start */
+                berth_error_clear(&err);
+                is_int(berth_unpack_archive_probe(fd, &err), 1, "archive %d: detected", filter);
+                _cleanup_free_ char *d = new_dest();
+                _cleanup_close_ int dfd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                berth_unpack_archive_opts o = {.epoch = 1000000000};
+                if (filter == TAR_ZSTD)
+                        o = (berth_unpack_archive_opts){
+                            .set_owner = true, .uid = 7, .gid = 8, .epoch = -1};
+                ok(berth_unpack_archive(fd, dfd, &o, &err) == 0, "archive %d: extracted: %s",
+                   filter, err.msg);
+                struct stat st = {0};
+                is_str(slurp(P("%s/d/f", d)), "data", "archive %d: content", filter);
+                lstat(P("%s/d/f", d), &st);
+                is_int((int)(st.st_mode & 07777), 0640, "archive %d: mode", filter);
+                is_int((int)st.st_uid, filter == TAR_ZSTD ? 7 : 5, "archive %d: owner", filter);
+                is_int((int)st.st_mtime, filter == TAR_ZSTD ? 2000000000 : 1000000000,
+                       "archive %d: mtime clamped to the epoch", filter);
+                lstat(P("%s/d/.wh.x", d), &st);
+                ok(S_ISREG(st.st_mode) && !exists(P("%s/d/x", d)),
+                   "archive %d: a .wh. name is a plain file", filter);
+                ok(exists(P("%s/d/.wh..wh..opq", d)) && !is_opaque(P("%s/d", d)),
+                   "archive %d: no opaque directory", filter);
+                is_str(slurp(P("%s/etc/through", d)), "in",
+                       "archive %d: an absolute link resolves in the destination", filter);
+                ok(exists(P("%s/up", d)), "archive %d: '..' stays inside", filter);
+        }
+        const char *not_archives[] = {"", "hello\n", "\x1f\x8b garbage"};
+        for (size_t i = 0; i < 3; i++) {
+                _cleanup_close_ int fd = memfd_create("x", MFD_CLOEXEC);
+                (void)berth_write_all(fd, not_archives[i], strlen(not_archives[i]));
+                is_int(berth_unpack_archive_probe(fd, &err), 0, "not an archive: %zu", i);
+                is_int((int)lseek(fd, 0, SEEK_CUR), 0, "not an archive: %zu: rewound", i);
+        }
+        /* a tar of no entries is not extracted either (Docker copies it as a file) */
+        _cleanup_close_ int empty = tar_build(NULL, 0, TAR_PLAIN);
+        is_int(berth_unpack_archive_probe(empty, &err), 0, "a tar without entries");
+}
+
 int main(void)
 {
         if (geteuid() != 0) {
@@ -512,6 +565,7 @@ int main(void)
         test_replace();
         test_limits();
         test_whiteouts();
+        test_archive();
         berth_error err;
         if (!getenv("KEEP"))
                 ok(berth_rm_rf(top, &err) == 0, "clean up: %s", err.msg);
