@@ -29,6 +29,7 @@ enum {
         OPT_PULL,
         OPT_TARGET,
         OPT_PLATFORM,
+        OPT_SECRET,
         OPT_IGNORED_ARG,
         OPT_IGNORED_FLAG,
 };
@@ -48,6 +49,8 @@ static const char build_help[] =
     "      --no-cache-filter strings Do not cache specified stages\n"
     "      --platform string         Set platform (the host's only)\n"
     "      --pull                    Always attempt to pull a newer version of the image\n"
+    "      --secret stringArray      Secret to expose to the build (format:\n"
+    "                                \"id=mysecret[,src=/local/secret|,env=VAR]\")\n"
     "  -q, --quiet                   Suppress the build output and print image ID on success\n"
     "  -t, --tag list                Name and optionally a tag in the 'name:tag' format\n"
     "      --target string           Set the target build stage to build.\n";
@@ -221,6 +224,63 @@ static int open_input(berth_cli *cli, const char *path, const char *file, build_
         return berth_dockerignore_load(in->dirfd, dfdir, in->dockerfile_name, &in->ignore, err);
 }
 
+typedef struct {
+        berth_build_secret *v;
+        size_t n;
+} secrets;
+
+static void secrets_clear(secrets *s)
+{
+        for (size_t i = 0; i < s->n; i++) {
+                free((char *)s->v[i].id);
+                explicit_bzero((char *)s->v[i].data, s->v[i].len);
+                free((char *)s->v[i].data);
+        }
+        free(s->v);
+        *s = (secrets){0};
+}
+
+/* --secret id=ID[,src=FILE|,source=FILE|,env=VAR][,type=file|env]; an id alone is the
+ * environment variable of that name, as docker's CLI reads it. */
+static int secret_add(secrets *s, const char *spec, berth_error *err)
+{
+        _cleanup_free_ char *copy = berth_xstrdup(spec), *id = NULL, *src = NULL, *env = NULL;
+        char *save = NULL;
+        for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+                char *eq = strchr(f, '=');
+                if (eq == NULL)
+                        return berth_errx(err, EINVAL, "invalid field '%s'", f);
+                *eq = '\0';
+                const char *v = eq + 1;
+                if (strcmp(f, "id") == 0)
+                        free(id), id = berth_xstrdup(v);
+                else if (strcmp(f, "src") == 0 || strcmp(f, "source") == 0)
+                        free(src), src = berth_xstrdup(v);
+                else if (strcmp(f, "env") == 0)
+                        free(env), env = berth_xstrdup(v);
+                else if (strcmp(f, "type") != 0)
+                        return berth_errx(err, EINVAL, "unexpected key '%s'", f);
+        }
+        if (id == NULL || *id == '\0')
+                return berth_errx(err, EINVAL, "id is required");
+        char *data = NULL;
+        size_t len = 0;
+        if (src) {
+                if (berth_read_file(src, &data, &len, err) < 0)
+                        return -err->code;
+        } else {
+                const char *v = getenv(env ? env : id);
+                if (v == NULL)
+                        return berth_errx(err, ENOENT, "environment variable %s is not set",
+                                          env ? env : id);
+                data = berth_xstrdup(v);
+                len = strlen(v);
+        }
+        s->v = berth_xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+        s->v[s->n++] = (berth_build_secret){.id = TAKE_PTR(id), .data = data, .len = len};
+        return 0;
+}
+
 static int write_iidfile(const char *path, const berth_digest *id, berth_error *err)
 {
         return berth_write_file_atomic(path, id->s, strlen(id->s), 0644, err);
@@ -251,6 +311,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
             {"no-cache-filter", required_argument, NULL, OPT_NO_CACHE_FILTER},
             {"platform", required_argument, NULL, OPT_PLATFORM},
             {"pull", no_argument, NULL, OPT_PULL},
+            {"secret", required_argument, NULL, OPT_SECRET},
             {"quiet", no_argument, NULL, 'q'},
             {"tag", required_argument, NULL, 't'},
             {"target", required_argument, NULL, OPT_TARGET},
@@ -264,6 +325,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
         _cleanup_strv_ char **labels = berth_xmalloc0(sizeof(char *));
         _cleanup_strv_ char **tags = berth_xmalloc0(sizeof(char *));
         _cleanup_strv_ char **no_cache_filter = berth_xmalloc0(sizeof(char *));
+        _cleanup_strv_ char **secret_specs = berth_xmalloc0(sizeof(char *));
         const char *file = NULL, *iidfile = NULL, *network = NULL, *target = NULL;
         const char *platform = getenv("DOCKER_DEFAULT_PLATFORM");
         bool no_cache = false, pull = false, quiet = false;
@@ -297,6 +359,9 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                         break;
                 case OPT_PULL:
                         pull = true;
+                        break;
+                case OPT_SECRET:
+                        berth_strv_push(&secret_specs, optarg);
                         break;
                 case 'q':
                         quiet = true;
@@ -336,9 +401,18 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                         return 125;
                 }
         }
+        secrets sec = {0};
+        STRV_FOREACH (sp, secret_specs)
+                if (secret_add(&sec, *sp, &err) < 0) {
+                        secrets_clear(&sec);
+                        fprintf(stderr, "berth: invalid secret %s: %s\n", *sp, err.msg);
+                        return 125;
+                }
         berth_images *im = cli_images(cli, &err);
-        if (im == NULL)
+        if (im == NULL) {
+                secrets_clear(&sec);
                 return cli_error(&err);
+        }
         build_input in = {.cli = cli, .dirfd = -1, .unpacked = {.dirfd = -1, .lockfd = -1}};
         int r = open_input(cli, argv[optind], file, &in, &err);
         if (r < 0) {
@@ -362,6 +436,8 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                               .no_cache = no_cache,
                               .no_cache_filter = no_cache_filter,
                               .pull = pull,
+                              .secrets = sec.v,
+                              .n_secrets = sec.n,
                               .quiet = quiet,
                               .source_date_epoch = source_date_epoch(build_args),
                               .out_fd = quiet ? STDERR_FILENO : STDOUT_FILENO,
@@ -374,6 +450,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
         catch_cancel();
         r = berth_build(im, &o, &id, &err);
         build_input_clear(&in);
+        secrets_clear(&sec);
         if (r < 0 && cancelled)
                 return 128 + cancelled;
         if (r < 0)

@@ -37,6 +37,25 @@ typedef struct {
         bool no_cache;
 } build_stage;
 
+/* build-mounts.c: RUN --mount's mounts of one step, and what they hold open */
+typedef struct {
+        char *name; /* work_dir/<name>: a filtered copy of the context */
+        int lock;
+} build_mount_copy;
+typedef struct {
+        const char *work_dir;
+        struct berth_build_run_mount *v;
+        size_t n;
+        struct berth_build_source **sources; /* --from roots */
+        size_t n_sources;
+        build_mount_copy *copies;
+        size_t n_copies;
+        char *key; /* what the mounts' sources add to the step's cache key */
+} build_mounts;
+int build_mounts_prepare(build_stage *s, const berth_dockerfile_instr *in, build_mounts *ms,
+                         berth_error *err);
+void build_mounts_clear(build_mounts *ms);
+
 /* build-args.c */
 /** o->build_args into b->given ("K" alone takes the environment's value, or is dropped). */
 void build_args_init(build *b);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The layer steps as the driver runs them: RUN, COPY and ADD, with the cache. */
 #include "build-internal.h"
+#include "run-mount.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -145,24 +146,30 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
 {
         build *b = s->b;
         const char *network = NULL;
-        if (berth_dockerfile_flag_value(in, "mount"))
-                return berth_errx(err, ENOTSUP, "RUN --mount is not supported yet");
+        build_mounts ms = {0};
+        _cleanup_strv_ char **args = NULL, **env = NULL;
+        _cleanup_free_ char *by = NULL, *extra = NULL;
+        _cleanup_close_ int keep = -1;
         int r = run_network(s, in, &network, err);
+        if (r == 0)
+                r = build_mounts_prepare(s, in, &ms, err);
         if (r < 0)
                 return r;
-        build_key_next(s, in, network);
+        extra = berth_xasprintf("%s\n%s", network, ms.key ? ms.key : "");
+        build_key_next(s, in, extra);
         if (build_cache_take(s))
-                return 0;
+                goto out;
         if ((r = build_stage_materialize(s, err)) < 0)
-                return r;
-        _cleanup_strv_ char **args = run_command(s, in);
-        _cleanup_strv_ char **env = build_args_run_env(s);
-        _cleanup_free_ char *by = run_created_by(s, args);
-        _cleanup_close_ int keep = -1;
+                goto out;
+        args = run_command(s, in);
+        env = build_args_run_env(s);
+        by = run_created_by(s, args);
         if (b->o->quiet) {
                 keep = memfd_create("berth-build-run", MFD_CLOEXEC);
-                if (keep < 0)
-                        return berth_err(err, errno, "cannot keep the step's output");
+                if (keep < 0) {
+                        r = berth_err(err, errno, "cannot keep the step's output");
+                        goto out;
+                }
         }
         berth_digest base = s->image;
         berth_build_run_opts ro = {.runtime_root = b->runtime_root,
@@ -177,6 +184,8 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
                                    .cache_key = berth_digest_hex(&s->key),
                                    .epoch = b->o->source_date_epoch >= 0 ? &b->o->source_date_epoch
                                                                          : NULL,
+                                   .mounts = ms.v,
+                                   .n_mounts = ms.n,
                                    .out_fd = keep >= 0 ? keep : b->o->out_fd,
                                    .cancel = b->o->cancel};
         int status = -1;
@@ -184,10 +193,12 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
         if (r < 0) {
                 if (keep >= 0)
                         replay(keep, b->o->out_fd);
-                return r;
+                goto out;
         }
         build_step_done(s);
-        return 0;
+out:
+        build_mounts_clear(&ms);
+        return r;
 }
 
 /* The legacy builder's history entry: "/bin/sh -c #(nop) COPY file:<hash> in /dst ". */

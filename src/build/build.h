@@ -50,6 +50,13 @@ typedef int (*berth_build_pull_fn)(const char *name, void *userdata, berth_diges
 
 struct berth_dockerignore;
 
+/** A secret for RUN --mount=type=secret,id=ID (`--secret id=ID,src=FILE|env=VAR`). */
+typedef struct {
+        const char *id;
+        const char *data;
+        size_t len;
+} berth_build_secret;
+
 typedef struct {
         const char *root;    /* BERTH_ROOT: step snapshots in root/build */
         const char *runroot; /* BERTH_RUNROOT: RUN's runtime state in runroot/runtime */
@@ -67,8 +74,10 @@ typedef struct {
         const char *platform;    /* --platform; NULL: the host's (another is refused) */
         const char *network;     /* RUN's network when a step does not say: NULL "none", "host" */
         bool no_cache;
-        char *const *no_cache_filter; /* stages built without the cache */
-        bool pull;                    /* pull every FROM image, even one that is here */
+        char *const *no_cache_filter;      /* stages built without the cache */
+        bool pull;                         /* pull every FROM image, even one that is here */
+        const berth_build_secret *secrets; /* never in an image, a history entry or a key */
+        size_t n_secrets;
         bool quiet;
         int64_t source_date_epoch; /* -1: none; else created dates are this time */
 

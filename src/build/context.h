@@ -118,3 +118,7 @@ int berth_context_select(int context_dirfd, const berth_dockerignore *ign, char 
                          berth_context_selection **ret, berth_error *err);
 
 void berth_context_selection_free(berth_context_selection *sel);
+static inline void berth_context_selection_freep(berth_context_selection **sel)
+{
+        berth_context_selection_free(*sel);
+}

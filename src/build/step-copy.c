@@ -92,7 +92,7 @@ static char *dest_path(const berth_build_copy_opts *o, bool *ret_dir)
         size_t n = strlen(d);
         bool dir = n == 0 || d[n - 1] == '/' || strcmp(d, ".") == 0 ||
                    (n >= 2 && strcmp(d + n - 2, "/.") == 0);
-        const char *wd = o->config->config.working_dir;
+        const char *wd = o->config ? o->config->config.working_dir : NULL;
         _cleanup_free_ char *full =
             d[0] == '/' ? berth_xstrdup(d) : berth_xasprintf("%s/%s", wd && *wd ? wd : "/", d);
         char *rel = berth_path_clean_rel(full, NULL);
@@ -493,33 +493,62 @@ static int copy_all(copier *c, const char *merged, const char *dest, bool dest_d
         return r;
 }
 
-int berth_build_step_copy(berth_images *im, const berth_build_copy_opts *o, berth_digest *ret_id,
-                          berth_error *err)
+/* The checks both entry points make; *ret_dest the destination, *ret_dest_dir whether a dir. */
+static int copier_init(copier *c, const berth_build_copy_opts *o, char **ret_dest,
+                       bool *ret_dest_dir, berth_error *err)
 {
         const char *cmd = o->add ? "ADD" : "COPY";
-        copier c = {.o = o, .cmd = cmd, .root = -1, .err = err};
+        *c = (copier){.o = o, .cmd = cmd, .root = -1, .err = err};
         size_t n_sources = (o->sel ? o->sel->n_items : 0) + o->n_inlines;
         if (n_sources == 0)
                 return berth_errx(err, EINVAL, "no source files were specified");
         if (o->sel && o->src_dirfd < 0)
                 return berth_errx(err, EINVAL, "%s: a selection without its source root", cmd);
         if (o->chmod && *o->chmod) {
-                int r = parse_chmod(o->chmod, &c.mode, err);
+                int r = parse_chmod(o->chmod, &c->mode, err);
                 if (r < 0)
                         return r;
-                c.chmod = true;
+                c->chmod = true;
         }
         bool dest_dir;
-        _cleanup_free_ char *dest = dest_path(o, &dest_dir);
-        if (n_sources > 1 && !dest_dir)
+        char *dest = dest_path(o, &dest_dir);
+        if (n_sources > 1 && !dest_dir) {
+                free(dest);
                 return berth_errx(err, EINVAL,
                                   "When using %s with more than one source file, the destination "
                                   "must be a directory and end with a /",
                                   cmd);
+        }
+        *ret_dest = dest;
+        *ret_dest_dir = dest_dir;
+        return 0;
+}
 
-        build_snapshot snap;
-        int r = build_snapshot_open(im, o->work_dir, o->base, &snap, err);
+int berth_build_copy_into(const berth_build_copy_opts *o, const char *root, berth_error *err)
+{
+        copier c;
+        _cleanup_free_ char *dest = NULL;
+        bool dest_dir;
+        int r = copier_init(&c, o, &dest, &dest_dir, err);
         if (r < 0)
+                return r;
+        c.buf = berth_xmalloc0(COPY_CHUNK);
+        r = copy_all(&c, root, dest, dest_dir);
+        free(c.buf);
+        return r;
+}
+
+int berth_build_step_copy(berth_images *im, const berth_build_copy_opts *o, berth_digest *ret_id,
+                          berth_error *err)
+{
+        copier c;
+        _cleanup_free_ char *dest = NULL;
+        bool dest_dir;
+        int r = copier_init(&c, o, &dest, &dest_dir, err);
+        if (r < 0)
+                return r;
+        build_snapshot snap;
+        if ((r = build_snapshot_open(im, o->work_dir, o->base, &snap, err)) < 0)
                 return r;
         _cleanup_free_ char *merged = berth_xasprintf("%s/merged", snap.dir);
         c.buf = berth_xmalloc0(COPY_CHUNK);

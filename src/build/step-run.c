@@ -6,6 +6,7 @@
 #include "base/fs.h"
 #include "base/strutil.h"
 #include "image/snapshot.h"
+#include "run-mount.h"
 #include "specgen/specgen.h"
 
 #include <errno.h>
@@ -148,7 +149,9 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
         if (r < 0)
                 return r;
         _cleanup_free_ char *id = berth_xasprintf("build-%s", snap.hex);
-        if ((r = write_etc_files(snap.dir, o->network ? o->network : "none", snap.hex, err)) < 0 ||
+        _cleanup_free_ char *merged = berth_xasprintf("%s/merged", snap.dir);
+        if ((r = berth_build_mounts_attach(merged, o->mounts, o->n_mounts, err)) < 0 ||
+            (r = write_etc_files(snap.dir, o->network ? o->network : "none", snap.hex, err)) < 0 ||
             (r = write_spec(o, snap.dir, id, err)) < 0 ||
             (r = runtime_run(o, snap.dir, id, &status, err)) < 0)
                 goto out;

@@ -49,7 +49,10 @@ typedef struct {
         const char *created_by;   /* the history entry, e.g. "/bin/sh -c make" */
         const char *cache_key;    /* nullable: the builder's key, recorded with the image */
         const int64_t *epoch;     /* nullable: SOURCE_DATE_EPOCH, the layer's mtimes clamped */
-        int out_fd;               /* the process's stdout and stderr */
+        /* RUN --mount's mounts (run-mount.h), attached before the process starts */
+        const struct berth_build_run_mount *mounts;
+        size_t n_mounts;
+        int out_fd; /* the process's stdout and stderr */
         /* nullable: set (by a signal handler) to stop the step: its process is killed, the
          * step fails with -ECANCELED and leaves nothing. Signals must interrupt waitpid
          * (no SA_RESTART). */
@@ -147,6 +150,9 @@ typedef struct {
 
 int berth_build_step_copy(berth_images *im, const berth_build_copy_opts *o, berth_digest *ret_id,
                           berth_error *err);
+/** The same copy into the directory root (a host path the caller made; no snapshot, no
+ * image: work_dir, base, config and the history fields are not used). */
+int berth_build_copy_into(const berth_build_copy_opts *o, const char *root, berth_error *err);
 
 /**
  * Sources of COPY (add false) or ADD checked before they are selected: a

@@ -105,7 +105,8 @@ int berth_build_sweep(berth_images *im, const char *root, const char *runroot, b
                         continue;
                 }
                 bool step = is_hex(name, 24);
-                bool context = berth_str_has_prefix(name, "context-") && is_hex(name + 8, 24);
+                bool context = (berth_str_has_prefix(name, "context-") && is_hex(name + 8, 24)) ||
+                               (berth_str_has_prefix(name, "mount-") && is_hex(name + 6, 24));
                 if (!step && !context)
                         continue;
                 _cleanup_free_ char *lockpath = berth_xasprintf("%s/%s.lock", work, name);
@@ -115,9 +116,9 @@ int berth_build_sweep(berth_images *im, const char *root, const char *runroot, b
                         continue; /* its build is running */
                 _cleanup_free_ char *dir = berth_xasprintf("%s/%s", work, name);
                 if (problems) {
-                        _cleanup_free_ char *p =
-                            berth_xasprintf("%s %s was left by a build that was killed",
-                                            step ? "build step snapshot" : "build context", dir);
+                        _cleanup_free_ char *p = berth_xasprintf(
+                            "%s %s was left by a build that was killed",
+                            step ? "build step snapshot" : "build context copy", dir);
                         berth_strv_push(problems, p);
                 }
                 if (!repair)

@@ -6,12 +6,12 @@
  * how the next build (or `system check --repair`) finds and removes it.
  *
  * Everything a build makes there (a step's snapshot <hex>/, an unpacked
- * context context-<hex>/) is named NAME and has a lock file NAME.lock that
- * its maker creates and flock()s *before* it makes NAME, and unlinks only
- * after NAME is gone. So whoever can take the lock of a NAME that exists
- * knows its maker is dead: berth_build_sweep() then stops the step's process
- * if it still runs (berth-runtime delete --force build-<hex>), unmounts and
- * removes the snapshot (its berth.db row too) or the context.
+ * context context-<hex>/, a RUN --mount's filtered copy of the context mount-<hex>/) is named NAME
+ * and has a lock file NAME.lock that its maker creates and flock()s *before* it makes NAME, and
+ * unlinks only after NAME is gone. So whoever can take the lock of a NAME that exists knows its
+ * maker is dead: berth_build_sweep() then stops the step's process if it still runs (berth-runtime
+ * delete --force build-<hex>), unmounts and removes the snapshot (its berth.db row too) or the
+ * context.
  */
 #include "base/error.h"
 #include "image/images.h"

@@ -5,6 +5,7 @@
 #include "oci/spec.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /**
  * The container's filesystem, set up by its init inside its own mount
@@ -32,6 +33,10 @@
  * is resolved, so nothing can be swapped in between.
  */
 int berth_mount_bind_fd(int src_fd, int target_fd, bool recursive, berth_error *err);
+/** The same with mount attributes (MOUNT_ATTR_RDONLY, …) set on the clone before it is
+ * attached, so it is never writable where it lands. */
+int berth_mount_bind_fd_attr(int src_fd, int target_fd, bool recursive, uint64_t attr,
+                             berth_error *err);
 
 typedef struct {
         const oci_spec *spec;

@@ -341,3 +341,40 @@ RUN echo started; sleep 300'
   [ "$rc" -eq 130 ]
   nothing_left
 }
+
+@test "build: RUN --mount — bind (read-only, .dockerignore applied), cache kept across builds, tmpfs, secret; nothing of them in the image" {
+  echo data >"$CTX/data.txt"
+  echo 'API_KEY=1' >"$CTX/.env"
+  printf '.env\n' >"$CTX/.dockerignore"
+  echo -n 's3cr3t' >"$WORK/tok"
+  dockerfile 'FROM busybox
+RUN --mount=type=bind,target=/ctx cat /ctx/data.txt; test -e /ctx/.env || echo env-ignored; touch /ctx/x 2>/dev/null || echo ro
+RUN --mount=type=cache,target=/cache echo run >> /cache/log; wc -l < /cache/log
+RUN --mount=type=tmpfs,target=/t,size=1m echo tmp > /t/f; df -k /t | tail -1 | awk "{print \$2}"
+RUN --mount=type=secret,id=tok echo "secret=$(cat /run/secrets/tok)"
+RUN echo final > /final'
+  run berth build -t mnt --secret "id=tok,src=$WORK/tok" "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'data\nenv-ignored\nro\n'* ]]
+  [[ "$output" == *"secret=s3cr3t"* ]]
+  [[ "$output" == *$'\n1024\n'* ]]
+  local runs1
+  runs1=$(grep -A1 'Step 3/6' <<<"$output" | tail -1)
+  [ "$runs1" -ge 1 ]
+  # the cache directory outlives the build: a --no-cache rebuild appends to it
+  run berth build --no-cache --secret "id=tok,src=$WORK/tok" "$CTX"
+  [ "$(grep -A1 'Step 3/6' <<<"$output" | tail -1)" -eq $((runs1 + 1)) ]
+  # nothing the mounts held is in the image
+  run berth run --rm mnt sh -c 'ls -A /ctx /cache /t; cat /run/secrets/tok; echo end'
+  [[ "$output" != *data.txt* ]]
+  [[ "$output" != *log* ]]
+  [[ "$output" != *s3cr3t* ]]
+  # a changed file under the bind's source misses the cache from that step on
+  run berth build --secret "id=tok,src=$WORK/tok" "$CTX"
+  [ "$(grep -c 'Using cache' <<<"$output")" -eq 5 ]
+  echo changed >"$CTX/data.txt"
+  run berth build --secret "id=tok,src=$WORK/tok" "$CTX"
+  [[ "$output" == *changed* ]]
+  [[ "$(grep -A1 'Step 2/6' <<<"$output" | tail -1)" != *"Using cache"* ]]
+  nothing_left
+}
