@@ -26,9 +26,10 @@ dockerfile() {
   printf '%s\n' "$1" >"$CTX/Dockerfile"
 }
 
-# nothing_left: no step snapshot, mount or runtime state stays behind.
+# nothing_left: no step snapshot, mount or runtime state stays behind (RUN --mount's
+# caches stay, as they should).
 nothing_left() {
-  [ -z "$(ls -A "$BERTH_ROOT/build" 2>/dev/null)" ]
+  [ -z "$(ls -A "$BERTH_ROOT/build" 2>/dev/null | grep -vx cache)" ]
   [ "$(mounts_under_root)" -eq 0 ]
   [ -z "$(ls "$BERTH_RUNROOT/runtime" 2>/dev/null | grep -v '^\.')" ]
 }
