@@ -17,4 +17,10 @@ load helpers
   [[ "$output" == *"tick "* ]]
   [[ "$output" == *"ticker: Exited"* ]]
   [[ "$output" == *"nothing left running: 0 containers"* ]]
+  # the lifecycle: build, run with its page served, push and pull back
+  [[ "$output" == *"Successfully tagged webapp:latest"* ]]
+  [[ "$output" == *"its page, read from the host: <h1>Hello from a berth-built image</h1> version 2.0"* ]]
+  [[ "$output" == *"(healthy)"* ]]
+  [[ "$output" == *"and it runs: version 2.0"* ]]
+  [[ "$output" == *"cleaned up: 0 containers"* ]]
 }
