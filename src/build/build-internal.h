@@ -8,7 +8,12 @@
 typedef struct {
         bool needed; /* the target needs it */
         bool built;
-        berth_digest id; /* its image, once built */
+        berth_digest id;   /* its image, once built */
+        size_t first_step; /* the number of its FROM's "Step N/M" */
+        size_t *deps;      /* the stages it needs built first (FROM, COPY/mount --from) */
+        size_t n_deps;
+        bool has_base; /* base: its FROM image, got by the parent before a parallel run */
+        berth_digest base;
 } build_stage_result;
 
 typedef struct build {
@@ -73,6 +78,17 @@ char **build_args_run_env(build_stage *s);
 char *build_args_unconsumed(build *b);
 /** Set name=value in *v, replacing an entry of that name. */
 void build_strv_set(char ***v, const char *name, const char *value);
+
+/* build.c */
+/** Build stage index (in this process); target: the last, where --label goes. */
+int build_stage_run(build *b, size_t index, bool target, berth_error *err);
+
+/* build-sched.c */
+/** Build the needed stages up to last: one at a time in this process while they form a
+ * chain; stages ready at the same time (their dependencies built) in child processes, at
+ * most BUILD_MAX_PARALLEL at once, each one's output shown whole when it ends. */
+#define BUILD_MAX_PARALLEL 4
+int build_run_stages(build *b, size_t last, berth_error *err);
 
 /* build-plan.c */
 /** The stage an expanded FROM or --from value names (a name, or an index when numeric)

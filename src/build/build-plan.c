@@ -31,6 +31,42 @@ static ssize_t ref_of(build *b, const char *word, size_t before, berth_error *er
         return build_stage_ref(b->df, v, before);
 }
 
+/* Stage i needs stage j built first. */
+static void need(build *b, size_t i, size_t j)
+{
+        build_stage_result *r = &b->stages[i];
+        b->stages[j].needed = true;
+        for (size_t k = 0; k < r->n_deps; k++)
+                if (r->deps[k] == j)
+                        return;
+        r->deps = berth_xrealloc(r->deps, (r->n_deps + 1) * sizeof(*r->deps));
+        r->deps[r->n_deps++] = j;
+}
+
+/* RUN --mount=…,from=<stage>: that stage too. */
+static int mount_froms(build *b, size_t i, const berth_dockerfile_instr *in, berth_error *err)
+{
+        if (in->cmd != BERTH_DF_RUN)
+                return 0;
+        for (size_t f = 0; f < in->n_flags; f++) {
+                if (strcmp(in->flags[f].name, "mount") != 0)
+                        continue;
+                const char *v = in->flags[f].value;
+                for (const char *p = strstr(v, "from="); p; p = strstr(p + 1, "from=")) {
+                        if (p != v && p[-1] != ',')
+                                continue;
+                        _cleanup_free_ char *word = strndup(p + 5, strcspn(p + 5, ","));
+                        int r = 0;
+                        ssize_t j = ref_of(b, word, i, err, &r);
+                        if (r < 0)
+                                return r;
+                        if (j >= 0)
+                                need(b, i, (size_t)j);
+                }
+        }
+        return 0;
+}
+
 int build_plan(build *b, berth_error *err)
 {
         const berth_dockerfile *df = b->df;
@@ -56,7 +92,7 @@ int build_plan(build *b, berth_error *err)
                 if (r < 0)
                         return r;
                 if (j >= 0)
-                        b->stages[j].needed = true;
+                        need(b, i, (size_t)j);
                 for (size_t k = 0; k < st->n_instrs; k++) {
                         const berth_dockerfile_instr *in = &st->instrs[k];
                         const char *from = berth_dockerfile_flag_value(in, "from");
@@ -66,8 +102,18 @@ int build_plan(build *b, berth_error *err)
                         if (r < 0)
                                 return r;
                         if (j >= 0)
-                                b->stages[j].needed = true;
+                                need(b, i, (size_t)j);
                 }
+                for (size_t k = 0; k < st->n_instrs; k++)
+                        if ((r = mount_froms(b, i, &st->instrs[k], err)) < 0)
+                                return r;
         }
+        /* step numbers in file order over what is built */
+        size_t step = df->n_global_args;
+        for (size_t i = 0; i < df->n_stages; i++)
+                if (b->stages[i].needed) {
+                        b->stages[i].first_step = step + 1;
+                        step += 1 + df->stages[i].n_instrs;
+                }
         return 0;
 }

@@ -301,21 +301,28 @@ static int copy_expand(build_stage *s, const berth_dockerfile_instr *in, copy_ar
         return berth_build_copy_check_sources(a->sources, in->cmd == BERTH_DF_ADD, err);
 }
 
-/* Where the sources are: the context, or the root of --from's stage or image. */
+/* --from's image: an earlier stage's, or an image (pulled when missing). */
+static int copy_from_id(build_stage *s, copy_args *a, berth_error *err)
+{
+        build *b = s->b;
+        ssize_t j = build_stage_ref(b->df, a->from, s->index);
+        if (j >= 0 && b->stages[j].built) {
+                a->from_id = b->stages[j].id;
+                return 0;
+        }
+        return build_image_get(b, a->from, &a->from_id, err);
+}
+
+/* What the sources select: in the context (its .dockerignore applied), or in the root of
+ * --from's image, opened here (only on a cache miss: an image's files are known by its id). */
 static int copy_select(build_stage *s, const berth_dockerfile_instr *in, copy_args *a, int *ret_fd,
                        berth_error *err)
 {
         build *b = s->b;
         int fd = b->o->context_dirfd;
         if (a->from) {
-                ssize_t j = build_stage_ref(b->df, a->from, s->index);
-                int r = 0;
-                if (j >= 0 && b->stages[j].built)
-                        a->from_id = b->stages[j].id;
-                else if ((r = build_image_get(b, a->from, &a->from_id, err)) < 0)
-                        return r;
-                if ((r = berth_build_source_open(b->im, b->work_dir, &a->from_id, &a->src, err)) <
-                    0)
+                int r = berth_build_source_open(b->im, b->work_dir, &a->from_id, &a->src, err);
+                if (r < 0)
                         return r;
                 fd = berth_build_source_fd(a->src);
         } else if (a->sources[0] && fd < 0) {
@@ -341,13 +348,22 @@ int build_step_copy(build_stage *s, const berth_dockerfile_instr *in, berth_erro
         _cleanup_free_ char *extra = NULL, *by = NULL;
         int fd = -1;
         int r = copy_expand(s, in, &a, err);
-        if (r == 0)
+        /* the key: --from's image by its id, the context's selection by its content */
+        if (r == 0 && a.from)
+                r = copy_from_id(s, &a, err);
+        else if (r == 0)
                 r = copy_select(s, in, &a, &fd, err);
         if (r < 0)
                 goto out;
-        extra = berth_xasprintf("%s\n%s", a.sel ? a.sel->digest.s : "", a.from ? a.from_id.s : "");
+        extra = berth_xasprintf("%s\n%s",
+                                a.from  ? ""
+                                : a.sel ? a.sel->digest.s
+                                        : "",
+                                a.from ? a.from_id.s : "");
         build_key_next(s, in, extra);
         if (build_cache_take(s))
+                goto out;
+        if (a.from && (r = copy_select(s, in, &a, &fd, err)) < 0)
                 goto out;
         if ((r = build_stage_materialize(s, err)) < 0)
                 goto out;

@@ -123,6 +123,8 @@ static int stage_from(build_stage *s, berth_error *err)
         int r;
         if (j >= 0 && b->df->stages[j].name && strcasecmp(b->df->stages[j].name, base) == 0)
                 s->image = b->stages[j].id;
+        else if (b->stages[s->index].has_base)
+                s->image = b->stages[s->index].base;
         else if ((r = build_image_get(b, base, &s->image, err)) < 0)
                 return r;
         oci_manifest *man = NULL;
@@ -198,9 +200,10 @@ static bool in_filter(char *const *filter, const char *name)
         return false;
 }
 
-static int build_stage_run(build *b, size_t index, bool target, berth_error *err)
+int build_stage_run(build *b, size_t index, bool target, berth_error *err)
 {
         const berth_dockerfile_stage *st = &b->df->stages[index];
+        b->step = b->stages[index].first_step - 1;
         build_stage s = {.b = b, .index = index, .sc = {.escape = b->df->escape}};
         s.sc.args = berth_xmalloc0(sizeof(char *));
         s.no_cache = b->o->no_cache || in_filter(b->o->no_cache_filter, st->name);
@@ -226,11 +229,13 @@ static int build_stage_run(build *b, size_t index, bool target, berth_error *err
 
 static void build_free(build *b)
 {
-        berth_dockerfile_free(b->df);
         berth_strv_free(b->given);
         berth_strv_free(b->consumed);
         berth_strv_free(b->global);
+        for (size_t i = 0; b->stages && i < b->df->n_stages; i++)
+                free(b->stages[i].deps);
         free(b->stages);
+        berth_dockerfile_free(b->df);
         free(b->work_dir);
         free(b->runtime_root);
         free(b->platform);
@@ -270,10 +275,7 @@ int berth_build(berth_images *im, const berth_build_opts *o, berth_digest *ret_i
         for (size_t i = 0; i < b.df->n_stages; i++)
                 if (b.stages[i].needed)
                         last = i;
-        for (size_t i = 0; i <= last && r == 0; i++)
-                if (b.stages[i].needed)
-                        r = build_stage_run(&b, i, i == last, err);
-        if (r < 0)
+        if ((r = build_run_stages(&b, last, err)) < 0)
                 goto out;
         warn = build_args_unconsumed(&b);
         if (warn)

@@ -379,3 +379,35 @@ RUN echo final > /final'
   [[ "$(grep -A1 'Step 2/6' <<<"$output" | tail -1)" != *"Using cache"* ]]
   nothing_left
 }
+
+@test "build: independent stages build side by side; a failing one stops the build and leaves nothing" {
+  dockerfile 'FROM busybox AS a
+RUN echo a > /a
+FROM busybox AS b
+RUN echo b > /b
+FROM busybox
+COPY --from=a /a /a
+COPY --from=b /b /b
+RUN cat /a /b > /ab'
+  run berth build -t par "$CTX"
+  [ "$status" -eq 0 ]
+  # each stage's lines come whole, numbered as in the file
+  [[ "$output" == *$'Step 1/8 : FROM busybox AS a\n ---> '* ]]
+  [[ "$output" == *$'Step 3/8 : FROM busybox AS b\n ---> '* ]]
+  [ "$(berth run --rm par cat /ab | tr '\n' ' ')" = "a b " ]
+  run berth build -t par "$CTX"
+  [ "$(grep -c 'Using cache' <<<"$output")" -eq 5 ]
+  dockerfile 'FROM busybox AS a
+RUN sleep 37
+FROM busybox AS b
+RUN echo failing; exit 4
+FROM busybox
+COPY --from=a /etc/passwd /a
+COPY --from=b /etc/passwd /b'
+  run berth build "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"The command '/bin/sh -c echo failing; exit 4' returned a non-zero code: 4"* ]]
+  nothing_left
+  # the other stage's process was stopped, not left to run
+  ! pgrep -x -f "sleep 37" >/dev/null
+}
