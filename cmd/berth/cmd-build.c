@@ -30,6 +30,7 @@ enum {
         OPT_TARGET,
         OPT_PLATFORM,
         OPT_SECRET,
+        OPT_OUTPUT,
         OPT_IGNORED_ARG,
         OPT_IGNORED_FLAG,
 };
@@ -47,6 +48,9 @@ static const char build_help[] =
     "                                build: none (default) or host\n"
     "      --no-cache                Do not use cache when building the image\n"
     "      --no-cache-filter strings Do not cache specified stages\n"
+    "  -o, --output string           Output destination (format: \"type=local,dest=path\" or\n"
+    "                                \"type=tar,dest=path\"; a path alone is local, - a tar on\n"
+    "                                stdout); no image is tagged\n"
     "      --platform string         Set platform (the host's only)\n"
     "      --pull                    Always attempt to pull a newer version of the image\n"
     "      --secret stringArray      Secret to expose to the build (format:\n"
@@ -281,6 +285,39 @@ static int secret_add(secrets *s, const char *spec, berth_error *err)
         return 0;
 }
 
+/* -o: "type=local,dest=DIR", "type=tar,dest=FILE", a directory, or "-" (a tar on stdout). */
+static int parse_output(const char *spec, char **ret_type, char **ret_dest, berth_error *err)
+{
+        if (strchr(spec, '=') == NULL) {
+                *ret_type = berth_xstrdup(strcmp(spec, "-") == 0 ? "tar" : "local");
+                *ret_dest = berth_xstrdup(spec);
+                return 0;
+        }
+        _cleanup_free_ char *copy = berth_xstrdup(spec);
+        char *save = NULL;
+        for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+                char *eq = strchr(f, '=');
+                if (eq == NULL)
+                        return berth_errx(err, EINVAL, "invalid field '%s'", f);
+                *eq = '\0';
+                char **slot = strcmp(f, "type") == 0   ? ret_type
+                              : strcmp(f, "dest") == 0 ? ret_dest
+                                                       : NULL;
+                if (slot == NULL)
+                        return berth_errx(err, EINVAL, "unexpected key '%s'", f);
+                free(*slot);
+                *slot = berth_xstrdup(eq + 1);
+        }
+        if (*ret_type == NULL)
+                *ret_type = berth_xstrdup("local");
+        if (strcmp(*ret_type, "local") != 0 && strcmp(*ret_type, "tar") != 0)
+                return berth_errx(err, EINVAL, "unsupported output type \"%s\" (local or tar)",
+                                  *ret_type);
+        if (*ret_dest == NULL)
+                return berth_errx(err, EINVAL, "dest is required");
+        return 0;
+}
+
 static int write_iidfile(const char *path, const berth_digest *id, berth_error *err)
 {
         return berth_write_file_atomic(path, id->s, strlen(id->s), 0644, err);
@@ -312,6 +349,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
             {"platform", required_argument, NULL, OPT_PLATFORM},
             {"pull", no_argument, NULL, OPT_PULL},
             {"secret", required_argument, NULL, OPT_SECRET},
+            {"output", required_argument, NULL, 'o'},
             {"quiet", no_argument, NULL, 'q'},
             {"tag", required_argument, NULL, 't'},
             {"target", required_argument, NULL, OPT_TARGET},
@@ -327,11 +365,12 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
         _cleanup_strv_ char **no_cache_filter = berth_xmalloc0(sizeof(char *));
         _cleanup_strv_ char **secret_specs = berth_xmalloc0(sizeof(char *));
         const char *file = NULL, *iidfile = NULL, *network = NULL, *target = NULL;
+        const char *output = NULL;
         const char *platform = getenv("DOCKER_DEFAULT_PLATFORM");
         bool no_cache = false, pull = false, quiet = false;
         int c;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:f:qt:h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+:f:qt:o:h", opts, NULL)) != -1) {
                 switch (c) {
                 case OPT_BUILD_ARG:
                         berth_strv_push(&build_args, optarg);
@@ -359,6 +398,9 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                         break;
                 case OPT_PULL:
                         pull = true;
+                        break;
+                case 'o':
+                        output = optarg;
                         break;
                 case OPT_SECRET:
                         berth_strv_push(&secret_specs, optarg);
@@ -392,6 +434,11 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                                  "(none or host)",
                                  network);
         berth_error err = {0};
+        _cleanup_free_ char *out_type = NULL, *out_dest = NULL;
+        if (output && parse_output(output, &out_type, &out_dest, &err) < 0) {
+                fprintf(stderr, "berth: invalid --output %s: %s\n", output, err.msg);
+                return 125;
+        }
         STRV_FOREACH (t, tags) {
                 _cleanup_free_ char *full = NULL;
                 if (berth_image_full_tag(*t, &full, &err) < 0) {
@@ -430,7 +477,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                               .ignore = in.ignore,
                               .build_args = build_args,
                               .labels = labels,
-                              .tags = tags,
+                              .tags = output ? NULL : tags,
                               .target = target,
                               .network = network,
                               .no_cache = no_cache,
@@ -440,7 +487,10 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                               .n_secrets = sec.n,
                               .quiet = quiet,
                               .source_date_epoch = source_date_epoch(build_args),
-                              .out_fd = quiet ? STDERR_FILENO : STDOUT_FILENO,
+                              /* a tar on stdout: the build's lines go to stderr */
+                              .out_fd = quiet || (out_dest && strcmp(out_dest, "-") == 0)
+                                            ? STDERR_FILENO
+                                            : STDOUT_FILENO,
                               .cancel = &cancelled,
                               .pull_image = pull_for_build,
                               .userdata = &pc};
@@ -457,6 +507,13 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                 return cli_error(&err);
         if (iidfile && write_iidfile(iidfile, &id, &err) < 0)
                 return cli_error(&err);
+        if (output) {
+                berth_engine *e = cli_engine(cli, &err);
+                if (e == NULL ||
+                    berth_engine_build_output(e, &id, out_type, out_dest, STDOUT_FILENO, &err) < 0)
+                        return cli_error(&err);
+                return 0;
+        }
         if (quiet) {
                 printf("%s\n", id.s);
                 return 0;

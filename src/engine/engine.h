@@ -165,3 +165,13 @@ typedef struct {
 int berth_engine_build_context_unpack(berth_engine *e, int tar_fd, berth_build_context *ret,
                                       berth_error *err);
 void berth_engine_build_context_remove(berth_engine *e, berth_build_context *c);
+
+/**
+ * `build --output`: the filesystem of image id (a build's result), without
+ * the image: type "tar" writes it as a tar to dest (a file, written beside
+ * and renamed over it once whole) or to out_fd when dest is "-"; type
+ * "local" unpacks it into the directory dest (made if missing; what is there
+ * stays unless the image replaces it), owners kept.
+ */
+int berth_engine_build_output(berth_engine *e, const berth_digest *id, const char *type,
+                              const char *dest, int out_fd, berth_error *err);

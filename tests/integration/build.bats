@@ -411,3 +411,27 @@ COPY --from=b /etc/passwd /b'
   # the other stage's process was stopped, not left to run
   ! pgrep -x -f "sleep 37" >/dev/null
 }
+
+@test "build: --output writes the final filesystem as a directory or a tar, and tags nothing" {
+  dockerfile 'FROM busybox AS build
+RUN mkdir -p /out && echo artifact > /out/result && ln -s result /out/link
+FROM scratch
+COPY --from=build /out/ /'
+  run berth build -q -t not-tagged -o "$WORK/dir" "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$WORK/dir/result")" = artifact ]
+  [ "$(readlink "$WORK/dir/link")" = result ]
+  run berth image inspect not-tagged
+  [ "$status" -ne 0 ]
+  run berth build -o type=tar,dest="$WORK/out.tar" "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(tar -xOf "$WORK/out.tar" ./result)" = artifact ]
+  # to stdout: only the tar there, the build's lines on stderr
+  berth build -o - "$CTX" 2>"$WORK/err" >"$WORK/stdout.tar"
+  [ "$(tar -tf "$WORK/stdout.tar" | sort | tr '\n' ' ')" = "./ ./link ./result " ]
+  grep -q 'Step 1/4' "$WORK/err"
+  run berth build -o type=oci,dest=x "$CTX"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'unsupported output type "oci"'* ]]
+  nothing_left
+}
