@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* build: flags and the context in, berth_build(), docker's last lines out. */
 #include "cli.h"
+#include "build-progress.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -31,6 +32,7 @@ enum {
         OPT_PLATFORM,
         OPT_SECRET,
         OPT_OUTPUT,
+        OPT_PROGRESS,
         OPT_IGNORED_ARG,
         OPT_IGNORED_FLAG,
 };
@@ -52,6 +54,8 @@ static const char build_help[] =
     "                                \"type=tar,dest=path\"; a path alone is local, - a tar on\n"
     "                                stdout); no image is tagged\n"
     "      --platform string         Set platform (the host's only)\n"
+    "      --progress string         Set type of progress output (auto, plain, tty): plain\n"
+    "                                prints the step lines even on a terminal\n"
     "      --pull                    Always attempt to pull a newer version of the image\n"
     "      --secret stringArray      Secret to expose to the build (format:\n"
     "                                \"id=mysecret[,src=/local/secret|,env=VAR]\")\n"
@@ -354,7 +358,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
             {"tag", required_argument, NULL, 't'},
             {"target", required_argument, NULL, OPT_TARGET},
             {"cache-from", required_argument, NULL, OPT_IGNORED_ARG},
-            {"progress", required_argument, NULL, OPT_IGNORED_ARG},
+            {"progress", required_argument, NULL, OPT_PROGRESS},
             {"rm", optional_argument, NULL, OPT_IGNORED_FLAG},
             {"force-rm", optional_argument, NULL, OPT_IGNORED_FLAG},
             {"help", no_argument, NULL, 'h'},
@@ -367,7 +371,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
         const char *file = NULL, *iidfile = NULL, *network = NULL, *target = NULL;
         const char *output = NULL;
         const char *platform = getenv("DOCKER_DEFAULT_PLATFORM");
-        bool no_cache = false, pull = false, quiet = false;
+        bool no_cache = false, pull = false, quiet = false, plain = false;
         int c;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+:f:qt:o:h", opts, NULL)) != -1) {
@@ -413,6 +417,9 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                         break;
                 case OPT_TARGET:
                         target = optarg;
+                        break;
+                case OPT_PROGRESS:
+                        plain = strcmp(optarg, "plain") == 0;
                         break;
                 case OPT_IGNORED_ARG:
                 case OPT_IGNORED_FLAG:
@@ -496,9 +503,16 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                               .userdata = &pc};
         if (platform && *platform)
                 o.platform = platform;
+        /* on a terminal: the compact view, unless the lines go elsewhere */
+        cli_build_progress *view = NULL;
+        int view_fd = -1;
+        if (o.out_fd == STDOUT_FILENO && !plain && cli_build_progress_wanted(stdout) &&
+            (view = cli_build_progress_start(stdout, &view_fd)) != NULL)
+                o.out_fd = view_fd;
         berth_digest id;
         catch_cancel();
         r = berth_build(im, &o, &id, &err);
+        cli_build_progress_finish(view, r < 0);
         build_input_clear(&in);
         secrets_clear(&sec);
         if (r < 0 && cancelled)

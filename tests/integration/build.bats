@@ -435,3 +435,28 @@ COPY --from=build /out/ /'
   [[ "$output" == *'unsupported output type "oci"'* ]]
   nothing_left
 }
+
+@test "build: on a terminal a compact live view (CACHED steps, times), --progress=plain keeps the step lines" {
+  command -v script >/dev/null || skip "script (util-linux) is not installed"
+  dockerfile 'FROM busybox
+RUN echo one-line-of-output
+CMD ["sh"]'
+  local b="$BERTH_BUILD/cmd/berth/berth"
+  run env TERM=xterm COLUMNS=100 script -qec "$b build -t tty1 $CTX" /dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"[+] Building "*"(3/3) FINISHED"* ]]
+  [[ "$output" == *" => [2/3] RUN echo one-line-of-output"* ]]
+  [[ "$output" == *"Successfully tagged tty1:latest"* ]]
+  [[ "$output" != *"Step 1/3"* ]]
+  run env TERM=xterm COLUMNS=100 script -qec "$b build -t tty1 $CTX" /dev/null
+  [[ "$output" == *" => CACHED [2/3] RUN echo one-line-of-output"* ]]
+  run env TERM=xterm script -qec "$b build --progress=plain -t tty1 $CTX" /dev/null
+  [[ "$output" == *"Step 2/3 : RUN echo one-line-of-output"* ]]
+  # a failing step keeps its last lines on screen, then the error
+  dockerfile 'FROM busybox
+RUN echo the-last-words; exit 2'
+  run env TERM=xterm COLUMNS=100 script -qec "$b build $CTX" /dev/null
+  [ "$status" -ne 0 ]
+  [[ "$output" == *" => => # the-last-words"* ]]
+  [[ "$output" == *"returned a non-zero code: 2"* ]]
+}
