@@ -467,7 +467,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                 secrets_clear(&sec);
                 return cli_error(&err);
         }
-        build_input in = {.cli = cli, .dirfd = -1, .unpacked = {.dirfd = -1, .lockfd = -1}};
+        build_input in = {.cli = cli, .dirfd = -1, .unpacked = {.dirfd = -1, .lock = -1}};
         int r = open_input(cli, argv[optind], file, &in, &err);
         if (r < 0) {
                 build_input_clear(&in);

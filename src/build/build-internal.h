@@ -44,16 +44,12 @@ typedef struct {
 
 /* build-mounts.c: RUN --mount's mounts of one step, and what they hold open */
 typedef struct {
-        char *name; /* work_dir/<name>: a filtered copy of the context */
-        int lock;
-} build_mount_copy;
-typedef struct {
         const char *work_dir;
         struct berth_build_run_mount *v;
         size_t n;
         struct berth_build_source **sources; /* --from roots */
         size_t n_sources;
-        build_mount_copy *copies;
+        struct berth_build_scratch *copies; /* filtered copies of the context */
         size_t n_copies;
         char *key; /* what the mounts' sources add to the step's cache key */
 } build_mounts;

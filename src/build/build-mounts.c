@@ -59,26 +59,16 @@ static int context_source(build_stage *s, build_mounts *ms, const char *source, 
                 int fd = berth_open_in_root(ctx, source, O_PATH, 0, err);
                 return fd < 0 ? fd : (*ret_fd = fd, 0);
         }
-        char hex[25];
-        if (berth_random_hex(hex, 12, err) < 0)
-                return -err->code;
-        char *name = berth_xasprintf("mount-%s", hex);
-        int lock = berth_build_lock_take(ms->work_dir, name, err);
-        if (lock < 0) {
-                free(name);
-                return lock;
-        }
+        berth_build_scratch sc;
+        if ((r = berth_build_scratch_open(ms->work_dir, "mount", &sc, err)) < 0)
+                return r;
         ms->copies = berth_xrealloc(ms->copies, (ms->n_copies + 1) * sizeof(*ms->copies));
-        ms->copies[ms->n_copies++] = (build_mount_copy){.name = name, .lock = lock};
-        _cleanup_free_ char *dir = berth_xasprintf("%s/%s", ms->work_dir, name);
-        if (mkdir(dir, 0700) < 0)
-                return berth_err(err, errno, "cannot make %s", dir);
+        ms->copies[ms->n_copies++] = sc;
+        const char *dir = sc.dir;
         berth_build_copy_opts co = {.src_dirfd = ctx, .sel = sel, .dest = "/", .epoch = -1};
         if ((r = berth_build_copy_into(&co, dir, err)) < 0)
                 return r;
-        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return berth_err(err, errno, "cannot open %s", dir);
+        int dfd = sc.dirfd;
         int fd = *ret_dir ? fcntl(dfd, F_DUPFD_CLOEXEC, 3)
                           : berth_open_in_root(dfd, sel->items[0].name, O_PATH, 0, err);
         return fd < 0 ? (errno ? -errno : fd) : (*ret_fd = fd, 0);

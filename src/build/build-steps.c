@@ -2,6 +2,8 @@
 /* The layer steps as the driver runs them: RUN, COPY and ADD, with the cache. */
 #include "build-internal.h"
 #include "run-mount.h"
+#include "sweep.h"
+#include "registry/client.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -201,6 +203,9 @@ out:
         return r;
 }
 
+/* ADD's downloads: at most this much each. */
+#define BUILD_DOWNLOAD_MAX (8ULL << 30)
+
 /* The legacy builder's history entry: "/bin/sh -c #(nop) COPY file:<hash> in /dst ". */
 static char *copy_created_by(const berth_dockerfile_instr *in, const berth_context_selection *sel,
                              const char *dest)
@@ -231,6 +236,8 @@ typedef struct {
         berth_build_source *src;
         berth_context_selection *sel;
         berth_digest from_id;
+        bool urls; /* ADD of URLs: downloaded into dl */
+        berth_build_scratch dl;
 } copy_args;
 
 static void copy_args_clear(copy_args *a)
@@ -245,6 +252,51 @@ static void copy_args_clear(copy_args *a)
         if (a->src)
                 berth_build_source_close(a->src);
         berth_context_selection_free(a->sel);
+        if (a->urls)
+                berth_build_scratch_close(&a->dl);
+}
+
+/* The name a URL's file gets: the last component of its path. */
+static char *url_file_name(const char *url)
+{
+        const char *p = strstr(url, "://");
+        p = p ? p + 3 : url;
+        size_t end = strcspn(p, "?#");
+        const char *slash = memrchr(p, '/', end);
+        if (slash == NULL || (size_t)(slash - p) + 1 >= end)
+                return NULL;
+        return strndup(slash + 1, end - (size_t)(slash - p) - 1);
+}
+
+/* ADD https://…: each URL downloaded (every build, as docker's legacy builder does: its
+ * content is the cache key) into a scratch dir, mode 0600 and Last-Modified's time, as
+ * docker sets them; the sources become their names there. */
+static int copy_download(build_stage *s, copy_args *a, berth_error *err)
+{
+        int r = berth_build_scratch_open(s->b->work_dir, "download", &a->dl, err);
+        if (r < 0)
+                return r;
+        a->urls = true;
+        STRV_FOREACH (u, a->sources) {
+                _cleanup_free_ char *name = url_file_name(*u);
+                if (name == NULL || !*name || !strcmp(name, ".") || !strcmp(name, ".."))
+                        return berth_errx(err, EINVAL, "cannot determine filename from url: %s",
+                                          *u);
+                _cleanup_close_ int fd = openat(
+                    a->dl.dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return berth_err(err, errno, "cannot download %s", *u);
+                int64_t mtime = -1;
+                if ((r = berth_fetch_url(*u, fd, BUILD_DOWNLOAD_MAX, &mtime, err)) < 0)
+                        return berth_wrap(err, "ADD failed");
+                if (mtime >= 0) {
+                        struct timespec ts[2] = {{.tv_sec = mtime}, {.tv_sec = mtime}};
+                        futimens(fd, ts);
+                }
+                free(*u);
+                *u = TAKE_PTR(name);
+        }
+        return 0;
 }
 
 /* The instruction's words expanded: sources (paths and heredocs), dest, the flags. */
@@ -325,6 +377,8 @@ static int copy_select(build_stage *s, const berth_dockerfile_instr *in, copy_ar
                 if (r < 0)
                         return r;
                 fd = berth_build_source_fd(a->src);
+        } else if (a->urls) {
+                fd = a->dl.dirfd;
         } else if (a->sources[0] && fd < 0) {
                 return berth_errx(err, ENOENT,
                                   "%s failed: there is no build context (the Dockerfile came "
@@ -334,7 +388,8 @@ static int copy_select(build_stage *s, const berth_dockerfile_instr *in, copy_ar
         *ret_fd = fd;
         if (a->sources[0] == NULL)
                 return 0;
-        int r = berth_context_select(fd, a->from ? NULL : b->o->ignore, a->sources, &a->sel, err);
+        int r = berth_context_select(fd, a->from || a->urls ? NULL : b->o->ignore, a->sources,
+                                     &a->sel, err);
         if (r < 0)
                 return berth_errx(err, -r, "%s failed: %s", berth_dockerfile_cmd_upper(in->cmd),
                                   err->msg);
@@ -349,6 +404,8 @@ int build_step_copy(build_stage *s, const berth_dockerfile_instr *in, berth_erro
         int fd = -1;
         int r = copy_expand(s, in, &a, err);
         /* the key: --from's image by its id, the context's selection by its content */
+        if (r == 0 && in->cmd == BERTH_DF_ADD && a.sources[0] && berth_build_is_url(a.sources[0]))
+                r = copy_download(s, &a, err);
         if (r == 0 && a.from)
                 r = copy_from_id(s, &a, err);
         else if (r == 0)
@@ -379,7 +436,7 @@ int build_step_copy(build_stage *s, const berth_dockerfile_instr *in, berth_erro
                                     .dest = a.dest,
                                     .chown = a.chown,
                                     .chmod = a.chmod,
-                                    .add = in->cmd == BERTH_DF_ADD,
+                                    .add = in->cmd == BERTH_DF_ADD && !a.urls,
                                     .created = created_of(b),
                                     .created_by = by,
                                     .cache_key = berth_digest_hex(&s->key),

@@ -561,21 +561,26 @@ int berth_build_step_copy(berth_images *im, const berth_build_copy_opts *o, bert
         return r;
 }
 
-static bool is_url(const char *s)
+bool berth_build_is_url(const char *s)
 {
         return berth_str_has_prefix(s, "http://") || berth_str_has_prefix(s, "https://");
 }
 
 int berth_build_copy_check_sources(char *const *sources, bool add, berth_error *err)
 {
+        size_t urls = 0, n = 0;
         STRV_FOREACH (s, (char **)sources) {
-                if (!is_url(*s))
+                n++;
+                if (!berth_build_is_url(*s))
                         continue;
-                if (add)
-                        return berth_errx(err, ENOTSUP, "ADD from a URL is not supported yet: %s",
-                                          *s);
-                return berth_errx(err, EINVAL, "source can't be a URL for COPY");
+                if (!add)
+                        return berth_errx(err, EINVAL, "source can't be a URL for COPY");
+                urls++;
         }
+        if (urls && urls != n)
+                return berth_errx(err, ENOTSUP,
+                                  "ADD of URLs and local files in one instruction is not "
+                                  "supported: split it in two");
         return 0;
 }
 

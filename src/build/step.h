@@ -121,8 +121,8 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
  * directory, with the layer unpacker's confinement (image/unpack.h: names,
  * symlinks and hard links stay inside dest); owners from the archive, or
  * all --chown's; --chmod does not apply to extracted files. Any other file
- * is copied as COPY would. URLs never reach this function
- * (berth_build_copy_check_sources()).
+ * is copied as COPY would. URLs never reach this function: the driver
+ * downloads them and copies the files (add false: never extracted).
  */
 typedef struct {
         const char *name; /* its name where it lands in a directory: the heredoc's word */
@@ -157,9 +157,12 @@ int berth_build_copy_into(const berth_build_copy_opts *o, const char *root, bert
 /**
  * Sources of COPY (add false) or ADD checked before they are selected: a
  * URL (http:// or https://) is -EINVAL "source can't be a URL for COPY" for
- * COPY and -ENOTSUP "ADD from a URL is not supported yet" for ADD.
+ * COPY; ADD takes URLs (the driver downloads them: build-steps.c) but not mixed
+ * with local paths (-ENOTSUP).
  */
 int berth_build_copy_check_sources(char *const *sources, bool add, berth_error *err);
+/** http:// or https:// */
+bool berth_build_is_url(const char *s);
 
 /**
  * The root of an image to copy from (COPY --from=<stage or image>): a

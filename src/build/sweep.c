@@ -78,6 +78,59 @@ static bool is_hex(const char *s, size_t n)
         return strspn(s, "0123456789abcdef") == n;
 }
 
+/* <prefix>-<24 hex> of a scratch directory. */
+static bool scratch_name(const char *name)
+{
+        const char *prefixes[] = {"context-", "mount-", "download-"};
+        for (size_t i = 0; i < 3; i++)
+                if (berth_str_has_prefix(name, prefixes[i]) &&
+                    is_hex(name + strlen(prefixes[i]), 24))
+                        return true;
+        return false;
+}
+
+int berth_build_scratch_open(const char *work_dir, const char *prefix, berth_build_scratch *ret,
+                             berth_error *err)
+{
+        char hex[25];
+        *ret = (berth_build_scratch){.dirfd = -1, .lock = -1};
+        if (berth_random_hex(hex, 12, err) < 0)
+                return -err->code;
+        berth_build_scratch s = {.name = berth_xasprintf("%s-%s", prefix, hex),
+                                 .work_dir = berth_xstrdup(work_dir),
+                                 .dirfd = -1};
+        s.lock = berth_build_lock_take(work_dir, s.name, err);
+        int r = s.lock < 0 ? s.lock : 0;
+        if (r == 0) {
+                s.dir = berth_xasprintf("%s/%s", work_dir, s.name);
+                if (mkdir(s.dir, 0700) < 0)
+                        r = berth_err(err, errno, "cannot make %s", s.dir);
+                else if ((s.dirfd = open(s.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+                         0)
+                        r = berth_err(err, errno, "cannot open %s", s.dir);
+        }
+        if (r < 0) {
+                berth_build_scratch_close(&s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+void berth_build_scratch_close(berth_build_scratch *s)
+{
+        if (s->dirfd >= 0)
+                close(s->dirfd);
+        if (s->dir)
+                berth_rm_rf(s->dir, NULL);
+        if (s->lock >= 0)
+                berth_build_lock_drop(s->work_dir, s->name, s->lock);
+        free(s->name);
+        free(s->dir);
+        free(s->work_dir);
+        *s = (berth_build_scratch){.dirfd = -1, .lock = -1};
+}
+
 /* A lock file whose NAME is gone and whose maker is dead (killed between the two). */
 static void sweep_orphan_lock(int dfd, const char *lockname)
 {
@@ -105,8 +158,7 @@ int berth_build_sweep(berth_images *im, const char *root, const char *runroot, b
                         continue;
                 }
                 bool step = is_hex(name, 24);
-                bool context = (berth_str_has_prefix(name, "context-") && is_hex(name + 8, 24)) ||
-                               (berth_str_has_prefix(name, "mount-") && is_hex(name + 6, 24));
+                bool context = scratch_name(name);
                 if (!step && !context)
                         continue;
                 _cleanup_free_ char *lockpath = berth_xasprintf("%s/%s.lock", work, name);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "base/error.h"
+#include "build/sweep.h"
 #include "engine/containers.h"
 #include "image/images.h"
 #include "runtime/runtime.h"
@@ -156,12 +157,7 @@ int berth_engine_check(berth_engine *e, bool repair, char ***problems, char ***a
  * berth_engine_build_context_remove() whatever happens. A bad tar leaves
  * nothing.
  */
-typedef struct {
-        char *dir; /* the directory */
-        int dirfd; /* an fd of it */
-        int lockfd;
-        char *name; /* "context-<hex>" */
-} berth_build_context;
+typedef berth_build_scratch berth_build_context;
 int berth_engine_build_context_unpack(berth_engine *e, int tar_fd, berth_build_context *ret,
                                       berth_error *err);
 void berth_engine_build_context_remove(berth_engine *e, berth_build_context *c);

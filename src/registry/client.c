@@ -39,6 +39,17 @@ static void curl_init(void)
         curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+int berth_libcurl_ready(berth_error *err)
+{
+        if (berth_libcurl_load(err) < 0)
+                return -err->code;
+        pthread_once(&curl_once, curl_init);
+        if (curl_init_result != CURLE_OK)
+                return berth_errx(err, EIO, "cannot initialise libcurl: %s",
+                                  curl_easy_strerror(curl_init_result));
+        return 0;
+}
+
 static bool valid_host(const char *h)
 {
         if (h == NULL || *h == '\0' || strlen(h) > 255)
@@ -141,12 +152,8 @@ int berth_registry_open(const char *host, const berth_registry_opts *o, berth_re
                 o = &defaults;
         if (!valid_host(host))
                 return berth_errx(err, EINVAL, "invalid registry host '%s'", host ? host : "");
-        if (berth_libcurl_load(err) < 0)
+        if (berth_libcurl_ready(err) < 0)
                 return -err->code;
-        pthread_once(&curl_once, curl_init);
-        if (curl_init_result != CURLE_OK)
-                return berth_errx(err, EIO, "cannot initialise libcurl: %s",
-                                  curl_easy_strerror(curl_init_result));
 
         berth_registry *r = berth_xmalloc0(sizeof(*r));
         r->host = berth_xstrdup(host);

@@ -80,6 +80,18 @@ typedef struct {
  * names it when it cannot be. berth_registry_open calls it.
  */
 int berth_libcurl_load(berth_error *err);
+/** berth_libcurl_load() and libcurl's global init (once per process). */
+int berth_libcurl_ready(berth_error *err);
+
+/**
+ * GET url (http or https only; TLS verified against the system's CAs;
+ * redirects followed, at most 10, http(s) only) into out_fd, at most max
+ * bytes (-EFBIG beyond). *ret_mtime (nullable): the Last-Modified header in
+ * seconds since the epoch, -1 without one. A status other than 2xx is an
+ * error naming it: "cannot download URL: 404 Not Found" (ENOENT for 404).
+ */
+int berth_fetch_url(const char *url, int out_fd, uint64_t max, int64_t *ret_mtime,
+                    berth_error *err);
 /** o may be NULL (defaults). Fails on a bad host name, an unreadable auth file or certs dir. */
 int berth_registry_open(const char *host, const berth_registry_opts *o, berth_registry **ret,
                         berth_error *err);

@@ -248,10 +248,11 @@ nothing_left() {
   [ "$status" -eq 0 ]
   in_img 'test -f /notex && echo file'
   [ "$output" = file ]
-  # a URL is refused before anything is made
-  copy --add /u http://127.0.0.1:1/x.tar
+  # URLs (downloaded by the driver: build.bats) mixed with files are refused before anything
+  # is made
+  copy --add /u http://127.0.0.1:1/x.tar g.tgz
   [ "$status" -eq 1 ]
-  [[ "$output" == *"ADD from a URL is not supported yet"* ]]
+  [[ "$output" == *"ADD of URLs and local files in one instruction is not supported"* ]]
   copy /u https://127.0.0.1:1/x.tar
   [ "$status" -eq 1 ]
   [[ "$output" == *"source can't be a URL for COPY"* ]]

@@ -460,3 +460,39 @@ RUN echo the-last-words; exit 2'
   [[ "$output" == *" => => # the-last-words"* ]]
   [[ "$output" == *"returned a non-zero code: 2"* ]]
 }
+
+@test "build: ADD of a URL downloads it (mode 0600, its Last-Modified time, never extracted), its content is the cache key" {
+  mkdir -p "$WORK/www"
+  echo 'served file' >"$WORK/www/hello.txt"
+  tar -C "$WORK/www" -czf "$WORK/www/arch.tar.gz" hello.txt
+  touch -d '2020-01-02 03:04:05 UTC' "$WORK/www/hello.txt"
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  (cd "$WORK/www" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+  local srv=$!
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  dockerfile "FROM busybox
+ADD http://127.0.0.1:$port/hello.txt /srv/
+ADD http://127.0.0.1:$port/arch.tar.gz /srv/
+RUN stat -c '%a %Y' /srv/hello.txt; cat /srv/hello.txt; ls /srv"
+  run berth build -t addurl "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'600 1577934245\nserved file\narch.tar.gz\nhello.txt'* ]]
+  run berth build "$CTX"
+  [ "$(grep -c 'Using cache' <<<"$output")" -eq 3 ]
+  echo 'changed' >"$WORK/www/hello.txt"
+  run berth build "$CTX"
+  [[ "$output" == *$'\nchanged\n'* ]]
+  dockerfile "FROM busybox
+ADD http://127.0.0.1:$port/missing /x"
+  run berth build "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"ADD failed: cannot download http://127.0.0.1:$port/missing: HTTP status 404"* ]]
+  dockerfile "FROM busybox
+COPY http://127.0.0.1:$port/hello.txt /x"
+  run berth build "$CTX"
+  [[ "$output" == *"source can't be a URL for COPY"* ]]
+  kill "$srv"
+  wait "$srv" 2>/dev/null || true
+  nothing_left
+}
