@@ -308,26 +308,66 @@ static int setup_dev(int rootfd, const berth_rootfs_opts *o, berth_error *err)
         return 0;
 }
 
+/* The propagation of the mount holding the rootfs, as runc and crun make it:
+ * never shared, or pivot_root refuses (the kernel wants new_root's parent
+ * mount unshared) and the bind of the rootfs on itself would show on the host.
+ * Slave when the root is to be a slave, private otherwise. Only that one
+ * mount changes (no MS_REC), so the rootfs's own submounts and the other
+ * mounts keep what / was given. */
+static int rootfs_parent_unshare(const char *rootfs, unsigned long rootprop, berth_error *err)
+{
+        unsigned long f = (rootprop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE;
+        _cleanup_free_ char *p = berth_xstrdup(rootfs);
+        for (;;) {
+                if (mount(NULL, p, NULL, f, NULL) == 0)
+                        return 0;
+                /* EINVAL: not a mount point; the mount holding it is further up */
+                char *slash = strrchr(p, '/');
+                if (errno != EINVAL || slash == NULL || strcmp(p, "/") == 0)
+                        return berth_err(err, errno, "cannot make the mount of the rootfs %s",
+                                         f == MS_SLAVE ? "slave" : "private");
+                if (slash == p)
+                        slash[1] = '\0';
+                else
+                        *slash = '\0';
+        }
+}
+
 int berth_rootfs_prepare(const berth_rootfs_opts *o, berth_error *err)
 {
         const oci_linux *l = o->spec->linux;
-        unsigned long rootprop = MS_SLAVE;
-        if (l && (l->rootfs_propagation & MS_PRIVATE))
-                rootprop = MS_PRIVATE;
-        if (mount(NULL, "/", NULL, MS_REC | rootprop, NULL) < 0)
-                return berth_err(err, errno, "cannot make / %s",
-                                 rootprop == MS_PRIVATE ? "private" : "slave");
+        /* The copy of the host's mounts: rslave unless rootfsPropagation says
+         * otherwise. A shared bind reaches back to the host only if its
+         * source is still a peer of the host's mount here, so "rshared" and
+         * "shared" (which containerd, CRI-O and docker set for a
+         * Bidirectional or rshared bind) are applied as they are, as runc
+         * does: "shared" to / alone, the rest left as the host has it. A
+         * private or slave root is made so recursively, whatever the spec
+         * says: the same root alone would leave the rest of the copy in the
+         * host's peer groups, where no one asking for it to be private wants
+         * it. */
+        unsigned long rootprop = MS_SLAVE | MS_REC;
+        if (l && (l->rootfs_propagation & PROPAGATION_FLAGS)) {
+                rootprop = l->rootfs_propagation;
+                if (rootprop & (MS_PRIVATE | MS_SLAVE))
+                        rootprop |= MS_REC;
+        }
+        if (mount(NULL, "/", NULL, rootprop, NULL) < 0)
+                return berth_err(err, errno, "cannot set the propagation of /");
+        int r = rootfs_parent_unshare(o->rootfs, rootprop, err);
+        if (r < 0)
+                return r;
         if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return berth_err(err, errno, "cannot bind mount the rootfs '%s'", o->rootfs);
         _cleanup_close_ int rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return berth_err(err, errno, "cannot open the rootfs '%s'", o->rootfs);
         for (size_t i = 0; i < o->spec->n_mounts; i++) {
-                int r = mount_one(rootfd, o, &o->spec->mounts[i], err);
+                r = mount_one(rootfd, o, &o->spec->mounts[i], err);
                 if (r < 0)
                         return berth_wrap(err, "mounts[%zu]", i);
         }
-        int r = setup_dev(rootfd, o, err);
+        r = setup_dev(rootfd, o, err);
         if (r < 0)
                 return r;
         if (o->spec->process && o->spec->process->cwd) {
@@ -350,9 +390,19 @@ int berth_rootfs_pivot(const char *rootfs, bool no_pivot, berth_error *err)
                 if (chroot(".") < 0)
                         return berth_err(err, errno, "cannot chroot into the rootfs");
         } else {
+                _cleanup_close_ int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (oldroot < 0)
+                        return berth_err(err, errno, "cannot open the old root");
                 if (syscall(SYS_pivot_root, ".", ".") < 0)
                         return berth_err(err, errno, "cannot pivot_root into '%s'", rootfs);
-                /* The old root is stacked on "."; detach it without touching the host. */
+                /* The old root is stacked on the new one, but "." is still the
+                 * new root: a propagation change there would make every mount
+                 * of the container a slave, rshared binds too, and nothing
+                 * mounted inside them would reach the host again. Stand in the
+                 * old root itself; make it a slave so that detaching it does
+                 * not unmount anything on the host, and detach it. */
+                if (fchdir(oldroot) < 0)
+                        return berth_err(err, errno, "cannot chdir to the old root");
                 if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
                         return berth_err(err, errno, "cannot make the old root slave");
                 if (umount2(".", MNT_DETACH) < 0)
@@ -444,7 +494,10 @@ int berth_rootfs_finalize(const oci_spec *s, berth_error *err)
                 if (mount(NULL, "/", NULL, f, NULL) < 0)
                         return berth_err(err, errno, "cannot make the root read-only");
         }
-        if (l && l->rootfs_propagation) {
+        /* Shared or unbindable now that / is the rootfs; a private or slave
+         * root was made before the mounts, and making it again here,
+         * recursively, would undo the propagation that binds asked for. */
+        if (l && (l->rootfs_propagation & (MS_SHARED | MS_UNBINDABLE))) {
                 if (mount(NULL, "/", NULL, l->rootfs_propagation, NULL) < 0)
                         return berth_err(err, errno, "cannot set the rootfs propagation");
         }

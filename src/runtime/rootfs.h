@@ -10,7 +10,9 @@
 /**
  * The container's filesystem, set up by its init inside its own mount
  * namespace. Calling sequence:
- *   berth_rootfs_prepare()  — / made slave (or private), rootfs bind-mounted
+ *   berth_rootfs_prepare()  — / made rslave (or what rootfsPropagation says),
+ *                             the mount holding the rootfs made private (or
+ *                             slave), rootfs bind-mounted
  *                             on itself, config mounts in order (targets
  *                             created and resolved inside the rootfs, mounted
  *                             through /proc/self/fd so no symlink can
@@ -21,7 +23,8 @@
  *                             masks bound from the container's /dev/null
  *                             only after checking it is the null device;
  *   berth_rootfs_pivot()    — pivot_root (or MS_MOVE + chroot with no_pivot);
- *   berth_rootfs_finalize() — read-only root, rootfsPropagation.
+ *   berth_rootfs_finalize() — read-only root, a shared or unbindable
+ *                             rootfsPropagation.
  *
  * Nothing here follows a path the container could have changed: targets are
  * fds opened inside the rootfs, binds go fd to fd (open_tree/move_mount),

@@ -4,7 +4,77 @@
 load helpers
 
 setup() { setup_runtime_test; }
-teardown() { teardown_runtime_test; }
+teardown() {
+  # the propagation tests' host mounts go before the bundle they live in
+  if [ -n "${PROP_DIR:-}" ] && mountpoint -q "$PROP_DIR"; then
+    umount -R "$PROP_DIR" || umount -R -l "$PROP_DIR"
+  fi
+  teardown_runtime_test
+}
+
+# prop_source: PROP_SRC, a tmpfs marked rshared, on a shared tmpfs that
+# stands for a host's shared mount (systemd makes / shared), both under a
+# private tmpfs of their own so that nothing made here reaches any other mount.
+prop_source() {
+  PROP_DIR="$BUNDLE/prop"
+  mkdir -p "$PROP_DIR"
+  mount -t tmpfs -o size=1m berth-prop "$PROP_DIR"
+  mount --make-private "$PROP_DIR"
+  mkdir "$PROP_DIR/host"
+  mount -t tmpfs -o size=1m berth-prop-host "$PROP_DIR/host"
+  mount --make-shared "$PROP_DIR/host"
+  PROP_SRC="$PROP_DIR/host/src"
+  mkdir "$PROP_SRC"
+  mount -t tmpfs -o size=1m berth-prop-src "$PROP_SRC"
+  mount --make-rshared "$PROP_SRC"
+  mkdir "$PROP_SRC/from-host" "$PROP_SRC/from-container"
+}
+
+# prop_container PROPAGATION [ROOTFS-PROPAGATION]: a container with
+# $PROP_SRC bound on /mnt/prop with ["rbind", PROPAGATION], running.
+prop_container() {
+  make_bundle "$BUNDLE" sleep 1000
+  local root=""
+  [ -z "${2:-}" ] || root="| .linux.rootfsPropagation = \"$2\""
+  # CAP_SYS_ADMIN to mount inside, as critest's privileged container has
+  config_edit "$BUNDLE" ".process.capabilities |= map_values(. + [\"CAP_SYS_ADMIN\"]) | .mounts += [{\"destination\": \"/mnt/prop\", \"type\": \"bind\", \"source\": \"$PROP_SRC\", \"options\": [\"rbind\", \"$1\"]}] $root"
+  rt create --bundle "$BUNDLE" "$ID"
+  rt start "$ID"
+}
+
+# host_has MOUNTPOINT / container_has MOUNTPOINT: is it in that mount table?
+host_has() { awk -v m="$1" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+container_has() { rt exec "$ID" awk -v m="$1" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+
+# Both directions through the bind, then every mount made undone.
+prop_check() {
+  local want_out=$1 want_in=$2
+  # the runtime let go of the host's mounts without unmounting any of them
+  host_has "$PROP_SRC"
+  rt exec "$ID" mount -t tmpfs -o size=1m inner /mnt/prop/from-container
+  mount -t tmpfs -o size=1m outer "$PROP_SRC/from-host"
+  if [ "$want_out" = yes ]; then
+    host_has "$PROP_SRC/from-container"
+    rt exec "$ID" touch /mnt/prop/from-container/made-inside
+    [ -e "$PROP_SRC/from-container/made-inside" ]
+  else
+    ! host_has "$PROP_SRC/from-container"
+  fi
+  if [ "$want_in" = yes ]; then
+    container_has /mnt/prop/from-host
+    touch "$PROP_SRC/from-host/made-outside"
+    rt exec "$ID" test -e /mnt/prop/from-host/made-outside
+  else
+    ! container_has /mnt/prop/from-host
+  fi
+  umount "$PROP_SRC/from-host"
+  ! container_has /mnt/prop/from-host
+  if [ "$want_out" = yes ]; then
+    # an unmount inside goes out the same way
+    rt exec "$ID" umount /mnt/prop/from-container
+    ! host_has "$PROP_SRC/from-container"
+  fi
+}
 
 @test "run: the container has its own hostname and is pid 1" {
   make_bundle "$BUNDLE" sh -c 'hostname; echo pid=$$; cat /proc/1/cmdline | tr "\0" " "'
@@ -560,6 +630,30 @@ teardown() { teardown_runtime_test; }
   [[ "$slave" != *" shared:"* ]]
   [[ "$private" != *" master:"* ]]
   [[ "$private" != *" shared:"* ]]
+}
+
+@test "an rshared bind propagates mounts both ways (rootfsPropagation rshared, as containerd sets)" {
+  prop_source
+  prop_container rshared rshared
+  prop_check yes yes
+}
+
+@test "an rshared bind propagates mounts both ways (rootfsPropagation shared, as docker and berth set)" {
+  prop_source
+  prop_container rshared shared
+  prop_check yes yes
+}
+
+@test "an rslave bind sees the host's mounts and keeps its own" {
+  prop_source
+  prop_container rslave rslave
+  prop_check no yes
+}
+
+@test "an rprivate bind sees neither side's new mounts" {
+  prop_source
+  prop_container rprivate
+  prop_check no no
 }
 
 @test "a custom cgroupsPath, cpusets and intelRdt (ignored here) work; events --stats reports usage" {
