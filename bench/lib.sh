@@ -36,6 +36,7 @@ bench_bundle() {
 # Runs hyperfine ROUNDS times over all commands (so they alternate through
 # the whole measurement and share the machine's noise), pools every run's
 # time per command, and prints "NAME median_ms mean_ms n".
+# ALTERNATE_WARMUP: warm-up runs per command (2 unless set).
 # ALTERNATE_OPTS (an array, optional): more hyperfine options, e.g. one
 # --prepare per command to reset state outside the timing.
 alternate() {
@@ -45,7 +46,7 @@ alternate() {
   while [ $# -gt 0 ]; do names+=("$1"); cmds+=("$2"); shift 2; done
   tmp=$(mktemp -d)
   for r in $(seq "$rounds"); do
-    hyperfine -N -w 2 -r "$runs" ${ALTERNATE_OPTS[@]+"${ALTERNATE_OPTS[@]}"} \
+    hyperfine -N -w "${ALTERNATE_WARMUP:-2}" -r "$runs" ${ALTERNATE_OPTS[@]+"${ALTERNATE_OPTS[@]}"} \
       --export-json "$tmp/$r.json" "${cmds[@]}" >/dev/null 2>&1
   done
   for i in "${!names[@]}"; do

@@ -121,14 +121,22 @@ static char **run_command(build_stage *s, const berth_dockerfile_instr *in)
         return berth_build_command(&s->sc, &shell);
 }
 
-/* The legacy builder's history entry: "|2 A=1 B=2 /bin/sh -c make" (the stage's args). */
+static int cmp_arg(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The legacy builder's history entry: "|2 A=1 B=2 /bin/sh -c make" (the stage's args,
+ * sorted as it sorts them). */
 static char *run_created_by(build_stage *s, char *const *args)
 {
         _cleanup_free_ char *cmd = berth_strv_join(args, SIZE_MAX, " ");
         size_t n = berth_strv_length(s->sc.args);
         if (n == 0)
                 return TAKE_PTR(cmd);
-        _cleanup_free_ char *a = berth_strv_join(s->sc.args, SIZE_MAX, " ");
+        _cleanup_strv_ char **sorted = berth_strv_dup(s->sc.args);
+        qsort(sorted, n, sizeof(char *), cmp_arg);
+        _cleanup_free_ char *a = berth_strv_join(sorted, SIZE_MAX, " ");
         return berth_xasprintf("|%zu %s %s", n, a, cmd);
 }
 

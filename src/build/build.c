@@ -90,6 +90,17 @@ static bool host_runs(build *b, const char *platform)
         return strcmp(os, b->os) == 0 && (!*arch || strcmp(arch, b->arch) == 0);
 }
 
+/* Both of docker's builders give a stage whose base sets no PATH the default one: RUN
+ * sees it, ENV can extend it, and the image keeps it. */
+static void stage_default_path(build_stage *s)
+{
+        STRV_FOREACH (e, s->sc.cfg->config.env)
+                if (strncmp(*e, "PATH=", 5) == 0)
+                        return;
+        berth_oci_config_set_env(berth_oci_image_config_edit(s->sc.cfg), "PATH",
+                                 "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+}
+
 static int stage_from(build_stage *s, berth_error *err)
 {
         build *b = s->b;
@@ -118,6 +129,7 @@ static int stage_from(build_stage *s, berth_error *err)
                 berth_hasher_final(h, &s->key);
                 berth_hasher_free(h);
                 s->dirty = true;
+                stage_default_path(s);
                 return 0;
         }
         int r;
@@ -131,6 +143,7 @@ static int stage_from(build_stage *s, berth_error *err)
         if ((r = berth_image_load(b->im, &s->image, &s->sc.cfg, &man, err)) < 0)
                 return r;
         berth_oci_manifest_free(man);
+        stage_default_path(s);
         s->has_image = true;
         s->key = s->image;
         build_say(b, " ---> %.12s\n", berth_digest_hex(&s->image));

@@ -115,14 +115,23 @@ static int apply_workdir(berth_build_scope *sc, const char *arg, FILE *by, berth
         return 0;
 }
 
+static int cmp_word(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The ports as written, sorted before they are expanded (Docker's parser sorts them). */
 static int apply_expose(berth_build_scope *sc, const berth_dockerfile_instr *in, FILE *by,
                         berth_error *err)
 {
         oci_container_config *cc = berth_oci_image_config_edit(sc->cfg);
         berth_build_expand_opts eo = {.escape = sc->escape};
+        _cleanup_free_ char **ports = berth_xmalloc0((in->n_args + 1) * sizeof(char *));
+        memcpy(ports, in->args, in->n_args * sizeof(char *));
+        qsort(ports, in->n_args, sizeof(char *), cmp_word);
         for (size_t i = 0; i < in->n_args; i++) {
                 _cleanup_strv_ char **words = NULL;
-                if (berth_build_expand_words(in->args[i], &eo, berth_build_scope_lookup, sc, &words,
+                if (berth_build_expand_words(ports[i], &eo, berth_build_scope_lookup, sc, &words,
                                              err) < 0)
                         return -err->code;
                 STRV_FOREACH (w, words) {
@@ -149,8 +158,9 @@ static int apply_volume(berth_build_scope *sc, const berth_dockerfile_instr *in,
                 berth_oci_config_add_volume(cc, v);
                 berth_strv_push(&added, v);
         }
-        fputc(' ', by);
-        quoted_list(by, added);
+        /* Go's %v of the list, as the legacy builder writes it: [/a /b] */
+        _cleanup_free_ char *list = berth_strv_join(added, SIZE_MAX, " ");
+        fprintf(by, " [%s]", list);
         return 0;
 }
 

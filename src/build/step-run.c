@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,6 +141,40 @@ static int runtime_run(const berth_build_run_opts *o, const char *dir, const cha
         return 0;
 }
 
+/* The step's /etc files are bind-mounted; when the image has none, berth-runtime makes
+ * empty files to mount them on. Those are no part of the step's layer (docker's builders
+ * leave none): the ones the image lacked before the run are dropped from the upper dir
+ * after it, when they are still empty regular files. */
+static const char *const etc_stubs[] = {"hosts", "resolv.conf", "hostname"};
+
+static unsigned etc_stubs_missing(const char *dir)
+{
+        _cleanup_free_ char *etc = berth_xasprintf("%s/merged/etc", dir);
+        _cleanup_close_ int fd = open(etc, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        unsigned missing = 0;
+        struct stat st;
+        for (unsigned i = 0; i < ARRAY_SIZE(etc_stubs); i++)
+                if (fd < 0 ? errno == ENOENT
+                           : fstatat(fd, etc_stubs[i], &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+                                 errno == ENOENT)
+                        missing |= 1u << i;
+        return missing;
+}
+
+static void etc_stubs_drop(const char *dir, unsigned missing)
+{
+        _cleanup_free_ char *etc = berth_xasprintf("%s/upper/etc", dir);
+        _cleanup_close_ int fd = open(etc, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0)
+                return;
+        for (unsigned i = 0; i < ARRAY_SIZE(etc_stubs); i++)
+                if ((missing & (1u << i)) &&
+                    fstatat(fd, etc_stubs[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                    S_ISREG(st.st_mode) && st.st_size == 0)
+                        (void)unlinkat(fd, etc_stubs[i], 0);
+}
+
 int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *ret_status,
                          berth_digest *ret_id, berth_error *err)
 {
@@ -150,6 +185,7 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
                 return r;
         _cleanup_free_ char *id = berth_xasprintf("build-%s", snap.hex);
         _cleanup_free_ char *merged = berth_xasprintf("%s/merged", snap.dir);
+        unsigned stubs = etc_stubs_missing(snap.dir);
         if ((r = berth_build_mounts_attach(merged, o->mounts, o->n_mounts, err)) < 0 ||
             (r = write_etc_files(snap.dir, o->network ? o->network : "none", snap.hex, err)) < 0 ||
             (r = write_spec(o, snap.dir, id, err)) < 0 ||
@@ -157,6 +193,7 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
                 goto out;
         if ((r = berth_snapshot_umount(snap.dir, NULL, err)) < 0)
                 goto out;
+        etc_stubs_drop(snap.dir, stubs);
         if (status != 0) {
                 _cleanup_free_ char *cmd = berth_strv_join(o->args, SIZE_MAX, " ");
                 r = berth_errx(err, ECHILD, "The command '%s' returned a non-zero code: %d", cmd,
