@@ -136,7 +136,8 @@ int build_args_stage(build_stage *s, const berth_dockerfile_instr *in, char **re
         FILE *by = open_memstream(&text, &len);
         if (by == NULL)
                 return berth_err(err, errno, "cannot make a history entry");
-        fputs("/bin/sh -c #(nop)  ARG", by);
+        _cleanup_free_ char *prefix = berth_build_nop_prefix(&s->sc);
+        fprintf(by, "%s ARG", prefix);
         int r =
             declare(s->b, in, &s->sc.args, berth_build_scope_lookup, &s->sc, s->b->global, by, err);
         fclose(by);

@@ -39,6 +39,7 @@ typedef struct {
         bool has_image;     /* false: scratch, nothing registered yet */
         bool dirty;         /* sc.cfg has changed since image */
         berth_digest key;   /* the cache key of the stage as it stands */
+        char **mkdirs;      /* WORKDIRs since the last layer step, for the next to make */
         bool no_cache;
 } build_stage;
 
@@ -94,8 +95,12 @@ ssize_t build_stage_ref(const berth_dockerfile *df, const char *ref, size_t befo
 int build_plan(build *b, berth_error *err);
 
 /* build-key.c */
-/** Chain the cache key: key = sha256(key, instruction text, heredocs, args, extra). */
-void build_key_next(build_stage *s, const berth_dockerfile_instr *in, const char *extra);
+/** Chain the cache key: key = sha256(key, instruction text, heredocs, extra, and with_args
+ * the build arguments in effect). RUN sees the arguments in its environment: with_args; the
+ * other steps pass what the arguments made of their words (expanded) in extra, so an argument
+ * changes only the steps that use it, as docker's. */
+void build_key_next(build_stage *s, const berth_dockerfile_instr *in, const char *extra,
+                    bool with_args);
 
 /* build.c */
 /** An image FROM or --from names: here already, or pulled (always with --pull). */

@@ -66,12 +66,16 @@ bool build_cache_take(build_stage *s)
         s->image = id;
         s->has_image = true;
         s->dirty = false;
+        berth_strv_free(s->mkdirs);
+        s->mkdirs = NULL;
         build_say(s->b, " ---> Using cache\n ---> %.12s\n", berth_digest_hex(&id));
         return true;
 }
 
 void build_step_done(build_stage *s)
 {
+        berth_strv_free(s->mkdirs);
+        s->mkdirs = NULL;
         s->has_image = true;
         s->dirty = false;
         build_say(s->b, " ---> %.12s\n", berth_digest_hex(&s->image));
@@ -166,7 +170,7 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
         if (r < 0)
                 return r;
         extra = berth_xasprintf("%s\n%s", network, ms.key ? ms.key : "");
-        build_key_next(s, in, extra);
+        build_key_next(s, in, extra, true);
         if (build_cache_take(s))
                 goto out;
         if ((r = build_stage_materialize(s, err)) < 0)
@@ -194,6 +198,7 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
                                    .cache_key = berth_digest_hex(&s->key),
                                    .epoch = b->o->source_date_epoch >= 0 ? &b->o->source_date_epoch
                                                                          : NULL,
+                                   .mkdirs = s->mkdirs,
                                    .mounts = ms.v,
                                    .n_mounts = ms.n,
                                    .out_fd = keep >= 0 ? keep : b->o->out_fd,
@@ -214,16 +219,21 @@ out:
 /* ADD's downloads: at most this much each. */
 #define BUILD_DOWNLOAD_MAX (8ULL << 30)
 
-/* The legacy builder's history entry: "/bin/sh -c #(nop) COPY file:<hash> in /dst ". */
-static char *copy_created_by(const berth_dockerfile_instr *in, const berth_context_selection *sel,
-                             const char *dest)
+/* The legacy builder's history entry: "/bin/sh -c #(nop) COPY file:<hash> in /dst " (its
+ * --chown written without a space before the hash, as docker does). */
+static char *copy_created_by(build_stage *s, const berth_dockerfile_instr *in,
+                             const berth_context_selection *sel, const char *dest,
+                             const char *chown)
 {
         const char *kind = "multi";
         if (sel && sel->n_items == 1 && in->n_heredocs == 0)
                 kind = S_ISDIR(sel->entries[sel->items[0].first].mode) ? "dir" : "file";
         const char *hex = sel ? berth_digest_hex(&sel->digest) : "";
-        return berth_xasprintf("/bin/sh -c #(nop) %s %s:%s in %s ",
-                               berth_dockerfile_cmd_upper(in->cmd), kind, hex, dest);
+        _cleanup_free_ char *prefix = berth_build_nop_prefix(&s->sc);
+        _cleanup_free_ char *ch =
+            chown && *chown ? berth_xasprintf("--chown=%s", chown) : berth_xstrdup("");
+        return berth_xasprintf("%s%s %s%s:%s in %s ", prefix, berth_dockerfile_cmd_upper(in->cmd),
+                               ch, kind, hex, dest);
 }
 
 /* A flag's value expanded in the stage's scope, NULL when not given. */
@@ -404,6 +414,29 @@ static int copy_select(build_stage *s, const berth_dockerfile_instr *in, copy_ar
         return 0;
 }
 
+/* What COPY/ADD add to their key: the selection's content (or --from's image), and their
+ * words as the stage's arguments expanded them. */
+static char *copy_key_extra(const copy_args *a)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        fprintf(f, "%s\n%s\n",
+                a->from  ? ""
+                : a->sel ? a->sel->digest.s
+                         : "",
+                a->from ? a->from_id.s : "");
+        STRV_FOREACH (src, a->sources)
+                fprintf(f, "src %s\n", *src);
+        for (size_t i = 0; i < a->n_inlines; i++)
+                fprintf(f, "inline %s %zu %s\n", a->inlines[i].name, a->inlines[i].len,
+                        a->inlines[i].data);
+        fprintf(f, "dest %s\nchown %s\nchmod %s\nfrom %s\n", a->dest, a->chown ? a->chown : "",
+                a->chmod ? a->chmod : "", a->from ? a->from : "");
+        fclose(f);
+        return TAKE_PTR(text);
+}
+
 int build_step_copy(build_stage *s, const berth_dockerfile_instr *in, berth_error *err)
 {
         build *b = s->b;
@@ -420,19 +453,15 @@ int build_step_copy(build_stage *s, const berth_dockerfile_instr *in, berth_erro
                 r = copy_select(s, in, &a, &fd, err);
         if (r < 0)
                 goto out;
-        extra = berth_xasprintf("%s\n%s",
-                                a.from  ? ""
-                                : a.sel ? a.sel->digest.s
-                                        : "",
-                                a.from ? a.from_id.s : "");
-        build_key_next(s, in, extra);
+        extra = copy_key_extra(&a);
+        build_key_next(s, in, extra, false);
         if (build_cache_take(s))
                 goto out;
         if (a.from && (r = copy_select(s, in, &a, &fd, err)) < 0)
                 goto out;
         if ((r = build_stage_materialize(s, err)) < 0)
                 goto out;
-        by = copy_created_by(in, a.sel, a.dest);
+        by = copy_created_by(s, in, a.sel, a.dest, a.chown);
         berth_digest base = s->image;
         berth_build_copy_opts co = {.work_dir = b->work_dir,
                                     .base = &base,
@@ -445,6 +474,8 @@ int build_step_copy(build_stage *s, const berth_dockerfile_instr *in, berth_erro
                                     .chown = a.chown,
                                     .chmod = a.chmod,
                                     .add = in->cmd == BERTH_DF_ADD && !a.urls,
+                                    .keep_owners = a.from != NULL,
+                                    .mkdirs = s->mkdirs,
                                     .created = created_of(b),
                                     .created_by = by,
                                     .cache_key = berth_digest_hex(&s->key),

@@ -18,12 +18,15 @@ static int stage_instr(build_stage *s, const berth_dockerfile_instr *in, berth_e
 /* A metadata step (or ARG): the config changes, a history entry without a layer. */
 static int stage_meta(build_stage *s, const berth_dockerfile_instr *in, berth_error *err)
 {
-        build_key_next(s, in, NULL);
         _cleanup_free_ char *by = NULL;
         int r = in->cmd == BERTH_DF_ARG ? build_args_stage(s, in, &by, err)
                                         : berth_build_step_meta(&s->sc, in, &by, err);
         if (r < 0)
                 return r;
+        /* the history entry holds the instruction's words as they were expanded */
+        build_key_next(s, in, by, false);
+        if (in->cmd == BERTH_DF_WORKDIR && s->sc.cfg->config.working_dir)
+                berth_strv_push(&s->mkdirs, s->sc.cfg->config.working_dir);
         char now[64];
         const char *created = s->b->created;
         if (!*created) {
@@ -237,6 +240,7 @@ int build_stage_run(build *b, size_t index, bool target, berth_error *err)
         }
         berth_oci_image_config_free(s.sc.cfg);
         berth_strv_free(s.sc.args);
+        berth_strv_free(s.mkdirs);
         return r;
 }
 

@@ -195,6 +195,15 @@ static int clear_place(copier *c, int pfd, const char *base, bool dir, const cha
         return 0;
 }
 
+/* Who owns what is copied: --chown's owner, else the source's (COPY --from keeps it, as
+ * docker does), else root. */
+static void owner_of(const copier *c, const berth_context_entry *e, uid_t *uid, gid_t *gid)
+{
+        bool keep = !c->chown && c->o->keep_owners;
+        *uid = keep ? e->uid : c->uid;
+        *gid = keep ? e->gid : c->gid;
+}
+
 /* A node just made at pfd/base: owner, mode and times through an O_PATH fd checked to be it. */
 static int finish_node(copier *c, int pfd, const char *base, const berth_context_entry *e,
                        const struct timespec ts[2], const char *target)
@@ -203,7 +212,10 @@ static int finish_node(copier *c, int pfd, const char *base, const berth_context
         if (fd < 0 || berth_fd_is_node(fd, e->mode & S_IFMT, e->rdev) != 1)
                 return berth_errx(c->err, EIO, "'/%s' is not the node just made", target);
         char p[32];
-        if (fchownat(fd, "", c->uid, c->gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ||
+        uid_t uid;
+        gid_t gid;
+        owner_of(c, e, &uid, &gid);
+        if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ||
             chmod(berth_fd_path(fd, p), mode_of(c, e->mode)) < 0 ||
             utimensat(AT_FDCWD, berth_fd_path(fd, p), ts, 0) < 0)
                 return berth_err(c->err, errno, "cannot set the metadata of '/%s'", target);
@@ -232,6 +244,9 @@ static int make_entry(copier *c, const berth_context_entry *e, int pfd, const ch
         if (exists < 0)
                 return exists;
         mode_t mode = mode_of(c, e->mode);
+        uid_t uid;
+        gid_t gid;
+        owner_of(c, e, &uid, &gid);
 
         switch (e->mode & S_IFMT) {
         case S_IFREG: {
@@ -245,8 +260,7 @@ static int make_entry(copier *c, const berth_context_entry *e, int pfd, const ch
                 int r = copy_data(c, in, out, e, target);
                 if (r < 0)
                         return r;
-                if (fchown(out, c->uid, c->gid) < 0 || fchmod(out, mode) < 0 ||
-                    futimens(out, ts) < 0)
+                if (fchown(out, uid, gid) < 0 || fchmod(out, mode) < 0 || futimens(out, ts) < 0)
                         return berth_err(c->err, errno, "cannot set the metadata of '/%s'", target);
                 return 0;
         }
@@ -257,7 +271,7 @@ static int make_entry(copier *c, const berth_context_entry *e, int pfd, const ch
                 if (fd < 0)
                         return berth_err(c->err, errno, "cannot open directory '/%s'", target);
                 bool meta = !(exists && keep_meta);
-                if (meta && (fchown(fd, c->uid, c->gid) < 0 || fchmod(fd, mode) < 0)) {
+                if (meta && (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0)) {
                         int r =
                             berth_err(c->err, errno, "cannot set the metadata of '/%s'", target);
                         close(fd);
@@ -269,7 +283,7 @@ static int make_entry(copier *c, const berth_context_entry *e, int pfd, const ch
         case S_IFLNK:
                 if (symlinkat(e->link, pfd, base) < 0)
                         return berth_err(c->err, errno, "cannot create symlink '/%s'", target);
-                if (fchownat(pfd, base, c->uid, c->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+                if (fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
                     utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
                         return berth_err(c->err, errno, "cannot set the metadata of '/%s'", target);
                 return 0;
@@ -384,6 +398,13 @@ static int copy_tree(copier *c, const berth_context_selection *sel, const berth_
                         r = make_entry(c, top, pfd, base, dest, true, &stack[n]);
                         if (r == 0)
                                 n++;
+                        /* a directory made to hold another's contents is docker's 0755, owned as
+                         * the directories it makes on the way (root, or --chown's owner) */
+                        if (r == 0 && S_ISDIR(top->mode) &&
+                            (fchown(stack[n - 1].fd, c->uid, c->gid) < 0 ||
+                             (!c->chmod && fchmod(stack[n - 1].fd, 0755) < 0)))
+                                r = berth_err(c->err, errno, "cannot set the metadata of '/%s'",
+                                              dest);
                 }
         }
         for (size_t j = it->first + 1; r == 0 && j < it->first + it->count; j++) {
@@ -481,8 +502,8 @@ static int copy_all(copier *c, const char *merged, const char *dest, bool dest_d
         c->root = open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (c->root < 0)
                 return berth_err(c->err, errno, "cannot open the step's root");
-        int r = 0;
-        if (o->chown && *o->chown)
+        int r = berth_build_mkdirs(c->root, o->mkdirs, c->err);
+        if (r == 0 && o->chown && *o->chown)
                 r = resolve_chown(c, merged, o->chown);
         for (size_t i = 0; r == 0 && o->sel && i < o->sel->n_items; i++)
                 r = copy_item(c, o->sel, &o->sel->items[i], dest, dest_dir);
@@ -521,6 +542,17 @@ static int copier_init(copier *c, const berth_build_copy_opts *o, char **ret_des
         }
         *ret_dest = dest;
         *ret_dest_dir = dest_dir;
+        return 0;
+}
+
+int berth_build_mkdirs(int rootfd, char *const *dirs, berth_error *err)
+{
+        STRV_FOREACH (d, (char **)dirs) {
+                int fd = berth_mkdir_p_in_root(rootfd, *d, 0755, err);
+                if (fd < 0)
+                        return berth_wrap(err, "WORKDIR %s", *d);
+                close(fd);
+        }
         return 0;
 }
 

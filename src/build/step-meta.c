@@ -51,6 +51,73 @@ char **berth_build_command(const berth_build_scope *sc, const berth_dockerfile_i
         return v;
 }
 
+char *berth_build_nop_prefix(const berth_build_scope *sc)
+{
+        char *const *shell = sc->cfg->config.shell;
+        if (shell == NULL || shell[0] == NULL)
+                return berth_xstrdup("/bin/sh -c #(nop) ");
+        _cleanup_free_ char *sh = berth_strv_join(shell, SIZE_MAX, " ");
+        return berth_xasprintf("%s #(nop) ", sh);
+}
+
+/* Go's Duration.String(): "0s", "1.5s", "500ms", "1m30s", "1h0m0s". */
+static void go_duration(FILE *f, int64_t ns)
+{
+        if (ns == 0) {
+                fputs("0s", f);
+                return;
+        }
+        if (ns < 0) {
+                fputc('-', f);
+                ns = -ns;
+        }
+        if (ns < 1000000000) {
+                const char *unit = ns < 1000 ? "ns" : ns < 1000000 ? "µs" : "ms";
+                int64_t div = ns < 1000 ? 1 : ns < 1000000 ? 1000 : 1000000;
+                char frac[16] = "";
+                int64_t rem = ns % div;
+                if (rem) {
+                        int digits = div == 1000 ? 3 : 6;
+                        snprintf(frac, sizeof(frac), ".%0*lld", digits, (long long)rem);
+                        for (size_t k = strlen(frac); k > 1 && frac[k - 1] == '0'; k--)
+                                frac[k - 1] = '\0';
+                }
+                fprintf(f, "%lld%s%s", (long long)(ns / div), frac, unit);
+                return;
+        }
+        int64_t s = ns / 1000000000, rem = ns % 1000000000;
+        int64_t h = s / 3600, m = s / 60 % 60;
+        if (h)
+                fprintf(f, "%lldh", (long long)h);
+        if (h || m)
+                fprintf(f, "%lldm", (long long)m);
+        fprintf(f, "%lld", (long long)(s % 60));
+        if (rem) {
+                char frac[16];
+                snprintf(frac, sizeof(frac), ".%09lld", (long long)rem);
+                for (size_t k = strlen(frac); k > 1 && frac[k - 1] == '0'; k--)
+                        frac[k - 1] = '\0';
+                fputs(frac, f);
+        }
+        fputc('s', f);
+}
+
+/* Go's %q of an int (a rune): 'A', '\x04', '\n'. */
+static void go_rune(FILE *f, int n)
+{
+        static const char esc[] = {'a', 'b', 't', 'n', 'v', 'f', 'r'};
+        if (n >= 7 && n <= 13)
+                fprintf(f, "'\\%c'", esc[n - 7]);
+        else if (n == '\'' || n == '\\')
+                fprintf(f, "'\\%c'", n);
+        else if (n >= 0x20 && n < 0x7f)
+                fprintf(f, "'%c'", n);
+        else if (n >= 0 && n < 0x80)
+                fprintf(f, "'\\x%02x'", n);
+        else
+                fprintf(f, "'\\u%04x'", n & 0xffff);
+}
+
 /* Go's %q of a []string: ["a" "b"], what the legacy builder's history shows. */
 static void quoted_list(FILE *f, char *const *v)
 {
@@ -191,8 +258,26 @@ static void apply_health(berth_build_scope *sc, const berth_dockerfile_instr *in
         h->start_period = in->health.start_period;
         h->start_interval = in->health.start_interval;
         h->retries = in->health.retries;
-        fputc(' ', by);
+        /* the legacy builder's %q of docker 20.10's HealthConfig */
+        fputs(" &{", by);
         quoted_list(by, h->test);
+        int64_t d[] = {h->interval, h->timeout, h->start_period};
+        for (size_t i = 0; i < 3; i++) {
+                fputs(" \"", by);
+                go_duration(by, d[i]);
+                fputc('"', by);
+        }
+        fputc(' ', by);
+        go_rune(by, h->retries);
+        fputc('}', by);
+}
+
+/* "<shell> #(nop)  ENV" — two spaces after "#(nop)", one before WORKDIR (legacy builder). */
+static void nop_prefix(const berth_build_scope *sc, const berth_dockerfile_instr *in, FILE *by)
+{
+        _cleanup_free_ char *p = berth_build_nop_prefix(sc);
+        fprintf(by, "%s%s%s", p, in->cmd == BERTH_DF_WORKDIR ? "" : " ",
+                berth_dockerfile_cmd_upper(in->cmd));
 }
 
 int berth_build_step_meta(berth_build_scope *sc, const berth_dockerfile_instr *in,
@@ -206,8 +291,8 @@ int berth_build_step_meta(berth_build_scope *sc, const berth_dockerfile_instr *i
         oci_container_config *cc = &sc->cfg->config;
         /* the legacy builder's history: "/bin/sh -c #(nop)  CMD [...]", one space before
          * WORKDIR (and COPY/ADD), two before the others */
-        fprintf(by, "/bin/sh -c #(nop) %s%s", in->cmd == BERTH_DF_WORKDIR ? "" : " ",
-                berth_dockerfile_cmd_upper(in->cmd));
+        if (in->cmd != BERTH_DF_SHELL)
+                nop_prefix(sc, in, by);
         int r = 0;
         switch (in->cmd) {
         case BERTH_DF_ENV:
@@ -247,15 +332,18 @@ int berth_build_step_meta(berth_build_scope *sc, const berth_dockerfile_instr *i
                 quoted_list(by, v);
                 break;
         }
-        case BERTH_DF_SHELL:
+        case BERTH_DF_SHELL: {
                 berth_oci_image_config_edit(sc->cfg);
                 berth_strv_free(cc->shell);
                 cc->shell = berth_xmalloc0(sizeof(char *));
                 for (size_t i = 0; i < in->n_args; i++)
                         berth_strv_push(&cc->shell, in->args[i]);
-                fputc(' ', by);
-                quoted_list(by, cc->shell);
+                /* through the new shell, and Go's %v of it: [/bin/bash -c] */
+                nop_prefix(sc, in, by);
+                _cleanup_free_ char *sh = berth_strv_join(cc->shell, SIZE_MAX, " ");
+                fprintf(by, " [%s]", sh);
                 break;
+        }
         case BERTH_DF_HEALTHCHECK:
                 apply_health(sc, in, by);
                 break;

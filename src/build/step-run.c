@@ -175,6 +175,16 @@ static void etc_stubs_drop(const char *dir, unsigned missing)
                         (void)unlinkat(fd, etc_stubs[i], 0);
 }
 
+static int make_dirs(const char *merged, char *const *dirs, berth_error *err)
+{
+        if (dirs == NULL || dirs[0] == NULL)
+                return 0;
+        _cleanup_close_ int root = open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return berth_err(err, errno, "cannot open the step's root");
+        return berth_build_mkdirs(root, dirs, err);
+}
+
 int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *ret_status,
                          berth_digest *ret_id, berth_error *err)
 {
@@ -186,7 +196,8 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
         _cleanup_free_ char *id = berth_xasprintf("build-%s", snap.hex);
         _cleanup_free_ char *merged = berth_xasprintf("%s/merged", snap.dir);
         unsigned stubs = etc_stubs_missing(snap.dir);
-        if ((r = berth_build_mounts_attach(merged, o->mounts, o->n_mounts, err)) < 0 ||
+        if ((r = make_dirs(merged, o->mkdirs, err)) < 0 ||
+            (r = berth_build_mounts_attach(merged, o->mounts, o->n_mounts, err)) < 0 ||
             (r = write_etc_files(snap.dir, o->network ? o->network : "none", snap.hex, err)) < 0 ||
             (r = write_spec(o, snap.dir, id, err)) < 0 ||
             (r = runtime_run(o, snap.dir, id, &status, err)) < 0)

@@ -49,6 +49,7 @@ typedef struct {
         const char *created_by;   /* the history entry, e.g. "/bin/sh -c make" */
         const char *cache_key;    /* nullable: the builder's key, recorded with the image */
         const int64_t *epoch;     /* nullable: SOURCE_DATE_EPOCH, the layer's mtimes clamped */
+        char *const *mkdirs; /* WORKDIRs since the last layer step: made (0755, root's) first */
         /* RUN --mount's mounts (run-mount.h), attached before the process starts */
         const struct berth_build_run_mount *mounts;
         size_t n_mounts;
@@ -142,6 +143,8 @@ typedef struct {
         const char *chown;      /* --chown, nullable */
         const char *chmod;      /* --chmod (octal), nullable */
         bool add;               /* ADD: local tar archives are extracted */
+        bool keep_owners;       /* COPY --from: the source's owners, unless --chown */
+        char *const *mkdirs;    /* WORKDIRs since the last layer step: made (0755, root's) first */
         const char *created;    /* RFC 3339 for the new image (NULL: now) */
         const char *created_by; /* the history entry */
         const char *cache_key;  /* nullable: the builder's key, recorded with the image */
@@ -150,6 +153,10 @@ typedef struct {
 
 int berth_build_step_copy(berth_images *im, const berth_build_copy_opts *o, berth_digest *ret_id,
                           berth_error *err);
+/** Make each of dirs (absolute paths in the image) inside rootfd, as WORKDIR does: missing
+ * parts 0755 and root's, resolved in the root (berth_mkdir_p_in_root). NULL is none. */
+int berth_build_mkdirs(int rootfd, char *const *dirs, berth_error *err);
+
 /** The same copy into the directory root (a host path the caller made; no snapshot, no
  * image: work_dir, base, config and the history fields are not used). */
 int berth_build_copy_into(const berth_build_copy_opts *o, const char *root, berth_error *err);
@@ -192,6 +199,10 @@ typedef struct {
         char escape;
         bool cmd_set;
 } berth_build_scope;
+
+/** "<the stage's SHELL> #(nop) ", what the legacy builder's history entries of steps that run
+ * nothing start with ("/bin/sh -c #(nop) "). Caller frees. */
+char *berth_build_nop_prefix(const berth_build_scope *sc);
 
 /** A berth_build_lookup_fn over a scope (ctx): ENV over ARG. */
 const char *berth_build_scope_lookup(const char *name, void *ctx);

@@ -129,7 +129,7 @@ nothing_left() {
   [ "${lines[0]}" = etclink ]
   [ "${lines[1]}" = sub ]
   [ "${lines[2]}" = x.sh ]
-  [ "${lines[3]}" = "750 0:0" ] # the new directory takes the source's mode
+  [ "${lines[3]}" = "755 0:0" ] # a new directory for the contents: docker's 0755, root's
   [ "${lines[4]}" = "755 0:0" ]
   [ "${lines[5]}" = "644 0:0" ]
   [ "${lines[6]}" = /etc ]

@@ -99,7 +99,14 @@ int main(void)
         like(h, "/bin/sh -c #(nop)  ENV A=one B=two words\n", "ENV's history entry");
         like(h, "/bin/sh -c #(nop) WORKDIR /app/src\n", "WORKDIR's, one space");
         like(h, "/bin/sh -c #(nop)  CMD [\"/bin/sh\" \"-c\" \"echo $A\"]\n", "CMD's, as Go's %%q");
-        like(h, "/bin/sh -c #(nop)  EXPOSE 80 53/udp 8000-8002\n", "EXPOSE's");
+        like(h, "/bin/sh -c #(nop)  EXPOSE 53/udp 80 8000-8002\n", "EXPOSE's, sorted as written");
+        like(h, "/bin/bash -c #(nop)  SHELL [/bin/bash -c]\n",
+             "SHELL's, through the new shell, as Go's %%v");
+        like(h, "/bin/bash -c #(nop)  ENTRYPOINT", "after SHELL, entries start with it");
+        like(h,
+             "/bin/bash -c #(nop)  HEALTHCHECK &{[\"CMD-SHELL\" \"true\"] \"5s\" \"0s\" \"0s\" "
+             "'\\x02'}\n",
+             "HEALTHCHECK's, as Go's %%q of docker's HealthConfig");
         berth_oci_image_config_free(c);
 
         /* an ENTRYPOINT resets the CMD the base image had */
