@@ -254,13 +254,15 @@ typedef struct {
         berth_build_source *src;
         berth_context_selection *sel;
         berth_digest from_id;
-        bool urls; /* ADD of URLs: downloaded into dl */
+        char **excludes; /* --exclude patterns, expanded */
+        bool urls;       /* ADD of URLs: downloaded into dl */
         berth_build_scratch dl;
 } copy_args;
 
 static void copy_args_clear(copy_args *a)
 {
         berth_strv_free(a->sources);
+        berth_strv_free(a->excludes);
         free(a->inlines);
         berth_strv_free(a->inline_text);
         free(a->dest);
@@ -321,7 +323,7 @@ static int copy_download(build_stage *s, copy_args *a, berth_error *err)
 static int copy_expand(build_stage *s, const berth_dockerfile_instr *in, copy_args *a,
                        berth_error *err)
 {
-        const char *bad[] = {"exclude", "parents", NULL};
+        const char *bad[] = {"parents", NULL};
         for (size_t i = 0; bad[i]; i++)
                 if (berth_dockerfile_flag_value(in, bad[i]))
                         return berth_errx(err, ENOTSUP, "%s --%s is not supported yet",
@@ -363,6 +365,15 @@ static int copy_expand(build_stage *s, const berth_dockerfile_instr *in, copy_ar
                     .name = in->heredocs[h].name, .data = t, .len = strlen(t)};
         }
         a->n_inlines = k;
+        a->excludes = berth_xmalloc0(sizeof(char *));
+        for (size_t i = 0; i < in->n_flags; i++) {
+                if (strcmp(in->flags[i].name, "exclude") != 0)
+                        continue;
+                _cleanup_free_ char *v = NULL;
+                if (berth_build_expand_in(&s->sc, in->flags[i].value, &v, err) < 0)
+                        return -err->code;
+                berth_strv_push(&a->excludes, v);
+        }
         if (berth_build_expand_in(&s->sc, in->args[in->n_args - 1], &a->dest, err) < 0 ||
             flag_expanded(s, in, "from", &a->from, err) < 0 ||
             flag_expanded(s, in, "chown", &a->chown, err) < 0 ||
@@ -411,6 +422,16 @@ static int copy_select(build_stage *s, const berth_dockerfile_instr *in, copy_ar
         if (r < 0)
                 return berth_errx(err, -r, "%s failed: %s", berth_dockerfile_cmd_upper(in->cmd),
                                   err->msg);
+        if (a->excludes[0]) {
+                berth_context_selection *kept = NULL;
+                if ((r = berth_context_selection_exclude(a->sel, a->excludes, &kept, err)) < 0)
+                        return r;
+                berth_context_selection_free(a->sel);
+                a->sel = kept;
+                if (kept->n_items == 0 && a->n_inlines == 0)
+                        return berth_errx(err, ENOENT, "%s failed: no source files were specified",
+                                          berth_dockerfile_cmd_upper(in->cmd));
+        }
         return 0;
 }
 
@@ -428,6 +449,8 @@ static char *copy_key_extra(const copy_args *a)
                 a->from ? a->from_id.s : "");
         STRV_FOREACH (src, a->sources)
                 fprintf(f, "src %s\n", *src);
+        STRV_FOREACH (x, a->excludes)
+                fprintf(f, "exclude %s\n", *x);
         for (size_t i = 0; i < a->n_inlines; i++)
                 fprintf(f, "inline %s %zu %s\n", a->inlines[i].name, a->inlines[i].len,
                         a->inlines[i].data);

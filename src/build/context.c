@@ -561,6 +561,63 @@ static void selection_freep(berth_context_selection **p)
         berth_context_selection_free(*p);
 }
 
+static char *dup_or_null(const char *s)
+{
+        return s ? berth_xstrdup(s) : NULL;
+}
+
+int berth_context_selection_exclude(const berth_context_selection *sel, char *const *patterns,
+                                    berth_context_selection **ret, berth_error *err)
+{
+        berth_dockerignore *ign = NULL;
+        int r = berth_dockerignore_new(patterns, &ign, err);
+        if (r < 0)
+                return r;
+        berth_context_selection *out = berth_xmalloc0(sizeof(*out));
+        out->items = berth_xmalloc0((sel->n_items + 1) * sizeof(*out->items));
+        out->entries = berth_xmalloc0((sel->n_entries + 1) * sizeof(*out->entries));
+        out->stats = sel->stats;
+        for (size_t i = 0; i < sel->n_items; i++) {
+                const berth_context_item *it = &sel->items[i];
+                /* the item itself by its name, what is under it by its path below it */
+                if (berth_dockerignore_excluded(ign, it->name))
+                        continue;
+                berth_context_item *o = &out->items[out->n_items++];
+                *o = (berth_context_item){.source = dup_or_null(it->source),
+                                          .match = dup_or_null(it->match),
+                                          .path = dup_or_null(it->path),
+                                          .first = out->n_entries};
+                const char *slash = strrchr(o->match, '/');
+                o->name = slash ? slash + 1 : o->match;
+                const char *skip = NULL; /* an excluded directory's rel: its subtree goes too */
+                size_t skip_len = 0;
+                for (size_t j = it->first; j < it->first + it->count; j++) {
+                        const berth_context_entry *e = &sel->entries[j];
+                        if (skip && strncmp(e->rel, skip, skip_len) == 0 && e->rel[skip_len] == '/')
+                                continue;
+                        skip = NULL;
+                        if (e->rel[0] && berth_dockerignore_excluded(ign, e->rel)) {
+                                if (S_ISDIR(e->mode) && !berth_dockerignore_descend(ign, e->rel)) {
+                                        skip = e->rel;
+                                        skip_len = strlen(skip);
+                                }
+                                if (!S_ISDIR(e->mode) || skip)
+                                        continue;
+                        }
+                        berth_context_entry *c = &out->entries[out->n_entries++];
+                        *c = *e;
+                        c->path = berth_xstrdup(e->path);
+                        c->rel = berth_xstrdup(e->rel);
+                        c->link = dup_or_null(e->link);
+                }
+                o->count = out->n_entries - o->first;
+        }
+        berth_dockerignore_free(ign);
+        selection_digest(out);
+        *ret = out;
+        return 0;
+}
+
 int berth_context_select(int context_dirfd, const berth_dockerignore *ign, char *const *sources,
                          berth_context_selection **ret, berth_error *err)
 {

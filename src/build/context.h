@@ -118,6 +118,16 @@ int berth_context_select(int context_dirfd, const berth_dockerignore *ign, char 
                          berth_context_selection **ret, berth_error *err);
 
 void berth_context_selection_free(berth_context_selection *sel);
+
+/**
+ * COPY --exclude: sel without what patterns (dockerignore syntax, '!' exceptions
+ * included) exclude, matched against an item's name and, below a directory
+ * item, each entry's path under it ("sub/a.txt"); an excluded directory takes
+ * what is under it along unless an exception may re-include some of it (then
+ * it stays, with only what is re-included). *ret has its own digest.
+ */
+int berth_context_selection_exclude(const berth_context_selection *sel, char *const *patterns,
+                                    berth_context_selection **ret, berth_error *err);
 static inline void berth_context_selection_freep(berth_context_selection **sel)
 {
         berth_context_selection_free(*sel);

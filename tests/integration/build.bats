@@ -496,3 +496,25 @@ COPY http://127.0.0.1:$port/hello.txt /x"
   wait "$srv" 2>/dev/null || true
   nothing_left
 }
+
+@test "build: COPY --exclude leaves out what its patterns match (below the source, ** for any depth), and keys on them" {
+  mkdir -p "$CTX/src/sub"
+  for f in a.txt b.md sub/c.txt sub/d.md; do echo "$f" >"$CTX/src/$f"; done
+  dockerfile 'FROM busybox
+COPY --exclude=*.md --exclude=sub/c.txt src/ /dst/
+COPY --exclude=**/*.txt src /all/
+RUN find /dst /all -type f | sort'
+  run berth build -t ex "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'/all/b.md\n/all/sub/d.md\n/dst/a.txt\n/dst/sub/d.md\n'* ]]
+  # a change only in an excluded file still hits the cache
+  echo changed >"$CTX/src/b.md"
+  run berth build -t ex "$CTX"
+  [[ "$(grep -A1 'Step 2/4' <<<"$output" | tail -1)" == *"Using cache"* ]]
+  # excluding everything is no source at all
+  dockerfile 'FROM busybox
+COPY --exclude=* src/a.txt /x'
+  run berth build "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no source files were specified"* ]]
+}
