@@ -32,6 +32,7 @@ enum {
         OPT_PLATFORM,
         OPT_SECRET,
         OPT_OUTPUT,
+        OPT_SSH,
         OPT_PROGRESS,
         OPT_IGNORED_ARG,
         OPT_IGNORED_FLAG,
@@ -57,6 +58,8 @@ static const char build_help[] =
     "      --progress string         Set type of progress output (auto, plain, tty): plain\n"
     "                                prints the step lines even on a terminal\n"
     "      --pull                    Always attempt to pull a newer version of the image\n"
+    "      --ssh stringArray         SSH agent socket to expose to the build (format:\n"
+    "                                default|<id>[=<socket>]; default: $SSH_AUTH_SOCK)\n"
     "      --secret stringArray      Secret to expose to the build (format:\n"
     "                                \"id=mysecret[,src=/local/secret|,env=VAR]\")\n"
     "  -q, --quiet                   Suppress the build output and print image ID on success\n"
@@ -353,6 +356,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
             {"platform", required_argument, NULL, OPT_PLATFORM},
             {"pull", no_argument, NULL, OPT_PULL},
             {"secret", required_argument, NULL, OPT_SECRET},
+            {"ssh", required_argument, NULL, OPT_SSH},
             {"output", required_argument, NULL, 'o'},
             {"quiet", no_argument, NULL, 'q'},
             {"tag", required_argument, NULL, 't'},
@@ -368,6 +372,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
         _cleanup_strv_ char **tags = berth_xmalloc0(sizeof(char *));
         _cleanup_strv_ char **no_cache_filter = berth_xmalloc0(sizeof(char *));
         _cleanup_strv_ char **secret_specs = berth_xmalloc0(sizeof(char *));
+        _cleanup_strv_ char **ssh_specs = berth_xmalloc0(sizeof(char *));
         const char *file = NULL, *iidfile = NULL, *network = NULL, *target = NULL;
         const char *output = NULL;
         const char *platform = getenv("DOCKER_DEFAULT_PLATFORM");
@@ -408,6 +413,9 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                         break;
                 case OPT_SECRET:
                         berth_strv_push(&secret_specs, optarg);
+                        break;
+                case OPT_SSH:
+                        berth_strv_push(&ssh_specs, optarg);
                         break;
                 case 'q':
                         quiet = true;
@@ -462,6 +470,23 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                         fprintf(stderr, "berth: invalid secret %s: %s\n", *sp, err.msg);
                         return 125;
                 }
+        _cleanup_free_ berth_build_ssh *ssh =
+            berth_xmalloc0((berth_strv_length(ssh_specs) + 1) * sizeof(*ssh));
+        size_t n_ssh = 0;
+        STRV_FOREACH (sp, ssh_specs) {
+                char *eq = strchr(*sp, '=');
+                if (eq)
+                        *eq = '\0';
+                const char *sock = eq ? eq + 1 : getenv("SSH_AUTH_SOCK");
+                if (sock == NULL || *sock == '\0' || strchr(sock, ',')) {
+                        secrets_clear(&sec);
+                        fprintf(stderr, "berth: invalid --ssh %s: %s\n", *sp,
+                                sock && *sock ? "one agent socket per id (no key files)"
+                                              : "SSH_AUTH_SOCK is not set");
+                        return 125;
+                }
+                ssh[n_ssh++] = (berth_build_ssh){.id = *sp, .socket = sock};
+        }
         berth_images *im = cli_images(cli, &err);
         if (im == NULL) {
                 secrets_clear(&sec);
@@ -492,6 +517,8 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                               .pull = pull,
                               .secrets = sec.v,
                               .n_secrets = sec.n,
+                              .ssh = ssh,
+                              .n_ssh = n_ssh,
                               .quiet = quiet,
                               .source_date_epoch = source_date_epoch(build_args),
                               /* a tar on stdout: the build's lines go to stderr */

@@ -52,7 +52,8 @@ typedef struct {
         size_t n_sources;
         struct berth_build_scratch *copies; /* filtered copies of the context */
         size_t n_copies;
-        char *key; /* what the mounts' sources add to the step's cache key */
+        char *key;      /* what the mounts' sources add to the step's cache key */
+        char *ssh_sock; /* the first ssh mount's target: the step's SSH_AUTH_SOCK */
 } build_mounts;
 int build_mounts_prepare(build_stage *s, const berth_dockerfile_instr *in, build_mounts *ms,
                          berth_error *err);

@@ -34,6 +34,7 @@ void build_mounts_clear(build_mounts *ms)
         }
         free(ms->copies);
         free(ms->key);
+        free(ms->ssh_sock);
         *ms = (build_mounts){0};
 }
 
@@ -140,6 +141,29 @@ static bool secret_of(build *b, const berth_build_mount *m, berth_build_run_moun
         return false;
 }
 
+/* The agent socket of that id, opened and checked to be a socket; false without one. */
+static int ssh_source(build *b, const berth_build_mount *m, berth_build_run_mount *rm,
+                      bool *ret_found, berth_error *err)
+{
+        *ret_found = false;
+        for (size_t i = 0; i < b->o->n_ssh; i++) {
+                const berth_build_ssh *a = &b->o->ssh[i];
+                if (strcmp(a->id, m->id) != 0)
+                        continue;
+                rm->src_fd = open(a->socket, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                struct stat st;
+                if (rm->src_fd < 0 || fstat(rm->src_fd, &st) < 0)
+                        return berth_err(err, errno, "ssh agent %s: cannot open %s", a->id,
+                                         a->socket);
+                if (!S_ISSOCK(st.st_mode))
+                        return berth_errx(err, EINVAL, "ssh agent %s: %s is not a socket", a->id,
+                                          a->socket);
+                *ret_found = true;
+                return 0;
+        }
+        return 0;
+}
+
 int build_mounts_prepare(build_stage *s, const berth_dockerfile_instr *in, build_mounts *ms,
                          berth_error *err)
 {
@@ -147,14 +171,15 @@ int build_mounts_prepare(build_stage *s, const berth_dockerfile_instr *in, build
         size_t len = 0;
         FILE *key = open_memstream(&ms->key, &len);
         int r = 0;
+        unsigned n_ssh = 0;
         for (size_t i = 0; r == 0 && i < in->n_flags; i++) {
                 if (strcmp(in->flags[i].name, "mount") != 0)
                         continue;
                 _cleanup_free_ char *value = NULL;
                 berth_build_mount m = {0};
                 if ((r = berth_build_expand_in(&s->sc, in->flags[i].value, &value, err)) < 0 ||
-                    (r = berth_build_mount_parse(value, s->sc.cfg->config.working_dir, &m, err)) <
-                        0)
+                    (r = berth_build_mount_parse(value, s->sc.cfg->config.working_dir, n_ssh, &m,
+                                                 err)) < 0)
                         break;
                 berth_build_run_mount rm = {.type = m.type,
                                             .target = berth_xstrdup(m.target),
@@ -174,6 +199,15 @@ int build_mounts_prepare(build_stage *s, const berth_dockerfile_instr *in, build
                         keep = false;
                         if (m.required)
                                 r = berth_errx(err, ENOENT, "secret %s: not found", m.id);
+                } else if (m.type == BERTH_BUILD_MOUNT_SSH) {
+                        n_ssh++;
+                        r = ssh_source(s->b, &m, &rm, &keep, err);
+                        if (r == 0 && !keep && m.required)
+                                r = berth_errx(err, ENOENT,
+                                               "no ssh agent %s was given (berth build --ssh %s)",
+                                               m.id, m.id);
+                        if (r == 0 && keep && ms->ssh_sock == NULL)
+                                ms->ssh_sock = berth_xstrdup(m.target);
                 }
                 if (r == 0 && keep) {
                         ms->v = berth_xrealloc(ms->v, (ms->n + 1) * sizeof(*ms->v));

@@ -177,6 +177,13 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
                 goto out;
         args = run_command(s, in);
         env = build_args_run_env(s);
+        bool has_sock = false;
+        STRV_FOREACH (e, env)
+                has_sock |= berth_str_has_prefix(*e, "SSH_AUTH_SOCK=");
+        if (ms.ssh_sock && !has_sock) {
+                _cleanup_free_ char *e = berth_xasprintf("SSH_AUTH_SOCK=%s", ms.ssh_sock);
+                berth_strv_push(&env, e);
+        }
         by = run_created_by(s, args);
         if (b->o->quiet) {
                 keep = memfd_create("berth-build-run", MFD_CLOEXEC);

@@ -50,6 +50,13 @@ typedef int (*berth_build_pull_fn)(const char *name, void *userdata, berth_diges
 
 struct berth_dockerignore;
 
+/** An ssh agent for RUN --mount=type=ssh,id=ID (`--ssh ID[=SOCKET]`, default
+ * $SSH_AUTH_SOCK): the socket is bound into the step. */
+typedef struct {
+        const char *id;
+        const char *socket;
+} berth_build_ssh;
+
 /** A secret for RUN --mount=type=secret,id=ID (`--secret id=ID,src=FILE|env=VAR`). */
 typedef struct {
         const char *id;
@@ -78,6 +85,8 @@ typedef struct {
         bool pull;                         /* pull every FROM image, even one that is here */
         const berth_build_secret *secrets; /* never in an image, a history entry or a key */
         size_t n_secrets;
+        const berth_build_ssh *ssh; /* agents for RUN --mount=type=ssh */
+        size_t n_ssh;
         bool quiet;
         int64_t source_date_epoch; /* -1: none; else created dates are this time */
 

@@ -60,9 +60,7 @@ static int set_field(berth_build_mount *m, const char *key, const char *v, bool 
                 else if (v && strcmp(v, "secret") == 0)
                         m->type = BERTH_BUILD_MOUNT_SECRET;
                 else if (v && strcmp(v, "ssh") == 0)
-                        return berth_errx(err, ENOTSUP,
-                                          "RUN --mount=type=ssh is not supported by berth build "
-                                          "(no agent is forwarded)");
+                        m->type = BERTH_BUILD_MOUNT_SSH;
                 else
                         return berth_errx(err, EINVAL, "unsupported mount type \"%s\"", v ? v : "");
         } else if (!strcmp(key, "target") || !strcmp(key, "dst") || !strcmp(key, "destination")) {
@@ -126,8 +124,8 @@ static char *absolute_target(const char *t, const char *workdir)
         return berth_path_clean_go(joined, strlen(joined));
 }
 
-int berth_build_mount_parse(const char *value, const char *workdir, berth_build_mount *ret,
-                            berth_error *err)
+int berth_build_mount_parse(const char *value, const char *workdir, unsigned n_ssh,
+                            berth_build_mount *ret, berth_error *err)
 {
         berth_build_mount m = {.mode = 0755};
         bool ro_set = false, mode_set = false;
@@ -162,6 +160,18 @@ int berth_build_mount_parse(const char *value, const char *workdir, berth_build_
                 if (m.target == NULL || !*m.target) {
                         free(m.target);
                         m.target = berth_xasprintf("/run/secrets/%s", m.id);
+                }
+        }
+        if (m.type == BERTH_BUILD_MOUNT_SSH) {
+                if (!mode_set)
+                        m.mode = 0600;
+                if (m.id == NULL || !*m.id) {
+                        free(m.id);
+                        m.id = berth_xstrdup("default");
+                }
+                if (m.target == NULL || !*m.target) {
+                        free(m.target);
+                        m.target = berth_xasprintf("/run/buildkit/ssh_agent.%u", n_ssh);
                 }
         }
         if (m.target == NULL || !*m.target) {

@@ -109,6 +109,7 @@ int berth_build_mounts_attach(const char *merged, const berth_build_run_mount *m
         for (size_t i = 0; i < n; i++) {
                 const berth_build_run_mount *m = &mounts[i];
                 bool dir = m->type != BERTH_BUILD_MOUNT_SECRET &&
+                           m->type != BERTH_BUILD_MOUNT_SSH &&
                            (m->type != BERTH_BUILD_MOUNT_BIND || m->src_dir);
                 _cleanup_close_ int target = berth_ensure_in_root(root, m->target, dir, 0755, err);
                 if (target < 0)
@@ -134,6 +135,12 @@ int berth_build_mounts_attach(const char *merged, const berth_build_run_mount *m
                 }
                 case BERTH_BUILD_MOUNT_SECRET:
                         r = attach_secret(m, target, err);
+                        break;
+                case BERTH_BUILD_MOUNT_SSH:
+                        /* the agent's socket itself (connecting needs a writable mount) */
+                        r = berth_mount_bind_fd_attr(
+                            m->src_fd, target, false,
+                            MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
                         break;
                 default:
                         r = berth_errx(err, EINVAL, "unknown mount type");

@@ -2,8 +2,8 @@
 #pragma once
 
 /**
- * RUN --mount, as BuildKit has it: type=bind (default), cache, tmpfs, secret
- * (ssh is refused: berth forwards no agent yet).
+ * RUN --mount, as BuildKit has it: type=bind (default), cache, tmpfs, secret,
+ * ssh (the agent socket given with --ssh, bound in; SSH_AUTH_SOCK set).
  *
  * berth_build_mount_parse() reads one flag value ("type=cache,target=/x,…",
  * docker's CSV). Keys: type; target|dst|destination (relative: to the
@@ -12,7 +12,8 @@
  * (octal); uid; gid; size (tmpfs, bytes or with a unit). Defaults: bind is
  * read-only, source "/" of the context or of `from`; cache's id is its
  * target, its directory 0755 root's; a secret's id is its target's name and
- * its target /run/secrets/<id>, mode 0400.
+ * its target /run/secrets/<id>, mode 0400; ssh's id is "default", its target
+ * /run/buildkit/ssh_agent.<n> (n: the how-manieth ssh mount of the step).
  *
  * The step attaches the mounts itself (berth_build_mounts_attach()), in the
  * host's mount namespace, onto the step's root before the process starts:
@@ -36,6 +37,7 @@ typedef enum {
         BERTH_BUILD_MOUNT_CACHE,
         BERTH_BUILD_MOUNT_TMPFS,
         BERTH_BUILD_MOUNT_SECRET,
+        BERTH_BUILD_MOUNT_SSH,
 } berth_build_mount_type;
 
 typedef enum {
@@ -59,9 +61,10 @@ typedef struct {
         uint64_t size; /* tmpfs: 0 is the kernel's default */
 } berth_build_mount;
 
-/** Parse one --mount value; workdir makes a relative target absolute. */
-int berth_build_mount_parse(const char *value, const char *workdir, berth_build_mount *ret,
-                            berth_error *err);
+/** Parse one --mount value; workdir makes a relative target absolute; n_ssh: how many ssh
+ * mounts the step had before this one. */
+int berth_build_mount_parse(const char *value, const char *workdir, unsigned n_ssh,
+                            berth_build_mount *ret, berth_error *err);
 void berth_build_mount_clear(berth_build_mount *m);
 
 /** A mount ready to attach: its source open (bind, cache), or its content (secret). */

@@ -518,3 +518,31 @@ COPY --exclude=* src/a.txt /x'
   [ "$status" -eq 1 ]
   [[ "$output" == *"no source files were specified"* ]]
 }
+
+@test "build: RUN --mount=type=ssh binds the agent given with --ssh, and sets SSH_AUTH_SOCK" {
+  local sock=$WORK/agent.sock
+  python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(60)' "$sock" &
+  local agent=$!
+  for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  dockerfile 'FROM busybox
+RUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "agent at $SSH_AUTH_SOCK"
+RUN --mount=type=ssh,id=deploy,target=/tmp/deploy.sock,required test -S /tmp/deploy.sock && echo deploy-agent
+RUN --mount=type=ssh,id=absent echo optional-skipped'
+  run berth build --ssh default="$sock" --ssh deploy="$sock" "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"agent at /run/buildkit/ssh_agent.0"* ]]
+  [[ "$output" == *deploy-agent* ]]
+  [[ "$output" == *optional-skipped* ]]
+  # SSH_AUTH_SOCK from the environment for "default"
+  run env SSH_AUTH_SOCK="$sock" "$BERTH_BUILD/cmd/berth/berth" build --no-cache --ssh default --ssh deploy="$sock" "$CTX"
+  [ "$status" -eq 0 ]
+  # a required agent not given, and a path that is no socket
+  run berth build --ssh default="$sock" "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no ssh agent deploy was given (berth build --ssh deploy)"* ]]
+  run berth build --ssh default="$CTX/Dockerfile" --ssh deploy="$sock" "$CTX"
+  [[ "$output" == *"is not a socket"* ]]
+  kill "$agent"
+  wait "$agent" 2>/dev/null || true
+  nothing_left
+}

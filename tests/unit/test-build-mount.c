@@ -9,7 +9,7 @@
 static int parse(const char *v, const char *wd, berth_build_mount *m, berth_error *err)
 {
         *err = (berth_error){0};
-        return berth_build_mount_parse(v, wd, m, err);
+        return berth_build_mount_parse(v, wd, 1, m, err);
 }
 
 int main(void)
@@ -54,8 +54,11 @@ int main(void)
            "a secret's id from its target's name; required as a bare key");
         berth_build_mount_clear(&m);
 
-        ok(parse("type=ssh", NULL, &m, &err) == -ENOTSUP && strstr(err.msg, "ssh"),
-           "ssh is refused: %s", err.msg);
+        ok(parse("type=ssh", NULL, &m, &err) == 0 && m.type == BERTH_BUILD_MOUNT_SSH &&
+               strcmp(m.id, "default") == 0 && strcmp(m.target, "/run/buildkit/ssh_agent.1") == 0 &&
+               m.mode == 0600,
+           "ssh: id default, the n-th agent socket's target");
+        berth_build_mount_clear(&m);
         ok(parse("type=nfs,target=/x", NULL, &m, &err) == -EINVAL &&
                strstr(err.msg, "unsupported mount type \"nfs\""),
            "an unknown type: %s", err.msg);
