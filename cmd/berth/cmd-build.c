@@ -33,6 +33,7 @@ enum {
         OPT_SECRET,
         OPT_OUTPUT,
         OPT_SSH,
+        OPT_CACHE_FROM,
         OPT_PROGRESS,
         OPT_IGNORED_ARG,
         OPT_IGNORED_FLAG,
@@ -43,7 +44,7 @@ static const char build_help[] =
     "Build an image from a Dockerfile\n\n"
     "Options:\n"
     "      --build-arg list          Set build-time variables\n"
-    "      --cache-from strings      Images to consider as cache sources (accepted, unused)\n"
+    "      --cache-from strings      Images to consider as cache sources\n"
     "  -f, --file string             Name of the Dockerfile (Default is 'PATH/Dockerfile')\n"
     "      --iidfile string          Write the image ID to the file\n"
     "      --label list              Set metadata for an image\n"
@@ -361,7 +362,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
             {"quiet", no_argument, NULL, 'q'},
             {"tag", required_argument, NULL, 't'},
             {"target", required_argument, NULL, OPT_TARGET},
-            {"cache-from", required_argument, NULL, OPT_IGNORED_ARG},
+            {"cache-from", required_argument, NULL, OPT_CACHE_FROM},
             {"progress", required_argument, NULL, OPT_PROGRESS},
             {"rm", optional_argument, NULL, OPT_IGNORED_FLAG},
             {"force-rm", optional_argument, NULL, OPT_IGNORED_FLAG},
@@ -373,6 +374,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
         _cleanup_strv_ char **no_cache_filter = berth_xmalloc0(sizeof(char *));
         _cleanup_strv_ char **secret_specs = berth_xmalloc0(sizeof(char *));
         _cleanup_strv_ char **ssh_specs = berth_xmalloc0(sizeof(char *));
+        _cleanup_strv_ char **cache_from = berth_xmalloc0(sizeof(char *));
         const char *file = NULL, *iidfile = NULL, *network = NULL, *target = NULL;
         const char *output = NULL;
         const char *platform = getenv("DOCKER_DEFAULT_PLATFORM");
@@ -413,6 +415,9 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                         break;
                 case OPT_SECRET:
                         berth_strv_push(&secret_specs, optarg);
+                        break;
+                case OPT_CACHE_FROM:
+                        berth_strv_push(&cache_from, optarg);
                         break;
                 case OPT_SSH:
                         berth_strv_push(&ssh_specs, optarg);
@@ -515,6 +520,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                               .no_cache = no_cache,
                               .no_cache_filter = no_cache_filter,
                               .pull = pull,
+                              .cache_from = cache_from,
                               .secrets = sec.v,
                               .n_secrets = sec.n,
                               .ssh = ssh,

@@ -27,8 +27,10 @@ typedef struct build {
         size_t step, total;
         char *work_dir, *runtime_root;
         const char *os, *arch, *variant;
-        char *platform;   /* "linux/amd64" */
-        char created[64]; /* with source_date_epoch: every date; else "" */
+        char *platform;           /* "linux/amd64" */
+        char created[64];         /* with source_date_epoch: every date; else "" */
+        berth_digest *cache_from; /* --cache-from's images, found */
+        size_t n_cache_from;
 } build;
 
 typedef struct {
@@ -80,6 +82,14 @@ void build_strv_set(char ***v, const char *name, const char *value);
 /* build.c */
 /** Build stage index (in this process); target: the last, where --label goes. */
 int build_stage_run(build *b, size_t index, bool target, berth_error *err);
+
+/* build-cache-from.c */
+/** A layer step from a --cache-from image whose next history entry is by: true when taken
+ * (s->image registered with the cache image's layer, said, s->key recorded). */
+bool build_cache_from_take(build_stage *s, const char *by);
+/** o->cache_from's images into b->cache_from (pulled when missing); a source that cannot be
+ * had is a warning. */
+void build_cache_from_init(build *b);
 
 /* build-sched.c */
 /** Build the needed stages up to last: one at a time in this process while they form a

@@ -176,6 +176,9 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
         if ((r = build_stage_materialize(s, err)) < 0)
                 goto out;
         args = run_command(s, in);
+        by = run_created_by(s, args);
+        if (build_cache_from_take(s, by))
+                goto out;
         env = build_args_run_env(s);
         bool has_sock = false;
         STRV_FOREACH (e, env)
@@ -184,7 +187,6 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
                 _cleanup_free_ char *e = berth_xasprintf("SSH_AUTH_SOCK=%s", ms.ssh_sock);
                 berth_strv_push(&env, e);
         }
-        by = run_created_by(s, args);
         if (b->o->quiet) {
                 keep = memfd_create("berth-build-run", MFD_CLOEXEC);
                 if (keep < 0) {
@@ -489,9 +491,11 @@ int build_step_copy(build_stage *s, const berth_dockerfile_instr *in, berth_erro
                 goto out;
         if (a.from && (r = copy_select(s, in, &a, &fd, err)) < 0)
                 goto out;
+        by = copy_created_by(s, in, a.sel, a.dest, a.chown);
+        if (build_cache_from_take(s, by))
+                goto out;
         if ((r = build_stage_materialize(s, err)) < 0)
                 goto out;
-        by = copy_created_by(s, in, a.sel, a.dest, a.chown);
         berth_digest base = s->image;
         berth_build_copy_opts co = {.work_dir = b->work_dir,
                                     .base = &base,

@@ -255,6 +255,7 @@ static void build_free(build *b)
         berth_dockerfile_free(b->df);
         free(b->work_dir);
         free(b->runtime_root);
+        free(b->cache_from);
         free(b->platform);
 }
 
@@ -286,6 +287,7 @@ int berth_build(berth_images *im, const berth_build_opts *o, berth_digest *ret_i
         }
         if ((r = build_args_global(&b, err)) < 0 || (r = build_plan(&b, err)) < 0)
                 goto out;
+        build_cache_from_init(&b);
         for (size_t i = 0; i < b.df->n_global_args; i++)
                 build_say(&b, "Step %zu/%zu : %s\n", ++b.step, b.total, b.df->instrs[i].original);
         size_t last = 0;

@@ -81,8 +81,9 @@ typedef struct {
         const char *platform;    /* --platform; NULL: the host's (another is refused) */
         const char *network;     /* RUN's network when a step does not say: NULL "none", "host" */
         bool no_cache;
-        char *const *no_cache_filter;      /* stages built without the cache */
-        bool pull;                         /* pull every FROM image, even one that is here */
+        char *const *no_cache_filter; /* stages built without the cache */
+        bool pull;                    /* pull every FROM image, even one that is here */
+        char *const *cache_from;      /* images whose steps may be taken (build-cache-from.c) */
         const berth_build_secret *secrets; /* never in an image, a history entry or a key */
         size_t n_secrets;
         const berth_build_ssh *ssh; /* agents for RUN --mount=type=ssh */

@@ -5,6 +5,7 @@
 # stdin), and what a failure leaves: nothing.
 
 load helpers
+load registry-helpers
 bats_require_minimum_version 1.5.0
 
 setup() {
@@ -17,6 +18,7 @@ setup() {
 }
 
 teardown() {
+  [ -n "${REG_PID:-}" ] && stop_registry "$REG_PID"
   remove_berth_containers
   teardown_image_test
 }
@@ -545,4 +547,40 @@ RUN --mount=type=ssh,id=absent echo optional-skipped'
   kill "$agent"
   wait "$agent" 2>/dev/null || true
   nothing_left
+}
+
+@test "build: --cache-from takes the steps of an image pulled from a registry, without running them" {
+  start_registry "$WORK/reg"
+  mkdir -p "$CTX/app"
+  echo 'v1' >"$CTX/app/file"
+  dockerfile 'FROM busybox
+ENV MODE=prod
+COPY app/ /app/
+RUN date +%s%N > /stamp && echo built-""once
+RUN echo second > /second
+CMD ["cat", "/stamp"]'
+  berth build -q -t "$REG/ci/app:latest" "$CTX" >/dev/null
+  local stamp
+  stamp=$(berth run --rm "$REG/ci/app:latest")
+  berth push "$REG/ci/app:latest" >/dev/null
+  # a new store, as a CI machine has: only the same base, and the image pulled
+  berth save -o "$WORK/base.tar" busybox
+  export BERTH_ROOT=$WORK/ci-store
+  berth load -i "$WORK/base.tar" >/dev/null
+  run berth build -t again --cache-from "$REG/ci/app:latest" "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *built-once* ]]
+  [ "$(grep -c 'Using cache' <<<"$output")" -eq 3 ] # COPY and both RUNs
+  [ "$(berth run --rm again)" = "$stamp" ]
+  [ "$(berth image inspect -f '{{json .RootFS.Layers}}' again)" = \
+    "$(berth image inspect -f '{{json .RootFS.Layers}}' "$REG/ci/app:latest")" ]
+  # a changed file: from that step on, the steps run
+  echo 'v2' >"$CTX/app/file"
+  run berth build --cache-from "$REG/ci/app:latest" "$CTX"
+  [[ "$output" == *built-once* ]]
+  # a source that cannot be had is a warning, not a failure
+  run berth build --cache-from "$REG/ci/none:latest" "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"[Warning] cache source $REG/ci/none:latest is not used"* ]]
+  remove_berth_containers
 }
