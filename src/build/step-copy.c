@@ -560,7 +560,7 @@ int berth_build_copy_into(const berth_build_copy_opts *o, const char *root, bert
 {
         copier c;
         _cleanup_free_ char *dest = NULL;
-        bool dest_dir;
+        bool dest_dir = false;
         int r = copier_init(&c, o, &dest, &dest_dir, err);
         if (r < 0)
                 return r;
@@ -573,19 +573,12 @@ int berth_build_copy_into(const berth_build_copy_opts *o, const char *root, bert
 int berth_build_step_copy(berth_images *im, const berth_build_copy_opts *o, berth_digest *ret_id,
                           berth_error *err)
 {
-        copier c;
-        _cleanup_free_ char *dest = NULL;
-        bool dest_dir;
-        int r = copier_init(&c, o, &dest, &dest_dir, err);
+        build_snapshot snap;
+        int r = build_snapshot_open(im, o->work_dir, o->base, &snap, err);
         if (r < 0)
                 return r;
-        build_snapshot snap;
-        if ((r = build_snapshot_open(im, o->work_dir, o->base, &snap, err)) < 0)
-                return r;
         _cleanup_free_ char *merged = berth_xasprintf("%s/merged", snap.dir);
-        c.buf = berth_xmalloc0(COPY_CHUNK);
-        r = copy_all(&c, merged, dest, dest_dir);
-        free(c.buf);
+        r = berth_build_copy_into(o, merged, err);
         if (r == 0 && (r = berth_snapshot_umount(snap.dir, NULL, err)) == 0)
                 r = build_snapshot_commit(im, snap.dir, o->base, o->config, o->created,
                                           o->created_by, o->cache_key, o->epoch, ret_id, err);

@@ -7,12 +7,7 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 setup() {
-  setup_image_test
-  BERTH_RUNROOT=$(mktemp -d /tmp/berth-run.XXXXXX)
-  export BERTH_RUNROOT
-  berth import -c 'CMD ["sh"]' "$WORK/busybox.tar" busybox >/dev/null
-  CTX=$WORK/ctx
-  mkdir -p "$CTX"
+  setup_build_test
   HOSTDIR=$(mktemp -d /tmp/berth-h.XXXXXX)
   echo 'host canary' >"$HOSTDIR/canary"
   chmod 640 "$HOSTDIR/canary"
@@ -34,10 +29,6 @@ host_intact() {
   [ "$(host_state)" = "$CANARY_STATE" ]
   [ "$(mounts_under_root)" -eq 0 ]
   ! grep -qF " $HOSTDIR" /proc/self/mountinfo
-}
-
-dockerfile() {
-  printf '%s\n' "$1" >"$CTX/Dockerfile"
 }
 
 @test "a context symlink to /etc is copied as a link, never its target" {

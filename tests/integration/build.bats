@@ -9,23 +9,13 @@ load registry-helpers
 bats_require_minimum_version 1.5.0
 
 setup() {
-  setup_image_test
-  BERTH_RUNROOT=$(mktemp -d /tmp/berth-run.XXXXXX)
-  export BERTH_RUNROOT
-  berth import -c 'CMD ["sh"]' "$WORK/busybox.tar" busybox >/dev/null
-  CTX=$WORK/ctx
-  mkdir -p "$CTX"
+  setup_build_test
 }
 
 teardown() {
   [ -n "${REG_PID:-}" ] && stop_registry "$REG_PID"
   remove_berth_containers
   teardown_image_test
-}
-
-# dockerfile TEXT: the context's Dockerfile.
-dockerfile() {
-  printf '%s\n' "$1" >"$CTX/Dockerfile"
 }
 
 # nothing_left: no step snapshot, mount or runtime state stays behind (RUN --mount's

@@ -106,6 +106,22 @@ setup_build_step_test() {
   cp -a "$(busybox_rootfs)" "$WORK/rootfs"
 }
 
+# For the `berth build` suites: the image roots, a BERTH_RUNROOT, a busybox
+# image and an empty context directory CTX, whose Dockerfile dockerfile() writes.
+setup_build_test() {
+  setup_image_test
+  BERTH_RUNROOT=$(mktemp -d /tmp/berth-run.XXXXXX)
+  export BERTH_RUNROOT
+  berth import -c 'CMD ["sh"]' "$WORK/busybox.tar" busybox >/dev/null
+  CTX=$WORK/ctx
+  mkdir -p "$CTX"
+}
+
+# dockerfile TEXT: the build context's Dockerfile.
+dockerfile() {
+  printf '%s\n' "$1" >"$CTX/Dockerfile"
+}
+
 teardown_image_test() {
   [ -n "${BERTH_ROOT:-}" ] && rm -rf "$BERTH_ROOT"
   [ -n "${WORK:-}" ] && rm -rf "$WORK"
