@@ -8,19 +8,7 @@
 # --prepare, outside the timing.
 source "$(dirname "$0")/lib.sh"
 
-bench_build
-BERTH="$BENCH_BUILD/cmd/berth/berth"
-BERTH_BUILD=$BENCH_BUILD
-BATS_TEST_DIRNAME="$TOP/tests/compat"
-# shellcheck source=/dev/null
-source "$TOP/tests/compat/compat-helpers.bash"
-set +e # the helpers test commands that may fail
-compat_setup_dir
-trap 'set +e; compat_teardown' EXIT
-compat_cgroups_note "$DOCKER_CG_PARENT"
-compat_start_containerd || exit 1
-compat_start_dockerd || exit 1
-set -e
+bench_with_docker
 
 B="$COMPAT_TMP/bench"
 mkdir -p "$B/tree"

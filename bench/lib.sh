@@ -63,3 +63,22 @@ alternate() {
 in_crun_ns() {
   unshare -m bash -c 'umount /sys/fs/cgroup/unified && exec "$@"' bash "$@"
 }
+
+# bench_with_docker: the bench build's berth in BERTH, and dockerd 20.10 on its
+# own containerd, started in a temp dir by the compat suites' helpers and
+# stopped when the script exits.
+bench_with_docker() {
+  bench_build
+  BERTH="$BENCH_BUILD/cmd/berth/berth"
+  BERTH_BUILD=$BENCH_BUILD
+  BATS_TEST_DIRNAME="$TOP/tests/compat"
+  # shellcheck source=/dev/null
+  source "$TOP/tests/compat/compat-helpers.bash"
+  set +e # the helpers test commands that may fail
+  compat_setup_dir
+  trap 'set +e; compat_teardown' EXIT
+  compat_cgroups_note "$DOCKER_CG_PARENT"
+  compat_start_containerd || exit 1
+  compat_start_dockerd || exit 1
+  set -e
+}
