@@ -36,7 +36,7 @@ int helper_record(const berth_monitor_conf *cfg, int code)
         bool restart = should_restart(cfg, &c, code);
         int rc = 0;
         if (berth_container_record_exit(db, &ctx, cfg->id, cfg->image, cfg->name, code, &err) < 0 ||
-            (restart && berth_container_set_status(db, cfg->id, "restarting", &err) < 0))
+            (restart && berth_container_set_status(db, cfg->id, BERTH_STATE_RESTARTING, &err) < 0))
                 rc = 2;
         berth_container_clear(&c);
         berth_db_close(db);

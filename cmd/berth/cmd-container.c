@@ -342,11 +342,11 @@ int cmd_exec(berth_cli *cli, int argc, char **argv)
         berth_container c = {0};
         if (e == NULL || berth_engine_get(e, argv[optind], &c, &err) < 0)
                 return cli_error(&err);
-        if (strcmp(c.status, "running") != 0) {
+        if (c.state != BERTH_STATE_RUNNING) {
                 fprintf(stderr, "berth: Container %s is %s\n", c.id,
-                        strcmp(c.status, "paused") == 0 ? "paused, unpause the container before "
-                                                          "exec"
-                                                        : "not running");
+                        c.state == BERTH_STATE_PAUSED ? "paused, unpause the container before "
+                                                        "exec"
+                                                      : "not running");
                 berth_container_clear(&c);
                 return 1;
         }

@@ -40,8 +40,7 @@ static bool still_running(void *ud)
         berth_container r;
         if (berth_engine_get(c->e, c->id, &r, NULL) < 0)
                 return false;
-        bool live = strcmp(r.status, "running") == 0 || strcmp(r.status, "paused") == 0 ||
-                    strcmp(r.status, "restarting") == 0;
+        bool live = berth_state_live(r.state);
         berth_container_clear(&r);
         return live;
 }

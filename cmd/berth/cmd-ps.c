@@ -54,7 +54,7 @@ static char *ago(const char *rfc, time_t now)
 static char *status_text(const berth_container *c, time_t now)
 {
         char buf[64];
-        if (strcmp(c->status, "running") == 0 || strcmp(c->status, "paused") == 0) {
+        if (berth_state_up(c->state)) {
                 int64_t ts = berth_parse_rfc3339(c->started_at);
                 berth_human_duration(ts < 0 ? 0 : now - ts, buf, sizeof(buf));
                 const char *h = "";
@@ -66,19 +66,19 @@ static char *status_text(const berth_container *c, time_t now)
                 else if (hs && strcmp(hs, "unhealthy") == 0)
                         h = " (unhealthy)";
                 return berth_xasprintf("Up %s%s%s", buf,
-                                       strcmp(c->status, "paused") == 0 ? " (Paused)" : "", h);
+                                       c->state == BERTH_STATE_PAUSED ? " (Paused)" : "", h);
         }
-        if (strcmp(c->status, "restarting") == 0) {
+        if (c->state == BERTH_STATE_RESTARTING) {
                 _cleanup_free_ char *a = ago(c->finished_at, now);
                 return berth_xasprintf("Restarting (%d) %s", c->exit_code, a);
         }
-        if (strcmp(c->status, "exited") == 0) {
+        if (c->state == BERTH_STATE_EXITED) {
                 _cleanup_free_ char *a = ago(c->finished_at, now);
                 return berth_xasprintf("Exited (%d) %s", c->exit_code, a);
         }
-        if (strcmp(c->status, "removing") == 0)
+        if (c->state == BERTH_STATE_REMOVING)
                 return berth_xstrdup("Removal In Progress");
-        if (strcmp(c->status, "dead") == 0)
+        if (c->state == BERTH_STATE_DEAD)
                 return berth_xstrdup("Dead");
         return berth_xstrdup("Created");
 }
@@ -242,8 +242,7 @@ int cmd_ps(berth_cli *cli, int argc, char **argv)
         long shown = 0;
         for (size_t i = 0; i < n && (last < 0 || shown < last); i++) {
                 berth_container *c = &v[i];
-                if (!all && strcmp(c->status, "running") != 0 && strcmp(c->status, "paused") != 0 &&
-                    strcmp(c->status, "restarting") != 0)
+                if (!all && !berth_state_live(c->state))
                         continue;
                 if (!berth_engine_container_matches(e, filters, c))
                         continue;

@@ -240,8 +240,7 @@ static int start_by_policy(berth_cli *cli)
                 bool wanted =
                     policy && (strcmp(policy, "always") == 0 ||
                                (strcmp(policy, "unless-stopped") == 0 && !v[i].manual_stop));
-                if (!wanted || strcmp(v[i].status, "running") == 0 ||
-                    strcmp(v[i].status, "paused") == 0)
+                if (!wanted || berth_state_up(v[i].state))
                         continue;
                 int r = berth_engine_start(e, v[i].id, NULL, &err);
                 if (r < 0 && r != -EALREADY) {
@@ -371,7 +370,7 @@ int cmd_attach(berth_cli *cli, int argc, char **argv)
         if (e == NULL || berth_engine_get(e, argv[optind], &c, &err) < 0)
                 return cli_error(&err);
         int rc = 0;
-        if (strcmp(c.status, "running") != 0 && strcmp(c.status, "paused") != 0) {
+        if (!berth_state_up(c.state)) {
                 fprintf(stderr,
                         "berth: You cannot attach to a stopped container, start it first\n");
                 rc = 1;

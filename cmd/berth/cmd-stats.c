@@ -82,8 +82,7 @@ static int refresh_list(berth_engine *e, bool all, targets *t, berth_error *err)
                 return -1;
         targets next = {0};
         for (size_t i = 0; i < n; i++) {
-                if (!all && strcmp(v[i].status, "running") != 0 &&
-                    strcmp(v[i].status, "paused") != 0 && strcmp(v[i].status, "restarting") != 0)
+                if (!all && !berth_state_live(v[i].state))
                         continue;
                 target *old = targets_find(t, v[i].id);
                 target *x = targets_add(&next, v[i].id);

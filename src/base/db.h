@@ -40,7 +40,8 @@ int berth_db_begin(berth_db *db, berth_error *err);
 int berth_db_commit(berth_db *db, berth_error *err);
 void berth_db_rollback(berth_db *db);
 
-/** Prepare sql (cached per db); the statement is reset and its bindings cleared. */
+/** Prepare sql (cached per db by sql's address: give a string with static storage, never a
+ * buffer whose text changes); the statement is reset and its bindings cleared. */
 sqlite3_stmt *berth_db_prepare(berth_db *db, const char *sql, berth_error *err);
 /** sqlite3_step that turns SQLITE_BUSY/errors into *err naming what was being done. */
 int berth_db_step(berth_db *db, sqlite3_stmt *st, const char *what, berth_error *err);

@@ -76,12 +76,13 @@ int berth_engine_check(berth_engine *e, bool repair, char ***problems, char ***a
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *dir = berth_engine_container_dir(e, v[i].id);
                 struct stat st;
-                if (stat(dir, &st) == 0 || strcmp(v[i].status, "dead") == 0)
+                if (stat(dir, &st) == 0 || v[i].state == BERTH_STATE_DEAD)
                         continue;
                 _cleanup_free_ char *p = berth_xasprintf(
                     "container %s (%.12s) has no directory: marked dead", v[i].name, v[i].id);
                 berth_strv_push(problems, p);
-                if (repair && berth_container_set_status(db, v[i].id, "dead", NULL) == 0) {
+                if (repair &&
+                    berth_container_set_status(db, v[i].id, BERTH_STATE_DEAD, NULL) == 0) {
                         _cleanup_free_ char *a =
                             berth_xasprintf("marked %s dead (berth rm removes it)", v[i].name);
                         berth_strv_push(actions, a);

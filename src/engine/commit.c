@@ -108,7 +108,7 @@ int berth_engine_commit(berth_engine *e, const char *name, const berth_commit_op
                 berth_strv_push(&changes, *ch);
         int r = 0;
         bool paused = false;
-        if (o->pause && strcmp(c.status, "running") == 0) {
+        if (o->pause && c.state == BERTH_STATE_RUNNING) {
                 if ((r = berth_engine_pause(e, c.id, true, err)) < 0)
                         berth_wrap(err, "cannot pause container %s for the commit", c.name);
                 paused = r >= 0;

@@ -99,6 +99,7 @@ static void read_row(sqlite3_stmt *st, berth_container *c)
         if (c->mounts == NULL)
                 c->mounts = json_array();
         c->status = col_str(st, 7);
+        c->state = berth_state_parse(c->status);
         c->pid = (pid_t)sqlite3_column_int64(st, 8);
         c->monitor_pid = (pid_t)sqlite3_column_int64(st, 9);
         c->monitor_start = (uint64_t)sqlite3_column_int64(st, 10);
@@ -338,10 +339,45 @@ int berth_container_set_failed(berth_db *db, const char *id, int exit_code, cons
                          id);
 }
 
-int berth_container_set_status(berth_db *db, const char *id, const char *status, berth_error *err)
+/* The UPDATE that makes a record `to` from the states allowed to become it. berth_db caches
+ * statements by the SQL's address: one static text per state, made once (identical if two
+ * threads make it at once). */
+static const char *transition_sql(berth_state to)
 {
-        return exec_stmt(db, "UPDATE containers SET status = ? WHERE id = ?",
-                         "recording a container's status", err, "ss", status, id);
+        static char sql[BERTH_STATE_UNKNOWN][512];
+        char *q = sql[to];
+        if (q[0])
+                return q;
+        char buf[512] = "UPDATE containers SET status = ? WHERE id = ? AND status IN ('-'";
+        for (unsigned s = 0; s < BERTH_STATE_UNKNOWN; s++)
+                if (berth_state_may((berth_state)s, to)) {
+                        strcat(buf, ", '");
+                        strcat(buf, berth_state_name((berth_state)s));
+                        strcat(buf, "'");
+                }
+        strcat(buf, ")");
+        memcpy(q, buf, sizeof(buf));
+        return q;
+}
+
+int berth_container_set_status(berth_db *db, const char *id, berth_state to, berth_error *err)
+{
+        if ((unsigned)to >= BERTH_STATE_UNKNOWN)
+                return berth_errx(err, EINVAL, "no such state");
+        const char *sql = transition_sql(to);
+        int r = exec_stmt(db, sql, "recording a container's status", err, "ss",
+                          berth_state_name(to), id);
+        if (r < 0 || sqlite3_changes(berth_db_handle(db)) > 0)
+                return r;
+        berth_container c;
+        if ((r = berth_container_get(db, id, &c, err)) < 0)
+                return r;
+        berth_state from = c.state;
+        _cleanup_free_ char *name = TAKE_PTR(c.name);
+        berth_container_clear(&c);
+        return berth_errx(err, from == to ? EALREADY : EBUSY,
+                          "container %s is %s: it cannot become %s", name, berth_state_name(from),
+                          berth_state_name(to));
 }
 
 int berth_container_set_monitor(berth_db *db, const char *id, pid_t pid, uint64_t start,

@@ -4,6 +4,7 @@
 #include "base/cleanup.h"
 #include "base/db.h"
 #include "base/error.h"
+#include "engine/state.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -19,8 +20,8 @@
  * plus "HostConfig"), mounts the resolved inspect "Mounts" array. Names are
  * unique (without Docker's leading '/'); ids are 64 hex characters.
  *
- * Status is what the last writer recorded: "created", "running",
- * "paused", "restarting", "removing", "exited", "dead". A "running" record
+ * Status is what the last writer recorded (state.h: its name in the row, the
+ * enum in the struct). A "running" record
  * whose monitor is gone is not the truth: the engine checks the monitor's
  * pid (and its start time, against pid reuse) before it believes one.
  */
@@ -31,7 +32,8 @@ typedef struct {
         char *created;    /* RFC 3339 */
         json_t *body;
         json_t *mounts;
-        char *status;
+        char *status;      /* its name, as stored */
+        berth_state state; /* the same, for the questions state.h answers */
         pid_t pid;
         pid_t monitor_pid;
         uint64_t monitor_start; /* start time of monitor_pid (clock ticks since boot) */
@@ -71,7 +73,14 @@ int berth_container_set_exited(berth_db *db, const char *id, int exit_code, bool
 /** A start that failed: status stays/becomes created or exited with the error and code. */
 int berth_container_set_failed(berth_db *db, const char *id, int exit_code, const char *error,
                                berth_error *err);
-int berth_container_set_status(berth_db *db, const char *id, const char *status, berth_error *err);
+/**
+ * Record the transition to `to`, only from a state berth_state_may() allows
+ * (one statement: whoever makes it wins). -EALREADY when it is `to` already
+ * and that is not allowed (a second removal), -EBUSY from another state
+ * ("container X is removing: it cannot become paused"), -ENOENT when no
+ * such record.
+ */
+int berth_container_set_status(berth_db *db, const char *id, berth_state to, berth_error *err);
 int berth_container_set_monitor(berth_db *db, const char *id, pid_t pid, uint64_t start,
                                 berth_error *err);
 int berth_container_set_manual_stop(berth_db *db, const char *id, bool manual, berth_error *err);

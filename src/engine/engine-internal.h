@@ -34,7 +34,6 @@ void engine_event(berth_engine *e, const berth_container *c, const char *action,
 int engine_write_etc_files(const char *dir, const char *id, const json_t *body, berth_error *err);
 
 /** Whether the record's status says a process may be running. */
-bool engine_is_live(const berth_container *c);
 
 /** Wait (on the monitor's socket) until the container exits; timeout_ms < 0: forever.
  * Returns 1 when it exited (or was not running), 0 on timeout. */

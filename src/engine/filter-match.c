@@ -22,14 +22,12 @@ static const char *const container_keys[] = {"status", "name",   "id",     "labe
 
 int berth_engine_container_filters_check(const berth_filters *f, berth_error *err)
 {
-        static const char *const statuses[] = {"created", "restarting", "running", "removing",
-                                               "paused",  "exited",     "dead",    NULL};
         int r = berth_filters_check(f, container_keys, err);
         if (r < 0)
                 return r;
         _cleanup_strv_ char **st = berth_filters_get(f, "status");
         STRV_FOREACH (s, st)
-                if (!berth_strv_contains((char **)statuses, *s))
+                if (!berth_state_valid(*s))
                         return berth_errx(err, EINVAL, "invalid filter 'status=%s'", *s);
         return 0;
 }
@@ -75,7 +73,7 @@ static bool m_ancestor(berth_engine *e, const berth_container *c, const char *v)
 
 static bool m_exited(berth_engine *e, const berth_container *c, const char *v)
 {
-        return strcmp(c->status, "exited") == 0 && atoi(v) == c->exit_code;
+        return c->state == BERTH_STATE_EXITED && atoi(v) == c->exit_code;
 }
 
 static bool m_volume(berth_engine *e, const berth_container *c, const char *v)

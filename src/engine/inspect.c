@@ -39,10 +39,9 @@ static json_t *state_json(const berth_container *c)
 {
         json_t *st = json_pack(
             "{s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s}", "Status", c->status,
-            "Running", strcmp(c->status, "running") == 0 || strcmp(c->status, "paused") == 0,
-            "Paused", strcmp(c->status, "paused") == 0, "Restarting",
-            strcmp(c->status, "restarting") == 0, "OOMKilled", c->oom_killed, "Dead",
-            strcmp(c->status, "dead") == 0, "RemovalInProgress", strcmp(c->status, "removing") == 0,
+            "Running", berth_state_up(c->state), "Paused", c->state == BERTH_STATE_PAUSED,
+            "Restarting", c->state == BERTH_STATE_RESTARTING, "OOMKilled", c->oom_killed, "Dead",
+            c->state == BERTH_STATE_DEAD, "RemovalInProgress", c->state == BERTH_STATE_REMOVING,
             "Pid", (int)c->pid, "ExitCode", c->exit_code, "Error", c->error ? c->error : "",
             "StartedAt", c->started_at, "FinishedAt", c->finished_at);
         if (c->health)

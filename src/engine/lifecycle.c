@@ -20,7 +20,7 @@
  * exited with its last known code (255 when none, as Docker reports a lost shim). */
 static int refresh(berth_engine *e, berth_container *c, berth_error *err)
 {
-        if (!engine_is_live(c) || berth_pid_alive(c->monitor_pid, c->monitor_start))
+        if (!berth_state_live(c->state) || berth_pid_alive(c->monitor_pid, c->monitor_start))
                 return 0;
         berth_rt_kill(&e->rt, c->id, SIGKILL, true, NULL);
         for (int i = 0; i < 100; i++) {
@@ -42,7 +42,8 @@ static int refresh(berth_engine *e, berth_container *c, berth_error *err)
         if (rc < 0)
                 return rc;
         free(c->status);
-        c->status = berth_xstrdup("exited");
+        c->state = BERTH_STATE_EXITED;
+        c->status = berth_xstrdup(berth_state_name(c->state));
         free(c->error);
         c->error = berth_xstrdup("the container's monitor is gone");
         c->exit_code = code;
@@ -134,7 +135,7 @@ static int stop_signal(const berth_container *c)
 static int stop_container(berth_engine *e, berth_container *c, int timeout, berth_error *err)
 {
         berth_db *db = berth_engine_db(e);
-        if (!engine_is_live(c))
+        if (!berth_state_live(c->state))
                 return 0;
         if (berth_container_set_manual_stop(db, c->id, true, err) < 0)
                 return -EIO;
@@ -142,8 +143,8 @@ static int stop_container(berth_engine *e, berth_container *c, int timeout, bert
                 json_t *t = json_object_get(c->body, "StopTimeout");
                 timeout = json_is_integer(t) ? (int)json_integer_value(t) : 10;
         }
-        bool paused = strcmp(c->status, "paused") == 0;
-        if (timeout != 0 && strcmp(c->status, "restarting") != 0) {
+        bool paused = c->state == BERTH_STATE_PAUSED;
+        if (timeout != 0 && c->state != BERTH_STATE_RESTARTING) {
                 char sig[16];
                 snprintf(sig, sizeof(sig), "%d", stop_signal(c));
                 engine_event(e, c, "kill", "signal", sig);
@@ -182,7 +183,7 @@ int berth_engine_kill(berth_engine *e, const char *name, int sig, berth_error *e
         if (berth_engine_get(e, name, &c, err) < 0)
                 return -ENOENT;
         int rc = 0;
-        if (strcmp(c.status, "running") != 0 && strcmp(c.status, "paused") != 0) {
+        if (!berth_state_up(c.state)) {
                 rc = berth_errx(err, EINVAL,
                                 "Cannot kill container: %s: Container %s is not running", name,
                                 c.id);
@@ -225,13 +226,14 @@ int berth_engine_pause(berth_engine *e, const char *name, bool pause, berth_erro
         if (berth_engine_get(e, name, &c, err) < 0)
                 return -ENOENT;
         int rc;
-        if (pause && strcmp(c.status, "running") != 0)
+        if (pause && c.state != BERTH_STATE_RUNNING)
                 rc = berth_errx(err, EINVAL, "Container %s is not running", c.id);
-        else if (!pause && strcmp(c.status, "paused") != 0)
+        else if (!pause && c.state != BERTH_STATE_PAUSED)
                 rc = berth_errx(err, EINVAL, "Container %s is not paused", c.id);
         else if ((rc = berth_rt_pause(&e->rt, c.id, pause, err)) >= 0 &&
                  (rc = berth_container_set_status(berth_engine_db(e), c.id,
-                                                  pause ? "paused" : "running", err)) >= 0)
+                                                  pause ? BERTH_STATE_PAUSED : BERTH_STATE_RUNNING,
+                                                  err)) >= 0)
                 engine_event(e, &c, pause ? "pause" : "unpause", NULL, NULL);
         berth_container_clear(&c);
         return rc;
@@ -266,7 +268,7 @@ int berth_engine_wait(berth_engine *e, const char *name, const char *condition, 
                 berth_container_clear(&c);
                 return berth_errx(err, EINVAL, "invalid condition: \"%s\"", condition);
         }
-        if (engine_is_live(&c))
+        if (berth_state_live(c.state))
                 engine_wait_exit(e, &c, -1);
         char *id = berth_xstrdup(c.id);
         berth_container_clear(&c);
@@ -307,7 +309,7 @@ int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volu
                 return -ENOENT;
         _cleanup_free_ char *dir = berth_engine_container_dir(e, c.id);
         int rc = 0;
-        if (engine_is_live(&c)) {
+        if (berth_state_live(c.state)) {
                 if (!force) {
                         rc = berth_errx(err, EBUSY,
                                         "You cannot remove a %s container %s. Stop the container "
@@ -318,28 +320,17 @@ int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volu
                 if ((rc = stop_container(e, &c, 0, err)) < 0)
                         goto out;
         }
-        /* once and only once: whoever moves it to "removing" removes it */
-        sqlite3_stmt *st = berth_db_prepare(
-            db, "UPDATE containers SET status = 'removing' WHERE id = ? AND status != 'removing'",
-            err);
-        if (st == NULL) {
-                rc = -EIO;
-                goto out;
-        }
-        sqlite3_bind_text(st, 1, c.id, -1, SQLITE_TRANSIENT);
-        rc = berth_db_step(db, st, "marking a container for removal", err);
-        sqlite3_reset(st);
-        if (rc < 0)
-                goto out;
-        if (sqlite3_changes(berth_db_handle(db)) == 0) {
-                rc = berth_errx(err, EALREADY, "removal of container %s is already in progress",
-                                name);
+        /* once and only once: whoever moves it to removing removes it */
+        if ((rc = berth_container_set_status(db, c.id, BERTH_STATE_REMOVING, err)) < 0) {
+                if (rc == -EALREADY)
+                        rc = berth_errx(err, EALREADY,
+                                        "removal of container %s is already in progress", name);
                 goto out;
         }
         berth_rt_delete(&e->rt, c.id, true, NULL);
         if ((rc = berth_snapshot_remove(e->images, dir, err)) < 0 ||
             (rc = berth_rm_rf(dir, err)) < 0) {
-                berth_container_set_status(db, c.id, "dead", NULL);
+                berth_container_set_status(db, c.id, BERTH_STATE_DEAD, NULL);
                 goto out;
         }
         if ((rc = berth_db_begin(db, err)) < 0)

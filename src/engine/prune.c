@@ -180,12 +180,6 @@ static bool created_before(const berth_prune_filters *f, const char *created)
         return t >= 0 && t <= f->until;
 }
 
-static bool prunable_status(const char *status)
-{
-        return strcmp(status, "created") == 0 || strcmp(status, "exited") == 0 ||
-               strcmp(status, "dead") == 0;
-}
-
 int berth_engine_prune_containers(berth_engine *e, const berth_prune_filters *f, char ***ret_ids,
                                   uint64_t *ret_reclaimed, berth_error *err)
 {
@@ -198,7 +192,7 @@ int berth_engine_prune_containers(berth_engine *e, const berth_prune_filters *f,
         uint64_t reclaimed = 0;
         for (size_t i = 0; i < n; i++) {
                 berth_container *c = &v[i];
-                if (!prunable_status(c->status) || !created_before(f, c->created) ||
+                if (!berth_state_stopped(c->state) || !created_before(f, c->created) ||
                     !berth_prune_labels_match(f, json_object_get(c->body, "Labels")))
                         continue;
                 _cleanup_free_ char *dir = berth_engine_container_dir(e, c->id);

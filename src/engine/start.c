@@ -17,12 +17,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-bool engine_is_live(const berth_container *c)
-{
-        return strcmp(c->status, "running") == 0 || strcmp(c->status, "paused") == 0 ||
-               strcmp(c->status, "restarting") == 0;
-}
-
 /* Docker's "max-size" (e.g. "10m") and "max-file" log options. */
 static int log_options(const json_t *hc, int64_t *max_size, int *max_file, berth_error *err)
 {
@@ -243,11 +237,11 @@ int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts
         if (berth_engine_get(e, name, &c, err) < 0)
                 return -ENOENT;
         int rc = 0;
-        if (engine_is_live(&c)) {
+        if (berth_state_live(c.state)) {
                 berth_container_clear(&c);
                 return -EALREADY;
         }
-        if (strcmp(c.status, "removing") == 0) {
+        if (c.state == BERTH_STATE_REMOVING) {
                 berth_errx(err, EINVAL, "container %s is marked for removal and cannot be started",
                            c.name);
                 berth_container_clear(&c);

@@ -163,7 +163,7 @@ int berth_engine_stats(berth_engine *e, const char *name, berth_container_stats 
                 return r;
         }
         /* Docker counts a paused container as running; a restarting one gets empty stats. */
-        if (strcmp(c.status, "running") == 0 || strcmp(c.status, "paused") == 0) {
+        if (berth_state_up(c.state)) {
                 berth_cgroup_stats cs;
                 berth_error ignored = {0};
                 /* It may stop between the record and the cgroup: then it shows as stopped. */

@@ -442,11 +442,11 @@ int berth_engine_top(berth_engine *e, const char *name, char *const *ps_args, be
         int r = 0;
         pid_t *pids = NULL;
         size_t n = 0;
-        if (strcmp(c.status, "restarting") == 0)
+        if (c.state == BERTH_STATE_RESTARTING)
                 r = berth_errx(err, EINVAL,
                                "Container %s is restarting, wait until the container is running",
                                c.id);
-        else if (strcmp(c.status, "running") != 0 && strcmp(c.status, "paused") != 0)
+        else if (!berth_state_up(c.state))
                 r = berth_errx(err, EINVAL, "container %s is not running", c.id);
         else if ((r = berth_rt_ps(berth_engine_rt(e), c.id, &pids, &n, err)) < 0)
                 berth_wrap(err, "cannot list the processes of container %s", c.id);
