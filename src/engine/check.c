@@ -89,6 +89,9 @@ int berth_engine_check(berth_engine *e, bool repair, char ***problems, char ***a
                 }
         }
         berth_containers_free(v, n);
+        /* live records whose monitor died: the one repair (berth_engine_reconcile) */
+        if (berth_engine_reconcile_all(e, problems, actions, repair, err) < 0)
+                return -EIO;
         /* what killed builds left: step snapshots (and their processes), unpacked contexts */
         return berth_build_sweep(e->images, e->root, e->runroot, repair, problems, actions, err);
 }

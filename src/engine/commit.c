@@ -100,7 +100,7 @@ int berth_engine_commit(berth_engine *e, const char *name, const berth_commit_op
         if (berth_libarchive_load(err) < 0)
                 return -err->code;
         berth_container c;
-        if (berth_engine_get(e, name, &c, err) < 0)
+        if (berth_engine_reconcile(e, name, &c, err) < 0)
                 return -ENOENT;
         _cleanup_free_ char *dir = berth_engine_container_dir(e, c.id);
         _cleanup_strv_ char **changes = config_changes(c.body);

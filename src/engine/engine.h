@@ -82,12 +82,26 @@ int berth_engine_create(berth_engine *e, const char *name, const json_t *body, c
                         berth_error *err);
 
 /**
- * Find a container and make its record tell the truth (a dead monitor's
- * "running" container becomes exited).
+ * Find a container, as it really is: a live record whose monitor is gone is
+ * returned as exited (255, "the container's monitor is gone"). Reading never
+ * kills, unmounts or writes (ps, inspect, logs, the API's GETs): that is
+ * berth_engine_reconcile()'s.
  */
 int berth_engine_get(berth_engine *e, const char *name, berth_container *ret, berth_error *err);
-/** Every container (refreshed like get), newest first. */
+/** Every container (seen as get sees it), newest first. */
 int berth_engine_list(berth_engine *e, berth_container **ret, size_t *ret_n, berth_error *err);
+/**
+ * The one repair of a container whose monitor died: it is stopped, its
+ * runtime state and mount removed, and recorded exited; then *ret is what
+ * get returns. Every command that changes a container's state starts with
+ * it (start, stop, kill, pause, rm, commit's pause, restart).
+ */
+int berth_engine_reconcile(berth_engine *e, const char *name, berth_container *ret,
+                           berth_error *err);
+/** Every container that needs it (system check): each a line in *problems, and with
+ * do_repair reconciled, each a line in *actions. */
+int berth_engine_reconcile_all(berth_engine *e, char ***problems, char ***actions, bool do_repair,
+                               berth_error *err);
 
 typedef struct {
         int attach_fd;           /* -1, or one end of a stream socket: the first attached client */

@@ -15,13 +15,31 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A live record whose monitor is gone: nothing supervises the container any more, so it
- * is stopped (through the runtime, which checks the pid's identity) and recorded as
- * exited with its last known code (255 when none, as Docker reports a lost shim). */
-static int refresh(berth_engine *e, berth_container *c, berth_error *err)
+/* A live record whose monitor is gone: nothing supervises the container any more. */
+static bool monitor_lost(const berth_container *c)
 {
-        if (!berth_state_live(c->state) || berth_pid_alive(c->monitor_pid, c->monitor_start))
-                return 0;
+        return berth_state_live(c->state) && !berth_pid_alive(c->monitor_pid, c->monitor_start);
+}
+
+/* What such a record really is, shown without writing anything: exited, with its last known
+ * code (255 when none, as Docker reports a lost shim). */
+static void view(berth_container *c)
+{
+        if (!monitor_lost(c))
+                return;
+        free(c->status);
+        c->state = BERTH_STATE_EXITED;
+        c->status = berth_xstrdup(berth_state_name(c->state));
+        free(c->error);
+        c->error = berth_xstrdup("the container's monitor is gone");
+        c->exit_code = c->exit_code != 0 ? c->exit_code : 255;
+        c->pid = 0;
+}
+
+/* Make it so: the container stopped (through the runtime, which checks the pid's identity),
+ * its runtime state and mount gone, and recorded exited. */
+static int repair(berth_engine *e, berth_container *c, berth_error *err)
+{
         berth_rt_kill(&e->rt, c->id, SIGKILL, true, NULL);
         for (int i = 0; i < 100; i++) {
                 berth_rt_state st;
@@ -36,44 +54,62 @@ static int refresh(berth_engine *e, berth_container *c, berth_error *err)
         berth_rt_delete(&e->rt, c->id, true, NULL);
         _cleanup_free_ char *dir = berth_engine_container_dir(e, c->id);
         berth_snapshot_umount(dir, NULL, NULL);
-        int code = c->exit_code != 0 ? c->exit_code : 255;
-        int rc = berth_container_set_exited(berth_engine_db(e), c->id, code, c->oom_killed,
-                                            "the container's monitor is gone", err);
-        if (rc < 0)
-                return rc;
-        free(c->status);
-        c->state = BERTH_STATE_EXITED;
-        c->status = berth_xstrdup(berth_state_name(c->state));
-        free(c->error);
-        c->error = berth_xstrdup("the container's monitor is gone");
-        c->exit_code = code;
-        c->pid = 0;
-        return 1;
+        view(c);
+        return berth_container_set_exited(berth_engine_db(e), c->id, c->exit_code, c->oom_killed,
+                                          c->error, err);
 }
 
 int berth_engine_get(berth_engine *e, const char *name, berth_container *ret, berth_error *err)
 {
         int rc = berth_container_get(berth_engine_db(e), name, ret, err);
-        if (rc < 0)
-                return rc;
-        if ((rc = refresh(e, ret, err)) < 0) {
-                berth_container_clear(ret);
-                return rc;
-        }
-        return 0;
+        if (rc == 0)
+                view(ret);
+        return rc;
 }
 
 int berth_engine_list(berth_engine *e, berth_container **ret, size_t *ret_n, berth_error *err)
 {
         int rc = berth_container_list(berth_engine_db(e), ret, ret_n, err);
-        if (rc < 0)
+        for (size_t i = 0; rc == 0 && i < *ret_n; i++)
+                view(&(*ret)[i]);
+        return rc;
+}
+
+int berth_engine_reconcile(berth_engine *e, const char *name, berth_container *ret,
+                           berth_error *err)
+{
+        int rc = berth_container_get(berth_engine_db(e), name, ret, err);
+        if (rc < 0 || !monitor_lost(ret))
                 return rc;
-        for (size_t i = 0; i < *ret_n; i++)
-                if ((rc = refresh(e, &(*ret)[i], err)) < 0) {
-                        berth_containers_free(*ret, *ret_n);
-                        return rc;
-                }
-        return 0;
+        if ((rc = repair(e, ret, err)) < 0)
+                berth_container_clear(ret);
+        return rc;
+}
+
+int berth_engine_reconcile_all(berth_engine *e, char ***problems, char ***actions, bool do_repair,
+                               berth_error *err)
+{
+        berth_container *v = NULL;
+        size_t n = 0;
+        int rc = berth_container_list(berth_engine_db(e), &v, &n, err);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+                if (!monitor_lost(&v[i]))
+                        continue;
+                _cleanup_free_ char *p =
+                    berth_xasprintf("container %s (%.12s) is %s but its monitor is gone", v[i].name,
+                                    v[i].id, v[i].status);
+                berth_strv_push(problems, p);
+                if (!do_repair)
+                        continue;
+                berth_error e2 = {0};
+                _cleanup_free_ char *a =
+                    repair(e, &v[i], &e2) < 0
+                        ? berth_xasprintf("cannot stop %s: %s", v[i].name, e2.msg)
+                        : berth_xasprintf("stopped %s and recorded it exited", v[i].name);
+                berth_strv_push(actions, a);
+        }
+        berth_containers_free(v, n);
+        return rc;
 }
 
 int engine_wait_exit(berth_engine *e, const berth_container *c, int timeout_ms)
@@ -170,7 +206,7 @@ static int stop_container(berth_engine *e, berth_container *c, int timeout, bert
 int berth_engine_stop(berth_engine *e, const char *name, int timeout, berth_error *err)
 {
         berth_container c;
-        if (berth_engine_get(e, name, &c, err) < 0)
+        if (berth_engine_reconcile(e, name, &c, err) < 0)
                 return -ENOENT;
         int rc = stop_container(e, &c, timeout, err);
         berth_container_clear(&c);
@@ -180,7 +216,7 @@ int berth_engine_stop(berth_engine *e, const char *name, int timeout, berth_erro
 int berth_engine_kill(berth_engine *e, const char *name, int sig, berth_error *err)
 {
         berth_container c;
-        if (berth_engine_get(e, name, &c, err) < 0)
+        if (berth_engine_reconcile(e, name, &c, err) < 0)
                 return -ENOENT;
         int rc = 0;
         if (!berth_state_up(c.state)) {
@@ -223,7 +259,7 @@ int berth_engine_restart(berth_engine *e, const char *name, int timeout, berth_e
 int berth_engine_pause(berth_engine *e, const char *name, bool pause, berth_error *err)
 {
         berth_container c;
-        if (berth_engine_get(e, name, &c, err) < 0)
+        if (berth_engine_reconcile(e, name, &c, err) < 0)
                 return -ENOENT;
         int rc;
         if (pause && c.state != BERTH_STATE_RUNNING)
@@ -275,8 +311,8 @@ int berth_engine_wait(berth_engine *e, const char *name, const char *condition, 
         int rc = berth_container_get(berth_engine_db(e), id, &c, NULL);
         int code = rc >= 0 ? c.exit_code : 0;
         if (rc >= 0) {
-                /* the monitor may not have recorded yet when it went away */
-                refresh(e, &c, NULL);
+                /* the monitor may not have recorded yet when it went away: seen, not written */
+                view(&c);
                 code = c.exit_code;
                 berth_container_clear(&c);
         }
@@ -305,7 +341,7 @@ int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volu
 {
         berth_db *db = berth_engine_db(e);
         berth_container c;
-        if (berth_engine_get(e, name, &c, err) < 0)
+        if (berth_engine_reconcile(e, name, &c, err) < 0)
                 return -ENOENT;
         _cleanup_free_ char *dir = berth_engine_container_dir(e, c.id);
         int rc = 0;

@@ -234,7 +234,7 @@ int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts
                        berth_error *err)
 {
         berth_container c;
-        if (berth_engine_get(e, name, &c, err) < 0)
+        if (berth_engine_reconcile(e, name, &c, err) < 0)
                 return -ENOENT;
         int rc = 0;
         if (berth_state_live(c.state)) {

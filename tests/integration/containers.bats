@@ -542,3 +542,29 @@ gone_after_kill() {
   [ "$status" -ne 0 ]
   [[ "$output" == *"No such container: nope"* ]]
 }
+
+@test "a container whose monitor died: reading shows it exited and changes nothing; the commands that change it repair it first" {
+  berth run -d --name lost img sleep 300 >/dev/null
+  local pid mon
+  pid=$(berth inspect -f '{{.State.Pid}}' lost)
+  mon=$(pgrep -f "berth-monitor.*$BERTH_ROOT/containers/$(berth inspect -f '{{.Id}}' lost)")
+  kill -9 "$mon"
+  sleep 0.2
+  # ps, inspect and logs see the truth, but do not act on it
+  run berth ps -a --format '{{.Names}} {{.State}}'
+  [ "$output" = "lost exited" ]
+  [ "$(berth inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}' lost)" = \
+    "exited 255 the container's monitor is gone" ]
+  berth logs lost >/dev/null
+  kill -0 "$pid" # the process still runs: reading killed nothing
+  [ "$(sqlite3 "$BERTH_ROOT/berth.db" "SELECT status FROM containers WHERE name = 'lost'")" = running ]
+  run berth system check
+  [[ "$output" == *"container lost ("*") is running but its monitor is gone"* ]]
+  kill -0 "$pid"
+  # a command that changes the container repairs it first: stopped, recorded, unmounted
+  berth stop lost >/dev/null
+  ! kill -0 "$pid" 2>/dev/null
+  [ "$(sqlite3 "$BERTH_ROOT/berth.db" "SELECT status FROM containers WHERE name = 'lost'")" = exited ]
+  ! grep -qF "$BERTH_ROOT/containers/$(berth inspect -f '{{.Id}}' lost)/merged" /proc/self/mountinfo
+  berth rm lost >/dev/null
+}
