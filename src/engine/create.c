@@ -239,7 +239,13 @@ int berth_engine_create(berth_engine *e, const char *name, const json_t *body, c
          * once it is whole. A create killed before that leaves a directory and a snapshot
          * row without a record, which berth_engine_sweep() removes. */
         _cleanup_free_ char *dir = berth_engine_container_dir(e, id);
-        int rc = berth_snapshot_create(e->images, &image_id, dir, err);
+        int rc = engine_validate_create(e, dir, merged, mounts, image_cfg, err);
+        if (rc < 0) {
+                STRV_FOREACH (v, made)
+                        berth_volume_remove(e->volumes, *v, true, NULL);
+                return rc;
+        }
+        rc = berth_snapshot_create(e->images, &image_id, dir, err);
         if (rc >= 0)
                 rc = engine_write_etc_files(dir, id, merged, err);
         size_t i;

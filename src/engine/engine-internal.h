@@ -43,3 +43,8 @@ int engine_wait_exit(berth_engine *e, const berth_container *c, int timeout_ms);
  * that cp mounted is not unmounted under a container starting meanwhile. Returns the fd to
  * close, or -errno. */
 int engine_lock_container(berth_engine *e, const char *id);
+
+/** A create body as Docker's daemon checks it (validate.c): -EINVAL with its message. dir is
+ * the container's directory (its rootfs not made yet). */
+int engine_validate_create(berth_engine *e, const char *dir, const json_t *merged,
+                           const json_t *mounts, const json_t *image_cfg, berth_error *err);

@@ -350,7 +350,9 @@ static int process_json(const berth_specgen_input *in, const json_t *hc, const m
         STRV_FOREACH (a, c->cmd)
                 berth_strv_push(&args, *a);
 
-        if ((r = berth_specgen_user(in->rootfs, c->user, group_add, &user, err)) < 0)
+        if (in->no_user)
+                user = json_pack("{s:i, s:i}", "uid", 0, "gid", 0);
+        else if ((r = berth_specgen_user(in->rootfs, c->user, group_add, &user, err)) < 0)
                 return r;
         if ((r = sg_rlimits(hc, &rlimits, err)) < 0) {
                 json_decref(user);

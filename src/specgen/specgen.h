@@ -90,6 +90,9 @@ typedef struct {
          * for a start, whose runtime parses and checks the config anyway and whose
          * error reaches the user all the same. */
         bool unchecked;
+        /* Leave the user unresolved (uid 0): create's check of a body, before the rootfs is
+         * mounted; start resolves it, as Docker does. */
+        bool no_user;
 } berth_specgen_input;
 
 /** The config.json object (caller decrefs), or NULL with *err saying which input was bad. */
