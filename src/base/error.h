@@ -27,6 +27,13 @@ int berth_err(berth_error *err, int errnum, const char *fmt, ...)
 int berth_errx(berth_error *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/** The callee's own -errno from err (so a caller keeps the cause: a busy database is not a
+ * missing container), or fallback when err is NULL or says nothing. */
+static inline int berth_error_rc(const berth_error *err, int fallback)
+{
+        return err && err->code > 0 ? -err->code : fallback;
+}
+
 /** Prefix the current message with "<fmt>: "; returns -err->code. */
 int berth_wrap(berth_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

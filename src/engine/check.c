@@ -72,7 +72,7 @@ int berth_engine_check(berth_engine *e, bool repair, char ***problems, char ***a
         berth_container *v = NULL;
         size_t n = 0;
         if (berth_container_list(db, &v, &n, err) < 0)
-                return -EIO;
+                return berth_error_rc(err, -EIO);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *dir = berth_engine_container_dir(e, v[i].id);
                 struct stat st;
@@ -91,7 +91,7 @@ int berth_engine_check(berth_engine *e, bool repair, char ***problems, char ***a
         berth_containers_free(v, n);
         /* live records whose monitor died: the one repair (berth_engine_reconcile) */
         if (berth_engine_reconcile_all(e, problems, actions, repair, err) < 0)
-                return -EIO;
+                return berth_error_rc(err, -EIO);
         /* what killed builds left: step snapshots (and their processes), unpacked contexts */
         return berth_build_sweep(e->images, e->root, e->runroot, repair, problems, actions, err);
 }

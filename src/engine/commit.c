@@ -15,7 +15,7 @@ int berth_engine_diff(berth_engine *e, const char *name, berth_change **ret, siz
 {
         berth_container c;
         if (berth_engine_get(e, name, &c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         _cleanup_free_ char *dir = berth_engine_container_dir(e, c.id);
         int r = berth_snapshot_diff(berth_engine_images(e), dir, ret, ret_n, err);
         berth_container_clear(&c);
@@ -101,7 +101,7 @@ int berth_engine_commit(berth_engine *e, const char *name, const berth_commit_op
                 return -err->code;
         berth_container c;
         if (berth_engine_reconcile(e, name, &c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         _cleanup_free_ char *dir = berth_engine_container_dir(e, c.id);
         _cleanup_strv_ char **changes = config_changes(c.body);
         STRV_FOREACH (ch, (char **)o->changes)

@@ -181,7 +181,7 @@ static int ctx_open(berth_engine *e, const char *name, bool with_mounts, cp_ctx 
         if (berth_libarchive_load(err) < 0) /* everything here is a tar stream */
                 return -err->code;
         if (berth_engine_get(e, name, &x->c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         x->have_c = true;
         x->dir = berth_engine_container_dir(e, x->c.id);
         x->lockfd = engine_lock_container(e, x->c.id);

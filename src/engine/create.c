@@ -108,7 +108,7 @@ int engine_write_etc_files(const char *dir, const char *id, const json_t *body, 
         _cleanup_free_ char *hostname = berth_xasprintf("%s\n", host_net ? hostbuf : hn);
         _cleanup_free_ char *p1 = berth_xasprintf("%s/hostname", dir);
         if (berth_write_file_replace(p1, hostname, strlen(hostname), 0644, err) < 0)
-                return -EIO;
+                return berth_error_rc(err, -EIO);
 
         _cleanup_free_ char *hosts = NULL;
         if (host_net && berth_read_file("/etc/hosts", &hosts, NULL, NULL) == 0) {
@@ -134,7 +134,7 @@ int engine_write_etc_files(const char *dir, const char *id, const json_t *body, 
         }
         _cleanup_free_ char *p2 = berth_xasprintf("%s/hosts", dir);
         if (berth_write_file_replace(p2, hosts, strlen(hosts), 0644, err) < 0)
-                return -EIO;
+                return berth_error_rc(err, -EIO);
 
         /* resolv.conf: the host's, without loopback name servers a container cannot reach
          * (kept on the host network), and with --dns/--dns-search/--dns-option applied */
@@ -207,7 +207,7 @@ int berth_engine_create(berth_engine *e, const char *name, const json_t *body, c
                                   name);
         berth_digest image_id;
         if (berth_images_resolve(e->images, image, &image_id, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         _cleanup_json_ json_t *image_cfg = berth_engine_image_config(e, image_id.s, err);
         if (image_cfg == NULL)
                 return -EIO;
@@ -217,7 +217,7 @@ int berth_engine_create(berth_engine *e, const char *name, const json_t *body, c
 
         _cleanup_free_ char *id = berth_xmalloc0(65);
         if (berth_random_hex(id, 32, err) < 0)
-                return -EIO;
+                return berth_error_rc(err, -EIO);
         _cleanup_free_ char *chosen = NULL;
         if (name && *name)
                 chosen = berth_xstrdup(name);

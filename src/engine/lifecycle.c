@@ -174,7 +174,7 @@ static int stop_container(berth_engine *e, berth_container *c, int timeout, bert
         if (!berth_state_live(c->state))
                 return 0;
         if (berth_container_set_manual_stop(db, c->id, true, err) < 0)
-                return -EIO;
+                return berth_error_rc(err, -EIO);
         if (timeout < 0) {
                 json_t *t = json_object_get(c->body, "StopTimeout");
                 timeout = json_is_integer(t) ? (int)json_integer_value(t) : 10;
@@ -207,7 +207,7 @@ int berth_engine_stop(berth_engine *e, const char *name, int timeout, berth_erro
 {
         berth_container c;
         if (berth_engine_reconcile(e, name, &c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         int rc = stop_container(e, &c, timeout, err);
         berth_container_clear(&c);
         return rc;
@@ -217,7 +217,7 @@ int berth_engine_kill(berth_engine *e, const char *name, int sig, berth_error *e
 {
         berth_container c;
         if (berth_engine_reconcile(e, name, &c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         int rc = 0;
         if (!berth_state_up(c.state)) {
                 rc = berth_errx(err, EINVAL,
@@ -260,7 +260,7 @@ int berth_engine_pause(berth_engine *e, const char *name, bool pause, berth_erro
 {
         berth_container c;
         if (berth_engine_reconcile(e, name, &c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         int rc;
         if (pause && c.state != BERTH_STATE_RUNNING)
                 rc = berth_errx(err, EINVAL, "Container %s is not running", c.id);
@@ -279,7 +279,7 @@ int berth_engine_rename(berth_engine *e, const char *name, const char *new_name,
 {
         berth_container c;
         if (berth_engine_get(e, name, &c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         const char *n = new_name && new_name[0] == '/' ? new_name + 1 : new_name;
         int rc = berth_container_rename(berth_engine_db(e), c.id, n, err);
         if (rc >= 0) {
@@ -297,7 +297,7 @@ int berth_engine_wait(berth_engine *e, const char *name, const char *condition, 
 {
         berth_container c;
         if (berth_engine_get(e, name, &c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         bool removed = condition && strcmp(condition, "removed") == 0;
         if (condition && !removed && strcmp(condition, "not-running") != 0 &&
             strcmp(condition, "next-exit") != 0) {
@@ -342,7 +342,7 @@ int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volu
         berth_db *db = berth_engine_db(e);
         berth_container c;
         if (berth_engine_reconcile(e, name, &c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         _cleanup_free_ char *dir = berth_engine_container_dir(e, c.id);
         int rc = 0;
         if (berth_state_live(c.state)) {

@@ -205,7 +205,7 @@ static int volumes_from(berth_engine *e, json_t *mounts, const char *spec, berth
                 return berth_errx(err, EINVAL, "invalid mode for volumes-from: %s", mode);
         berth_container c;
         if (berth_container_get(berth_engine_db(e), name, &c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         size_t i;
         json_t *m;
         int rc = 0;

@@ -145,7 +145,7 @@ static int copy_up(berth_engine *e, const berth_container *c, const char *rootfs
                         continue;
                 const char *dest = json_string_value(json_object_get(m, "Destination"));
                 if (berth_volume_copy_up(e->volumes, name, rootfs, dest, err) < 0)
-                        return -EIO;
+                        return berth_error_rc(err, -EIO);
         }
         return 0;
 }
@@ -235,7 +235,7 @@ int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts
 {
         berth_container c;
         if (berth_engine_reconcile(e, name, &c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         int rc = 0;
         if (berth_state_live(c.state)) {
                 berth_container_clear(&c);

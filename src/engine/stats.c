@@ -151,7 +151,7 @@ int berth_engine_stats(berth_engine *e, const char *name, berth_container_stats 
         berth_container c;
         _cleanup_free_ char *stat_text = NULL;
         if (berth_engine_get(e, name, &c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         berth_container_stats s = {.id = berth_xstrdup(c.id), .name = berth_xstrdup(c.name)};
         int r = berth_read_file("/proc/stat", &stat_text, NULL, err);
         if (r == 0 && berth_stats_parse_proc_stat(stat_text, sysconf(_SC_CLK_TCK), &s.system_cpu_ns,

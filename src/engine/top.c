@@ -438,7 +438,7 @@ int berth_engine_top(berth_engine *e, const char *name, char *const *ps_args, be
         }
         berth_container c;
         if (berth_engine_get(e, name, &c, err) < 0)
-                return -ENOENT;
+                return berth_error_rc(err, -ENOENT);
         int r = 0;
         pid_t *pids = NULL;
         size_t n = 0;
