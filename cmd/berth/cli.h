@@ -100,6 +100,7 @@ int cmd_save(berth_cli *cli, int argc, char **argv);
 int cmd_load(berth_cli *cli, int argc, char **argv);
 int cmd_version(berth_cli *cli, int argc, char **argv);
 int cmd_system(berth_cli *cli, int argc, char **argv);
+int cmd_info(berth_cli *cli, int argc, char **argv);
 int cmd_image_prune(berth_cli *cli, int argc, char **argv);
 int cmd_run(berth_cli *cli, int argc, char **argv);
 int cmd_create(berth_cli *cli, int argc, char **argv);
