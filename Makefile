@@ -2,8 +2,11 @@
 # they need from Debian's packages, build, and are safe to run again.
 BUILD ?= build
 MESON_FLAGS ?=
+# make install: where (PREFIX) and under which staging root (DESTDIR).
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps build check demo unit integration security compat format format-check bench clean
+.PHONY: all deps build check demo unit integration security compat format format-check bench clean install deb
 
 all: build
 
@@ -42,6 +45,17 @@ format:
 
 format-check:
 	@scripts/format-check
+
+# The programs (berth, berth-runtime in PREFIX/bin; berth-monitor, berth-monitor-helper,
+# berth-init in PREFIX/libexec/berth), berth-restart.service, man pages and completions:
+# meson's install, with the prefix set on the build dir first.
+install: $(BUILD)/build.ninja
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	DESTDIR="$(DESTDIR)" meson install -C $(BUILD)
+
+# A Debian package (debian/, debhelper) in $(BUILD)/deb/.
+deb:
+	@scripts/build-deb $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD)

@@ -24,6 +24,32 @@ typedef struct {
         berth_engine *engine; /* opened on first use (with the image store) */
 } berth_cli;
 
+/** The commands main() dispatches to; help NULL: not listed (reached through an alias). */
+typedef struct {
+        const char *name;
+        int (*fn)(berth_cli *, int, char **);
+        const char *help;
+} cli_command;
+const cli_command *cli_command_table(size_t *ret_n);
+/** `berth image ls` → "images": the verbs of "image" and "container" (none for others). */
+typedef struct {
+        const char *sub, *cmd;
+} cli_alias;
+const cli_alias *cli_alias_table(const char *group, size_t *ret_n);
+/** berth's own flags (before the command), and their getopt short string. */
+const struct option *cli_global_options(const char **ret_shorts);
+
+/**
+ * Every command's getopt_long goes through this: as getopt_long, unless
+ * `berth completion` is reading the flag tables (cmd-completion.c), when the
+ * first call records shorts and opts and jumps back to it instead.
+ */
+int cli_getopt_long(int argc, char *const *argv, const char *shorts, const struct option *opts,
+                    int *idx);
+#ifndef CLI_REAL_GETOPT
+#define getopt_long cli_getopt_long
+#endif
+
 int cli_error(const berth_error *err);
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /**
@@ -100,6 +126,8 @@ int cmd_save(berth_cli *cli, int argc, char **argv);
 int cmd_load(berth_cli *cli, int argc, char **argv);
 int cmd_version(berth_cli *cli, int argc, char **argv);
 int cmd_system(berth_cli *cli, int argc, char **argv);
+int cmd_info(berth_cli *cli, int argc, char **argv);
+int cmd_completion(berth_cli *cli, int argc, char **argv);
 int cmd_image_prune(berth_cli *cli, int argc, char **argv);
 int cmd_run(berth_cli *cli, int argc, char **argv);
 int cmd_create(berth_cli *cli, int argc, char **argv);

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `system df`, `system check`. */
+/* `system df`, `system check`, `info`. */
 #include "cli.h"
 #include "base/cleanup.h"
 #include "base/strutil.h"
 #include "base/units.h"
+#include "engine/info.h"
+#include "format.h"
 #include "image/check.h"
 #include "image/reference.h"
 #include "image/usage.h"
 
+#include "base/cleanup-json.h"
+
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -231,6 +236,117 @@ static int system_check(berth_cli *cli, int argc, char **argv)
         return berth_strv_length(problems) + berth_strv_length(cproblems) > 0 ? 1 : 0;
 }
 
+static const char *jstr(const json_t *o, const char *k)
+{
+        const char *v = json_string_value(json_object_get(o, k));
+        return v ? v : "";
+}
+
+static json_int_t jint(const json_t *o, const char *k)
+{
+        return json_integer_value(json_object_get(o, k));
+}
+
+/* docker info's text, for what berth has. */
+static void print_info(const json_t *in)
+{
+        printf("Containers: %" JSON_INTEGER_FORMAT "\n", jint(in, "Containers"));
+        printf(" Running: %" JSON_INTEGER_FORMAT "\n", jint(in, "ContainersRunning"));
+        printf(" Paused: %" JSON_INTEGER_FORMAT "\n", jint(in, "ContainersPaused"));
+        printf(" Stopped: %" JSON_INTEGER_FORMAT "\n", jint(in, "ContainersStopped"));
+        printf("Images: %" JSON_INTEGER_FORMAT "\n", jint(in, "Images"));
+        printf("Server Version: %s\n", jstr(in, "ServerVersion"));
+        printf("Storage Driver: %s\n", jstr(in, "Driver"));
+        size_t i;
+        json_t *kv;
+        json_array_foreach (json_object_get(in, "DriverStatus"), i, kv)
+                printf(" %s: %s\n", json_string_value(json_array_get(kv, 0)),
+                       json_string_value(json_array_get(kv, 1)));
+        printf("Logging Driver: %s\n", jstr(in, "LoggingDriver"));
+        printf("Cgroup Driver: %s\n", jstr(in, "CgroupDriver"));
+        printf("Cgroup Version: %s (%s)\n", jstr(in, "CgroupVersion"), jstr(in, "CgroupLayout"));
+        printf("Runtimes:");
+        const char *name;
+        json_t *rt;
+        json_object_foreach (json_object_get(in, "Runtimes"), name, rt)
+                printf(" %s", name);
+        printf("\nDefault Runtime: %s\n", jstr(in, "DefaultRuntime"));
+        printf("Security Options:\n");
+        json_t *opt;
+        json_array_foreach (json_object_get(in, "SecurityOptions"), i, opt) {
+                /* "name=seccomp,profile=default" → " seccomp\n  Profile: default" */
+                _cleanup_free_ char *copy = berth_xstrdup(json_string_value(opt));
+                char *save = NULL;
+                for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+                        const char *eq = strchr(p, '=');
+                        if (eq == NULL)
+                                continue;
+                        if (strncmp(p, "name=", 5) == 0)
+                                printf(" %s\n", eq + 1);
+                        else
+                                printf("  %c%.*s: %s\n", toupper((unsigned char)*p),
+                                       (int)(eq - p - 1), p + 1, eq + 1);
+                }
+        }
+        printf("Kernel Version: %s\n", jstr(in, "KernelVersion"));
+        printf("Operating System: %s\n", jstr(in, "OperatingSystem"));
+        printf("OSType: %s\n", jstr(in, "OSType"));
+        printf("Architecture: %s\n", jstr(in, "Architecture"));
+        printf("CPUs: %" JSON_INTEGER_FORMAT "\n", jint(in, "NCPU"));
+        char mem[32];
+        berth_bytes_size((double)jint(in, "MemTotal"), mem, sizeof(mem));
+        printf("Total Memory: %s\n", mem);
+        printf("Name: %s\n", jstr(in, "Name"));
+        printf("Berth Root Dir: %s\n", jstr(in, "DockerRootDir"));
+        printf("Berth Run Root: %s\n", jstr(in, "RunRoot"));
+}
+
+int cmd_info(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option o[] = {
+            {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+        const char *format = NULL;
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+:f:h", o, NULL)) != -1) {
+                switch (c) {
+                case 'f':
+                        format = optarg;
+                        break;
+                case 'h':
+                        printf("Usage:  berth info [OPTIONS]\n\n"
+                               "Display system-wide information\n\n"
+                               "Options:\n"
+                               "  -f, --format string   Format output using a custom template: "
+                               "'json' or a Go template\n");
+                        return 0;
+                default:
+                        return cli_bad_flag("info", argv, c);
+                }
+        }
+        if (optind < argc)
+                return cli_usage("info", "\"info\" accepts no arguments.");
+        berth_error err = {0};
+        berth_engine *e = cli_engine(cli, &err);
+        _cleanup_json_ json_t *in = e ? berth_engine_info(e, &err) : NULL;
+        if (in == NULL)
+                return cli_error(&err);
+        if (format == NULL) {
+                print_info(in);
+                return 0;
+        }
+        char msg[256];
+        _cleanup_free_ char *out = strcmp(format, "json") == 0
+                                       ? cli_format_json("{{json .}}", in, msg, sizeof(msg))
+                                       : cli_format_json(format, in, msg, sizeof(msg));
+        if (out == NULL) {
+                fprintf(stderr, "berth: template: %s\n", msg);
+                return 1;
+        }
+        printf("%s\n", out);
+        return 0;
+}
+
 int cmd_system(berth_cli *cli, int argc, char **argv)
 {
         if (argc < 2 || strcmp(argv[1], "--help") == 0) {
@@ -239,6 +355,7 @@ int cmd_system(berth_cli *cli, int argc, char **argv)
                        "Commands:\n"
                        "  check   Verify the store and repair what a crash left\n"
                        "  df      Show berth disk usage\n"
+                       "  info    Display system-wide information\n"
                        "  prune   Remove unused data\n");
                 return argc < 2 ? 125 : 0;
         }
@@ -247,6 +364,8 @@ int cmd_system(berth_cli *cli, int argc, char **argv)
                 return system_df(cli, argc - 1, argv + 1);
         if (strcmp(argv[1], "check") == 0)
                 return system_check(cli, argc - 1, argv + 1);
+        if (strcmp(argv[1], "info") == 0)
+                return cmd_info(cli, argc - 1, argv + 1);
         if (strcmp(argv[1], "prune") == 0)
                 return cmd_system_prune(cli, argc - 1, argv + 1);
         fprintf(stderr, "berth: 'system %s' is not a berth command.\n", argv[1]);

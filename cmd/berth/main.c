@@ -8,15 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-        const char *name;
-        int (*fn)(berth_cli *, int, char **);
-        const char *help;
-} commands[] = {
+static const cli_command commands[] = {
     {"attach", cmd_attach,
      "Attach local standard input, output, and error streams to a running container"},
     {"build", cmd_build, "Build an image from a Dockerfile"},
     {"commit", cmd_commit, "Create a new image from a container's changes"},
+    {"completion", cmd_completion, "Generate the autocompletion script for the specified shell"},
     {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
     {"create", cmd_create, "Create a new container"},
     {"diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},
@@ -28,6 +25,7 @@ static const struct {
     {"image-inspect", cmd_image_inspect, NULL},
     {"image-prune", cmd_image_prune, NULL},
     {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
+    {"info", cmd_info, "Display system-wide information"},
     {"inspect", cmd_inspect, "Return low-level information on Docker objects"},
     {"container-inspect", cmd_container_inspect, NULL},
     {"container-prune", cmd_container_prune, NULL},
@@ -50,7 +48,7 @@ static const struct {
     {"start", cmd_start, "Start one or more stopped containers"},
     {"stats", cmd_stats, "Display a live stream of container(s) resource usage statistics"},
     {"stop", cmd_stop, "Stop one or more running containers"},
-    {"system", cmd_system, "Manage berth (check, df)"},
+    {"system", cmd_system, "Manage berth (check, df, info, prune)"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"top", cmd_top, "Display the running processes of a container"},
     {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
@@ -60,27 +58,23 @@ static const struct {
 };
 
 /* `berth image ls|rm|tag` → the top-level verbs, as docker has both. */
-static const struct {
-        const char *sub, *cmd;
-} image_aliases[] = {{"ls", "images"},
-                     {"list", "images"},
-                     {"rm", "rmi"},
-                     {"remove", "rmi"},
-                     {"tag", "tag"},
-                     {"import", "import"},
-                     {"inspect", "image-inspect"},
-                     {"history", "history"},
-                     {"prune", "image-prune"},
-                     {"save", "save"},
-                     {"load", "load"},
-                     {"pull", "pull"},
-                     {"push", "push"},
-                     {"build", "build"}};
+static const cli_alias image_aliases[] = {{"ls", "images"},
+                                          {"list", "images"},
+                                          {"rm", "rmi"},
+                                          {"remove", "rmi"},
+                                          {"tag", "tag"},
+                                          {"import", "import"},
+                                          {"inspect", "image-inspect"},
+                                          {"history", "history"},
+                                          {"prune", "image-prune"},
+                                          {"save", "save"},
+                                          {"load", "load"},
+                                          {"pull", "pull"},
+                                          {"push", "push"},
+                                          {"build", "build"}};
 
 /* `berth container VERB` → the top-level verbs, as docker has both. */
-static const struct {
-        const char *sub, *cmd;
-} container_aliases[] = {
+static const cli_alias container_aliases[] = {
     {"ls", "ps"},
     {"ps", "ps"},
     {"list", "ps"},
@@ -109,6 +103,26 @@ static const struct {
     {"diff", "diff"},
     {"commit", "commit"},
 };
+
+const cli_command *cli_command_table(size_t *ret_n)
+{
+        *ret_n = sizeof(commands) / sizeof(commands[0]);
+        return commands;
+}
+
+const cli_alias *cli_alias_table(const char *group, size_t *ret_n)
+{
+        if (strcmp(group, "image") == 0) {
+                *ret_n = sizeof(image_aliases) / sizeof(image_aliases[0]);
+                return image_aliases;
+        }
+        if (strcmp(group, "container") == 0) {
+                *ret_n = sizeof(container_aliases) / sizeof(container_aliases[0]);
+                return container_aliases;
+        }
+        *ret_n = 0;
+        return NULL;
+}
 
 static void container_usage(FILE *f)
 {
@@ -184,31 +198,39 @@ static void usage(FILE *f)
                    "Commands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (commands[i].help)
-                        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+                        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].help);
         fprintf(
-            f, "  %-10s %s\n", "image",
+            f, "  %-11s %s\n", "image",
             "Manage images (ls, rm, tag, import, inspect, history, prune, save, load, pull, push)");
-        fprintf(f, "  %-10s %s\n", "container",
+        fprintf(f, "  %-11s %s\n", "container",
                 "Manage containers (ls, run, create, start, stop, rm, logs, exec, top, stats, "
                 "port, prune, …)");
 }
 
+static const struct option global_opts[] = {
+    {"root", required_argument, NULL, 'r'},
+    {"runroot", required_argument, NULL, 'R'},
+    {"version", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {0},
+};
+#define GLOBAL_SHORTS "+vh"
+
+const struct option *cli_global_options(const char **ret_shorts)
+{
+        *ret_shorts = GLOBAL_SHORTS;
+        return global_opts;
+}
+
 int main(int argc, char **argv)
 {
-        static const struct option opts[] = {
-            {"root", required_argument, NULL, 'r'},
-            {"runroot", required_argument, NULL, 'R'},
-            {"version", no_argument, NULL, 'v'},
-            {"help", no_argument, NULL, 'h'},
-            {0},
-        };
         berth_cli cli = {.root = getenv("BERTH_ROOT"), .runroot = getenv("BERTH_RUNROOT")};
         if (cli.root == NULL || *cli.root == '\0')
                 cli.root = "/var/lib/berth";
         if (cli.runroot == NULL || *cli.runroot == '\0')
                 cli.runroot = "/run/berth";
         int c;
-        while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, GLOBAL_SHORTS, global_opts, NULL)) != -1) {
                 switch (c) {
                 case 'r':
                         cli.root = optarg;

@@ -637,3 +637,15 @@ void berth_runflags_usage(FILE *f, bool is_run)
                 if ((flags[i].verbs & verb) && !flags[i].hidden)
                         fprintf(f, "%-*s   %s\n", (int)width, lines[i], flags[i].help);
 }
+
+void berth_runflags_each(bool is_run,
+                         void (*fn)(const char *name, char shorthand, bool value, const char *help,
+                                    void *userdata),
+                         void *userdata)
+{
+        unsigned verb = is_run ? V_RUN : V_CREATE;
+        for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+                if (flags[i].verbs & verb)
+                        fn(flags[i].name, flags[i].shorthand, flags[i].kind != K_BOOL,
+                           flags[i].help, userdata);
+}

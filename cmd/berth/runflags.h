@@ -92,3 +92,9 @@ int berth_runflags_parse(int argc, char **argv, bool is_run, berth_run_flags *re
 void berth_run_flags_clear(berth_run_flags *f);
 /** The --help text for `run`/`create`, docker's layout: usage line, summary, flags sorted. */
 void berth_runflags_usage(FILE *f, bool is_run);
+/** Each flag `run` (is_run) or `create` takes, hidden ones too, as --help would list them:
+ * long name, shorthand (0 for none), whether it takes a value, its help line. */
+void berth_runflags_each(bool is_run,
+                         void (*fn)(const char *name, char shorthand, bool value, const char *help,
+                                    void *userdata),
+                         void *userdata);

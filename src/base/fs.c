@@ -622,6 +622,13 @@ char **berth_dir_names_sorted(int dirfd)
         return names;
 }
 
+#ifndef BERTH_BINDIR
+#define BERTH_BINDIR         "/usr/local/bin"
+#define BERTH_LIBEXECDIR     "/usr/local/libexec/berth"
+#define BERTH_BIN_TO_LIBEXEC "../libexec/berth"
+#define BERTH_LIBEXEC_TO_BIN "../../bin"
+#endif
+
 char *berth_program_path(const char *name, const char *env)
 {
         const char *over = getenv(env);
@@ -629,20 +636,30 @@ char *berth_program_path(const char *name, const char *env)
                 return berth_xstrdup(over);
         char self[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n <= 0)
-                return berth_xasprintf("/usr/local/bin/%s", name);
-        self[n] = '\0';
-        char *dir = dirname(self);
-        char *p = berth_xasprintf("%s/%s", dir, name);
-        if (access(p, X_OK) == 0)
-                return p;
-        free(p);
-        /* the build tree: build/cmd/berth/berth next to build/cmd/<name>/<name> */
-        p = berth_xasprintf("%s/../%s/%s", dir, name, name);
-        if (access(p, X_OK) == 0)
-                return p;
-        free(p);
-        return berth_xasprintf("%s/%s", dir, name);
+        const char *dir = NULL;
+        if (n > 0) {
+                self[n] = '\0';
+                dir = dirname(self);
+        }
+        /* next to us; the build tree (build/cmd/berth/berth next to build/cmd/<name>/<name>);
+         * an installed tree wherever it was unpacked (bin and libexec/berth, either way
+         * round); then where `make install` put them */
+        const char *rel[] = {".", NULL, BERTH_BIN_TO_LIBEXEC, BERTH_LIBEXEC_TO_BIN};
+        for (size_t i = 0; dir && i < sizeof(rel) / sizeof(rel[0]); i++) {
+                char *p = rel[i] ? berth_xasprintf("%s/%s/%s", dir, rel[i], name)
+                                 : berth_xasprintf("%s/../%s/%s", dir, name, name);
+                if (access(p, X_OK) == 0)
+                        return p;
+                free(p);
+        }
+        const char *abs[] = {BERTH_LIBEXECDIR, BERTH_BINDIR};
+        for (size_t i = 0; i < sizeof(abs) / sizeof(abs[0]); i++) {
+                char *p = berth_xasprintf("%s/%s", abs[i], name);
+                if (access(p, X_OK) == 0)
+                        return p;
+                free(p);
+        }
+        return berth_xasprintf("%s/%s", dir ? dir : BERTH_BINDIR, name);
 }
 
 char *berth_path_clean_go(const char *p, size_t n)

@@ -127,7 +127,10 @@ int64_t berth_usage_at(int atfd, const char *name);
 ssize_t berth_write_all(int fd, const void *buf, size_t len);
 
 /**
- * A helper program's path: $env if set, else next to the running binary,
- * else (in the build tree) ../<name>/<name> from it. Caller frees.
+ * A helper program's path: $env if set, else the first executable one of: next to
+ * the running binary; ../<name>/<name> from it (the build tree); its installed
+ * sibling relative to it (bin/ → libexec/berth/ and back, so an unpacked package
+ * works where it lies); the configured libexec and bin dirs (meson's prefix).
+ * Else next to the running binary, where the error will name it. Caller frees.
  */
 char *berth_program_path(const char *name, const char *env);
