@@ -74,6 +74,9 @@ static inline void cli_prune_opts_clear(cli_prune_opts *o)
  * an argument given: docker's words). */
 int cli_prune_flags(const char *cmd, const char *help, unsigned accepts, int argc, char **argv,
                     cli_prune_opts *ret);
+/** For commands whose only flag is --help and whose other arguments go elsewhere (top, port):
+ * -1 to go on, else the exit code (help shown, a bad flag). */
+int cli_only_help(const char *cmd, int argc, char **argv, const char *usage);
 /** Open the image store of this root (once). */
 berth_images *cli_images(berth_cli *cli, berth_error *err);
 /** save and export without -o: refused when stdout is a terminal (docker's words). */

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `berth save` and `berth load`. */
+/* `berth save` and `berth load` (images), `berth export` (a container's filesystem). */
 #include "cli.h"
 #include "base/cleanup.h"
 #include "base/strutil.h"
+#include "engine/cp.h"
 #include "image/image-archive.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,4 +160,49 @@ int cmd_load(berth_cli *cli, int argc, char **argv)
         STRV_FOREACH (l, lines)
                 printf("%s\n", *l);
         return 0;
+}
+
+struct export_args {
+        berth_engine *e;
+        const char *name;
+};
+
+static int export_to(int fd, void *arg, berth_error *err)
+{
+        struct export_args *a = arg;
+        return berth_engine_export(a->e, a->name, fd, err);
+}
+
+int cmd_export(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option o[] = {
+            {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
+        const char *output = NULL;
+        int c;
+        while ((c = getopt_long(argc, argv, "+o:h", o, NULL)) != -1) {
+                switch (c) {
+                case 'o':
+                        output = optarg;
+                        break;
+                case 'h':
+                        printf("Usage:  berth export [OPTIONS] CONTAINER\n\n"
+                               "Export a container's filesystem as a tar archive\n\n"
+                               "Options:\n"
+                               "  -o, --output string   Write to a file, instead of STDOUT\n");
+                        return 0;
+                default:
+                        return cli_usage("export", "unknown flag");
+                }
+        }
+        if (argc - optind != 1)
+                return cli_usage("export", "\"export\" requires exactly 1 argument.");
+        berth_error err = {0};
+        if (cli_refuse_terminal(output, &err) < 0)
+                return cli_error(&err);
+        berth_engine *e = cli_engine(cli, &err);
+        if (e == NULL)
+                return cli_error(&err);
+        signal(SIGPIPE, SIG_IGN);
+        struct export_args a = {e, argv[optind]};
+        return cli_write_tar(output, export_to, &a, &err) < 0 ? cli_error(&err) : 0;
 }

@@ -260,18 +260,3 @@ int cmd_rmi(berth_cli *cli, int argc, char **argv)
         }
         return rc;
 }
-
-int cmd_version(berth_cli *cli, int argc, char **argv)
-{
-        printf("Client:\n Version:    %s\n API version: 1.41\n OS/Arch:    linux/%s\n",
-               BERTH_VERSION,
-#if defined(__x86_64__)
-               "amd64"
-#elif defined(__aarch64__)
-               "arm64"
-#else
-               "unknown"
-#endif
-        );
-        return 0;
-}

@@ -312,3 +312,20 @@ int main(int argc, char **argv)
         berth_engine_close(cli.engine);
         return rc;
 }
+
+/* Only --help is ours: everything after CONTAINER goes to ps (docker stops at the first
+ * argument that is not a flag). */
+int cli_only_help(const char *cmd, int argc, char **argv, const char *usage)
+{
+        static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+        int c;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+                if (c == 'h') {
+                        printf("%s", usage);
+                        return 0;
+                }
+                return cli_bad_flag(cmd, argv, c);
+        }
+        return -1;
+}
