@@ -8,14 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#define STMT_CACHE 32
+#define STMT_CACHE  32 /* statements kept; more only while that many are in use */
+#define STMT_RECENT 8  /* the last ones handed out are never evicted (not yet stepped, maybe) */
 
 struct berth_db {
         sqlite3 *h;
-        struct {
+        struct stmt_entry {
                 const char *sql; /* the caller's string literal: compared by address */
                 sqlite3_stmt *st;
-        } cache[STMT_CACHE];
+                uint64_t used; /* the tick it was last handed out */
+        } * cache;
+        size_t n, cap;
+        uint64_t tick;
 };
 
 static int db_err(berth_db *db, berth_error *err, const char *what)
@@ -158,8 +162,9 @@ void berth_db_close(berth_db *db)
 {
         if (db == NULL)
                 return;
-        for (size_t i = 0; i < STMT_CACHE; i++)
+        for (size_t i = 0; i < db->n; i++)
                 sqlite3_finalize(db->cache[i].st);
+        free(db->cache);
         sqlite3_close(db->h);
         free(db);
 }
@@ -169,30 +174,50 @@ sqlite3 *berth_db_handle(berth_db *db)
         return db->h;
 }
 
+/* A statement that may be taken from its user: not stepped and unfinished (sqlite3_stmt_busy:
+ * a loop over its rows), and not among the last ones handed out (bound, not yet stepped). */
+static bool stmt_idle(const berth_db *db, const struct stmt_entry *e)
+{
+        return !sqlite3_stmt_busy(e->st) && e->used + STMT_RECENT <= db->tick;
+}
+
 sqlite3_stmt *berth_db_prepare(berth_db *db, const char *sql, berth_error *err)
 {
-        size_t free_slot = STMT_CACHE;
-        for (size_t i = 0; i < STMT_CACHE; i++) {
-                if (db->cache[i].sql == sql && db->cache[i].st) {
-                        sqlite3_reset(db->cache[i].st);
-                        sqlite3_clear_bindings(db->cache[i].st);
-                        return db->cache[i].st;
+        db->tick++;
+        /* the same text, unless its statement is in use (a caller's loop over its rows calling
+         * back in here): then a second one is made */
+        for (size_t i = 0; i < db->n; i++) {
+                struct stmt_entry *e = &db->cache[i];
+                if (e->sql == sql && !sqlite3_stmt_busy(e->st)) {
+                        sqlite3_reset(e->st);
+                        sqlite3_clear_bindings(e->st);
+                        e->used = db->tick;
+                        return e->st;
                 }
-                if (db->cache[i].st == NULL && free_slot == STMT_CACHE)
-                        free_slot = i;
         }
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
                 db_err(db, err, "preparing a statement");
                 return NULL;
         }
-        if (free_slot == STMT_CACHE) {
-                /* full: evict the first one */
-                sqlite3_finalize(db->cache[0].st);
-                free_slot = 0;
+        size_t slot = db->n;
+        if (db->n >= STMT_CACHE) {
+                /* full: the least recently used idle one goes; none idle, the cache grows */
+                for (size_t i = 0; i < db->n; i++)
+                        if (stmt_idle(db, &db->cache[i]) &&
+                            (slot == db->n || db->cache[i].used < db->cache[slot].used))
+                                slot = i;
         }
-        db->cache[free_slot].sql = sql;
-        db->cache[free_slot].st = st;
+        if (slot == db->n) {
+                if (db->n == db->cap) {
+                        db->cap = db->cap ? db->cap * 2 : STMT_CACHE;
+                        db->cache = berth_xrealloc(db->cache, db->cap * sizeof(*db->cache));
+                }
+                db->n++;
+        } else {
+                sqlite3_finalize(db->cache[slot].st);
+        }
+        db->cache[slot] = (struct stmt_entry){.sql = sql, .st = st, .used = db->tick};
         return st;
 }
 

@@ -50,6 +50,36 @@ static int insert(berth_db *db, const char *k, int v, berth_error *err)
         return berth_db_step(db, st, "inserting", err) == SQLITE_DONE ? 0 : -1;
 }
 
+/* 40 different statements, each its own string (the cache keys them by address). */
+#define Q(n) "SELECT " #n " + count(*) FROM t"
+static const char *const many[] = {
+    Q(0),  Q(1),  Q(2),  Q(3),  Q(4),  Q(5),  Q(6),  Q(7),  Q(8),  Q(9),
+    Q(10), Q(11), Q(12), Q(13), Q(14), Q(15), Q(16), Q(17), Q(18), Q(19),
+    Q(20), Q(21), Q(22), Q(23), Q(24), Q(25), Q(26), Q(27), Q(28), Q(29),
+    Q(30), Q(31), Q(32), Q(33), Q(34), Q(35), Q(36), Q(37), Q(38), Q(39),
+};
+
+/* A loop over t's rows that prepares 40 other statements (and its own text again) at every
+ * row, as a long-running server's nested calls would: the loop's statement must survive. */
+static int rows_while_preparing(berth_db *db)
+{
+        static const char all[] = "SELECT k FROM t ORDER BY k";
+        sqlite3_stmt *st = berth_db_prepare(db, all, NULL);
+        int rows = 0;
+        while (st && sqlite3_step(st) == SQLITE_ROW) {
+                rows++;
+                for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++)
+                        if (count(db, many[i]) < 0)
+                                return -1;
+                /* the same text while it is in use: another statement, this one untouched */
+                sqlite3_stmt *again = berth_db_prepare(db, all, NULL);
+                if (again == st || again == NULL || sqlite3_step(again) != SQLITE_ROW)
+                        return -1;
+                sqlite3_reset(again);
+        }
+        return rows;
+}
+
 int main(void)
 {
         char tmpl[] = "/tmp/berth-db-XXXXXX";
@@ -146,6 +176,23 @@ int main(void)
         }
         is_int(open_failures, 0,
                "8 processes opening a new database at once, 20 times: none fails");
+        {
+                berth_db *d2 = NULL;
+                err = (berth_error){0};
+                ok(open_migrated(path, &d2, &err) == 0, "open again: %s", err.msg);
+                static const char ins[] = "INSERT OR REPLACE INTO t (k, v) VALUES (?, 1)";
+                const char *keys[] = {"r1", "r2", "r3"};
+                for (size_t i = 0; i < 3; i++) {
+                        sqlite3_stmt *ist = berth_db_prepare(d2, ins, &err);
+                        sqlite3_bind_text(ist, 1, keys[i], -1, SQLITE_STATIC);
+                        berth_db_step(d2, ist, "insert", &err);
+                }
+                long long n = count(d2, "SELECT count(*) FROM t");
+                is_int(rows_while_preparing(d2), n,
+                       "a statement stepping through its rows is never evicted or reset by the "
+                       "statements prepared meanwhile (cache full, its own text again)");
+                berth_db_close(d2);
+        }
         berth_rm_rf(dir, NULL);
         return tap_done();
 }
