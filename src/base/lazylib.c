@@ -13,10 +13,19 @@ int berth_lazylib_load(berth_lazylib *lib, berth_error *err)
         if (lib->handle == NULL) {
                 /* RTLD_LOCAL: its symbols stay out of the global scope, so they
                  * cannot meet the stubs of ours that carry the same names */
-                lib->handle = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
-                if (lib->handle == NULL)
+                void *h = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
+                if (h == NULL)
                         r = berth_errx(err, ENOENT, "%s is needed for %s but cannot be loaded: %s",
                                        lib->soname, lib->for_what, dlerror());
+                for (const char *const *n = lib->names; h && n && n < lib->names_end; n++)
+                        if (dlsym(h, *n) == NULL) {
+                                r = berth_errx(err, ENOSYS,
+                                               "%s has no %s (too old a version?), needed for %s",
+                                               lib->soname, *n, lib->for_what);
+                                dlclose(h);
+                                h = NULL;
+                        }
+                lib->handle = h;
         }
         pthread_mutex_unlock(&lib->lock);
         return r;
@@ -25,15 +34,12 @@ int berth_lazylib_load(berth_lazylib *lib, berth_error *err)
 void *berth_lazylib_sym(berth_lazylib *lib, const char *name)
 {
         berth_error err = {0};
-        if (berth_lazylib_load(lib, &err) < 0) {
-                /* a caller that did not load it first: as the dynamic linker would */
-                fprintf(stderr, "berth: %s\n", err.msg);
-                exit(127);
-        }
-        void *p = dlsym(lib->handle, name);
+        void *p = berth_lazylib_load(lib, &err) < 0 ? NULL : dlsym(lib->handle, name);
         if (p == NULL) {
-                fprintf(stderr, "berth: %s has no %s (too old a version?)\n", lib->soname, name);
-                exit(127);
+                /* a wrapper called without berth_lazylib_load() first: a bug */
+                fprintf(stderr, "berth: %s (%s called before its library was loaded)\n",
+                        err.msg[0] ? err.msg : "a library function is missing", name);
+                abort();
         }
         return p;
 }

@@ -14,25 +14,42 @@
  * src/image/libarchive-lazy.c define each one as a call through a pointer
  * that the first call looks up here.
  *
- * A library or symbol that cannot be found ends the program with one message,
- * as the dynamic linker would have at startup.
+ * Every function a module wraps (BERTH_LAZY_FN, BERTH_LAZY_VOID, or
+ * BERTH_LAZY_NAME for one written by hand) puts its name in a linker section
+ * of its library's own; berth_lazylib_load() looks each one up, so a library
+ * too old to have one is an error there (the caller's to report: a server
+ * keeps running), and a wrapper called after a successful load never fails.
+ * Only a wrapper called without a load first (a bug) ends the program.
  */
 typedef struct {
-        const char *soname;   /* "libcurl.so.4" */
-        const char *for_what; /* "registries", for the message */
+        const char *soname;                          /* "libcurl.so.4" */
+        const char *for_what;                        /* "registries", for the message */
+        const char *const *names, *const *names_end; /* the section of its wrappers' names */
         pthread_mutex_t lock;
         void *handle;
 } berth_lazylib;
 
-#define BERTH_LAZYLIB_INIT(soname, for_what)                                                       \
-        {                                                                                          \
-                soname, for_what, PTHREAD_MUTEX_INITIALIZER, NULL                                  \
-        }
+/* Define `static berth_lazylib var` (var: an identifier; the section is named after it). */
+#define BERTH_LAZYLIB_DEFINE(var, soname, for_what)                                                \
+        extern const char *const __start_berth_lazy_##var[] __attribute__((weak));                 \
+        extern const char *const __stop_berth_lazy_##var[] __attribute__((weak));                  \
+        static berth_lazylib var = {soname,                                                        \
+                                    for_what,                                                      \
+                                    __start_berth_lazy_##var,                                      \
+                                    __stop_berth_lazy_##var,                                       \
+                                    PTHREAD_MUTEX_INITIALIZER,                                     \
+                                    NULL}
+
+/* Register name as one of lib's functions (done by the wrappers below). */
+#define BERTH_LAZY_NAME(lib, name)                                                                 \
+        static const char *const berth_lazy_name_##name                                            \
+            __attribute__((used, section("berth_lazy_" #lib))) = #name
 
 /**
- * Load lib now, or say why it cannot be (an error, not an exit): what a
- * command calls before it changes anything, so that a missing library ends
- * it with one message and the store as it was.
+ * Load lib now and find every function it must have, or say why it cannot
+ * be (an error, not an exit): what a command calls before it changes
+ * anything, so that a missing or too old library ends it with one message and
+ * the store as it was.
  */
 int berth_lazylib_load(berth_lazylib *lib, berth_error *err);
 /** The address of name in lib (loaded first if need be). Thread-safe. */
@@ -47,6 +64,7 @@ void *berth_lazylib_slot(berth_lazylib *lib, void **slot, const char *name);
  * dlsym's results.
  */
 #define BERTH_LAZY_FN(lib, ret, name, params, args)                                                \
+        BERTH_LAZY_NAME(lib, name);                                                                \
         ret name params                                                                            \
         {                                                                                          \
                 static void *slot;                                                                 \
@@ -57,6 +75,7 @@ void *berth_lazylib_slot(berth_lazylib *lib, void **slot, const char *name);
         }
 /* The same for a function returning void. */
 #define BERTH_LAZY_VOID(lib, name, params, args)                                                   \
+        BERTH_LAZY_NAME(lib, name);                                                                \
         void name params                                                                           \
         {                                                                                          \
                 static void *slot;                                                                 \

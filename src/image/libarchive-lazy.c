@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static berth_lazylib ar_lib = BERTH_LAZYLIB_INIT("libarchive.so.13", "tar archives");
+BERTH_LAZYLIB_DEFINE(ar_lib, "libarchive.so.13", "tar archives");
 
 int berth_libarchive_load(berth_error *err)
 {
@@ -56,6 +56,7 @@ BERTH_LAZY_FN(ar_lib, la_ssize_t, archive_write_data, (A * a, const void *buf, s
               (a, buf, n))
 BERTH_LAZY_FN(ar_lib, int, archive_write_close, (A * a), (a))
 
+BERTH_LAZY_NAME(ar_lib, archive_set_error);
 void archive_set_error(A *a, int code, const char *fmt, ...)
 {
         static void *slot;

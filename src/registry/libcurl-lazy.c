@@ -12,7 +12,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-static berth_lazylib curl_lib = BERTH_LAZYLIB_INIT("libcurl.so.4", "registries");
+BERTH_LAZYLIB_DEFINE(curl_lib, "libcurl.so.4", "registries");
 
 int berth_libcurl_load(berth_error *err)
 {
@@ -39,6 +39,7 @@ BERTH_LAZY_FN(curl_lib, CURLUcode, curl_url_set,
 
 typedef void (*any_fn)(void);
 
+BERTH_LAZY_NAME(curl_lib, curl_easy_setopt);
 CURLcode curl_easy_setopt(CURL *h, CURLoption o, ...)
 {
         static void *slot;
@@ -64,6 +65,7 @@ CURLcode curl_easy_setopt(CURL *h, CURLoption o, ...)
         return r;
 }
 
+BERTH_LAZY_NAME(curl_lib, curl_easy_getinfo);
 CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
 {
         static void *slot;
