@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stop, kill, rm, restart, pause, unpause, rename, wait, exec. */
 #include "cli.h"
+#include "engine/exec.h"
+#include "base/cleanup-json.h"
 #include "base/fs.h"
 #include "base/strutil.h"
 
@@ -253,8 +255,8 @@ int cmd_wait(berth_cli *cli, int argc, char **argv)
         return each(cli, "wait", argc, argv, do_wait, (void *)cond, false);
 }
 
-/* `exec`: berth-runtime exec in the container (it brings the PTY proxy, the sealed
- * re-exec and the container's process settings); we only add Docker's flags. */
+/* `exec`: Docker's flags to an exec create body; the engine records, starts and waits for
+ * it (src/engine/exec.h), berth-runtime exec running the process. */
 int cmd_exec(berth_cli *cli, int argc, char **argv)
 {
         static const struct option opts[] = {{"interactive", no_argument, NULL, 'i'},
@@ -337,60 +339,34 @@ int cmd_exec(berth_cli *cli, int argc, char **argv)
         }
         if (argc - optind < 2)
                 return cli_usage("exec", "\"berth exec\" requires at least 2 arguments.");
+        /* Docker's exec create body: the engine records it, starts it and waits for it */
+        json_t *cmd = json_array();
+        for (int i = optind + 1; i < argc; i++)
+                json_array_append_new(cmd, json_string(argv[i]));
+        json_t *envj = json_array();
+        STRV_FOREACH (v, env)
+                json_array_append_new(envj, json_string(*v));
+        _cleanup_json_ json_t *config =
+            json_pack("{s:o, s:o, s:b, s:b, s:b, s:b, s:b, s:s, s:s}", "Cmd", cmd, "Env", envj,
+                      "Tty", tty, "Privileged", privileged, "AttachStdin", interactive,
+                      "AttachStdout", !detach, "AttachStderr", !detach, "WorkingDir",
+                      workdir ? workdir : "", "User", user ? user : "");
         berth_error err = {0};
         berth_engine *e = cli_engine(cli, &err);
-        berth_container c = {0};
-        if (e == NULL || berth_engine_get(e, argv[optind], &c, &err) < 0)
+        _cleanup_free_ char *id = NULL;
+        if (e == NULL || berth_engine_exec_create(e, argv[optind], config, &id, &err) < 0)
                 return cli_error(&err);
-        if (c.state != BERTH_STATE_RUNNING) {
-                fprintf(stderr, "berth: Container %s is %s\n", c.id,
-                        c.state == BERTH_STATE_PAUSED ? "paused, unpause the container before "
-                                                        "exec"
-                                                      : "not running");
-                berth_container_clear(&c);
-                return 1;
-        }
-        _cleanup_free_ char *uid = NULL;
-        if (user && berth_engine_resolve_user(e, &c, user, &uid, &err) < 0) {
-                berth_container_clear(&c);
+        /* docker exec without -i gives the process no stdin */
+        _cleanup_close_ int null = -1;
+        if (!interactive && !detach)
+                null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        berth_exec_start_opts so = {.stdin_fd = null >= 0 ? null : STDIN_FILENO,
+                                    .stdout_fd = STDOUT_FILENO,
+                                    .stderr_fd = STDERR_FILENO,
+                                    .detach = detach};
+        int code = 0;
+        fflush(stdout);
+        if (berth_engine_exec_start(e, id, &so, &code, &err) < 0)
                 return cli_error(&err);
-        }
-        _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
-        _cleanup_strv_ char **args = NULL;
-        berth_strv_push(&args, "berth-runtime");
-        berth_strv_push(&args, "--root");
-        berth_strv_push(&args, berth_engine_rt(e)->root);
-        berth_strv_push(&args, "exec");
-        if (tty && !detach)
-                berth_strv_push(&args, "-t");
-        if (detach)
-                berth_strv_push(&args, "--detach");
-        if (workdir) {
-                berth_strv_push(&args, "--cwd");
-                berth_strv_push(&args, workdir);
-        }
-        if (uid) {
-                berth_strv_push(&args, "--user");
-                berth_strv_push(&args, uid);
-        }
-        STRV_FOREACH (v, env) {
-                berth_strv_push(&args, "--env");
-                berth_strv_push(&args, *v);
-        }
-        (void)privileged;
-        berth_strv_push(&args, c.id);
-        for (int i = optind + 1; i < argc; i++)
-                berth_strv_push(&args, argv[i]);
-        berth_container_clear(&c);
-        if (!interactive && !detach) {
-                /* docker exec without -i gives the process no stdin */
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (null >= 0) {
-                        dup2(null, 0);
-                        close(null);
-                }
-        }
-        execv(rt, args);
-        fprintf(stderr, "berth: cannot run %s: %s\n", rt, strerror(errno));
-        return 126;
+        return code;
 }

@@ -69,7 +69,7 @@ static uint64_t available_caps(void)
         return known;
 }
 
-static char **all_caps(void)
+char **berth_specgen_all_caps(void)
 {
         char **v = berth_xmalloc0(sizeof(char *));
         uint64_t avail = available_caps();
@@ -123,7 +123,7 @@ int sg_capabilities(const json_t *hc, bool privileged, char ***ret, berth_error 
         int r;
 
         if (privileged) {
-                *ret = all_caps();
+                *ret = berth_specgen_all_caps();
                 return 0;
         }
         if ((r = sg_get_array(hc, "HostConfig", "CapAdd", &add, err)) < 0 ||
@@ -134,7 +134,7 @@ int sg_capabilities(const json_t *hc, bool privileged, char ***ret, berth_error 
 
         char **out = berth_xmalloc0(sizeof(char *));
         if (berth_strv_contains(adds, "ALL")) {
-                _cleanup_strv_ char **all = all_caps();
+                _cleanup_strv_ char **all = berth_specgen_all_caps();
                 STRV_FOREACH (c, all)
                         if (!berth_strv_contains(drops, *c))
                                 sg_strv_add_unique(&out, *c);

@@ -100,6 +100,10 @@ json_t *berth_specgen(const berth_specgen_input *in, berth_error *err);
 /** berth_specgen() written to path (a bundle's config.json: compact, 0600, replaced whole). */
 int berth_specgen_write(const berth_specgen_input *in, const char *path, berth_error *err);
 
+/** Every capability a --privileged container or exec gets: those this process holds
+ * (CapEff), NULL-terminated; caller frees. */
+char **berth_specgen_all_caps(void);
+
 /** Docker's default capability set, NULL-terminated ("CAP_CHOWN", …). */
 extern const char *const berth_specgen_default_caps[];
 

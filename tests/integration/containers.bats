@@ -568,3 +568,31 @@ gone_after_kill() {
   ! grep -qF "$BERTH_ROOT/containers/$(berth inspect -f '{{.Id}}' lost)/merged" /proc/self/mountinfo
   berth rm lost >/dev/null
 }
+
+@test "exec goes through the engine's records: exec_create/exec_start/exec_die events, --privileged, -d, refusals" {
+  berth run -d --name xr img sleep 300 >/dev/null
+  run berth exec xr sh -c 'exit 7'
+  [ "$status" -eq 7 ]
+  run berth events --since 1m --until 0s --filter container=xr --format '{{.Action}}'
+  [[ "$output" == *$'exec_create: sh -c exit 7\nexec_start\nexec_die'* ]]
+  run berth events --since 1m --until 0s --filter event=exec_die --format '{{.Actor.Attributes.exitCode}}'
+  [ "$output" = 7 ]
+  # --privileged: every capability the engine holds, not the container's set
+  [ "$(berth exec xr grep CapEff /proc/self/status)" = "$(printf 'CapEff:\t00000000a80425fb')" ]
+  [ "$(berth exec --privileged xr grep CapEff /proc/self/status)" = "$(grep CapEff /proc/self/status)" ]
+  # -d returns at once, the process runs on
+  berth exec -d xr sh -c 'sleep 1; touch /tmp/done'
+  [ "$(berth exec xr sh -c 'test -e /tmp/done && echo early || echo running')" = running ]
+  # stopped or paused containers are refused with docker's words
+  berth pause xr >/dev/null
+  run berth exec xr true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"is paused, unpause the container before exec"* ]]
+  berth unpause xr >/dev/null
+  berth stop -t 0 xr >/dev/null
+  run berth exec xr true
+  [[ "$output" == *"is not running"* ]]
+  # the records go with the container
+  berth rm xr >/dev/null
+  [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT count(*) FROM execs')" -eq 0 ]
+}

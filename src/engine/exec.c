@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* exec records, and the process berth-runtime exec starts for one (exec.h). */
+#include "engine/exec.h"
+#include "engine/engine-internal.h"
+#include "base/cleanup-json.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+#include "base/units.h"
+#include "specgen/specgen.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const berth_db_migration migrations[] = {
+    {1, "CREATE TABLE execs ("
+        " id TEXT PRIMARY KEY,"
+        " container TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+        " config TEXT NOT NULL,"
+        " state TEXT NOT NULL DEFAULT 'created'," /* created, running, detached, exited */
+        " pid INTEGER NOT NULL DEFAULT 0,"
+        " pid_start INTEGER NOT NULL DEFAULT 0,"
+        " exit_code INTEGER,"
+        " created TEXT NOT NULL);"
+        "CREATE INDEX execs_container ON execs (container);"},
+};
+
+int berth_execs_migrate(berth_db *db, berth_error *err)
+{
+        return berth_db_migrate(db, "exec", migrations, ARRAY_SIZE(migrations), err);
+}
+
+typedef struct {
+        char *id, *container, *state;
+        json_t *config;
+        pid_t pid;
+        unsigned long long pid_start;
+        bool has_code;
+        int exit_code;
+} exec_rec;
+
+static void exec_rec_clear(exec_rec *x)
+{
+        free(x->id);
+        free(x->container);
+        free(x->state);
+        json_decref(x->config);
+        *x = (exec_rec){0};
+}
+
+static int exec_get(berth_engine *e, const char *id, exec_rec *ret, berth_error *err)
+{
+        static const char sql[] =
+            "SELECT id, container, config, state, pid, pid_start, exit_code "
+            "FROM execs WHERE id = ? OR (length(?) >= 12 AND id LIKE ? || '%')";
+        berth_db *db = berth_engine_db(e);
+        sqlite3_stmt *st = berth_db_prepare(db, sql, err);
+        if (st == NULL)
+                return -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, id, -1, SQLITE_TRANSIENT);
+        int rc = berth_db_step(db, st, "reading an exec", err);
+        if (rc == SQLITE_ROW) {
+                json_error_t je;
+                *ret = (exec_rec){
+                    .id = berth_xstrdup((const char *)sqlite3_column_text(st, 0)),
+                    .container = berth_xstrdup((const char *)sqlite3_column_text(st, 1)),
+                    .config = json_loads((const char *)sqlite3_column_text(st, 2), 0, &je),
+                    .state = berth_xstrdup((const char *)sqlite3_column_text(st, 3)),
+                    .pid = (pid_t)sqlite3_column_int64(st, 4),
+                    .pid_start = (unsigned long long)sqlite3_column_int64(st, 5),
+                    .has_code = sqlite3_column_type(st, 6) != SQLITE_NULL,
+                    .exit_code = sqlite3_column_int(st, 6)};
+        }
+        sqlite3_reset(st);
+        if (rc < 0)
+                return rc;
+        if (rc != SQLITE_ROW)
+                return berth_errx(err, ENOENT, "No such exec instance: %s", id);
+        return 0;
+}
+
+/* Move an exec from one state to the next (one statement: a second start loses). */
+static int exec_set(berth_engine *e, const char *id, const char *from, const char *to, pid_t pid,
+                    unsigned long long pid_start, const int *code, berth_error *err)
+{
+        static const char sql[] = "UPDATE execs SET state = ?, pid = ?, pid_start = ?, "
+                                  "exit_code = ? WHERE id = ? AND state = ?";
+        berth_db *db = berth_engine_db(e);
+        sqlite3_stmt *st = berth_db_prepare(db, sql, err);
+        if (st == NULL)
+                return -EIO;
+        sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, pid);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)pid_start);
+        if (code)
+                sqlite3_bind_int(st, 4, *code);
+        else
+                sqlite3_bind_null(st, 4);
+        sqlite3_bind_text(st, 5, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 6, from, -1, SQLITE_STATIC);
+        int rc = berth_db_step(db, st, "recording an exec", err);
+        sqlite3_reset(st);
+        if (rc < 0)
+                return rc;
+        if (sqlite3_changes(berth_db_handle(db)) == 0)
+                return berth_errx(err, EALREADY, "exec %.12s is already running or has run", id);
+        return 0;
+}
+
+/* The container, running: Docker's refusals otherwise. */
+static int running_container(berth_engine *e, const char *name, berth_container *c,
+                             berth_error *err)
+{
+        int r = berth_engine_get(e, name, c, err);
+        if (r < 0)
+                return r;
+        if (c->state == BERTH_STATE_RUNNING)
+                return 0;
+        r = berth_errx(err, EBUSY, "Container %s is %s", c->id,
+                       c->state == BERTH_STATE_PAUSED ? "paused, unpause the container before exec"
+                                                      : "not running");
+        berth_container_clear(c);
+        return r;
+}
+
+int berth_engine_exec_create(berth_engine *e, const char *container, const json_t *config,
+                             char **ret_id, berth_error *err)
+{
+        json_t *cmd = json_object_get(config, "Cmd");
+        if (!json_is_array(cmd) || json_array_size(cmd) == 0)
+                return berth_errx(err, EINVAL, "No exec command specified");
+        size_t i;
+        json_t *v;
+        json_array_foreach (cmd, i, v)
+                if (!json_is_string(v))
+                        return berth_errx(err, EINVAL, "Cmd[%zu]: expected a string", i);
+        berth_container c;
+        int r = running_container(e, container, &c, err);
+        if (r < 0)
+                return r;
+        char id[65];
+        if ((r = berth_random_hex(id, 32, err)) < 0) {
+                berth_container_clear(&c);
+                return r;
+        }
+        static const char sql[] =
+            "INSERT INTO execs (id, container, config, created) VALUES (?, ?, ?, ?)";
+        berth_db *db = berth_engine_db(e);
+        _cleanup_free_ char *text = json_dumps(config, JSON_COMPACT);
+        _cleanup_free_ char *now = berth_now_rfc3339();
+        sqlite3_stmt *st = berth_db_prepare(db, sql, err);
+        if (st == NULL) {
+                berth_container_clear(&c);
+                return -EIO;
+        }
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, c.id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
+        r = berth_db_step(db, st, "recording an exec", err);
+        sqlite3_reset(st);
+        if (r >= 0) {
+                _cleanup_free_ char *line = NULL;
+                json_t *a;
+                size_t len = 0;
+                FILE *f = open_memstream(&line, &len);
+                json_array_foreach (cmd, i, a)
+                        fprintf(f, "%s%s", i ? " " : "", json_string_value(a));
+                fclose(f);
+                _cleanup_free_ char *action = berth_xasprintf("exec_create: %s", line);
+                engine_event(e, &c, action, "execID", id);
+                *ret_id = berth_xstrdup(id);
+                r = 0;
+        }
+        berth_container_clear(&c);
+        return r;
+}
+
+/* berth-runtime exec's arguments for the record. */
+static char **runtime_args(berth_engine *e, const berth_container *c, const json_t *cfg,
+                           const char *uid, bool detach, const char *pid_file)
+{
+        char **args = NULL;
+        berth_strv_push(&args, "berth-runtime");
+        berth_strv_push(&args, "--root");
+        berth_strv_push(&args, berth_engine_rt(e)->root);
+        berth_strv_push(&args, "exec");
+        if (json_is_true(json_object_get(cfg, "Tty")) && !detach)
+                berth_strv_push(&args, "-t");
+        if (detach) {
+                berth_strv_push(&args, "--detach");
+                berth_strv_push(&args, "--pid-file");
+                berth_strv_push(&args, pid_file);
+        }
+        const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
+        if (wd && *wd) {
+                berth_strv_push(&args, "--cwd");
+                berth_strv_push(&args, wd);
+        }
+        if (uid) {
+                berth_strv_push(&args, "--user");
+                berth_strv_push(&args, uid);
+        }
+        if (json_is_true(json_object_get(cfg, "Privileged"))) {
+                /* docker exec --privileged: every capability the engine holds */
+                _cleanup_strv_ char **caps = berth_specgen_all_caps();
+                STRV_FOREACH (cap, caps) {
+                        berth_strv_push(&args, "--cap");
+                        berth_strv_push(&args, *cap);
+                }
+        }
+        size_t i;
+        json_t *v;
+        json_array_foreach (json_object_get(cfg, "Env"), i, v)
+                if (json_is_string(v)) {
+                        berth_strv_push(&args, "--env");
+                        berth_strv_push(&args, json_string_value(v));
+                }
+        berth_strv_push(&args, c->id);
+        json_array_foreach (json_object_get(cfg, "Cmd"), i, v)
+                berth_strv_push(&args, json_string_value(v));
+        return args;
+}
+
+/* The runtime in a child with the caller's stdio; the signals a terminal sends to its group
+ * are the process's business, not ours, while we wait. */
+static int run_runtime(char **args, const berth_exec_start_opts *o, pid_t *ret_pid,
+                       berth_error *err)
+{
+        _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
+        pid_t pid = fork();
+        if (pid < 0)
+                return berth_err(err, errno, "cannot start berth-runtime");
+        if (pid == 0) {
+                int fds[3] = {o->stdin_fd, o->stdout_fd, o->stderr_fd};
+                for (int i = 0; i < 3; i++)
+                        if (fds[i] >= 0 && fds[i] != i && dup2(fds[i], i) < 0)
+                                _exit(127);
+                signal(SIGINT, SIG_DFL);
+                signal(SIGQUIT, SIG_DFL);
+                execv(rt, args);
+                dprintf(2, "berth: cannot run %s: %s\n", rt, strerror(errno));
+                _exit(126);
+        }
+        *ret_pid = pid;
+        return 0;
+}
+
+int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_exec_start_opts *o,
+                            int *ret_code, berth_error *err)
+{
+        exec_rec x;
+        int r = exec_get(e, exec_id, &x, err);
+        if (r < 0)
+                return r;
+        berth_container c = {0};
+        _cleanup_free_ char *uid = NULL, *pid_file = NULL;
+        _cleanup_strv_ char **args = NULL;
+        const char *user = json_string_value(json_object_get(x.config, "User"));
+        if ((r = running_container(e, x.container, &c, err)) < 0 ||
+            (user && *user && (r = berth_engine_resolve_user(e, &c, user, &uid, err)) < 0))
+                goto out;
+        pid_file = berth_xasprintf("%s/exec-%s.pid", e->rt_root, x.id);
+        args = runtime_args(e, &c, x.config, uid, o->detach, pid_file);
+        /* claimed before it runs: a second start of the same exec loses here */
+        if ((r = exec_set(e, x.id, "created", "running", 0, 0, NULL, err)) < 0)
+                goto out;
+        struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
+        sigaction(SIGINT, &ign, &old_int);
+        sigaction(SIGQUIT, &ign, &old_quit);
+        pid_t pid = -1;
+        r = run_runtime(args, o, &pid, err);
+        if (r == 0) {
+                engine_event(e, &c, "exec_start", "execID", x.id);
+                int st = 0;
+                while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                        ;
+                int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                if (o->detach && code == 0) {
+                        /* berth-runtime exec --detach has started it and left: the process is
+                         * known by its pid (and start time, against reuse); its exit code is
+                         * nobody's to wait for */
+                        _cleanup_free_ char *text = NULL;
+                        pid_t p = 0;
+                        if (berth_read_file(pid_file, &text, NULL, NULL) == 0)
+                                p = (pid_t)atoi(text);
+                        unlink(pid_file);
+                        exec_set(e, x.id, "running", "detached", p, berth_pid_start_time(p), NULL,
+                                 NULL);
+                } else {
+                        exec_set(e, x.id, "running", "exited", 0, 0, &code, NULL);
+                        char cs[16];
+                        snprintf(cs, sizeof(cs), "%d", code);
+                        engine_event(e, &c, "exec_die", "exitCode", cs);
+                }
+                *ret_code = code;
+        } else {
+                int code = 126;
+                exec_set(e, x.id, "running", "exited", 0, 0, &code, NULL);
+        }
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGQUIT, &old_quit, NULL);
+out:
+        berth_container_clear(&c);
+        exec_rec_clear(&x);
+        return r;
+}
+
+json_t *berth_engine_exec_inspect(berth_engine *e, const char *exec_id, berth_error *err)
+{
+        exec_rec x;
+        if (exec_get(e, exec_id, &x, err) < 0)
+                return NULL;
+        const json_t *cfg = x.config;
+        json_t *cmd = json_object_get(cfg, "Cmd");
+        json_t *arguments = json_array();
+        for (size_t i = 1; i < json_array_size(cmd); i++)
+                json_array_append(arguments, json_array_get(cmd, i));
+        bool running = strcmp(x.state, "running") == 0 ||
+                       (strcmp(x.state, "detached") == 0 && berth_pid_alive(x.pid, x.pid_start));
+        json_t *o = json_pack(
+            "{s:s, s:b, s:o, s:{s:b, s:s, s:o, s:b, s:s}, s:b, s:b, s:b, s:b, s:s, s:s, s:I}", "ID",
+            x.id, "Running", running, "ExitCode",
+            x.has_code ? json_integer(x.exit_code) : json_null(), "ProcessConfig", "tty",
+            json_is_true(json_object_get(cfg, "Tty")), "entrypoint",
+            json_string_value(json_array_get(cmd, 0)) ? json_string_value(json_array_get(cmd, 0))
+                                                      : "",
+            "arguments", arguments, "privileged", json_is_true(json_object_get(cfg, "Privileged")),
+            "user",
+            json_string_value(json_object_get(cfg, "User"))
+                ? json_string_value(json_object_get(cfg, "User"))
+                : "",
+            "OpenStdin", json_is_true(json_object_get(cfg, "AttachStdin")), "OpenStderr",
+            json_is_true(json_object_get(cfg, "AttachStderr")), "OpenStdout",
+            json_is_true(json_object_get(cfg, "AttachStdout")), "CanRemove", false, "ContainerID",
+            x.container, "DetachKeys",
+            json_string_value(json_object_get(cfg, "DetachKeys"))
+                ? json_string_value(json_object_get(cfg, "DetachKeys"))
+                : "",
+            "Pid", (json_int_t)x.pid);
+        exec_rec_clear(&x);
+        return o;
+}
