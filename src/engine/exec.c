@@ -155,8 +155,10 @@ int berth_engine_exec_create(berth_engine *e, const char *container, const json_
         berth_db *db = berth_engine_db(e);
         _cleanup_free_ char *text = json_dumps(config, JSON_COMPACT);
         _cleanup_free_ char *now = berth_now_rfc3339();
-        sqlite3_stmt *st = berth_db_prepare(db, sql, err);
-        if (st == NULL) {
+        /* the record and its event in one transaction: one commit, not two */
+        sqlite3_stmt *st = NULL;
+        if (berth_db_begin(db, err) < 0 || (st = berth_db_prepare(db, sql, err)) == NULL) {
+                berth_db_rollback(db);
                 berth_container_clear(&c);
                 return -EIO;
         }
@@ -176,11 +178,14 @@ int berth_engine_exec_create(berth_engine *e, const char *container, const json_
                 fclose(f);
                 _cleanup_free_ char *action = berth_xasprintf("exec_create: %s", line);
                 engine_event(e, &c, action, "execID", id);
-                *ret_id = berth_xstrdup(id);
-                r = 0;
+                r = berth_db_commit(db, err);
         }
+        if (r < 0)
+                berth_db_rollback(db);
+        else
+                *ret_id = berth_xstrdup(id);
         berth_container_clear(&c);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 /* berth-runtime exec's arguments for the record. */
@@ -269,16 +274,26 @@ int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_ex
                 goto out;
         pid_file = berth_xasprintf("%s/exec-%s.pid", e->rt_root, x.id);
         args = runtime_args(e, &c, x.config, uid, o->detach, pid_file);
-        /* claimed before it runs: a second start of the same exec loses here */
-        if ((r = exec_set(e, x.id, "created", "running", 0, 0, NULL, err)) < 0)
+        /* claimed before it runs (a second start of the same exec loses here), its event in the
+         * same transaction */
+        berth_db *db = berth_engine_db(e);
+        if ((r = berth_db_begin(db, err)) < 0)
                 goto out;
+        if ((r = exec_set(e, x.id, "created", "running", 0, 0, NULL, err)) < 0) {
+                berth_db_rollback(db);
+                goto out;
+        }
+        engine_event(e, &c, "exec_start", "execID", x.id);
+        if ((r = berth_db_commit(db, err)) < 0) {
+                berth_db_rollback(db);
+                goto out;
+        }
         struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
         sigaction(SIGINT, &ign, &old_int);
         sigaction(SIGQUIT, &ign, &old_quit);
         pid_t pid = -1;
         r = run_runtime(args, o, &pid, err);
         if (r == 0) {
-                engine_event(e, &c, "exec_start", "execID", x.id);
                 int st = 0;
                 while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                         ;
@@ -295,10 +310,14 @@ int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_ex
                         exec_set(e, x.id, "running", "detached", p, berth_pid_start_time(p), NULL,
                                  NULL);
                 } else {
-                        exec_set(e, x.id, "running", "exited", 0, 0, &code, NULL);
                         char cs[16];
                         snprintf(cs, sizeof(cs), "%d", code);
-                        engine_event(e, &c, "exec_die", "exitCode", cs);
+                        if (berth_db_begin(db, NULL) == 0) {
+                                exec_set(e, x.id, "running", "exited", 0, 0, &code, NULL);
+                                engine_event(e, &c, "exec_die", "exitCode", cs);
+                                if (berth_db_commit(db, NULL) < 0)
+                                        berth_db_rollback(db);
+                        }
                 }
                 *ret_code = code;
         } else {
