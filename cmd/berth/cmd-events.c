@@ -32,6 +32,14 @@ static json_t *event_json(const berth_event *e)
         return j;
 }
 
+static void print_event(const berth_event *e, const char *format);
+
+static bool print_one(const berth_event *ev, void *format)
+{
+        print_event(ev, format);
+        return true;
+}
+
 static void print_event(const berth_event *e, const char *format)
 {
         if (format) {
@@ -127,31 +135,11 @@ int cmd_events(berth_cli *cli, int argc, char **argv)
         if (rc == 0 && e == NULL)
                 rc = cli_error(&err);
         if (rc == 0) {
-                berth_db *db = berth_engine_db(e);
-                /* without --since: only what happens from now on */
-                int64_t after = since < 0 ? berth_events_last_seq(db) : 0;
-                if (since < 0)
-                        since = 0;
                 signal(SIGPIPE, SIG_DFL);
-                for (;;) {
-                        berth_event *v = NULL;
-                        size_t n = 0;
-                        if (berth_events_read(db, after, since, until, &v, &n, &err) < 0) {
-                                rc = cli_error(&err);
-                                break;
-                        }
-                        for (size_t i = 0; i < n; i++) {
-                                if (berth_engine_event_matches(f, &v[i]))
-                                        print_event(&v[i], format);
-                                after = v[i].seq;
-                        }
-                        berth_events_free(v, n);
-                        struct timespec now;
-                        clock_gettime(CLOCK_REALTIME, &now);
-                        if (until && (int64_t)now.tv_sec * 1000000000 + now.tv_nsec >= until)
-                                break;
-                        usleep(100000);
-                }
+                /* without --since (-1): only what happens from now on */
+                if (berth_engine_events_stream(e, f, since, until, print_one, (void *)format,
+                                               &err) < 0)
+                        rc = cli_error(&err);
         }
         return rc;
 }

@@ -40,3 +40,19 @@ int berth_events_read(berth_db *db, int64_t after_seq, int64_t since_ns, int64_t
 void berth_events_free(berth_event *v, size_t n);
 /** The newest seq (0 when none). */
 int64_t berth_events_last_seq(berth_db *db);
+
+struct berth_engine;
+struct berth_filters;
+
+/**
+ * `events`: every recorded event from since (ns; -1: from now on, as docker
+ * does without --since) that matches f (nullable), in order, handed to emit;
+ * then, until `until` (ns; 0: for ever), each new one as it is recorded —
+ * woken by the kernel (inotify on berth.db's write-ahead log), not by a sleep
+ * loop. emit returning false ends the stream. 0 at `until` or when emit ends
+ * it.
+ */
+typedef bool (*berth_event_emit_fn)(const berth_event *ev, void *userdata);
+int berth_engine_events_stream(struct berth_engine *e, const struct berth_filters *f, int64_t since,
+                               int64_t until, berth_event_emit_fn emit, void *userdata,
+                               berth_error *err);
