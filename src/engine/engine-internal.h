@@ -37,7 +37,7 @@ int engine_write_etc_files(const char *dir, const char *id, const json_t *body, 
 
 /** Wait (on the monitor's socket) until the container exits; timeout_ms < 0: forever.
  * Returns 1 when it exited (or was not running), 0 on timeout. */
-int engine_wait_exit(berth_engine *e, const berth_container *c, int timeout_ms);
+int engine_wait_exit(berth_engine *e, const berth_container *c, int timeout_ms, int *ret_code);
 
 /** flock() the container's directory (exclusive, waiting): start and cp take it, so a snapshot
  * that cp mounted is not unmounted under a container starting meanwhile. Returns the fd to
@@ -48,3 +48,11 @@ int engine_lock_container(berth_engine *e, const char *id);
  * the container's directory (its rootfs not made yet). */
 int engine_validate_create(berth_engine *e, const char *dir, const json_t *merged,
                            const json_t *mounts, const json_t *image_cfg, berth_error *err);
+
+/* berth.db watched (events-stream.c): every commit writes its log (or, after a checkpoint,
+ * the database), so an inotify watch on the root's directory wakes a waiter for any change.
+ * A commit writes its log before it becomes visible: read again a moment after a wake-up. */
+/** The watch's fd (-1 when inotify cannot be had: then waits are timeouts). */
+int engine_db_watch(const berth_engine *e);
+/** Wait up to ms (-1: for ever) for a change: 1 woken, 0 timed out, -errno. */
+int engine_db_wait(int watch, int ms);

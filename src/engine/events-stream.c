@@ -20,10 +20,9 @@ static int64_t now_ns(void)
         return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-/* Every commit writes berth.db's write-ahead log (or, after a checkpoint, the database):
- * a watch on the directory for writes to either wakes us. */
-static int watch_db(const char *root)
+int engine_db_watch(const berth_engine *e)
 {
+        const char *root = e->root;
         int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         if (fd >= 0 && inotify_add_watch(fd, root, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
                 close(fd);
@@ -32,11 +31,16 @@ static int watch_db(const char *root)
         return fd;
 }
 
-static void drain(int fd)
+int engine_db_wait(int watch, int ms)
 {
+        struct pollfd p = {.fd = watch, .events = POLLIN};
+        int pr = poll(&p, watch >= 0 ? 1 : 0, ms);
+        if (pr < 0)
+                return errno == EINTR ? 0 : -errno;
         char buf[4096];
-        while (read(fd, buf, sizeof(buf)) > 0)
+        while (watch >= 0 && read(watch, buf, sizeof(buf)) > 0)
                 ;
+        return pr;
 }
 
 int berth_engine_events_stream(berth_engine *e, const berth_filters *f, int64_t since,
@@ -45,7 +49,7 @@ int berth_engine_events_stream(berth_engine *e, const berth_filters *f, int64_t 
 {
         berth_db *db = berth_engine_db(e);
         /* watching before the first read: nothing recorded in between is missed */
-        _cleanup_close_ int ino = until && until <= now_ns() ? -1 : watch_db(e->root);
+        _cleanup_close_ int ino = until && until <= now_ns() ? -1 : engine_db_watch(e);
         int64_t after = since < 0 ? berth_events_last_seq(db) : 0;
         if (since < 0)
                 since = 0;
@@ -74,12 +78,9 @@ int berth_engine_events_stream(berth_engine *e, const berth_filters *f, int64_t 
                         int64_t left = (until - now) / 1000000 + 1;
                         ms = ms < 0 || left < ms ? (int)left : ms;
                 }
-                struct pollfd p = {.fd = ino, .events = POLLIN};
-                int pr = poll(&p, ino >= 0 ? 1 : 0, ms);
-                if (pr < 0 && errno != EINTR)
-                        return berth_err(err, errno, "cannot wait for events");
+                int pr = engine_db_wait(ino, ms);
+                if (pr < 0)
+                        return berth_err(err, -pr, "cannot wait for events");
                 settle = pr > 0;
-                if (ino >= 0)
-                        drain(ino);
         }
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* get/list (with the truth checked), stop, kill, restart, pause, rename, wait, rm. */
 #include "engine/engine-internal.h"
+#include "engine/events.h"
 #include "engine/exit.h"
 #include "base/fs.h"
+#include "base/units.h"
 #include "engine/monitor-proto.h"
 #include "image/snapshot.h"
 
@@ -112,8 +114,10 @@ int berth_engine_reconcile_all(berth_engine *e, char ***problems, char ***action
         return rc;
 }
 
-int engine_wait_exit(berth_engine *e, const berth_container *c, int timeout_ms)
+int engine_wait_exit(berth_engine *e, const berth_container *c, int timeout_ms, int *ret_code)
 {
+        if (ret_code)
+                *ret_code = -1;
         berth_error err = {0};
         int fd = berth_monitor_connect(e->runroot, c->id, 0, &err);
         struct timespec t0;
@@ -140,6 +144,14 @@ int engine_wait_exit(berth_engine *e, const berth_container *c, int timeout_ms)
                         char *data = NULL;
                         size_t len;
                         r = berth_frame_read(fd, &type, &data, &len);
+                        /* the exit frame says the code: "3", or "3 <unrecorded>" */
+                        if (r > 0 && type == BERTH_FRAME_EXIT && ret_code && data && len > 0 &&
+                            len < 64) {
+                                char num[64];
+                                memcpy(num, data, len);
+                                num[len] = '\0';
+                                *ret_code = atoi(num);
+                        }
                         free(data);
                         if (r <= 0 || type == BERTH_FRAME_EXIT) {
                                 close(fd);
@@ -187,7 +199,7 @@ static int stop_container(berth_engine *e, berth_container *c, int timeout, bert
                 berth_rt_kill(&e->rt, c->id, stop_signal(c), false, NULL);
                 if (paused)
                         berth_rt_pause(&e->rt, c->id, false, NULL);
-                if (engine_wait_exit(e, c, timeout < 0 ? -1 : timeout * 1000) == 1) {
+                if (engine_wait_exit(e, c, timeout < 0 ? -1 : timeout * 1000, NULL) == 1) {
                         engine_event(e, c, "stop", NULL, NULL);
                         return 0;
                 }
@@ -196,7 +208,7 @@ static int stop_container(berth_engine *e, berth_container *c, int timeout, bert
         berth_rt_kill(&e->rt, c->id, SIGKILL, true, NULL);
         if (paused)
                 berth_rt_pause(&e->rt, c->id, false, NULL);
-        if (engine_wait_exit(e, c, 30000) == 1) {
+        if (engine_wait_exit(e, c, 30000, NULL) == 1) {
                 engine_event(e, c, "stop", NULL, NULL);
                 return 0;
         }
@@ -292,6 +304,26 @@ int berth_engine_rename(berth_engine *e, const char *name, const char *new_name,
         return rc;
 }
 
+/* The exit code the container's last "die" event recorded since created (ns), -1 if none:
+ * what wait says of a container already removed (--rm) when its monitor could not tell. */
+static int last_die_code(berth_engine *e, const char *id, int64_t since)
+{
+        berth_event *v = NULL;
+        size_t n = 0;
+        int code = -1;
+        if (berth_events_read(berth_engine_db(e), 0, since, 0, &v, &n, NULL) < 0)
+                return -1;
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(v[i].action, "die") == 0 && strcmp(v[i].actor, id) == 0) {
+                        const char *s =
+                            json_string_value(json_object_get(v[i].attributes, "exitCode"));
+                        if (s)
+                                code = atoi(s);
+                }
+        berth_events_free(v, n);
+        return code;
+}
+
 int berth_engine_wait(berth_engine *e, const char *name, const char *condition, int *ret_code,
                       berth_error *err)
 {
@@ -304,22 +336,38 @@ int berth_engine_wait(berth_engine *e, const char *name, const char *condition, 
                 berth_container_clear(&c);
                 return berth_errx(err, EINVAL, "invalid condition: \"%s\"", condition);
         }
+        int told = -1;
         if (berth_state_live(c.state))
-                engine_wait_exit(e, &c, -1);
+                engine_wait_exit(e, &c, -1, &told);
         char *id = berth_xstrdup(c.id);
+        int code = c.exit_code;
+        int64_t created = berth_parse_rfc3339(c.created);
         berth_container_clear(&c);
         int rc = berth_container_get(berth_engine_db(e), id, &c, NULL);
-        int code = rc >= 0 ? c.exit_code : 0;
-        if (rc >= 0) {
+        if (told >= 0) {
+                /* what the monitor said: the record may be gone already (--rm) */
+                code = told;
+                if (rc >= 0)
+                        berth_container_clear(&c);
+        } else if (rc >= 0) {
                 /* the monitor may not have recorded yet when it went away: seen, not written */
                 view(&c);
                 code = c.exit_code;
                 berth_container_clear(&c);
+        } else {
+                /* gone already (--rm): its die event says how it ended */
+                int d = last_die_code(e, id, created > 0 ? created * 1000000000 : 0);
+                code = d >= 0 ? d : code;
         }
+        /* removed: until the record is gone, woken by berth.db's changes (at most a tenth of a
+         * second between looks: the wake-up may come before the change can be seen) */
+        int watch = removed ? engine_db_watch(e) : -1;
         while (removed && berth_container_get(berth_engine_db(e), id, &c, NULL) == 0) {
                 berth_container_clear(&c);
-                usleep(20000);
+                engine_db_wait(watch, 100);
         }
+        if (watch >= 0)
+                close(watch);
         free(id);
         *ret_code = code;
         return 0;

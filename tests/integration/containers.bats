@@ -596,3 +596,18 @@ gone_after_kill() {
   berth rm xr >/dev/null
   [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT count(*) FROM execs')" -eq 0 ]
 }
+
+@test "wait --condition: not-running returns the exit code; removed returns once an --rm container is gone" {
+  berth run -d --rm --name wr img sh -c 'sleep 0.5; exit 3' >/dev/null
+  run berth wait --condition removed wr
+  [ "$status" -eq 0 ]
+  [ "$output" = 3 ]
+  run berth ps -a -q --filter name=wr
+  [ -z "$output" ]
+  berth run -d --name wn img sh -c 'exit 4' >/dev/null
+  run berth wait --condition not-running wn
+  [ "$output" = 4 ]
+  run berth wait --condition sometime wn
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'invalid condition: "sometime"'* ]]
+}
