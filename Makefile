@@ -3,7 +3,7 @@
 BUILD ?= build
 MESON_FLAGS ?=
 
-.PHONY: all deps build check demo unit integration security compat format format-check bench clean
+.PHONY: all deps build check check-vm vm demo unit integration security compat format format-check bench clean
 
 all: build
 
@@ -30,6 +30,14 @@ security: build
 
 compat: build
 	@tests/run-all --only compat $(BUILD)
+
+# the pure cgroup v2 lane in a qemu guest: `vm` is the part `make check` runs,
+# `check-vm` the whole runtime, container, volume and image suites
+vm: build
+	@tests/run-all --only vm $(BUILD)
+
+check-vm: deps build
+	@tests/run-all --only vm-all $(BUILD)
 
 demo: deps build
 	@scripts/demo $(BUILD)
