@@ -397,7 +397,7 @@ prop_check() {
   config_edit "$BUNDLE" '.process.terminal = true'
   "$RECVTTY" "$BUNDLE/tty.sock" >"$BUNDLE/tty.out" 2>/dev/null &
   recv=$!
-  for i in $(seq 50); do [ -S "$BUNDLE/tty.sock" ] && break; sleep 0.02; done
+  for i in $(seq 500); do [ -S "$BUNDLE/tty.sock" ] && break; sleep 0.02; done
   rt run --console-socket "$BUNDLE/tty.sock" --bundle "$BUNDLE" "$ID"
   wait $recv
   grep -q '^/dev/pts/0' "$BUNDLE/tty.out"
@@ -537,8 +537,11 @@ prop_check() {
   config_edit "$BUNDLE" ".linux.seccomp = {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$BUNDLE/agent.sock\", \"listenerMetadata\": \"berth-test-meta\", \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
   "$SECCOMP_AGENT" "$BUNDLE/agent.sock" "$BUNDLE/agent.state" 38 &
   agent=$!
-  for i in $(seq 50); do [ -S "$BUNDLE/agent.sock" ] && break; sleep 0.02; done
+  # up to 10 s for the agent's socket (slow under emulation), and no waiting on
+  # an agent that no runtime will connect to
+  for i in $(seq 500); do [ -S "$BUNDLE/agent.sock" ] && break; sleep 0.02; done
   run rt run --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 0 ] || kill $agent
   wait $agent
   [ "$status" -eq 0 ]
   [[ "$output" == *"Function not implemented"* ]]
