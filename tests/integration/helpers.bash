@@ -167,9 +167,11 @@ berth() {
 }
 
 # Everything in the store (files and database rows), to compare before and
-# after something that must leave it as it was.
+# after something that must leave it as it was. Not layers/l/: the short links
+# a layer's first overlay mount makes on kernels without "lowerdir+" (before
+# 6.8, as Debian 12's 6.1) belong to the layer and go with it.
 store_state() {
-  (cd "$BERTH_ROOT" && find blobs layers -mindepth 2 -maxdepth 2 | sort)
+  (cd "$BERTH_ROOT" && find blobs layers -mindepth 2 -maxdepth 2 -not -path 'layers/l/*' | sort)
   sqlite3 "$BERTH_ROOT/berth.db" 'SELECT id, manifest, top_layer FROM images ORDER BY id; SELECT name, image FROM tags ORDER BY name; SELECT image, idx, chain_id, diff_id, blob FROM image_layers ORDER BY image, idx;'
 }
 
