@@ -6,7 +6,7 @@ MESON_FLAGS ?=
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build check demo unit integration security compat format format-check bench clean install deb
+.PHONY: all deps build check check-vm vm demo unit integration security compat format format-check bench clean install deb
 
 all: build
 
@@ -33,6 +33,14 @@ security: build
 
 compat: build
 	@tests/run-all --only compat $(BUILD)
+
+# the pure cgroup v2 lane in a qemu guest: `vm` is the part `make check` runs,
+# `check-vm` the whole runtime, container, volume and image suites
+vm: build
+	@tests/run-all --only vm $(BUILD)
+
+check-vm: deps build
+	@tests/run-all --only vm-all $(BUILD)
 
 demo: deps build
 	@scripts/demo $(BUILD)

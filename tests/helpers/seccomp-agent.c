@@ -9,6 +9,7 @@
 #include "runtime/sync.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,16 @@ int main(int argc, char **argv)
         if (seccomp_notify_alloc(&req, &resp) < 0)
                 return 1;
         for (;;) {
+                /* poll first: the receive ioctl itself does not return once the
+                 * filter has no users on every kernel (6.1 blocks; POLLHUP says it) */
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                if (poll(&p, 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (!(p.revents & POLLIN))
+                        break; /* the container is gone */
                 memset(req, 0, sizeof(*req));
                 if (seccomp_notify_receive(fd, req) < 0)
                         break; /* the container is gone */

@@ -168,6 +168,21 @@ teardown() {
   [ "$output" = piped ]
 }
 
+@test "exec sees the container's cgroup as its cgroup namespace's root, as docker's" {
+  berth run -d --name cgv img sleep 30 >/dev/null
+  # /proc/1/cgroup and /proc/self/cgroup read "0::/" on cgroup v2, and every
+  # hierarchy ends in ":/" on v1 or hybrid
+  run berth exec cgv cat /proc/1/cgroup /proc/self/cgroup
+  [ "$status" -eq 0 ]
+  [ -n "$output" ]
+  run grep -v ':/$' <<<"$output"
+  [ -z "$output" ]
+  if cgroup_v2_host; then
+    run berth exec cgv cat /proc/self/cgroup
+    [ "$output" = "0::/" ]
+  fi
+}
+
 @test "killing the CLI mid-run, mid-logs -f and mid-exec leaves the container running" {
   "$BERTH_BUILD/cmd/berth/berth" run --name fg img sh -c 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done' >/dev/null 2>&1 &
   cli=$!

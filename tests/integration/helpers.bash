@@ -78,6 +78,40 @@ teardown_runtime_test() {
   true
 }
 
+# cgroup_v2_host: true on a pure cgroup v2 host (only cgroup2, at /sys/fs/cgroup)
+cgroup_v2_host() {
+  [ -f /sys/fs/cgroup/cgroup.controllers ]
+}
+
+# cgroup_dir PID CONTROLLER: the host directory that holds CONTROLLER's files
+# for PID's cgroup, asked of /proc/PID/cgroup: the cgroup2 path on a pure v2
+# host, the controller's v1 hierarchy on a v1 or hybrid one.
+cgroup_dir() {
+  local pid=$1 ctrl=$2
+  if cgroup_v2_host; then
+    echo "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$pid/cgroup")"
+  else
+    echo "/sys/fs/cgroup/$ctrl$(awk -F: -v c="$ctrl" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) { print $3; exit } }' "/proc/$pid/cgroup")"
+  fi
+}
+
+# cgroup_read PID CONTROLLER V1FILE V2FILE: one of PID's cgroup files, by its
+# name in the layout this host has (memory memory.limit_in_bytes memory.max).
+cgroup_read() {
+  local d
+  d=$(cgroup_dir "$1" "$2")
+  if cgroup_v2_host; then cat "$d/$4"; else cat "$d/$3"; fi
+}
+
+# cgroup_root_of CONTROLLER: where CONTROLLER's hierarchy is mounted
+cgroup_root_of() {
+  if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/cgroup/$1"; fi
+}
+
+# In a container that mounts its own cgroup view at /sys/fs/cgroup: a shell
+# snippet that prints its memory limit, pids limit and cpu quota (v1 or v2).
+CG_IN_CONTAINER_LIMITS='if [ -f /sys/fs/cgroup/memory.max ]; then cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; cut -d" " -f1 /sys/fs/cgroup/cpu.max; else cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us; fi'
+
 # Every cgroup directory berth made for id, in any hierarchy.
 cgroup_dirs_of() {
   find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null
@@ -133,9 +167,11 @@ berth() {
 }
 
 # Everything in the store (files and database rows), to compare before and
-# after something that must leave it as it was.
+# after something that must leave it as it was. Not layers/l/: the short links
+# a layer's first overlay mount makes on kernels without "lowerdir+" (before
+# 6.8, as Debian 12's 6.1) belong to the layer and go with it.
 store_state() {
-  (cd "$BERTH_ROOT" && find blobs layers -mindepth 2 -maxdepth 2 | sort)
+  (cd "$BERTH_ROOT" && find blobs layers -mindepth 2 -maxdepth 2 -not -path 'layers/l/*' | sort)
   sqlite3 "$BERTH_ROOT/berth.db" 'SELECT id, manifest, top_layer FROM images ORDER BY id; SELECT name, image FROM tags ORDER BY name; SELECT image, idx, chain_id, diff_id, blob FROM image_layers ORDER BY image, idx;'
 }
 
