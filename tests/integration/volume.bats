@@ -364,7 +364,7 @@ volume_state() {
   [ "$status" -eq 0 ]
   [[ "$output" == *"--opt map"* ]]
   run berth --help
-  [[ "$output" == *"volume     Manage volumes"* ]]
+  [[ "$output" == *"volume      Manage volumes"* ]]
   run berth volume
   [ "$status" -eq 125 ]
 }

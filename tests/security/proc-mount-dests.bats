@@ -110,11 +110,11 @@ nothing_changed_on_the_host() {
   run berth run --rm -v "$WORK/cpuinfo:/proc/cpuinfo:ro" img cat /proc/cpuinfo
   [ "$status" -eq 0 ]
   [ "$output" = "fake cpuinfo" ]
-  run berth create --mount "type=bind,src=$WORK/cpuinfo,dst=/proc/meminfo" img
+  run berth create --mount "type=bind,src=$WORK/cpuinfo,dst=/proc/meminfo" img true
   [ "$status" -eq 0 ]
   berth rm "$output" >/dev/null
   mkdir "$WORK/sysdir"
-  run berth create -v "$WORK/sysdir:/sys/fs/mine" img
+  run berth create -v "$WORK/sysdir:/sys/fs/mine" img true
   [ "$status" -eq 0 ]
   berth rm "$output" >/dev/null
 }
