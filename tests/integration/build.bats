@@ -314,7 +314,9 @@ CMD ["sh"]'
 RUN echo started; sleep 300'
   "$BERTH_BUILD/cmd/berth/berth" build "$CTX" >"$WORK/out" 2>&1 &
   local pid=$! i
-  for i in $(seq 100); do grep -q started "$WORK/out" && break; sleep 0.1; done
+  # killed once the step's process runs (on a loaded machine that can take a while)
+  for i in $(seq 600); do grep -q started "$WORK/out" && break; sleep 0.1; done
+  grep -q started "$WORK/out"
   kill -9 "$pid"
   wait "$pid" || true
   [ -n "$(ls -A "$BERTH_ROOT/build")" ]
@@ -327,7 +329,7 @@ RUN echo started; sleep 300'
   # SIGINT to the whole group, as Ctrl-C sends it
   setsid "$BERTH_BUILD/cmd/berth/berth" build "$CTX" >"$WORK/out2" 2>&1 &
   pid=$!
-  for i in $(seq 100); do grep -q started "$WORK/out2" && break; sleep 0.1; done
+  for i in $(seq 600); do grep -q started "$WORK/out2" && break; sleep 0.1; done
   kill -INT -- "-$(ps -o pgid= "$pid" | tr -d ' ')" 2>/dev/null || kill -INT "$pid"
   local rc=0
   wait "$pid" || rc=$?
