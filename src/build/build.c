@@ -232,6 +232,8 @@ int build_stage_run(build *b, size_t index, bool target, berth_error *err)
                 build_say(b, "Step %zu/%zu : %s\n", ++b->step, b->total, st->instrs[i].original);
                 r = stage_instr(&s, &st->instrs[i], err);
         }
+        if (r == 0 && b->o->cancel && *b->o->cancel)
+                r = berth_errx(err, ECANCELED, "the build was cancelled");
         if (r == 0)
                 r = stage_finish(&s, target, err);
         if (r == 0) {

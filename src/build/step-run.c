@@ -8,13 +8,16 @@
 #include "image/snapshot.h"
 #include "run-mount.h"
 #include "specgen/specgen.h"
+#include "sweep.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,12 +86,16 @@ static int write_spec(const berth_build_run_opts *o, const char *dir, const char
         return berth_specgen_write(&in, path, err);
 }
 
-/* berth-runtime kill ID KILL: the step's process goes (run then returns). */
+/* berth-runtime kill ID KILL: the step's process goes (run then returns). Quiet: before
+ * the runtime has recorded the container, there is nothing to kill yet. */
 static void runtime_kill(const char *runtime_root, const char *id)
 {
         _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
         pid_t pid = fork();
         if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY);
+                if (null >= 0)
+                        dup2(null, STDERR_FILENO);
                 execl(rt, "berth-runtime", "--root", runtime_root, "kill", id, "KILL",
                       (char *)NULL);
                 _exit(127);
@@ -98,8 +105,25 @@ static void runtime_kill(const char *runtime_root, const char *id)
                         ;
 }
 
+/* A cancelled step: its process is killed until berth-runtime run returns (it holds the
+ * signal while it makes the container, and a kill finds no container before that). */
+static void runtime_stop(pid_t run, const char *runtime_root, const char *id, int *st)
+{
+        for (;;) {
+                runtime_kill(runtime_root, id);
+                for (int i = 0; i < 20; i++) {
+                        pid_t w = waitpid(run, st, WNOHANG);
+                        if (w == run || (w < 0 && errno != EINTR))
+                                return;
+                        usleep(10000);
+                }
+        }
+}
+
 /* berth-runtime run of the bundle dir; *ret_status is the process's exit code (128+N for a
- * signal, as a shell says). */
+ * signal, as a shell says). The cancelling signals are held from the check of o->cancel to
+ * the wait, which lets them in only while it sleeps: one that comes at any moment stops
+ * the step. */
 static int runtime_run(const berth_build_run_opts *o, const char *dir, const char *id,
                        int *ret_status, berth_error *err)
 {
@@ -107,10 +131,25 @@ static int runtime_run(const berth_build_run_opts *o, const char *dir, const cha
         _cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0)
                 return berth_err(err, errno, "cannot open /dev/null");
-        pid_t pid = fork();
-        if (pid < 0)
-                return berth_err(err, errno, "cannot fork");
+        sigset_t held, old;
+        sigemptyset(&held);
+        sigaddset(&held, SIGINT);
+        sigaddset(&held, SIGTERM);
+        sigaddset(&held, SIGHUP);
+        sigprocmask(SIG_BLOCK, &held, &old);
+        int r = 0, st = 0;
+        pid_t pid = -1;
+        _cleanup_close_ int pidfd = -1;
+        if (o->cancel && *o->cancel) {
+                r = berth_errx(err, ECANCELED, "the build was cancelled");
+                goto out;
+        }
+        if ((pid = fork()) < 0) {
+                r = berth_err(err, errno, "cannot fork");
+                goto out;
+        }
         if (pid == 0) {
+                sigprocmask(SIG_SETMASK, &old, NULL);
                 if (dup2(null, 0) < 0 || dup2(o->out_fd, 1) < 0 || dup2(o->out_fd, 2) < 0)
                         _exit(127);
                 char *argv[] = {(char *)"berth-runtime",
@@ -125,20 +164,34 @@ static int runtime_run(const berth_build_run_opts *o, const char *dir, const cha
                 dprintf(2, "berth: cannot run %s: %s\n", rt, strerror(errno));
                 _exit(127);
         }
-        int st = 0;
-        bool killed = false;
-        while (waitpid(pid, &st, 0) < 0) {
-                if (errno != EINTR)
-                        return berth_err(err, errno, "cannot wait for berth-runtime");
-                if (o->cancel && *o->cancel && !killed) {
-                        runtime_kill(o->runtime_root, id);
-                        killed = true;
-                }
+        if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
+                r = berth_err(err, errno, "cannot watch berth-runtime");
+                runtime_stop(pid, o->runtime_root, id, &st);
+                goto out;
         }
-        if (killed)
-                return berth_errx(err, ECANCELED, "the build was cancelled");
+        for (;;) {
+                struct pollfd p = {.fd = pidfd, .events = POLLIN};
+                if (ppoll(&p, 1, NULL, &old) > 0)
+                        break;
+                if (errno != EINTR) {
+                        r = berth_err(err, errno, "cannot wait for berth-runtime");
+                        break;
+                }
+                if (o->cancel && *o->cancel)
+                        break;
+        }
+        if (r < 0 || (o->cancel && *o->cancel)) {
+                runtime_stop(pid, o->runtime_root, id, &st);
+                if (r == 0)
+                        r = berth_errx(err, ECANCELED, "the build was cancelled");
+                goto out;
+        }
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
         *ret_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        return 0;
+out:
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return r;
 }
 
 /* The step's /etc files are bind-mounted; when the image has none, berth-runtime makes
@@ -213,7 +266,12 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
         }
         r = build_snapshot_commit(im, snap.dir, o->base, o->config, o->created, o->created_by,
                                   o->cache_key, o->epoch ? *o->epoch : -1, ret_id, err);
-out:
+out:;
+        /* berth-runtime run removes its state as it returns; not when it was killed */
+        char *state = berth_xasprintf("%s/%s", o->runtime_root, id);
+        if (access(state, F_OK) == 0)
+                berth_build_runtime_delete(o->runtime_root, id);
+        free(state);
         build_snapshot_close(im, &snap);
         if (ret_status)
                 *ret_status = status;

@@ -50,12 +50,9 @@ void berth_build_lock_drop(const char *work_dir, const char *name, int lockfd)
         close(lockfd);
 }
 
-/* berth-runtime delete --force build-<hex>: the step's process, if it still runs, goes. */
-static void runtime_delete(const char *runroot, const char *hex)
+void berth_build_runtime_delete(const char *runtime_root, const char *id)
 {
         _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
-        _cleanup_free_ char *root = berth_xasprintf("%s/runtime", runroot);
-        _cleanup_free_ char *id = berth_xasprintf("build-%s", hex);
         pid_t pid = fork();
         if (pid == 0) {
                 int null = open("/dev/null", O_RDWR);
@@ -63,7 +60,8 @@ static void runtime_delete(const char *runroot, const char *hex)
                         dup2(null, 1);
                         dup2(null, 2);
                 }
-                execl(rt, "berth-runtime", "--root", root, "delete", "--force", id, (char *)NULL);
+                execl(rt, "berth-runtime", "--root", runtime_root, "delete", "--force", id,
+                      (char *)NULL);
                 _exit(127);
         }
         if (pid > 0)
@@ -143,10 +141,46 @@ static void sweep_orphan_lock(int dfd, const char *lockname)
                 unlinkat(dfd, lockname, 0);
 }
 
+/* A step's runtime state (build-<hex>) without its snapshot: the runtime was killed after
+ * the build had removed the snapshot (the snapshot outlives the state otherwise). */
+static void sweep_runtime_orphans(const char *work, const char *runroot, bool repair,
+                                  char ***problems, char ***actions)
+{
+        _cleanup_free_ char *rtroot = berth_xasprintf("%s/runtime", runroot);
+        DIR *d = opendir(rtroot);
+        if (d == NULL)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+                const char *id = de->d_name;
+                if (!berth_str_has_prefix(id, "build-") || !is_hex(id + 6, 24))
+                        continue;
+                _cleanup_free_ char *snap = berth_xasprintf("%s/%s", work, id + 6);
+                struct stat st;
+                if (lstat(snap, &st) == 0 || errno != ENOENT)
+                        continue;
+                if (problems) {
+                        _cleanup_free_ char *p = berth_xasprintf(
+                            "build step state %s/%s was left by a build that was killed", rtroot,
+                            id);
+                        berth_strv_push(problems, p);
+                }
+                if (!repair)
+                        continue;
+                berth_build_runtime_delete(rtroot, id);
+                if (actions) {
+                        _cleanup_free_ char *a = berth_xasprintf("removed %s/%s", rtroot, id);
+                        berth_strv_push(actions, a);
+                }
+        }
+        closedir(d);
+}
+
 int berth_build_sweep(berth_images *im, const char *root, const char *runroot, bool repair,
                       char ***problems, char ***actions, berth_error *err)
 {
         _cleanup_free_ char *work = berth_xasprintf("%s/build", root);
+        sweep_runtime_orphans(work, runroot, repair, problems, actions);
         DIR *d = opendir(work);
         if (d == NULL)
                 return errno == ENOENT ? 0 : berth_err(err, errno, "cannot read %s", work);
@@ -176,8 +210,11 @@ int berth_build_sweep(berth_images *im, const char *root, const char *runroot, b
                 if (!repair)
                         continue;
                 berth_error e2 = {0};
-                if (step)
-                        runtime_delete(runroot, name);
+                if (step) {
+                        _cleanup_free_ char *rtroot = berth_xasprintf("%s/runtime", runroot);
+                        _cleanup_free_ char *id = berth_xasprintf("build-%s", name);
+                        berth_build_runtime_delete(rtroot, id);
+                }
                 int r = step ? berth_snapshot_remove(im, dir, &e2) : 0;
                 if (r == 0)
                         r = berth_rm_rf(dir, &e2);

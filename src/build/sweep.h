@@ -24,6 +24,10 @@ int berth_build_lock_take(const char *work_dir, const char *name, berth_error *e
 /** Unlink work_dir/name.lock and close lockfd (after name is gone); -1 is ignored. */
 void berth_build_lock_drop(const char *work_dir, const char *name, int lockfd);
 
+/** berth-runtime --root runtime_root delete --force id, quietly: a step's process, if it
+ * still runs, goes with its state. */
+void berth_build_runtime_delete(const char *runtime_root, const char *id);
+
 /**
  * A scratch directory of a build: work_dir/<prefix>-<24 hex> (prefix "context",
  * "mount" or "download"), made under its lock; close removes it and drops

@@ -4,6 +4,7 @@
 #include "base/units.h"
 #include "runtime/runtime.h"
 
+#include <signal.h>
 #include <stdbool.h>
 
 /**
@@ -40,8 +41,12 @@ int container_write_pid_file(const char *path, pid_t pid, berth_error *err);
 /** create, keeping the container's init as our child: *ret_pid is it (run waits for it). */
 int berth_rt_create_internal(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, pid_t *ret_pid,
                              berth_error *err);
-/** Wait for our child pid, passing on the signals a foreground run/exec gets. */
-int berth_wait_forwarding(pid_t pid, int *ret_status);
+/** Block the signals a foreground run/exec passes on (*ret_old: the mask before), so that
+ * they wait while the process is set up. */
+void berth_forward_block(sigset_t *ret_old);
+/** Wait for our child pid, passing on the signals a foreground run/exec gets; the mask goes
+ * back to *old once they are passed on (those that came while blocked, first). */
+int berth_wait_forwarding(pid_t pid, const sigset_t *old, int *ret_status);
 
 /** Where compiled seccomp filters are kept: <root>/.seccomp-cache (caller frees). */
 char *berth_runtime_seccomp_cache(const berth_rt_ctx *ctx);

@@ -116,6 +116,9 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         berth_cgroup *cg = NULL;
         oci_spec *spec = NULL;
         berth_seccomp *seccomp = NULL;
+        /* a foreground exec's signals wait until the process runs, then go to it */
+        sigset_t old;
+        berth_forward_block(&old);
 
         enum berth_rt_status status = container_status(&c);
         if (status != BERTH_RT_RUNNING && status != BERTH_RT_CREATED) {
@@ -212,7 +215,7 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
                 *ret_status = 0;
                 pid = -1;
         } else {
-                r = berth_wait_forwarding(pid, ret_status);
+                r = berth_wait_forwarding(pid, &old, ret_status);
                 pid = -1;
                 if (r < 0)
                         r = berth_err(err, -r, "cannot wait for the process");
@@ -236,5 +239,6 @@ out:
         berth_oci_spec_free(spec);
         berth_seccomp_free(seccomp);
         container_close(&c);
+        sigprocmask(SIG_SETMASK, &old, NULL);
         return r;
 }

@@ -194,6 +194,10 @@ out:
 _Noreturn void berth_process_exec(const oci_process *p, const char *exe, int sync_fd)
 {
         char *empty[] = {NULL};
+        /* the runtime holds the signals it passes on while it sets up; not the container */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         execve(exe, p->args, p->env ? p->env : empty);
         int e = errno;
         berth_error err = {0};

@@ -128,6 +128,10 @@ int berth_rt_kill(const berth_rt_ctx *ctx, const char *id, int sig, bool all, be
                 berth_cgroup_free(cg);
         } else if (status == BERTH_RT_STOPPED) {
                 r = berth_errx(err, ESRCH, "container '%s' is not running", id);
+        } else if (c.st.pid <= 0) {
+                /* being made: no process yet (kill(0) would signal our own group) */
+                r = berth_errx(err, ESRCH, "container '%s' has no process yet: it is %s", id,
+                               berth_rt_status_name(status));
         } else if (kill(c.st.pid, sig) < 0) {
                 r = berth_err(err, errno, "cannot signal container '%s'", id);
         }
@@ -280,6 +284,7 @@ int berth_rt_stats(const berth_rt_ctx *ctx, const char *id, berth_cgroup_stats *
 }
 
 /* Signals a foreground run/exec passes on to its container process. */
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 static volatile sig_atomic_t forward_pid;
 static void forward(int sig)
 {
@@ -287,14 +292,24 @@ static void forward(int sig)
                 kill(forward_pid, sig);
 }
 
-int berth_wait_forwarding(pid_t pid, int *ret_status)
+void berth_forward_block(sigset_t *ret_old)
 {
-        static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+        sigset_t set;
+        sigemptyset(&set);
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+                sigaddset(&set, forwarded[i]);
+        sigprocmask(SIG_BLOCK, &set, ret_old);
+}
+
+int berth_wait_forwarding(pid_t pid, const sigset_t *old, int *ret_status)
+{
         struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
         sigemptyset(&sa.sa_mask);
         forward_pid = pid;
-        for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-                sigaction(sigs[i], &sa, NULL);
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+                sigaction(forwarded[i], &sa, NULL);
+        /* what came while the process was being set up is passed on now */
+        sigprocmask(SIG_SETMASK, old, NULL);
         int status;
         while (waitpid(pid, &status, 0) < 0) {
                 if (errno != EINTR)
@@ -308,20 +323,21 @@ int berth_wait_forwarding(pid_t pid, int *ret_status)
 int berth_rt_run(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, bool detach,
                  int *ret_status, berth_error *err)
 {
+        /* A Ctrl-C or SIGTERM while the container is being made must not kill us halfway
+         * (state, mounts and a waiting init left behind): held until the process runs, then
+         * passed on to it; on a failure, taken as they come once everything is removed. */
+        sigset_t old;
+        berth_forward_block(&old);
         pid_t pid = 0;
         int r = berth_rt_create_internal(ctx, o, &pid, err);
-        if (r < 0)
-                return r;
-        r = berth_rt_start(ctx, o->id, err);
-        if (r < 0) {
+        if (r == 0 && (r = berth_rt_start(ctx, o->id, err)) < 0)
                 berth_rt_delete(ctx, o->id, true, NULL);
+        if (r < 0 || detach) {
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                *ret_status = 0;
                 return r;
         }
-        if (detach) {
-                *ret_status = 0;
-                return 0;
-        }
-        r = berth_wait_forwarding(pid, ret_status);
+        r = berth_wait_forwarding(pid, &old, ret_status);
         berth_rt_delete(ctx, o->id, true, NULL);
         if (r < 0)
                 return berth_err(err, -r, "cannot wait for container '%s'", o->id);

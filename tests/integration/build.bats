@@ -315,8 +315,8 @@ RUN echo started; sleep 300'
   "$BERTH_BUILD/cmd/berth/berth" build "$CTX" >"$WORK/out" 2>&1 &
   local pid=$! i
   # killed once the step's process runs (on a loaded machine that can take a while)
-  for i in $(seq 600); do grep -q started "$WORK/out" && break; sleep 0.1; done
-  grep -q started "$WORK/out"
+  for i in $(seq 600); do grep -qx started "$WORK/out" && break; sleep 0.1; done
+  grep -qx started "$WORK/out"
   kill -9 "$pid"
   wait "$pid" || true
   [ -n "$(ls -A "$BERTH_ROOT/build")" ]
@@ -326,15 +326,21 @@ RUN echo started; sleep 300'
   printf 'FROM busybox\n' | berth build -q - >/dev/null
   nothing_left
   ! pgrep -f "build-.*$BERTH_ROOT" >/dev/null
-  # SIGINT to the whole group, as Ctrl-C sends it
-  setsid "$BERTH_BUILD/cmd/berth/berth" build "$CTX" >"$WORK/out2" 2>&1 &
-  pid=$!
-  for i in $(seq 600); do grep -q started "$WORK/out2" && break; sleep 0.1; done
-  kill -INT -- "-$(ps -o pgid= "$pid" | tr -d ' ')" 2>/dev/null || kill -INT "$pid"
-  local rc=0
-  wait "$pid" || rc=$?
-  [ "$rc" -eq 130 ]
-  nothing_left
+  # SIGINT to the whole group, as Ctrl-C sends it: while the step's process runs, and as
+  # soon as the step begins (while its container is being made)
+  local when rc
+  for when in '^started$' '^Step 2/2 : '; do
+    setsid "$BERTH_BUILD/cmd/berth/berth" build --no-cache "$CTX" >"$WORK/out2" 2>&1 &
+    pid=$!
+    for i in $(seq 600); do grep -q "$when" "$WORK/out2" && break; sleep 0.01; done
+    grep -q "$when" "$WORK/out2"
+    kill -INT -- "-$pid"
+    rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 130 ]
+    nothing_left
+    ! pgrep -f "build-.*$BERTH_ROOT" >/dev/null
+  done
 }
 
 @test "build: RUN --mount — bind (read-only, .dockerignore applied), cache kept across builds, tmpfs, secret; nothing of them in the image" {

@@ -392,6 +392,60 @@ prop_check() {
   [ ! -e "$RT_ROOT/$ID" ]
 }
 
+@test "run: a SIGTERM while the container is being made waits for its process and goes to it; nothing is left" {
+  # no pid namespace: the process is not an init, and SIGTERM's default action ends it
+  make_bundle "$BUNDLE" sleep 100
+  printf '#!/bin/sh\ntouch %s/hooked\nsleep 1\n' "$BUNDLE" >"$BUNDLE/slow.sh"
+  chmod +x "$BUNDLE/slow.sh"
+  config_edit "$BUNDLE" ".linux.namespaces |= map(select(.type != \"pid\")) | .hooks = {\"prestart\": [{\"path\": \"$BUNDLE/slow.sh\"}]}"
+  "$RUNTIME" --root "$RT_ROOT" run --bundle "$BUNDLE" "$ID" &
+  local pid=$! i rc=0
+  for i in $(seq 500); do [ -e "$BUNDLE/hooked" ] && break; sleep 0.02; done
+  [ -e "$BUNDLE/hooked" ]
+  kill -TERM "$pid"
+  wait "$pid" || rc=$?
+  # the container's process got it (143, as a shell says) and run removed the container
+  [ "$rc" -eq 143 ]
+  [ ! -e "$RT_ROOT/$ID" ]
+  [ -z "$(cgroup_dirs_of "$ID")" ]
+  ! pgrep -f "^sleep 100$" >/dev/null
+}
+
+@test "kill: a container still being made has no process to signal; nobody else is signalled" {
+  # the run is stopped (SIGSTOP) at the moment its state says "creating" without a pid
+  make_bundle "$BUNDLE" sleep 100
+  local i n pid caught=0 out
+  for i in $(seq 100); do
+    "$RUNTIME" --root "$RT_ROOT" run --bundle "$BUNDLE" "$ID" >/dev/null 2>&1 &
+    pid=$!
+    for n in $(seq 2000); do
+      kill -STOP "$pid" 2>/dev/null || break
+      if grep -q '"pid":0,.*"creating":true' "$RT_ROOT/$ID/state.json" 2>/dev/null; then
+        caught=1
+        break
+      fi
+      kill -CONT "$pid"
+      grep -q '"pid":[1-9]' "$RT_ROOT/$ID/state.json" 2>/dev/null && break
+    done
+    if [ "$caught" = 1 ]; then
+      # kill(0) would signal the caller's whole process group
+      out=$(setsid --wait sh -c "'$RUNTIME' --root '$RT_ROOT' kill '$ID' KILL 2>&1; echo survived \$?")
+      kill -CONT "$pid"
+    fi
+    kill -CONT "$pid" 2>/dev/null || true
+    # once it runs, its process goes (run then returns)
+    for n in $(seq 500); do grep -q '"pid":[1-9]' "$RT_ROOT/$ID/state.json" 2>/dev/null && break; sleep 0.01; done
+    "$RUNTIME" --root "$RT_ROOT" kill "$ID" KILL 2>/dev/null || true
+    wait "$pid" || true
+    [ "$caught" = 0 ] || break
+  done
+  echo "caught after $i runs: $out" >&3
+  [ "$caught" = 1 ]
+  [[ "$out" == *"has no process yet: it is creating"* ]]
+  [[ "$out" == *"survived 1" ]]
+  [ ! -e "$RT_ROOT/$ID" ]
+}
+
 @test "a terminal goes to the console socket" {
   make_bundle "$BUNDLE" sh -c 'tty; test -t 0 && echo stdin-is-tty'
   config_edit "$BUNDLE" '.process.terminal = true'
@@ -526,7 +580,6 @@ prop_check() {
   run timeout 20 script -qec "$RUNTIME --root $RT_ROOT exec -t $ID-x sh -c 'tty; test -t 1 && echo out-is-tty'" /dev/null <&5
   exec 5<&-
   kill "$holder"
-  echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"/dev/pts/"* ]]
   [[ "$output" == *"out-is-tty"* ]]
