@@ -427,7 +427,8 @@ static void print_zsh(FILE *f, const cdata *d)
         fputs(
             "_berth() {\n"
             "  setopt localoptions ksharrays shwordsplit\n"
-            "  local cur=${words[CURRENT]} prev=${words[CURRENT-1]}\n"
+            "  # ksharrays: words[0] is the command, the word being completed words[CURRENT-1]\n"
+            "  local cur=${words[CURRENT-1]} prev=${words[CURRENT-2]}\n"
             "  local key group REPLY\n"
             "  local -a _berth_words\n"
             "  _berth_words=(\"${words[@]}\")\n"
@@ -514,8 +515,8 @@ static void print_fish(FILE *f, const cdata *d)
               "    end\n"
               "    test -n \"$group\"; and echo $group:\n"
               "end\n"
-              "function __berth_is; test (__berth_key) = \"$argv[1]\"; end\n"
-              "function __berth_none; test -z (__berth_key); end\n"
+              "function __berth_is; set -l k (__berth_key); test \"$k\" = \"$argv[1]\"; end\n"
+              "function __berth_none; set -l k (__berth_key); test -z \"$k\"; end\n"
               "complete -c berth -f\n",
               f);
         print_fish_flags(f, "__berth_none", d->global_flags, d->global_value_flags);

@@ -75,6 +75,41 @@ complete_bash() {
   [ "$status" -eq 125 ]
 }
 
+# complete_zsh LINE / complete_fish LINE: what zsh (typed in a pty, then TAB) and fish
+# (complete -C) offer, with the completion the build made
+complete_zsh() {
+  timeout 30 zsh -f "$BATS_TEST_DIRNAME/comptest.zsh" "$BERTH_BUILD/completions" "$1"
+}
+complete_fish() {
+  fish -c "source '$BERTH_BUILD/completions/berth.fish'; complete -C '$1'" 2>&1 | cut -f1 | tr '\n' ' '
+}
+
+@test "completion zsh and fish: run in the shells, commands, flags and names from the store" {
+  command -v zsh >/dev/null || skip "zsh is not installed (scripts/install-deps)"
+  command -v fish >/dev/null || skip "fish is not installed (scripts/install-deps)"
+  export PATH="$BERTH_BUILD/cmd/berth:$PATH"
+  berth import "$WORK/busybox.tar" bb >/dev/null
+  berth create --name web1 bb true >/dev/null
+  # zsh: a list of the commands that start so, with their descriptions; a unique flag or
+  # name is put on the line
+  run complete_zsh 'berth r'
+  [[ "$output" == *"rmi      -- Remove one or more images"* ]]
+  [[ "$output" == *"rename "* && "$output" == *"restart "* && "$output" == *"run "* ]]
+  [[ "$output" != *"ps "* ]]
+  run complete_zsh 'berth rm --f'
+  [[ "$output" == *"berth rm --force "* ]]
+  run complete_zsh 'berth rm w'
+  [[ "$output" == *"berth rm web1 "* ]]
+  run complete_zsh 'berth volume '
+  [[ "$output" == *"create   inspect  ls       prune    rm"* ]]
+  # fish
+  [ "$(complete_fish 'berth r')" = "rename restart rm rmi run " ]
+  [ "$(complete_fish 'berth rm --f')" = "--force " ]
+  [ "$(complete_fish 'berth image r')" = "remove rm " ]
+  [ "$(complete_fish 'berth rm w')" = "web1 " ]
+  [ "$(complete_fish 'berth run b')" = "bb:latest " ]
+}
+
 @test "man pages: one per command from its --help, and they render" {
   [ -f "$BERTH_BUILD/man/berth.1" ]
   [ -f "$BERTH_BUILD/man/berth-runtime.1" ]
