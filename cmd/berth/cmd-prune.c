@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `container prune` and `system prune`, with docker's flags, prompts and output. */
+/* `container prune`, `image prune`, `system prune` and `builder prune`, with docker's flags,
+ * prompts and output. */
 #include "cli.h"
 #include "base/cleanup.h"
 #include "base/strutil.h"
@@ -181,9 +182,10 @@ static char *system_warning(bool all, bool volumes, char **filters)
                 free(w);
                 w = n;
         }
-        n = berth_xasprintf("%s  - %s\n", w,
+        n = berth_xasprintf("%s  - %s\n  - %s\n", w,
                             all ? "all images without at least one container associated to them"
-                                : "all dangling images");
+                                : "all dangling images",
+                            all ? "all build cache" : "all dangling build cache");
         free(w);
         w = n;
         if (berth_strv_length(filters) > 0) {
@@ -246,7 +248,60 @@ int cmd_system_prune(berth_cli *cli, int argc, char **argv)
         print_section("Deleted Containers", rep.containers);
         print_section("Deleted Volumes", rep.volumes);
         print_section("Deleted Images", rep.images);
+        print_section("Deleted build cache objects", rep.build_cache);
         print_total(rep.reclaimed);
         berth_system_prune_report_clear(&rep);
         return 0;
+}
+
+int cmd_builder_prune(berth_cli *cli, int argc, char **argv)
+{
+        _cleanup_(cli_prune_opts_clear) cli_prune_opts po = {0};
+        int rc = cli_prune_flags("builder prune",
+                                 "Usage:  berth builder prune [OPTIONS]\n\n"
+                                 "Remove build cache\n\n"
+                                 "Options:\n"
+                                 "  -a, --all             Remove all unused build cache, not just "
+                                 "dangling ones\n"
+                                 "  -f, --force           Do not prompt for confirmation\n",
+                                 CLI_PRUNE_ALL, argc, argv, &po);
+        if (rc >= 0)
+                return rc;
+        if (berth_strv_length(po.filters) > 0)
+                return cli_usage("builder prune",
+                                 "filters are not supported by berth's build cache");
+        if (!po.force &&
+            !cli_confirm(po.all ? "WARNING! This will remove all build cache.\n"
+                                : "WARNING! This will remove all dangling build cache.\n")) {
+                fprintf(stderr, "berth: builder prune has been cancelled\n");
+                return 1;
+        }
+        berth_error err = {0};
+        berth_engine *e = cli_engine(cli, &err);
+        _cleanup_strv_ char **ids = NULL;
+        uint64_t reclaimed = 0;
+        if (e == NULL || berth_engine_prune_build_cache(e, &ids, &reclaimed, &err) < 0)
+                return cli_error(&err);
+        print_section("Deleted build cache objects", ids);
+        print_total(reclaimed);
+        return 0;
+}
+
+int cmd_builder(berth_cli *cli, int argc, char **argv)
+{
+        if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+                printf("Usage:  berth builder COMMAND\n\n"
+                       "Manage builds\n\n"
+                       "Commands:\n"
+                       "  build   Build an image from a Dockerfile\n"
+                       "  prune   Remove build cache\n");
+                return argc < 2 ? 125 : 0;
+        }
+        optind = 1;
+        if (strcmp(argv[1], "build") == 0)
+                return cmd_build(cli, argc - 1, argv + 1);
+        if (strcmp(argv[1], "prune") == 0)
+                return cmd_builder_prune(cli, argc - 1, argv + 1);
+        fprintf(stderr, "berth: 'builder %s' is not a berth command.\n", argv[1]);
+        return 125;
 }

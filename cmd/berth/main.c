@@ -12,6 +12,7 @@ static const cli_command commands[] = {
     {"attach", cmd_attach,
      "Attach local standard input, output, and error streams to a running container"},
     {"build", cmd_build, "Build an image from a Dockerfile"},
+    {"builder", cmd_builder, "Manage builds"},
     {"commit", cmd_commit, "Create a new image from a container's changes"},
     {"completion", cmd_completion, "Generate the autocompletion script for the specified shell"},
     {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},

@@ -114,15 +114,10 @@ static int bind_source(build_stage *s, build_mounts *ms, const berth_build_mount
 static int cache_source(build_stage *s, const berth_build_mount *m, berth_build_run_mount *rm,
                         berth_error *err)
 {
-        int r = berth_build_cache_dir(s->b->o->root, m, &rm->src_fd, err);
+        int r = berth_build_cache_dir(s->b->o->root, m, &rm->src_fd, &rm->lock_fd, err);
         if (r < 0)
                 return r;
         rm->src_dir = true;
-        if (m->sharing == BERTH_BUILD_SHARING_LOCKED) {
-                rm->lock_fd = openat(rm->src_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (rm->lock_fd < 0 || flock(rm->lock_fd, LOCK_EX) < 0)
-                        return berth_err(err, errno, "cannot lock the cache %s", m->id);
-        }
         return 0;
 }
 

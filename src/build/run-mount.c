@@ -32,7 +32,8 @@ void berth_build_run_mount_clear(berth_build_run_mount *m)
         *m = (berth_build_run_mount){.src_fd = -1, .lock_fd = -1};
 }
 
-int berth_build_cache_dir(const char *root, const berth_build_mount *m, int *ret, berth_error *err)
+int berth_build_cache_dir(const char *root, const berth_build_mount *m, int *ret, int *ret_lock,
+                          berth_error *err)
 {
         berth_digest d;
         berth_digest_of(m->id, strlen(m->id), &d);
@@ -40,18 +41,37 @@ int berth_build_cache_dir(const char *root, const berth_build_mount *m, int *ret
         if (berth_mkdir_p(parent, 0700, err) < 0)
                 return -err->code;
         _cleanup_free_ char *dir = berth_xasprintf("%s/%s", parent, berth_digest_hex(&d));
-        if (mkdir(dir, 0700) == 0) {
-                /* first use: its owner and mode as the mount says */
-                if (chown(dir, m->uid, m->gid) < 0 || chmod(dir, m->mode) < 0)
-                        return berth_err(err, errno, "cannot prepare the cache %s", m->id);
-        } else if (errno != EEXIST) {
-                return berth_err(err, errno, "cannot make the cache %s", m->id);
+        for (;;) {
+                if (mkdir(dir, 0700) == 0) {
+                        /* first use: its owner and mode as the mount says */
+                        if (chown(dir, m->uid, m->gid) < 0 || chmod(dir, m->mode) < 0)
+                                return berth_err(err, errno, "cannot prepare the cache %s", m->id);
+                } else if (errno != EEXIST) {
+                        return berth_err(err, errno, "cannot make the cache %s", m->id);
+                }
+                /* held while the step runs: shared, or alone with sharing=locked; a prune
+                 * takes it alone and renames the directory away before removing it, so the
+                 * one locked must still be the one named */
+                _cleanup_close_ int lock =
+                    open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (lock < 0 && errno == ENOENT)
+                        continue;
+                if (lock < 0)
+                        return berth_err(err, errno, "cannot open the cache %s", m->id);
+                int op = m->sharing == BERTH_BUILD_SHARING_LOCKED ? LOCK_EX : LOCK_SH;
+                if (flock(lock, op) < 0)
+                        return berth_err(err, errno, "cannot lock the cache %s", m->id);
+                struct stat a, b;
+                if (fstat(lock, &a) < 0 || stat(dir, &b) < 0 || a.st_ino != b.st_ino ||
+                    a.st_dev != b.st_dev)
+                        continue;
+                int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return berth_err(err, errno, "cannot open the cache %s", m->id);
+                *ret = fd;
+                *ret_lock = TAKE_FD(lock);
+                return 0;
         }
-        int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return berth_err(err, errno, "cannot open the cache %s", m->id);
-        *ret = fd;
-        return 0;
 }
 
 /* A new tmpfs, detached: its mount fd. */

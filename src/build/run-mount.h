@@ -80,7 +80,7 @@ typedef struct berth_build_run_mount {
         mode_t mode;
         uid_t uid;
         gid_t gid;
-        int lock_fd; /* cache sharing=locked: held while the step runs; -1 */
+        int lock_fd; /* a cache's lock (alone with sharing=locked), held while the step runs; -1 */
 } berth_build_run_mount;
 
 void berth_build_run_mount_clear(berth_build_run_mount *m);
@@ -94,5 +94,16 @@ int berth_build_mounts_attach(const char *merged, const berth_build_run_mount *m
                               berth_error *err);
 
 /** The cache directory of id under root (BERTH_ROOT/build/cache/<sha256 of id>), made with
- * m's mode and owner on first use; *ret an O_PATH fd of it. */
-int berth_build_cache_dir(const char *root, const berth_build_mount *m, int *ret, berth_error *err);
+ * m's mode and owner on first use; *ret an O_PATH fd of it, *ret_lock an fd holding its lock
+ * (shared; alone with sharing=locked) while the step uses it: a prune leaves it be. */
+int berth_build_cache_dir(const char *root, const berth_build_mount *m, int *ret, int *ret_lock,
+                          berth_error *err);
+
+/**
+ * Remove the cache directories of RUN --mount=type=cache under root that no build uses
+ * now (docker builder prune's cache mounts); *ret_ids (nullable) the removed ones' ids
+ * (the directory names), *ret_reclaimed their size. What a prune killed midway left is
+ * removed too.
+ */
+int berth_build_cache_prune(const char *root, char ***ret_ids, uint64_t *ret_reclaimed,
+                            berth_error *err);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `container prune`, `system prune`: stopped containers, unused volumes and images. */
 #include "engine/prune.h"
+#include "build/run-mount.h"
 #include "engine/engine-internal.h"
 #include "engine/filters.h"
 
@@ -247,7 +248,14 @@ void berth_system_prune_report_clear(berth_system_prune_report *r)
         berth_strv_free(r->containers);
         berth_strv_free(r->volumes);
         berth_strv_free(r->images);
+        berth_strv_free(r->build_cache);
         *r = (berth_system_prune_report){0};
+}
+
+int berth_engine_prune_build_cache(berth_engine *e, char ***ret_ids, uint64_t *ret_reclaimed,
+                                   berth_error *err)
+{
+        return berth_build_cache_prune(e->root, ret_ids, ret_reclaimed, err);
 }
 
 int berth_engine_prune_system(berth_engine *e, bool all, bool volumes, const berth_prune_filters *f,
@@ -274,6 +282,11 @@ int berth_engine_prune_system(berth_engine *e, bool all, bool volumes, const ber
         if (r == 0) {
                 n = 0;
                 r = berth_engine_prune_images(e, all, f, &rep.images, &n, err);
+                rep.reclaimed += n;
+        }
+        if (r == 0) {
+                n = 0;
+                r = berth_engine_prune_build_cache(e, &rep.build_cache, &n, err);
                 rep.reclaimed += n;
         }
         if (r < 0) {

@@ -72,15 +72,23 @@ int berth_engine_prune_images(berth_engine *e, bool all, const berth_prune_filte
                               char ***ret_report, uint64_t *ret_reclaimed, berth_error *err);
 
 typedef struct {
-        char **containers; /* removed ids */
-        char **volumes;    /* removed volume names (with volumes) */
-        char **images;     /* "untagged: …" / "deleted: …" lines */
+        char **containers;  /* removed ids */
+        char **volumes;     /* removed volume names (with volumes) */
+        char **images;      /* "untagged: …" / "deleted: …" lines */
+        char **build_cache; /* removed build cache objects (RUN --mount=type=cache dirs) */
         uint64_t reclaimed;
 } berth_system_prune_report;
 
 /**
+ * `builder prune`: the build cache no build uses now (RUN --mount=type=cache
+ * directories; the cached steps are images, which image prune removes).
+ */
+int berth_engine_prune_build_cache(berth_engine *e, char ***ret_ids, uint64_t *ret_reclaimed,
+                                   berth_error *err);
+
+/**
  * `system prune`: containers, then (volumes) unused anonymous volumes,
- * then images (all: not only dangling ones), in Docker's order. until with
+ * then images (all: not only dangling ones), then the build cache, in Docker's order. until with
  * volumes is refused before anything goes (Docker's `ERROR: The "until"
  * filter is not supported with "--volumes"`).
  */

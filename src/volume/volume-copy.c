@@ -38,7 +38,7 @@
 #define MAX_DEPTH 256
 
 typedef struct {
-        vol_inode_map links; /* source inodes with several names → the first copy's path */
+        berth_inode_map links; /* source inodes with several names → the first copy's path */
         int datafd;
         bool privileged; /* root: owners and device nodes must be copied exactly */
 } copy_ctx;
@@ -334,7 +334,7 @@ static int copy_entry(copy_ctx *c, int sdir, int ddir, const char *name, const c
                 return berth_err(err, errno, "cannot stat '%s'", rel);
         bool linked = !S_ISDIR(st.st_mode) && st.st_nlink > 1;
         if (linked) {
-                vol_inode_entry *e = vol_inode_find(&c->links, st.st_dev, st.st_ino);
+                berth_inode_entry *e = berth_inode_find(&c->links, st.st_dev, st.st_ino);
                 if (e)
                         return copy_link(c, e->value, ddir, name, rel, err);
         }
@@ -359,7 +359,7 @@ static int copy_entry(copy_ctx *c, int sdir, int ddir, const char *name, const c
                 return berth_errx(err, EINVAL, "'%s' has an unknown file type", rel);
         }
         if (r == 0 && linked)
-                vol_inode_add(&c->links, st.st_dev, st.st_ino, rel);
+                berth_inode_add(&c->links, st.st_dev, st.st_ino, rel);
         return r;
 }
 
@@ -411,7 +411,7 @@ static int copy_tree(const char *rootfs, const char *path, int datafd, berth_err
                 return 0; /* the volume is mounted there already: nothing of the image shows */
         copy_ctx c = {.datafd = datafd, .privileged = geteuid() == 0};
         int r = copy_dir(&c, src, datafd, "", 0, err);
-        vol_inode_map_clear(&c.links);
+        berth_inode_map_clear(&c.links);
         if (r < 0)
                 return r;
         /* The volume takes the owner and mode of the image's directory, as in Docker. */

@@ -2,6 +2,8 @@
 /* What the parts of src/volume share; not for other modules. */
 #pragma once
 
+#include "base/inode-map.h"
+
 #include "volume.h"
 
 #include <stdbool.h>
@@ -40,25 +42,6 @@ int vol_is_mount_point(const char *path);
 /* Unmount everything mounted at path or below it (lazily); -EBUSY if something stays. */
 int vol_umount_under(const char *path, berth_error *err);
 
-/* (st_dev, st_ino) → a string: hard links in copy-up, inodes counted once in sizes. */
-typedef struct {
-        dev_t dev;
-        ino_t ino;
-        char *value; /* owned; may be NULL */
-        bool used;
-} vol_inode_entry;
-typedef struct {
-        vol_inode_entry *v;
-        size_t cap, n;
-} vol_inode_map;
-vol_inode_entry *vol_inode_find(vol_inode_map *m, dev_t dev, ino_t ino);
-/* Add (dev, ino) with a copy of value (nullable); the entry if it was there already. */
-vol_inode_entry *vol_inode_add(vol_inode_map *m, dev_t dev, ino_t ino, const char *value);
-void vol_inode_map_clear(vol_inode_map *m);
-
-/* Docker's volume size: apparent sizes of everything but directories, each inode once,
- * without crossing into other filesystems. */
-int vol_tree_size(int dfd, uint64_t *ret);
 /* Remove everything inside the directory dirfd (not the directory itself). */
 int vol_empty_dir(int dfd);
 /* 1 when the directory has no entries, 0 when it has, <0 on error. */

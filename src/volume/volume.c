@@ -646,7 +646,7 @@ int berth_volume_prune_matching(berth_volumes *vs, bool all,
                 _cleanup_close_ int dfd =
                     open(v[i].mountpoint, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (dfd >= 0)
-                        vol_tree_size(dfd, &size);
+                        berth_tree_size(dfd, &size);
                 r = berth_volume_remove(vs, v[i].name, false, err);
                 if (r == -EBUSY || r == -ENOENT) {
                         berth_error_clear(err);

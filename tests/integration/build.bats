@@ -380,6 +380,45 @@ RUN echo final > /final'
   nothing_left
 }
 
+@test "build: builder prune and system prune remove the cache mounts no build uses, never one a running build holds" {
+  dockerfile 'FROM busybox
+RUN --mount=type=cache,target=/c,id=one dd if=/dev/zero of=/c/blob bs=1k count=64 2>/dev/null; echo one
+RUN --mount=type=cache,target=/c,id=two,sharing=locked echo two > /c/f'
+  berth build -q "$CTX" >/dev/null
+  [ "$(ls "$BERTH_ROOT/build/cache" | wc -l)" -eq 2 ]
+  run berth builder prune -f
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "Deleted build cache objects:" ]
+  [ "$(grep -cE '^[0-9a-f]{64}$' <<<"$output")" -eq 2 ]
+  [[ "${lines[-1]}" =~ ^"Total reclaimed space: 6"[0-9.]*kB$ ]]
+  [ -z "$(ls -A "$BERTH_ROOT/build/cache")" ]
+  # without -f it asks, as docker does; no answer is no
+  run berth builder prune </dev/null
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"WARNING! This will remove all dangling build cache."* ]]
+  # a build that runs holds its cache mounts: a prune leaves them, system prune too
+  dockerfile 'FROM busybox
+RUN --mount=type=cache,target=/c,id=busy echo held > /c/f; echo started; sleep 300'
+  setsid "$BERTH_BUILD/cmd/berth/berth" build --no-cache "$CTX" >"$WORK/out" 2>&1 &
+  local pid=$! i
+  for i in $(seq 600); do grep -qx started "$WORK/out" && break; sleep 0.1; done
+  grep -qx started "$WORK/out"
+  run berth system prune -f
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"Deleted build cache objects"* ]]
+  [ "$(ls "$BERTH_ROOT/build/cache" | wc -l)" -eq 1 ]
+  kill -INT -- "-$pid"
+  wait "$pid" || true
+  run berth system prune -f
+  [[ "$output" == *$'Deleted build cache objects:\n'* ]]
+  [ -z "$(ls -A "$BERTH_ROOT/build/cache")" ]
+  # the cache starts empty again
+  dockerfile 'FROM busybox
+RUN --mount=type=cache,target=/c,id=one ls -A /c | wc -l'
+  run berth build --no-cache "$CTX"
+  [[ "$output" == *$'\n0\n'* ]]
+}
+
 @test "build: independent stages build side by side; a failing one stops the build and leaves nothing" {
   dockerfile 'FROM busybox AS a
 RUN echo a > /a

@@ -320,7 +320,7 @@ to_bytes() {
 
   run bash -c "echo n | '$BERTH_BUILD/cmd/berth/berth' system prune --volumes"
   [ "$status" -eq 1 ]
-  [[ "$output" == *$'WARNING! This will remove:\n  - all stopped containers\n  - all anonymous volumes not used by at least one container\n  - all dangling images\n\nAre you sure you want to continue? [y/N]'* ]]
+  [[ "$output" == *$'WARNING! This will remove:\n  - all stopped containers\n  - all anonymous volumes not used by at least one container\n  - all dangling images\n  - all dangling build cache\n\nAre you sure you want to continue? [y/N]'* ]]
   [ "$(berth ps -aq | wc -l)" -eq 2 ]
 
   run berth system prune -f
@@ -361,7 +361,7 @@ to_bytes() {
   berth create --name cb img true >/dev/null
   run bash -c "echo n | '$BERTH_BUILD/cmd/berth/berth' system prune --filter label=team=x"
   [ "$status" -eq 1 ]
-  [[ "$output" == *$'  - all dangling images\n\n  Items to be pruned will be filtered with:\n  - label=team=x\n\nAre you sure'* ]]
+  [[ "$output" == *$'  - all dangling images\n  - all dangling build cache\n\n  Items to be pruned will be filtered with:\n  - label=team=x\n\nAre you sure'* ]]
   run berth system prune -f --filter label=team=x
   [ "$status" -eq 0 ]
   [ "$(berth ps -a --format '{{.Names}}')" = cb ]
