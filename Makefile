@@ -6,7 +6,7 @@ MESON_FLAGS ?=
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build check check-vm vm demo unit integration security compat format format-check bench clean install deb
+.PHONY: all deps build check check-vm vm v1 demo unit integration security compat format format-check bench clean install deb
 
 all: build
 
@@ -41,6 +41,10 @@ vm: build
 
 check-vm: deps build
 	@tests/run-all --only vm-all $(BUILD)
+
+# the cgroup v1-only layout: the same tests with every cgroup2 mount removed (unshare -m)
+v1: build
+	@tests/run-all --only v1 $(BUILD)
 
 demo: deps build
 	@scripts/demo $(BUILD)

@@ -83,6 +83,17 @@ cgroup_v2_host() {
   [ -f /sys/fs/cgroup/cgroup.controllers ]
 }
 
+# berth_cgroups PID: the lines of /proc/PID/cgroup of the hierarchies berth uses: all but
+# the unified one ("0::") where no cgroup2 is mounted (a v1-only layout: the kernel lists
+# it anyway, and nothing there is berth's).
+berth_cgroups() {
+  if grep -q ' - cgroup2 ' /proc/self/mountinfo; then
+    cat "/proc/$1/cgroup"
+  else
+    grep -v '^0::' "/proc/$1/cgroup"
+  fi
+}
+
 # cgroup_dir PID CONTROLLER: the host directory that holds CONTROLLER's files
 # for PID's cgroup, asked of /proc/PID/cgroup: the cgroup2 path on a pure v2
 # host, the controller's v1 hierarchy on a v1 or hybrid one.

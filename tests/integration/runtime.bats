@@ -203,13 +203,13 @@ prop_check() {
   # one line per hierarchy (v1 controllers, name=systemd, the cgroup2 one; only
   # that one on a pure v2 host): all ours
   if cgroup_v2_host; then [ "$(grep -c . /proc/$pid/cgroup)" -eq 1 ]; else [ "$(grep -c . /proc/$pid/cgroup)" -ge 2 ]; fi
-  run grep -v ":$cg\$" /proc/$pid/cgroup
+  run grep -v ":$cg\$" <(berth_cgroups "$pid")
   [ -z "$output" ]
   rt start "$ID"
   rt exec -d --pid-file "$BUNDLE/exec.pid" "$ID" sleep 999
   epid=$(cat "$BUNDLE/exec.pid")
   [ "$(cat /proc/$epid/comm)" = sleep ]
-  run grep -v ":$cg\$" /proc/$epid/cgroup
+  run grep -v ":$cg\$" <(berth_cgroups "$epid")
   [ -z "$output" ]
   rt kill "$ID" KILL
 }
