@@ -36,6 +36,15 @@ typedef struct {
         const char *sub, *cmd;
 } cli_alias;
 const cli_alias *cli_alias_table(const char *group, size_t *ret_n);
+/** A command a group (volume, system, builder) runs by its name. */
+typedef struct {
+        const char *name;
+        int (*fn)(berth_cli *, int, char **);
+} cli_sub;
+/** A group's command line: no command prints usage on stderr (125), --help/-h/help on stdout
+ * (0); a command not in subs is docker's "'<group> x' is not a berth command." (125). */
+int cli_group_run(berth_cli *cli, const char *group, const char *usage, const cli_sub *subs,
+                  size_t n, int argc, char **argv);
 /** berth's own flags (before the command), and their getopt short string. */
 const struct option *cli_global_options(const char **ret_shorts);
 

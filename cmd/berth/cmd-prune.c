@@ -289,19 +289,12 @@ int cmd_builder_prune(berth_cli *cli, int argc, char **argv)
 
 int cmd_builder(berth_cli *cli, int argc, char **argv)
 {
-        if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-                printf("Usage:  berth builder COMMAND\n\n"
-                       "Manage builds\n\n"
-                       "Commands:\n"
-                       "  build   Build an image from a Dockerfile\n"
-                       "  prune   Remove build cache\n");
-                return argc < 2 ? 125 : 0;
-        }
-        optind = 1;
-        if (strcmp(argv[1], "build") == 0)
-                return cmd_build(cli, argc - 1, argv + 1);
-        if (strcmp(argv[1], "prune") == 0)
-                return cmd_builder_prune(cli, argc - 1, argv + 1);
-        fprintf(stderr, "berth: 'builder %s' is not a berth command.\n", argv[1]);
-        return 125;
+        static const cli_sub subs[] = {{"build", cmd_build}, {"prune", cmd_builder_prune}};
+        return cli_group_run(cli, "builder",
+                             "Usage:  berth builder COMMAND\n\n"
+                             "Manage builds\n\n"
+                             "Commands:\n"
+                             "  build   Build an image from a Dockerfile\n"
+                             "  prune   Remove build cache\n",
+                             subs, ARRAY_SIZE(subs), argc, argv);
 }

@@ -114,7 +114,7 @@ static int system_df(berth_cli *cli, int argc, char **argv)
                                "  -v, --verbose   Show detailed information on space usage\n");
                         return 0;
                 } else
-                        return cli_usage("system df", "unknown flag");
+                        return cli_bad_flag("system df", argv, c);
         }
         if (optind < argc)
                 return cli_usage("system df", "\"system df\" accepts no arguments.");
@@ -179,7 +179,7 @@ static int system_check(berth_cli *cli, int argc, char **argv)
                                "made whole\n");
                         return 0;
                 } else
-                        return cli_usage("system check", "unknown flag");
+                        return cli_bad_flag("system check", argv, c);
         }
         if (optind < argc)
                 return cli_usage("system check", "\"system check\" accepts no arguments.");
@@ -349,27 +349,19 @@ int cmd_info(berth_cli *cli, int argc, char **argv)
 
 int cmd_system(berth_cli *cli, int argc, char **argv)
 {
-        if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-                printf("Usage:  berth system COMMAND\n\n"
-                       "Manage berth\n\n"
-                       "Commands:\n"
-                       "  check   Verify the store and repair what a crash left\n"
-                       "  df      Show berth disk usage\n"
-                       "  info    Display system-wide information\n"
-                       "  prune   Remove unused data\n");
-                return argc < 2 ? 125 : 0;
-        }
-        optind = 1;
-        if (strcmp(argv[1], "df") == 0)
-                return system_df(cli, argc - 1, argv + 1);
-        if (strcmp(argv[1], "check") == 0)
-                return system_check(cli, argc - 1, argv + 1);
-        if (strcmp(argv[1], "info") == 0)
-                return cmd_info(cli, argc - 1, argv + 1);
-        if (strcmp(argv[1], "prune") == 0)
-                return cmd_system_prune(cli, argc - 1, argv + 1);
-        fprintf(stderr, "berth: 'system %s' is not a berth command.\n", argv[1]);
-        return 125;
+        static const cli_sub subs[] = {{"check", system_check},
+                                       {"df", system_df},
+                                       {"info", cmd_info},
+                                       {"prune", cmd_system_prune}};
+        return cli_group_run(cli, "system",
+                             "Usage:  berth system COMMAND\n\n"
+                             "Manage berth\n\n"
+                             "Commands:\n"
+                             "  check   Verify the store and repair what a crash left\n"
+                             "  df      Show berth disk usage\n"
+                             "  info    Display system-wide information\n"
+                             "  prune   Remove unused data\n",
+                             subs, ARRAY_SIZE(subs), argc, argv);
 }
 
 /* y/Y/yes from stdin; EOF (no one to ask) is no. */

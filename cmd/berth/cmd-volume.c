@@ -13,19 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage_volume(FILE *f)
-{
-        fprintf(f, "Usage:  berth volume COMMAND\n\n"
-                   "Manage volumes\n\n"
-                   "Commands:\n"
-                   "  create      Create a volume\n"
-                   "  inspect     Display detailed information on one or more volumes\n"
-                   "  ls          List volumes\n"
-                   "  prune       Remove unused local volumes\n"
-                   "  rm          Remove one or more volumes\n\n"
-                   "Run 'berth volume COMMAND --help' for more information on a command.\n");
-}
-
 /* "k=v" into obj (k → v; "k" alone → ""); the key must not be empty. */
 static bool put_kv(json_t *obj, const char *arg)
 {
@@ -516,29 +503,20 @@ static int volume_prune(berth_cli *cli, int argc, char **argv)
 
 int cmd_volume(berth_cli *cli, int argc, char **argv)
 {
-        if (argc < 2) {
-                usage_volume(stderr);
-                return 125;
-        }
-        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-            strcmp(argv[1], "help") == 0) {
-                usage_volume(stdout);
-                return 0;
-        }
-        static const struct {
-                const char *name;
-                int (*fn)(berth_cli *, int, char **);
-        } subs[] = {{"create", volume_create},   {"ls", volume_ls}, {"list", volume_ls},
-                    {"inspect", volume_inspect}, {"rm", volume_rm}, {"remove", volume_rm},
-                    {"prune", volume_prune}};
-        for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
-                if (strcmp(argv[1], subs[i].name) == 0) {
-                        optind = 1;
-                        opterr = 0; /* cli_bad_flag() says it, once */
-                        return subs[i].fn(cli, argc - 1, argv + 1);
-                }
-        }
-        fprintf(stderr, "berth: 'volume %s' is not a berth command.\nSee 'berth volume --help'\n",
-                argv[1]);
-        return 125;
+        static const cli_sub subs[] = {{"create", volume_create}, {"ls", volume_ls},
+                                       {"list", volume_ls},       {"inspect", volume_inspect},
+                                       {"rm", volume_rm},         {"remove", volume_rm},
+                                       {"prune", volume_prune}};
+        return cli_group_run(cli, "volume",
+                             "Usage:  berth volume COMMAND\n\n"
+                             "Manage volumes\n\n"
+                             "Commands:\n"
+                             "  create      Create a volume\n"
+                             "  inspect     Display detailed information on one or more volumes\n"
+                             "  ls          List volumes\n"
+                             "  prune       Remove unused local volumes\n"
+                             "  rm          Remove one or more volumes\n\n"
+                             "Run 'berth volume COMMAND --help' for more information on a "
+                             "command.\n",
+                             subs, ARRAY_SIZE(subs), argc, argv);
 }

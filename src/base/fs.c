@@ -705,3 +705,17 @@ char *berth_path_clean_go(const char *p, size_t n)
         out[w] = '\0';
         return out;
 }
+
+DIR *berth_dir_reopen(int dfd)
+{
+        int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+        DIR *d = fdopendir(fd);
+        if (d == NULL) {
+                int e = errno;
+                close(fd);
+                errno = e;
+        }
+        return d;
+}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
+#include <dirent.h>
 
 #include "error.h"
 
@@ -134,3 +135,7 @@ ssize_t berth_write_all(int fd, const void *buf, size_t len);
  * Else next to the running binary, where the error will name it. Caller frees.
  */
 char *berth_program_path(const char *name, const char *env);
+
+/** A DIR stream of its own on the directory dfd is open on (dfd stays open, its offset
+ * untouched); NULL with errno set. */
+DIR *berth_dir_reopen(int dfd);

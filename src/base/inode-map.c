@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Inodes seen, by (st_dev, st_ino), and the size of a tree counting each once (inode-map.h). */
 #include "inode-map.h"
+#include "fs.h"
 #include "strutil.h"
 
 #include <dirent.h>
@@ -70,14 +71,9 @@ static int tree_size(int dfd, dev_t dev, berth_inode_map *seen, uint64_t *total,
 {
         if (depth > 4096)
                 return -ELOOP;
-        int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        DIR *d = berth_dir_reopen(dfd);
+        if (d == NULL)
                 return -errno;
-        DIR *d = fdopendir(fd);
-        if (d == NULL) {
-                close(fd);
-                return -ENOMEM;
-        }
         struct dirent *de;
         int r = 0;
         while (r == 0 && (de = readdir(d)) != NULL) {

@@ -76,6 +76,15 @@ size_t berth_strv_length(char *const *v)
         return n;
 }
 
+const char *berth_strv_env_get(char *const *v, const char *name)
+{
+        size_t n = strlen(name);
+        for (size_t i = 0; v && v[i]; i++)
+                if (strncmp(v[i], name, n) == 0 && v[i][n] == '=')
+                        return v[i] + n + 1;
+        return NULL;
+}
+
 char **berth_strv_dup(char *const *v)
 {
         size_t n = berth_strv_length(v);

@@ -23,6 +23,8 @@ bool berth_str_has_suffix(const char *s, const char *suffix);
 /* NULL-terminated string vectors. */
 size_t berth_strv_length(char *const *v);
 char **berth_strv_dup(char *const *v);
+/** The value of name in an environment-like list ("K=V" entries): NULL when absent. */
+const char *berth_strv_env_get(char *const *v, const char *name);
 bool berth_strv_contains(char *const *v, const char *s);
 /** Append a copy of s to *v (which may be NULL). */
 void berth_strv_push(char ***v, const char *s);

@@ -22,16 +22,6 @@ static bool is_proxy_arg(const char *name)
         return false;
 }
 
-/* The value of name in v ("K=V" entries), NULL when absent. */
-static const char *strv_get(char *const *v, const char *name)
-{
-        size_t n = strlen(name);
-        STRV_FOREACH (e, (char **)v)
-                if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-                        return *e + n + 1;
-        return NULL;
-}
-
 void build_strv_set(char ***v, const char *name, const char *value)
 {
         size_t n = strlen(name);
@@ -70,7 +60,7 @@ static void consume(build *b, const char *name)
 const char *build_args_global_lookup(const char *name, void *ctx)
 {
         build *b = ctx;
-        return strv_get(b->global, name);
+        return berth_strv_env_get(b->global, name);
 }
 
 /* BuildKit's automatic platform args: the build runs on and for the host. */
@@ -104,8 +94,8 @@ static int declare(build *b, const berth_dockerfile_instr *in, char ***scope,
                 if (in->kvs[i].value &&
                     berth_build_expand(in->kvs[i].value, &eo, lookup, ctx, &def, err) < 0)
                         return -err->code;
-                const char *given = strv_get(b->given, name);
-                const char *value = given ? given : def ? def : strv_get(fallback, name);
+                const char *given = berth_strv_env_get(b->given, name);
+                const char *value = given ? given : def ? def : berth_strv_env_get(fallback, name);
                 if (given)
                         consume(b, name);
                 if (by)
@@ -154,12 +144,12 @@ char **build_args_run_env(build_stage *s)
                 env = berth_xmalloc0(sizeof(char *));
         STRV_FOREACH (a, s->sc.args) {
                 _cleanup_free_ char *name = strndup(*a, strcspn(*a, "="));
-                if (strv_get(env, name) == NULL)
+                if (berth_strv_env_get(env, name) == NULL)
                         berth_strv_push(&env, *a);
         }
         for (size_t i = 0; proxy_args[i]; i++) {
-                const char *v = strv_get(s->b->given, proxy_args[i]);
-                if (v && strv_get(env, proxy_args[i]) == NULL)
+                const char *v = berth_strv_env_get(s->b->given, proxy_args[i]);
+                if (v && berth_strv_env_get(env, proxy_args[i]) == NULL)
                         build_strv_set(&env, proxy_args[i], v);
         }
         return env;

@@ -116,6 +116,9 @@ void build_key_next(build_stage *s, const berth_dockerfile_instr *in, const char
 /* build.c */
 /** An image FROM or --from names: here already, or pulled (always with --pull). */
 int build_image_get(build *b, const char *name, berth_digest *ret, berth_error *err);
+/** What COPY --from or RUN --mount from= in stage `index` names: a stage built before it,
+ * else an image (build_image_get). */
+int build_ref_image(build *b, size_t index, const char *ref, berth_digest *ret, berth_error *err);
 
 /* build-steps.c */
 int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error *err);

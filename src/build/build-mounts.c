@@ -91,11 +91,8 @@ static int bind_source(build_stage *s, build_mounts *ms, const berth_build_mount
         if (berth_build_expand_in(&s->sc, m->from, &from, err) < 0)
                 return -err->code;
         berth_digest id;
-        ssize_t j = build_stage_ref(b->df, from, s->index);
-        int r = 0;
-        if (j >= 0 && b->stages[j].built)
-                id = b->stages[j].id;
-        else if ((r = build_image_get(b, from, &id, err)) < 0)
+        int r = build_ref_image(b, s->index, from, &id, err);
+        if (r < 0)
                 return r;
         berth_build_source *src = NULL;
         if ((r = berth_build_source_open(b->im, b->work_dir, &id, &src, err)) < 0)

@@ -392,17 +392,6 @@ static int copy_expand(build_stage *s, const berth_dockerfile_instr *in, copy_ar
 }
 
 /* --from's image: an earlier stage's, or an image (pulled when missing). */
-static int copy_from_id(build_stage *s, copy_args *a, berth_error *err)
-{
-        build *b = s->b;
-        ssize_t j = build_stage_ref(b->df, a->from, s->index);
-        if (j >= 0 && b->stages[j].built) {
-                a->from_id = b->stages[j].id;
-                return 0;
-        }
-        return build_image_get(b, a->from, &a->from_id, err);
-}
-
 /* What the sources select: in the context (its .dockerignore applied), or in the root of
  * --from's image, opened here (only on a cache miss: an image's files are known by its id). */
 static int copy_select(build_stage *s, const berth_dockerfile_instr *in, copy_args *a, int *ret_fd,
@@ -480,7 +469,7 @@ int build_step_copy(build_stage *s, const berth_dockerfile_instr *in, berth_erro
         if (r == 0 && in->cmd == BERTH_DF_ADD && a.sources[0] && berth_build_is_url(a.sources[0]))
                 r = copy_download(s, &a, err);
         if (r == 0 && a.from)
-                r = copy_from_id(s, &a, err);
+                r = build_ref_image(s->b, s->index, a.from, &a.from_id, err);
         else if (r == 0)
                 r = copy_select(s, in, &a, &fd, err);
         if (r < 0)

@@ -53,6 +53,16 @@ int build_image_get(build *b, const char *name, berth_digest *ret, berth_error *
         return r;
 }
 
+int build_ref_image(build *b, size_t index, const char *ref, berth_digest *ret, berth_error *err)
+{
+        ssize_t j = build_stage_ref(b->df, ref, index);
+        if (j >= 0 && b->stages[j].built) {
+                *ret = b->stages[j].id;
+                return 0;
+        }
+        return build_image_get(b, ref, ret, err);
+}
+
 /* The base's ONBUILD triggers run first, as the stage's own instructions; the new
  * image does not inherit them. */
 static int stage_triggers(build_stage *s, berth_error *err)

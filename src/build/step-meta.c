@@ -14,14 +14,8 @@
 const char *berth_build_scope_lookup(const char *name, void *ctx)
 {
         const berth_build_scope *sc = ctx;
-        size_t n = strlen(name);
-        STRV_FOREACH (e, sc->cfg->config.env)
-                if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-                        return *e + n + 1;
-        STRV_FOREACH (a, sc->args)
-                if (strncmp(*a, name, n) == 0 && (*a)[n] == '=')
-                        return *a + n + 1;
-        return NULL;
+        const char *v = berth_strv_env_get(sc->cfg->config.env, name);
+        return v ? v : berth_strv_env_get(sc->args, name);
 }
 
 int berth_build_expand_in(berth_build_scope *sc, const char *word, char **ret, berth_error *err)

@@ -56,16 +56,6 @@ int berth_process_set_oom_score_adj(pid_t pid, const oci_process *p, berth_error
         return 0;
 }
 
-static const char *env_get(char **env, const char *name)
-{
-        size_t n = strlen(name);
-        STRV_FOREACH (e, env) {
-                if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-                        return *e + n + 1;
-        }
-        return NULL;
-}
-
 /* Resolve argv[0] against PATH from the process env, as execvpe would, so a
  * missing binary is reported at create time rather than after start.
  * The messages end in runc's lowercase "no such file or directory" and
@@ -90,7 +80,7 @@ static int lookup_exe(const oci_process *p, char **ret, berth_error *err)
                 *ret = berth_xstrdup(name);
                 return 0;
         }
-        const char *path = env_get(p->env, "PATH");
+        const char *path = berth_strv_env_get(p->env, "PATH");
         if (path == NULL)
                 path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
         _cleanup_free_ char *copy = berth_xstrdup(path);

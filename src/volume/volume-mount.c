@@ -268,14 +268,9 @@ int vol_umount_under(const char *path, berth_error *err)
 
 static int children(int dfd, char ***ret)
 {
-        int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        DIR *d = berth_dir_reopen(dfd);
+        if (d == NULL)
                 return -errno;
-        DIR *d = fdopendir(fd);
-        if (d == NULL) {
-                close(fd);
-                return -ENOMEM;
-        }
         char **v = berth_xmalloc0(sizeof(char *));
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
