@@ -181,6 +181,11 @@ static void client_frame(monitor *m, client *c, int type, const char *data, size
                 if (c->streams & BERTH_ATTACH_REMOVES)
                         m->removed_by_client = true;
                 break;
+        case BERTH_FRAME_STOP:
+                /* the restart's helper finds the user's stop in the record and cancels it */
+                if (m->restart_at_ns > 0)
+                        m->restart_at_ns = monitor_now_ns();
+                break;
         case BERTH_FRAME_RESIZE: {
                 unsigned rows = 0, cols = 0;
                 char buf[64];

@@ -245,6 +245,23 @@ teardown() {
   [ "$output" = "exited 2 1" ]
 }
 
+@test "restart policy: the back-off doubles; a stop while it waits cancels the restart at once" {
+  berth run -d --name loop --restart always img sh -c 'exit 2' >/dev/null
+  # restarts after 100, 200, 400, 800, 1600, 3200 ms: the 7th waits 6.4 s
+  for i in $(seq 150); do [ "$(berth inspect -f '{{.RestartCount}}' loop)" -ge 6 ] && break; sleep 0.1; done
+  [ "$(berth inspect -f '{{.RestartCount}}' loop)" -ge 6 ]
+  for i in $(seq 30); do [ "$(berth inspect -f '{{.State.Status}}' loop)" = restarting ] && break; sleep 0.05; done
+  count=$(berth inspect -f '{{.RestartCount}}' loop)
+  t0=$(date +%s%N)
+  berth stop loop >/dev/null
+  [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 3000 ]
+  run berth inspect -f '{{.State.Status}} {{.State.ExitCode}}' loop
+  [ "$output" = "exited 2" ]
+  sleep 1
+  run berth inspect -f '{{.State.Status}} {{.RestartCount}}' loop
+  [ "$output" = "exited $count" ]
+}
+
 @test "50 concurrent run -d from 10 processes: 50 containers, unique names, all running" {
   for p in $(seq 10); do
     ( for i in $(seq 5); do "$BERTH_BUILD/cmd/berth/berth" run -d img sleep 60 >/dev/null || echo FAIL; done ) > "$WORK/p$p" 2>&1 &
