@@ -60,6 +60,7 @@ typedef struct {
          * health_fd when its helper exits */
         int64_t next_health_ns;
         pid_t health_pid;
+        int64_t health_probe_ns; /* when the running probe began */
         int health_fd;
         berth_health_status health_status;
 } monitor;

@@ -233,6 +233,7 @@ void monitor_health_tick(monitor *m)
         if (monitor_now_ns() < m->next_health_ns)
                 return;
         m->next_health_ns = 0; /* the next is counted from this one's end */
+        m->health_probe_ns = monitor_now_ns();
         char started[32];
         snprintf(started, sizeof(started), "%lld", (long long)m->started_ns);
         char *argv[] = {"berth-monitor-helper", "health", m->cfg.dir, started, NULL};
@@ -254,7 +255,8 @@ void monitor_health_done(monitor *m)
                 close(m->health_fd);
                 m->health_fd = -1;
                 berth_health_status s;
-                if (berth_helper_parse_health(line, &s) == 0)
+                /* (a probe of the run before a restart says nothing about this one) */
+                if (berth_helper_parse_health(line, &s) == 0 && m->health_probe_ns >= m->started_ns)
                         m->health_status = s;
         }
         if (m->pid <= 0)
