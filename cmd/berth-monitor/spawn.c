@@ -164,7 +164,10 @@ static pid_t helper_with_pipe(monitor *m, char *const argv[], int *ret_fd)
                 int null = open("/dev/null", O_RDWR);
                 for (int fd = 0; fd < 3; fd++)
                         dup2(null, fd);
-                dup2(pp[1], 3);
+                if (pp[1] == 3) /* dup2 onto itself would keep O_CLOEXEC */
+                        fcntl(3, F_SETFD, 0);
+                else
+                        dup2(pp[1], 3);
                 berth_close_fds_from(4, NULL, 0);
                 exec_helper(m, argv);
         }
