@@ -69,7 +69,6 @@ int64_t berth_policy_health_interval(const berth_health_config *cp, berth_health
         if (since_start_ns >= c.start_period_ns)
                 return c.interval_ns;
         int64_t left = c.start_period_ns - since_start_ns;
-        if (left < c.interval_ns)
-                return left;
-        return status == BERTH_HEALTH_STARTING ? c.start_interval_ns : c.interval_ns;
+        int64_t want = status == BERTH_HEALTH_STARTING ? c.start_interval_ns : c.interval_ns;
+        return want < left ? want : left;
 }

@@ -133,9 +133,10 @@ bool berth_policy_health_result(const berth_health_config *c, berth_health_state
 /**
  * How long to wait before the next probe, counted from the end of the last
  * one (or from the start, for the first): the interval once the start
- * period is over; inside it, what is left of it when that is shorter than
- * the interval, else the start interval while still starting (the
- * interval once it passed).
+ * period is over; inside it the start interval while still starting (the
+ * interval once it passed), but never past the start period's end, so that
+ * a probe runs when it ends (moby's getInterval with its fixes for
+ * moby#46747: the start interval capped by what is left of the period).
  */
 int64_t berth_policy_health_interval(const berth_health_config *c, berth_health_status status,
                                      int64_t since_start_ns);

@@ -371,6 +371,18 @@ teardown() {
   [ "$status" -eq 125 ]
 }
 
+@test "healthcheck start period: failures while starting do not count, probes every start interval, the first after it at its end" {
+  berth run -d --name hcs --health-cmd false --health-start-period 3s --health-start-interval 300ms \
+    --health-interval 10s --health-retries 1 img sleep 60 >/dev/null
+  for i in $(seq 30); do [ "$(berth inspect -f '{{len .State.Health.Log}}' hcs)" -ge 2 ] && break; sleep 0.1; done
+  run berth inspect -f '{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{len .State.Health.Log}}' hcs
+  [[ "$output" == "starting 0 "[2-9] ]]
+  for i in $(seq 100); do [ "$(berth inspect -f '{{.State.Health.Status}}' hcs)" = unhealthy ] && break; sleep 0.1; done
+  run berth inspect -f '{{.State.Health.Status}} {{.State.Health.FailingStreak}}' hcs
+  [ "$output" = "unhealthy 1" ]
+  [ "$(berth inspect -f '{{len .State.Health.Log}}' hcs)" -le 5 ]
+}
+
 @test "after a crash: ps tells the truth, start --all --restart-policy brings back always/unless-stopped" {
   berth run -d --name a1 --restart always img sleep 300 >/dev/null
   berth run -d --name u1 --restart unless-stopped img sleep 300 >/dev/null

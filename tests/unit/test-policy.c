@@ -286,8 +286,14 @@ static void test_health_rules(void)
                "in the start period, starting: the start interval");
         is_int(berth_policy_health_interval(&st, BERTH_HEALTH_HEALTHY, 10 * S), 30 * S,
                "in the start period, healthy: the interval");
-        is_int(berth_policy_health_interval(&st, BERTH_HEALTH_STARTING, 45 * S), 15 * S,
-               "the start period ends before the interval would: then");
+        is_int(berth_policy_health_interval(&st, BERTH_HEALTH_HEALTHY, 45 * S), 15 * S,
+               "healthy, the start period ends before the interval would: then");
+        is_int(berth_policy_health_interval(&st, BERTH_HEALTH_STARTING, 59 * S), 1 * S,
+               "starting, it ends before the start interval would: then");
+        berth_health_config short_sp = {
+            .interval_ns = 10 * S, .start_period_ns = 3 * S, .start_interval_ns = 300 * MS};
+        is_int(berth_policy_health_interval(&short_sp, BERTH_HEALTH_STARTING, 0), 300 * MS,
+               "a start period shorter than the interval: still the start interval");
         is_int(berth_policy_health_interval(&st, BERTH_HEALTH_STARTING, 60 * S), 30 * S,
                "after the start period: the interval");
         berth_health_config dflt = {.start_period_ns = 60 * S};
