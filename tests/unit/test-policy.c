@@ -277,28 +277,56 @@ static void test_health_rules(void)
            "unhealthy → healthy on one pass");
 
         /* when the next probe runs */
-        berth_health_config iv = {.interval_ns = 30 * S};
-        is_int(berth_policy_health_interval(&iv, BERTH_HEALTH_STARTING, 0), 30 * S,
-               "no start period: the interval, the first probe too");
-        berth_health_config st = {
-            .interval_ns = 30 * S, .start_period_ns = 60 * S, .start_interval_ns = 2 * S};
-        is_int(berth_policy_health_interval(&st, BERTH_HEALTH_STARTING, 0), 2 * S,
-               "in the start period, starting: the start interval");
-        is_int(berth_policy_health_interval(&st, BERTH_HEALTH_HEALTHY, 10 * S), 30 * S,
-               "in the start period, healthy: the interval");
-        is_int(berth_policy_health_interval(&st, BERTH_HEALTH_HEALTHY, 45 * S), 15 * S,
-               "healthy, the start period ends before the interval would: then");
-        is_int(berth_policy_health_interval(&st, BERTH_HEALTH_STARTING, 59 * S), 1 * S,
-               "starting, it ends before the start interval would: then");
-        berth_health_config short_sp = {
-            .interval_ns = 10 * S, .start_period_ns = 3 * S, .start_interval_ns = 300 * MS};
-        is_int(berth_policy_health_interval(&short_sp, BERTH_HEALTH_STARTING, 0), 300 * MS,
-               "a start period shorter than the interval: still the start interval");
-        is_int(berth_policy_health_interval(&st, BERTH_HEALTH_STARTING, 60 * S), 30 * S,
-               "after the start period: the interval");
-        berth_health_config dflt = {.start_period_ns = 60 * S};
-        is_int(berth_policy_health_interval(&dflt, BERTH_HEALTH_STARTING, 0), 5 * S,
-               "the start interval's default is 5s");
+        static const struct {
+                berth_health_config c;
+                berth_health_status status;
+                int64_t since, want;
+                const char *what;
+        } next[] = {
+            {{.interval_ns = 30 * S},
+             BERTH_HEALTH_STARTING,
+             0,
+             30 * S,
+             "no start period: the interval, the first probe too"},
+            {{.interval_ns = 30 * S, .start_period_ns = 60 * S, .start_interval_ns = 2 * S},
+             BERTH_HEALTH_STARTING,
+             0,
+             2 * S,
+             "in the start period, starting: the start interval"},
+            {{.interval_ns = 30 * S, .start_period_ns = 60 * S, .start_interval_ns = 2 * S},
+             BERTH_HEALTH_HEALTHY,
+             10 * S,
+             30 * S,
+             "in the start period, healthy: the interval"},
+            {{.interval_ns = 30 * S, .start_period_ns = 60 * S, .start_interval_ns = 2 * S},
+             BERTH_HEALTH_HEALTHY,
+             45 * S,
+             15 * S,
+             "healthy, the start period ends before the interval would: then"},
+            {{.interval_ns = 30 * S, .start_period_ns = 60 * S, .start_interval_ns = 2 * S},
+             BERTH_HEALTH_STARTING,
+             59 * S,
+             1 * S,
+             "starting, it ends before the start interval would: then"},
+            {{.interval_ns = 10 * S, .start_period_ns = 3 * S, .start_interval_ns = 300 * MS},
+             BERTH_HEALTH_STARTING,
+             0,
+             300 * MS,
+             "a start period shorter than the interval: still the start interval"},
+            {{.interval_ns = 30 * S, .start_period_ns = 60 * S, .start_interval_ns = 2 * S},
+             BERTH_HEALTH_STARTING,
+             60 * S,
+             30 * S,
+             "after the start period: the interval"},
+            {{.start_period_ns = 60 * S},
+             BERTH_HEALTH_STARTING,
+             0,
+             5 * S,
+             "the start interval's default is 5s"},
+        };
+        for (size_t i = 0; i < sizeof(next) / sizeof(next[0]); i++)
+                is_int(berth_policy_health_interval(&next[i].c, next[i].status, next[i].since),
+                       next[i].want, "next probe: %s", next[i].what);
 
         is_str(berth_health_status_name(BERTH_HEALTH_UNHEALTHY), "unhealthy", "names");
         ok(berth_health_status_parse("healthy") == BERTH_HEALTH_HEALTHY &&
