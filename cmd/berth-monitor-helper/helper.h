@@ -38,7 +38,9 @@
  * when a foreground run --rm takes the exit on (it records it itself).
  */
 int helper_create(const berth_monitor_conf *c, const char *console, bool restarted);
-int helper_record(const berth_monitor_conf *c, berth_exit_facts *f);
+/** decide: false for the old `record DIR CODE` (a monitor from an older berth): the policy
+ * is taken as "no", so the record ends exited and whole. */
+int helper_record(const berth_monitor_conf *c, berth_exit_facts *f, bool decide);
 int helper_health(const berth_monitor_conf *c, int64_t started_ns);
 
 /** berth.db of the container's root. */

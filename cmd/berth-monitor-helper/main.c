@@ -59,11 +59,14 @@ int main(int argc, char **argv)
         int rc;
         if (strcmp(mode, "create") == 0 && argc >= 5)
                 rc = helper_create(&c, argv[3], strcmp(argv[4], "restart") == 0);
-        else if (strcmp(mode, "record") == 0 && argc >= 6) {
+        else if (strcmp(mode, "record") == 0 && argc >= 4) {
+                /* without RAN-MS and LAST-DELAY-MS: a monitor started by an older berth,
+                 * which restarts on exit code 10 only; record the exit, and no restart */
+                bool decide = argc >= 6;
                 berth_exit_facts f = {.exit_code = atoi(argv[3]),
-                                      .ran_ms = strtoll(argv[4], NULL, 10),
-                                      .last_delay_ms = strtoll(argv[5], NULL, 10)};
-                rc = helper_record(&c, &f);
+                                      .ran_ms = decide ? strtoll(argv[4], NULL, 10) : 0,
+                                      .last_delay_ms = decide ? strtoll(argv[5], NULL, 10) : 0};
+                rc = helper_record(&c, &f, decide);
         } else if (strcmp(mode, "health") == 0 && argc >= 4)
                 rc = helper_health(&c, strtoll(argv[3], NULL, 10));
         else

@@ -9,11 +9,11 @@
 
 #include <string.h>
 
-int helper_record(const berth_monitor_conf *cfg, berth_exit_facts *f)
+int helper_record(const berth_monitor_conf *cfg, berth_exit_facts *f, bool decide)
 {
         berth_error err = {0};
         berth_restart_policy p;
-        if (berth_policy_restart_parse(cfg->restart, cfg->restart_max, &p) < 0)
+        if (!decide || berth_policy_restart_parse(cfg->restart, cfg->restart_max, &p) < 0)
                 p = (berth_restart_policy){.mode = BERTH_RESTART_NO};
         _cleanup_free_ char *root = helper_rt_root(cfg);
         berth_rt_ctx ctx = {.root = root};
