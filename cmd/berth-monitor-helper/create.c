@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `create`: the container through the runtime library, then the "running" record. */
 #include "helper.h"
+#include "base/cleanup-json.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
 #include "engine/containers.h"
+#include "engine/health-record.h"
 #include "runtime/runtime.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,12 +22,61 @@ static int fail(const berth_error *err)
         return 1;
 }
 
+/* A restart the user cancelled while it waited (stop, kill, rm): the record says the
+ * user stopped it, or is no longer restarting. It stays exited. */
+static int cancelled(berth_db *db, const berth_monitor_conf *c, berth_error *err)
+{
+        berth_container rec;
+        int r = berth_container_get(db, c->id, &rec, err);
+        if (r < 0)
+                return r;
+        bool cancel = rec.manual_stop || rec.state != BERTH_STATE_RESTARTING;
+        berth_container_clear(&rec);
+        if (!cancel)
+                return 0;
+        berth_container_set_status(db, c->id, BERTH_STATE_EXITED, NULL);
+        return berth_errx(err, ECANCELED, "the restart was cancelled: the container was stopped");
+}
+
+/* One transaction: the monitor, running, the healthcheck starting over (its log kept), the
+ * event. *stopped: the user stopped it (a restart racing a stop: it is killed right away). */
+static int record_start(berth_db *db, const berth_monitor_conf *c, pid_t pid, bool restarted,
+                        bool *stopped, berth_error *err)
+{
+        pid_t monitor = getppid();
+        berth_container rec;
+        int r = berth_db_begin(db, err);
+        if (r < 0)
+                return r;
+        if ((r = berth_container_get(db, c->id, &rec, err)) < 0) {
+                berth_db_rollback(db);
+                return r;
+        }
+        *stopped = restarted && rec.manual_stop;
+        _cleanup_json_ json_t *health = c->health_test ? berth_health_started(rec.health) : NULL;
+        berth_container_clear(&rec);
+        if ((r = berth_container_set_monitor(db, c->id, monitor, berth_pid_start_time(monitor),
+                                             err)) < 0 ||
+            (r = berth_container_set_running(db, c->id, pid, restarted, err)) < 0 ||
+            (r = berth_container_set_health(db, c->id, health, err)) < 0) {
+                berth_db_rollback(db);
+                return r;
+        }
+        helper_event(db, c, "start", NULL, NULL);
+        return berth_db_commit(db, err);
+}
+
 int helper_create(const berth_monitor_conf *c, const char *console, bool restarted)
 {
         berth_error err = {0};
         _cleanup_free_ char *root = helper_rt_root(c);
         _cleanup_free_ char *pidfile = berth_xasprintf("%s/monitor/%s.pid", c->runroot, c->id);
         berth_rt_ctx ctx = {.root = root};
+        berth_db *db = NULL;
+        if (helper_open_db(c, &db, &err) < 0 || (restarted && cancelled(db, c, &err) < 0)) {
+                berth_db_close(db);
+                return fail(&err);
+        }
         berth_rt_delete(&ctx, c->id, true, NULL); /* what a crash may have left */
         berth_rt_create_opts o = {.id = c->id, .bundle = c->dir, .pid_file = pidfile};
         if (strcmp(console, "-") != 0) {
@@ -34,39 +86,22 @@ int helper_create(const berth_monitor_conf *c, const char *console, bool restart
         int r = berth_rt_create(&ctx, &o, &err);
         if (r >= 0 && (r = berth_rt_start(&ctx, c->id, &err)) < 0)
                 berth_rt_delete(&ctx, c->id, true, NULL);
-        if (r < 0)
-                return fail(&err);
         _cleanup_free_ char *pidtxt = NULL;
-        if (berth_read_file(pidfile, &pidtxt, NULL, &err) < 0)
-                return fail(&err);
-        pid_t pid = atoi(pidtxt);
-        pid_t monitor = getppid();
-        /* a healthcheck starts over with each start */
-        _cleanup_(json_decrefp) json_t *health =
-            c->health_test
-                ? json_pack("{s:s, s:i, s:[]}", "Status", "starting", "FailingStreak", 0, "Log")
-                : NULL;
-        berth_db *db = NULL;
-        /* one transaction: the start is on the path of every run (the monitor
-         * answers the CLI once we are done) */
-        if (helper_open_db(c, &db, &err) < 0 || berth_db_begin(db, &err) < 0 ||
-            berth_container_set_monitor(db, c->id, monitor, berth_pid_start_time(monitor), &err) <
-                0 ||
-            berth_container_set_running(db, c->id, pid, restarted, &err) < 0 ||
-            berth_container_set_health(db, c->id, health, &err) < 0) {
-                /* the container runs but cannot be recorded: stop it rather than lie */
-                if (db)
-                        berth_db_rollback(db);
-                berth_rt_kill(&ctx, c->id, SIGKILL, true, NULL);
+        if (r < 0 || berth_read_file(pidfile, &pidtxt, NULL, &err) < 0) {
                 berth_db_close(db);
                 return fail(&err);
         }
-        helper_event(db, c, "start", NULL, NULL);
-        if (berth_db_commit(db, &err) < 0) {
+        bool stopped = false;
+        /* one transaction: the start is on the path of every run (the monitor
+         * answers the CLI once we are done) */
+        if (record_start(db, c, atoi(pidtxt), restarted, &stopped, &err) < 0) {
+                /* the container runs but cannot be recorded: stop it rather than lie */
                 berth_rt_kill(&ctx, c->id, SIGKILL, true, NULL);
                 berth_db_close(db);
                 return fail(&err);
         }
         berth_db_close(db);
+        if (stopped) /* its exit is recorded, and not restarted: the user stopped it */
+                berth_rt_kill(&ctx, c->id, SIGKILL, true, NULL);
         return 0;
 }

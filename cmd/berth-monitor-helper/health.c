@@ -3,8 +3,8 @@
  * `health`: run the healthcheck in the container through the runtime library
  * (from a sealed copy: it enters the container), keep at most 4 KiB of its
  * output, kill it after the timeout, and record the result in berth.db the
- * way Docker keeps State.Health: Status (starting/healthy/unhealthy),
- * FailingStreak and the last five results.
+ * way Docker keeps State.Health (engine/health-record.h, by the rules of
+ * engine/policy.h); then tell the monitor the status (engine/helper-proto.h).
  */
 #include "helper.h"
 #include "base/cleanup.h"
@@ -12,7 +12,8 @@
 #include "base/fs.h"
 #include "base/strutil.h"
 #include "base/units.h"
-#include "engine/containers.h"
+#include "engine/health-record.h"
+#include "engine/helper-proto.h"
 #include "oci/spec.h"
 #include "runtime/runtime.h"
 
@@ -27,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OUTPUT_MAX 4096
+#define OUTPUT_MAX BERTH_HEALTH_OUTPUT_MAX
 
 static int64_t now_ns(void)
 {
@@ -81,6 +82,7 @@ static void run_test(const berth_monitor_conf *c, int *ret_code, char *out, size
         unlink(pidfile);
         pid_t g = fork();
         if (g == 0) {
+                close(3); /* the monitor's pipe stays out of the container */
                 dup2(pp[1], 1);
                 dup2(pp[1], 2);
                 _cleanup_free_ char *root = berth_xasprintf("%s/runtime", c->runroot);
@@ -98,7 +100,7 @@ static void run_test(const berth_monitor_conf *c, int *ret_code, char *out, size
                 _exit(status);
         }
         close(pp[1]);
-        int64_t deadline = now_ns() + c->health_timeout_ns;
+        int64_t deadline = now_ns() + c->health.timeout_ns;
         bool timed_out = false;
         for (;;) {
                 int64_t left = (deadline - now_ns()) / 1000000;
@@ -139,68 +141,36 @@ static void run_test(const berth_monitor_conf *c, int *ret_code, char *out, size
                 *ret_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-int helper_health(const berth_monitor_conf *cfgp)
+int helper_health(const berth_monitor_conf *cfg, int64_t started_ns)
 {
-        const berth_monitor_conf cfg = *cfgp;
-        if (cfg.health_test == NULL)
+        if (cfg->health_test == NULL)
                 return 1;
         _cleanup_free_ char *start = berth_now_rfc3339();
+        int64_t since_start = now_ns() - started_ns;
         char out[OUTPUT_MAX + 1];
         size_t out_len;
         int code;
-        run_test(&cfg, &code, out, &out_len);
+        run_test(cfg, &code, out, &out_len);
         out[out_len] = '\0';
         _cleanup_free_ char *end = berth_now_rfc3339();
-        if (code < 0)
-                snprintf(out, sizeof(out), "Health check exceeded timeout (%llds)",
-                         (long long)(cfg.health_timeout_ns / 1000000000));
-
+        _cleanup_free_ char *timed_out =
+            code < 0 ? berth_health_timeout_message(cfg->health.timeout_ns, out) : NULL;
+        berth_health_probe probe = {.start = start,
+                                    .end = end,
+                                    .exit_code = code,
+                                    .output = timed_out ? timed_out : out,
+                                    .since_start_ns = since_start};
         berth_error err = {0};
         berth_db *db = NULL;
-        if (helper_open_db(&cfg, &db, &err) < 0)
+        berth_health_status status;
+        if (helper_open_db(cfg, &db, &err) < 0)
                 return 1;
-        berth_container c;
-        if (berth_container_get(db, cfg.id, &c, &err) < 0) {
-                berth_db_close(db);
-                return 1;
-        }
-        json_t *h = c.health ? json_deep_copy(c.health)
-                             : json_pack("{s:s, s:i, s:[]}", "Status", "starting", "FailingStreak",
-                                         0, "Log");
-        json_t *log = json_object_get(h, "Log");
-        if (!json_is_array(log)) {
-                log = json_array();
-                json_object_set_new(h, "Log", log);
-        }
-        json_array_append_new(log, json_pack("{s:s, s:s, s:i, s:s}", "Start", start, "End", end,
-                                             "ExitCode", code, "Output", out));
-        while (json_array_size(log) > 5)
-                json_array_remove(log, 0);
-        int64_t since_start = 0;
-        struct tm tm = {0};
-        if (strptime(c.started_at, "%Y-%m-%dT%H:%M:%S", &tm))
-                since_start = (int64_t)(time(NULL) - timegm(&tm)) * 1000000000;
-        int streak = (int)json_integer_value(json_object_get(h, "FailingStreak"));
-        if (code == 0) {
-                json_object_set_new(h, "Status", json_string("healthy"));
-                streak = 0;
-        } else if (since_start >= cfg.health_start_period_ns) {
-                /* failures inside the start period do not count */
-                streak++;
-                if (streak >= cfg.health_retries)
-                        json_object_set_new(h, "Status", json_string("unhealthy"));
-        }
-        json_object_set_new(h, "FailingStreak", json_integer(streak));
-        int rc = berth_container_set_health(db, cfg.id, h, &err);
-        const char *was = json_string_value(json_object_get(c.health, "Status"));
-        const char *now_status = json_string_value(json_object_get(h, "Status"));
-        if (rc >= 0 && now_status && strcmp(now_status, "starting") != 0 &&
-            (was == NULL || strcmp(was, now_status) != 0)) {
-                _cleanup_free_ char *action = berth_xasprintf("health_status: %s", now_status);
-                helper_event(db, &cfg, action, NULL, NULL);
-        }
-        json_decref(h);
-        berth_container_clear(&c);
+        int r = berth_container_record_health(db, cfg->id, cfg->image, cfg->name, &cfg->health,
+                                              &probe, &status, &err);
         berth_db_close(db);
-        return rc < 0 ? 1 : 0;
+        if (r < 0)
+                return 1;
+        char line[BERTH_HELPER_LINE_MAX];
+        berth_helper_format_health(status, line, sizeof(line));
+        return berth_write_all(3, line, strlen(line)) < 0 ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 #include "engine/events.h"
 #include "runtime/selfclone.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,13 +53,22 @@ int main(int argc, char **argv)
                 dprintf(3, "%s", err.msg);
                 return strcmp(mode, "record") == 0 ? 2 : 1;
         }
+        /* fd 3 is the monitor's pipe (helper-proto.h): nothing we run may keep it open */
+        if (strcmp(mode, "create") != 0)
+                fcntl(3, F_SETFD, FD_CLOEXEC);
         int rc;
         if (strcmp(mode, "create") == 0 && argc >= 5)
                 rc = helper_create(&c, argv[3], strcmp(argv[4], "restart") == 0);
-        else if (strcmp(mode, "record") == 0 && argc >= 4)
-                rc = helper_record(&c, atoi(argv[3]));
-        else if (strcmp(mode, "health") == 0)
-                rc = helper_health(&c);
+        else if (strcmp(mode, "record") == 0 && argc >= 4) {
+                /* without RAN-MS and LAST-DELAY-MS: a monitor started by an older berth,
+                 * which restarts on exit code 10 only; record the exit, and no restart */
+                bool decide = argc >= 6;
+                berth_exit_facts f = {.exit_code = atoi(argv[3]),
+                                      .ran_ms = decide ? strtoll(argv[4], NULL, 10) : 0,
+                                      .last_delay_ms = decide ? strtoll(argv[5], NULL, 10) : 0};
+                rc = helper_record(&c, &f, decide);
+        } else if (strcmp(mode, "health") == 0 && argc >= 4)
+                rc = helper_health(&c, strtoll(argv[3], NULL, 10));
         else
                 rc = 2;
         berth_monitor_conf_clear(&c);

@@ -1,44 +1,32 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `record`: an exit, and whether the restart policy brings the container back. */
+/* `record`: an exit and the restart policy's decision, recorded, then told to the monitor. */
 #include "helper.h"
 #include "base/cleanup.h"
-#include "engine/containers.h"
+#include "base/fs.h"
 #include "engine/exit.h"
+#include "engine/helper-proto.h"
 #include "runtime/runtime.h"
 
-#include <stdio.h>
 #include <string.h>
 
-static bool should_restart(const berth_monitor_conf *cfg, const berth_container *c, int code)
-{
-        if (c->manual_stop)
-                return false;
-        if (strcmp(cfg->restart, "always") == 0 || strcmp(cfg->restart, "unless-stopped") == 0)
-                return true;
-        if (strcmp(cfg->restart, "on-failure") == 0)
-                return code != 0 && (cfg->restart_max <= 0 || c->restart_count < cfg->restart_max);
-        return false;
-}
-
-int helper_record(const berth_monitor_conf *cfg, int code)
+int helper_record(const berth_monitor_conf *cfg, berth_exit_facts *f, bool decide)
 {
         berth_error err = {0};
+        berth_restart_policy p;
+        if (!decide || berth_policy_restart_parse(cfg->restart, cfg->restart_max, &p) < 0)
+                p = (berth_restart_policy){.mode = BERTH_RESTART_NO};
         _cleanup_free_ char *root = helper_rt_root(cfg);
         berth_rt_ctx ctx = {.root = root};
         berth_db *db = NULL;
         if (helper_open_db(cfg, &db, &err) < 0)
                 return 2;
-        berth_container c;
-        if (berth_container_get(db, cfg->id, &c, &err) < 0) {
-                berth_db_close(db);
-                return 2;
-        }
-        bool restart = should_restart(cfg, &c, code);
-        int rc = 0;
-        if (berth_container_record_exit(db, &ctx, cfg->id, cfg->image, cfg->name, code, &err) < 0 ||
-            (restart && berth_container_set_status(db, cfg->id, BERTH_STATE_RESTARTING, &err) < 0))
-                rc = 2;
-        berth_container_clear(&c);
+        berth_restart_decision d;
+        int r = berth_container_record_exit_policy(db, &ctx, cfg->id, cfg->image, cfg->name, &p, f,
+                                                   &d, &err);
         berth_db_close(db);
-        return rc ? rc : restart ? 10 : 0;
+        if (r < 0)
+                return 2;
+        char line[BERTH_HELPER_LINE_MAX];
+        berth_helper_format_exit(&d, line, sizeof(line));
+        return berth_write_all(3, line, strlen(line)) < 0 ? 2 : 0;
 }

@@ -181,6 +181,11 @@ static void client_frame(monitor *m, client *c, int type, const char *data, size
                 if (c->streams & BERTH_ATTACH_REMOVES)
                         m->removed_by_client = true;
                 break;
+        case BERTH_FRAME_STOP:
+                /* the restart's helper finds the user's stop in the record and cancels it */
+                if (m->restart_at_ns > 0)
+                        m->restart_at_ns = monitor_now_ns();
+                break;
         case BERTH_FRAME_RESIZE: {
                 unsigned rows = 0, cols = 0;
                 char buf[64];
@@ -292,19 +297,16 @@ static void on_exit_status(monitor *m, int status)
                 m->done = true;
                 return;
         }
-        bool restart = monitor_record_exit(m, status);
+        /* the helper records the exit and decides, by the policy, with its back-off */
+        berth_restart_decision d = monitor_record_exit(m, status);
         char code[16];
         snprintf(code, sizeof(code), "%d", m->exit_code);
-        if (!restart)
+        if (!d.restart)
                 monitor_finish(m); /* unmount, and --rm, before anyone hears of the exit */
         monitor_broadcast(m, BERTH_FRAME_EXIT, code, strlen(code));
-        if (restart) {
-                /* Docker's back-off: 100 ms doubling, reset once a run lasted 10 s */
-                if (monitor_now_ns() - m->started_ns > 10000000000LL)
-                        m->backoff_ms = 100;
-                m->restart_at_ns = monitor_now_ns() + m->backoff_ms * 1000000;
-                if (m->backoff_ms < 60000)
-                        m->backoff_ms *= 2;
+        if (d.restart) {
+                m->last_delay_ms = d.delay_ms;
+                m->restart_at_ns = monitor_now_ns() + d.delay_ms * 1000000;
                 return;
         }
         m->done = true;
@@ -323,7 +325,7 @@ static void reap(monitor *m)
                 if (p == m->pid)
                         on_exit_status(m, status);
                 else if (p == m->health_pid)
-                        m->health_pid = 0;
+                        monitor_health_done(m);
         }
 }
 
@@ -347,7 +349,12 @@ static void timers(monitor *m)
                 m->restart_at_ns = 0;
                 char errbuf[2048];
                 if (monitor_start_container(m, true, errbuf, sizeof(errbuf)) < 0) {
+                        /* it could not start again, or the user stopped it while it
+                         * waited (the helper recorded it exited): waiters hear the exit */
+                        char code[16];
+                        snprintf(code, sizeof(code), "%d", m->exit_code);
                         monitor_finish(m);
+                        monitor_broadcast(m, BERTH_FRAME_EXIT, code, strlen(code));
                         m->done = true;
                 }
         }

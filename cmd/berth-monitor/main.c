@@ -92,7 +92,7 @@ static int supervise(const char *dir, int sync_fd, int attach_fd, unsigned attac
         }
         if (attach_fd >= 0)
                 monitor_add_client(&m, attach_fd, true, attach_streams);
-        m.backoff_ms = 100;
+        m.health_fd = -1;
         if (monitor_start_container(&m, false, errbuf, sizeof(errbuf)) < 0) {
                 _cleanup_free_ char *msg = berth_xasprintf("error: %s\n", errbuf);
                 sync_say(sync_fd, msg);

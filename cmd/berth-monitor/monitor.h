@@ -3,6 +3,7 @@
 
 #include "engine/jsonlog.h"
 #include "engine/monitor-conf.h"
+#include "engine/policy.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -20,9 +21,11 @@
  *   - writes "ok" or the error on the sync fd, then closes it;
  *   - copies the container's output to its json-file log and to attached
  *     clients, and clients' input to the container;
- *   - on exit, records it (the helper opens berth.db, so the monitor itself
- *     links nothing but libc and stays small), restarts per policy, runs
- *     healthchecks (the helper again),
+ *   - on exit, has the helper record it and decide on a restart by the
+ *     policy (the helper opens berth.db, so the monitor itself links nothing
+ *     but libc and stays small), waits the back-off it says and starts the
+ *     container again; runs healthchecks (the helper again) when the rules
+ *     of engine/policy.h say,
  *     unmounts the rootfs, removes the container under --rm and tells
  *     every client the exit code.
  * It needs nothing from the process that started it.
@@ -50,12 +53,16 @@ typedef struct {
         bool removed_by_client;    /* … and it said it did */
         bool exit_unrecorded;      /* … and was to record the exit too */
         int exit_status;           /* the last wait status of the container's init */
-        /* restarts */
+        /* restarts: the helper's `record` decides (engine/policy.h), we wait and start */
         int64_t restart_at_ns; /* 0: none pending */
-        int64_t backoff_ms;
-        /* health */
+        int64_t last_delay_ms; /* the wait before the last restart: the back-off's state */
+        /* health: a probe at next_health_ns (0 while one runs), its status read from
+         * health_fd when its helper exits */
         int64_t next_health_ns;
         pid_t health_pid;
+        int64_t health_probe_ns; /* when the running probe began */
+        int health_fd;
+        berth_health_status health_status;
 } monitor;
 
 int64_t monitor_now_ns(void);
@@ -63,14 +70,21 @@ int64_t monitor_now_ns(void);
 /* spawn.c: the work done by berth-monitor-helper, in children */
 /** Create + start (the helper's "create"); on success m->pid is the container's init. */
 int monitor_start_container(monitor *m, bool restarted, char *errbuf, size_t errsz);
-/** The container exited with wait status: record it; returns true when it should restart. */
-bool monitor_record_exit(monitor *m, int status);
+/**
+ * The container exited with wait status: the helper's `record` records it
+ * with the restart policy's decision, and says it on a pipe
+ * (engine/helper-proto.h). Returns the decision: no restart when the
+ * helper said nothing we understand.
+ */
+berth_restart_decision monitor_record_exit(monitor *m, int status);
 /** After the last exit: unmount, --rm. */
 void monitor_finish(monitor *m);
 /** Docker's exit code of a wait status: the code, or 128 + the signal. */
 int monitor_exit_code(int status);
 /** Kick off a healthcheck (the helper's "health") if one is due and none runs. */
 void monitor_health_tick(monitor *m);
+/** The healthcheck's helper exited: read the status it recorded, schedule the next probe. */
+void monitor_health_done(monitor *m);
 
 /* clients (loop.c) */
 void monitor_add_client(monitor *m, int fd, bool hello_done, unsigned streams);

@@ -9,6 +9,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
+#include "engine/helper-proto.h"
 #include "runtime/selfclone.h"
 #include "runtime/sync.h"
 
@@ -137,8 +138,10 @@ int monitor_start_container(monitor *m, bool restarted, char *errbuf, size_t err
         }
         m->pid = atoi(pidtxt);
         m->started_ns = monitor_now_ns();
-        if (m->cfg.health_test)
-                m->next_health_ns = m->started_ns + m->cfg.health_interval_ns;
+        m->health_status = BERTH_HEALTH_STARTING;
+        if (m->cfg.health_test && m->health_pid <= 0)
+                m->next_health_ns = m->started_ns + berth_policy_health_interval(
+                                                        &m->cfg.health, m->health_status, 0);
         /* the init may have exited (and be waiting, reparented to us) already */
         return 0;
 }
@@ -148,26 +151,59 @@ int monitor_exit_code(int status)
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-bool monitor_record_exit(monitor *m, int status)
+/* Run the helper with argv, its fd 3 a pipe; in the parent, the pipe's read end (or -1). */
+static pid_t helper_with_pipe(monitor *m, char *const argv[], int *ret_fd)
 {
-        int code = monitor_exit_code(status);
-        m->exit_code = code;
-        char codes[16];
-        snprintf(codes, sizeof(codes), "%d", code);
+        int pp[2];
+        *ret_fd = -1;
+        if (pipe2(pp, O_CLOEXEC) < 0)
+                return -1;
         pid_t p = fork();
         if (p == 0) {
                 child_reset();
                 int null = open("/dev/null", O_RDWR);
-                for (int fd = 0; fd < 4; fd++)
+                for (int fd = 0; fd < 3; fd++)
                         dup2(null, fd);
+                if (pp[1] == 3) /* dup2 onto itself would keep O_CLOEXEC */
+                        fcntl(3, F_SETFD, 0);
+                else
+                        dup2(pp[1], 3);
                 berth_close_fds_from(4, NULL, 0);
-                char *argv[] = {"berth-monitor-helper", "record", m->cfg.dir, codes, NULL};
                 exec_helper(m, argv);
+        }
+        close(pp[1]);
+        if (p < 0)
+                close(pp[0]);
+        else
+                *ret_fd = pp[0];
+        return p;
+}
+
+berth_restart_decision monitor_record_exit(monitor *m, int status)
+{
+        int code = monitor_exit_code(status);
+        m->exit_code = code;
+        char codes[16], ran[32], last[32];
+        snprintf(codes, sizeof(codes), "%d", code);
+        snprintf(ran, sizeof(ran), "%lld",
+                 (long long)((monitor_now_ns() - m->started_ns) / 1000000));
+        snprintf(last, sizeof(last), "%lld", (long long)m->last_delay_ms);
+        char *argv[] = {"berth-monitor-helper", "record", m->cfg.dir, codes, ran, last, NULL};
+        int fd;
+        pid_t p = helper_with_pipe(m, argv, &fd);
+        char line[BERTH_HELPER_LINE_MAX] = "";
+        if (fd >= 0) {
+                read_text(fd, line, sizeof(line));
+                close(fd);
         }
         int st = 0;
         while (p > 0 && waitpid(p, &st, 0) < 0 && errno == EINTR)
                 ;
-        return p > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 10;
+        berth_restart_decision d = {.restart = false};
+        if (p <= 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
+            berth_helper_parse_exit(line, &d) < 0)
+                d.restart = false;
+        return d;
 }
 
 void monitor_finish(monitor *m)
@@ -194,22 +230,41 @@ void monitor_finish(monitor *m)
 
 void monitor_health_tick(monitor *m)
 {
-        if (m->cfg.health_test == NULL || m->health_pid > 0 || m->pid <= 0)
+        if (m->cfg.health_test == NULL || m->health_pid > 0 || m->pid <= 0 ||
+            m->next_health_ns <= 0)
                 return;
-        int64_t now = monitor_now_ns();
-        if (now < m->next_health_ns)
+        if (monitor_now_ns() < m->next_health_ns)
                 return;
-        m->next_health_ns = now + m->cfg.health_interval_ns;
-        pid_t p = fork();
-        if (p == 0) {
-                child_reset();
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                for (int fd = 0; fd < 4; fd++)
-                        dup2(null, fd);
-                berth_close_fds_from(4, NULL, 0);
-                char *argv[] = {"berth-monitor-helper", "health", m->cfg.dir, NULL};
-                exec_helper(m, argv);
-        }
+        m->next_health_ns = 0; /* the next is counted from this one's end */
+        m->health_probe_ns = monitor_now_ns();
+        char started[32];
+        snprintf(started, sizeof(started), "%lld", (long long)m->started_ns);
+        char *argv[] = {"berth-monitor-helper", "health", m->cfg.dir, started, NULL};
+        pid_t p = helper_with_pipe(m, argv, &m->health_fd);
         if (p > 0)
                 m->health_pid = p;
+        else
+                monitor_health_done(m);
+}
+
+void monitor_health_done(monitor *m)
+{
+        m->health_pid = 0;
+        if (m->health_fd >= 0) {
+                char line[BERTH_HELPER_LINE_MAX];
+                /* the helper is gone: what it said is in the pipe; never wait on it */
+                fcntl(m->health_fd, F_SETFL, O_NONBLOCK);
+                read_text(m->health_fd, line, sizeof(line));
+                close(m->health_fd);
+                m->health_fd = -1;
+                berth_health_status s;
+                /* (a probe of the run before a restart says nothing about this one) */
+                if (berth_helper_parse_health(line, &s) == 0 && m->health_probe_ns >= m->started_ns)
+                        m->health_status = s;
+        }
+        if (m->pid <= 0)
+                return; /* it exited meanwhile: its next start schedules the first probe */
+        int64_t now = monitor_now_ns();
+        m->next_health_ns = now + berth_policy_health_interval(&m->cfg.health, m->health_status,
+                                                               now - m->started_ns);
 }

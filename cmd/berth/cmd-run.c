@@ -4,6 +4,7 @@
 #include "runflags.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "engine/container-policy.h"
 #include "engine/monitor-proto.h"
 #include "image/reference.h"
 
@@ -222,8 +223,9 @@ int cmd_create(berth_cli *cli, int argc, char **argv)
         return run_or_create(cli, argc, argv, false);
 }
 
-/* `start --all --restart-policy`, at boot: what Docker's daemon restarts when it comes up —
- * "always" containers, and "unless-stopped" ones the user did not stop. */
+/* `start --all --restart-policy`, at boot: what Docker's daemon restarts when it comes up
+ * (berth_container_restart_at_boot: "always" containers, "unless-stopped" ones the user did
+ * not stop, "on-failure" ones whose last exit failed and have retries left). */
 static int start_by_policy(berth_cli *cli)
 {
         berth_error err = {0};
@@ -234,13 +236,7 @@ static int start_by_policy(berth_cli *cli)
                 return cli_error(&err);
         int rc = 0;
         for (size_t i = n; i-- > 0;) { /* oldest first */
-                const char *policy = json_string_value(json_object_get(
-                    json_object_get(json_object_get(v[i].body, "HostConfig"), "RestartPolicy"),
-                    "Name"));
-                bool wanted =
-                    policy && (strcmp(policy, "always") == 0 ||
-                               (strcmp(policy, "unless-stopped") == 0 && !v[i].manual_stop));
-                if (!wanted || berth_state_up(v[i].state))
+                if (!berth_container_restart_at_boot(&v[i]))
                         continue;
                 int r = berth_engine_start(e, v[i].id, NULL, &err);
                 if (r < 0 && r != -EALREADY) {

@@ -339,3 +339,50 @@ char *berth_now_rfc3339(void)
         strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
         return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
+
+/* "<whole>[.<frac>]" of v/div, the fraction's trailing zeros dropped. */
+static int format_fraction(char *buf, size_t bufsz, uint64_t v, uint64_t div, int digits)
+{
+        uint64_t frac = v % div;
+        if (frac == 0)
+                return snprintf(buf, bufsz, "%llu", (unsigned long long)(v / div));
+        while (frac % 10 == 0) {
+                frac /= 10;
+                digits--;
+        }
+        return snprintf(buf, bufsz, "%llu.%0*llu", (unsigned long long)(v / div), digits,
+                        (unsigned long long)frac);
+}
+
+void berth_format_go_duration(int64_t ns, char *buf, size_t bufsz)
+{
+        uint64_t u = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+        size_t n = 0;
+        if (ns < 0 && bufsz > 1)
+                buf[n++] = '-';
+        if (u == 0) {
+                snprintf(buf, bufsz, "0s");
+                return;
+        }
+        if (u < 1000000000) {
+                static const struct {
+                        uint64_t div;
+                        int digits;
+                        const char *unit;
+                } units[] = {{1, 0, "ns"}, {1000, 3, "\u00b5s"}, {1000000, 6, "ms"}};
+                int i = u < 1000 ? 0 : u < 1000000 ? 1 : 2;
+                n += (size_t)format_fraction(buf + n, bufsz - n, u, units[i].div, units[i].digits);
+                if (n < bufsz)
+                        snprintf(buf + n, bufsz - n, "%s", units[i].unit);
+                return;
+        }
+        uint64_t h = u / 3600000000000ULL, m = u / 60000000000ULL % 60;
+        if (h > 0)
+                n += (size_t)snprintf(buf + n, bufsz - n, "%lluh", (unsigned long long)h);
+        if ((h > 0 || m > 0) && n < bufsz)
+                n += (size_t)snprintf(buf + n, bufsz - n, "%llum", (unsigned long long)m);
+        if (n < bufsz)
+                n += (size_t)format_fraction(buf + n, bufsz - n, u % 60000000000ULL, 1000000000, 9);
+        if (n < bufsz)
+                snprintf(buf + n, bufsz - n, "s");
+}

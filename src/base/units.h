@@ -35,6 +35,9 @@ char *berth_now_rfc3339(void);
  * duration "1"`, `time: unknown unit "d" in duration "1d"`.
  */
 int berth_parse_go_duration(const char *s, int64_t *ret_ns, berth_error *err);
+/** The other way, as Go's Duration.String writes one: "30s", "1m0s", "1h2m3.5s", "500ms",
+ * "1.5µs", "0s". bufsz of 32 is always enough. */
+void berth_format_go_duration(int64_t ns, char *buf, size_t bufsz);
 
 /**
  * A size as docker's RAMInBytes reads it (--memory, --shm-size, tmpfs-size):

@@ -307,12 +307,24 @@ int berth_container_set_running(berth_db *db, const char *id, pid_t pid, bool re
                                 berth_error *err)
 {
         _cleanup_free_ char *now = berth_now_rfc3339();
+        /* a user's start forgets the restarts and the stop (Docker resets its restart
+         * manager); a policy's restart keeps both: a stop while it waited still counts */
         return exec_stmt(db,
                          "UPDATE containers SET status = 'running', pid = ?, started_at = ?, "
-                         "error = '', exit_code = 0, oom_killed = 0, manual_stop = 0, "
-                         "restart_count = restart_count + ? WHERE id = ?",
-                         "recording a start", err, "isis", (int64_t)pid, now,
-                         (int64_t)(restarted ? 1 : 0), id);
+                         "error = '', exit_code = 0, oom_killed = 0, "
+                         "manual_stop = CASE WHEN ? THEN manual_stop ELSE 0 END, "
+                         "restart_count = CASE WHEN ? THEN restart_count ELSE 0 END WHERE id = ?",
+                         "recording a start", err, "isiis", (int64_t)pid, now,
+                         (int64_t)(restarted ? 1 : 0), (int64_t)(restarted ? 1 : 0), id);
+}
+
+int berth_container_set_restarting(berth_db *db, const char *id, berth_error *err)
+{
+        int r = berth_container_set_status(db, id, BERTH_STATE_RESTARTING, err);
+        if (r < 0)
+                return r;
+        return exec_stmt(db, "UPDATE containers SET restart_count = restart_count + 1 WHERE id = ?",
+                         "recording a restart", err, "s", id);
 }
 
 int berth_container_set_exited(berth_db *db, const char *id, int exit_code, bool oom_killed,

@@ -64,9 +64,15 @@ int berth_container_list(berth_db *db, berth_container **ret, size_t *ret_n, ber
 int berth_container_delete(berth_db *db, const char *id, berth_error *err);
 int berth_container_rename(berth_db *db, const char *id, const char *name, berth_error *err);
 
-/** The monitor reports a start: status running, pid, started_at, error cleared. */
+/**
+ * The monitor reports a start: status running, pid, started_at, error cleared.
+ * A user's start (!restarted) also clears the restart count and the manual
+ * stop, as Docker's does; a restart policy's keeps them.
+ */
 int berth_container_set_running(berth_db *db, const char *id, pid_t pid, bool restarted,
                                 berth_error *err);
+/** A restart policy's decision after an exit: status restarting, restart count + 1. */
+int berth_container_set_restarting(berth_db *db, const char *id, berth_error *err);
 /** An exit: status exited (or restarting when restarting), exit code, oom, finished_at. */
 int berth_container_set_exited(berth_db *db, const char *id, int exit_code, bool oom_killed,
                                const char *error, berth_error *err);

@@ -180,6 +180,17 @@ static int stop_signal(const berth_container *c)
         return sig > 0 ? sig : SIGTERM;
 }
 
+/* A container waiting to restart: its monitor cancels the restart now rather than when the
+ * back-off ends (the record says the user stopped it already). */
+static void cancel_restart(berth_engine *e, const berth_container *c)
+{
+        int fd = berth_monitor_connect(e->runroot, c->id, 0, NULL);
+        if (fd < 0)
+                return;
+        (void)berth_frame_write(fd, BERTH_FRAME_STOP, NULL, 0);
+        close(fd);
+}
+
 static int stop_container(berth_engine *e, berth_container *c, int timeout, berth_error *err)
 {
         berth_db *db = berth_engine_db(e);
@@ -187,6 +198,8 @@ static int stop_container(berth_engine *e, berth_container *c, int timeout, bert
                 return 0;
         if (berth_container_set_manual_stop(db, c->id, true, err) < 0)
                 return berth_error_rc(err, -EIO);
+        if (c->state == BERTH_STATE_RESTARTING)
+                cancel_restart(e, c);
         if (timeout < 0) {
                 json_t *t = json_object_get(c->body, "StopTimeout");
                 timeout = json_is_integer(t) ? (int)json_integer_value(t) : 10;

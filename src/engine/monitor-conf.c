@@ -39,10 +39,11 @@ static const struct {
     FIELD("restart", T_STR, restart),
     FIELD("restart_max", T_INT, restart_max),
     FIELD("health_test", T_STR, health_test),
-    FIELD("health_interval_ns", T_I64, health_interval_ns),
-    FIELD("health_timeout_ns", T_I64, health_timeout_ns),
-    FIELD("health_start_period_ns", T_I64, health_start_period_ns),
-    FIELD("health_retries", T_INT, health_retries),
+    FIELD("health_interval_ns", T_I64, health.interval_ns),
+    FIELD("health_timeout_ns", T_I64, health.timeout_ns),
+    FIELD("health_start_period_ns", T_I64, health.start_period_ns),
+    FIELD("health_start_interval_ns", T_I64, health.start_interval_ns),
+    FIELD("health_retries", T_INT, health.retries),
 };
 
 void berth_monitor_conf_clear(berth_monitor_conf *c)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "base/error.h"
+#include "engine/policy.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,9 +25,8 @@ typedef struct {
         int log_max_file;
         char *restart; /* no, always, unless-stopped, on-failure */
         int restart_max;
-        char *health_test; /* JSON array, or NULL: no healthcheck */
-        int64_t health_interval_ns, health_timeout_ns, health_start_period_ns;
-        int health_retries;
+        char *health_test;          /* JSON array, or NULL: no healthcheck */
+        berth_health_config health; /* its settings, Docker's defaults filled in */
 } berth_monitor_conf;
 
 /** Read dir/monitor.conf; -EINVAL when a required key (id, root, runroot, log_path) is missing. */

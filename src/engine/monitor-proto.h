@@ -32,6 +32,9 @@ enum {
         BERTH_FRAME_STDIN_CLOSE = 17,
         BERTH_FRAME_RESIZE = 18,
         BERTH_FRAME_REMOVED = 19, /* client → monitor: it has removed the container (--rm) */
+        /* client → monitor: the user stopped the container (its record says so): a restart
+         * it waits for is cancelled now, not when the back-off ends */
+        BERTH_FRAME_STOP = 20,
 };
 
 #define BERTH_ATTACH_STDIN  1u

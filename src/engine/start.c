@@ -3,6 +3,7 @@
 #include "engine/engine-internal.h"
 #include "base/fs.h"
 #include "base/units.h"
+#include "engine/container-policy.h"
 #include "engine/monitor-conf.h"
 #include "engine/monitor-proto.h"
 #include "specgen/specgen.h"
@@ -91,22 +92,8 @@ static int write_monitor_config(berth_engine *e, const berth_container *c, const
         m.log_path = log;
         m.restart = (char *)(rname && *rname ? rname : "no");
         m.restart_max = (int)json_integer_value(json_object_get(rp, "MaximumRetryCount"));
-        json_t *hcheck = json_object_get(body, "Healthcheck");
-        json_t *test = json_object_get(hcheck, "Test");
-        const char *t0 = json_string_value(json_array_get(test, 0));
-        _cleanup_free_ char *test_json = NULL;
-        if (t0 && strcmp(t0, "NONE") != 0 && json_array_size(test) > 1) {
-                json_int_t interval = json_integer_value(json_object_get(hcheck, "Interval"));
-                json_int_t timeout = json_integer_value(json_object_get(hcheck, "Timeout"));
-                json_int_t retries = json_integer_value(json_object_get(hcheck, "Retries"));
-                test_json = json_dumps(test, JSON_COMPACT);
-                m.health_test = test_json;
-                m.health_interval_ns = interval > 0 ? interval : 30000000000LL;
-                m.health_timeout_ns = timeout > 0 ? timeout : 30000000000LL;
-                m.health_start_period_ns =
-                    json_integer_value(json_object_get(hcheck, "StartPeriod"));
-                m.health_retries = retries > 0 ? (int)retries : 3;
-        }
+        _cleanup_free_ char *test_json = berth_container_healthcheck(body, &m.health);
+        m.health_test = test_json;
         return berth_monitor_conf_save(&m, err);
 }
 

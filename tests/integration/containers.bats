@@ -245,6 +245,23 @@ teardown() {
   [ "$output" = "exited 2 1" ]
 }
 
+@test "restart policy: the back-off doubles; a stop while it waits cancels the restart at once" {
+  berth run -d --name loop --restart always img sh -c 'exit 2' >/dev/null
+  # restarts after 100, 200, 400, 800, 1600, 3200 ms: the 7th waits 6.4 s
+  for i in $(seq 150); do [ "$(berth inspect -f '{{.RestartCount}}' loop)" -ge 6 ] && break; sleep 0.1; done
+  [ "$(berth inspect -f '{{.RestartCount}}' loop)" -ge 6 ]
+  for i in $(seq 30); do [ "$(berth inspect -f '{{.State.Status}}' loop)" = restarting ] && break; sleep 0.05; done
+  count=$(berth inspect -f '{{.RestartCount}}' loop)
+  t0=$(date +%s%N)
+  berth stop loop >/dev/null
+  [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 3000 ]
+  run berth inspect -f '{{.State.Status}} {{.State.ExitCode}}' loop
+  [ "$output" = "exited 2" ]
+  sleep 1
+  run berth inspect -f '{{.State.Status}} {{.RestartCount}}' loop
+  [ "$output" = "exited $count" ]
+}
+
 @test "50 concurrent run -d from 10 processes: 50 containers, unique names, all running" {
   for p in $(seq 10); do
     ( for i in $(seq 5); do "$BERTH_BUILD/cmd/berth/berth" run -d img sleep 60 >/dev/null || echo FAIL; done ) > "$WORK/p$p" 2>&1 &
@@ -352,6 +369,18 @@ teardown() {
   grep -q "destroy ev1" "$WORK/stream"
   run berth events --since nonsense
   [ "$status" -eq 125 ]
+}
+
+@test "healthcheck start period: failures while starting do not count, probes every start interval, the first after it at its end" {
+  berth run -d --name hcs --health-cmd false --health-start-period 3s --health-start-interval 300ms \
+    --health-interval 10s --health-retries 1 img sleep 60 >/dev/null
+  for i in $(seq 30); do [ "$(berth inspect -f '{{len .State.Health.Log}}' hcs)" -ge 2 ] && break; sleep 0.1; done
+  run berth inspect -f '{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{len .State.Health.Log}}' hcs
+  [[ "$output" == "starting 0 "[2-9] ]]
+  for i in $(seq 100); do [ "$(berth inspect -f '{{.State.Health.Status}}' hcs)" = unhealthy ] && break; sleep 0.1; done
+  run berth inspect -f '{{.State.Health.Status}} {{.State.Health.FailingStreak}}' hcs
+  [ "$output" = "unhealthy 1" ]
+  [ "$(berth inspect -f '{{len .State.Health.Log}}' hcs)" -le 5 ]
 }
 
 @test "after a crash: ps tells the truth, start --all --restart-policy brings back always/unless-stopped" {

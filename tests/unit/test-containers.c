@@ -83,10 +83,15 @@ int main(void)
                got.pid == 0,
            "exited, 137, OOM killed, no pid");
         berth_container_clear(&got);
+        ok(berth_container_set_restarting(db, ID1, &err) == 0, "a restart policy's decision");
+        ok(berth_container_get(db, "web", &got, &err) == 0 && got.restart_count == 1 &&
+               strcmp(got.status, "restarting") == 0 && got.exit_code == 137,
+           "restarting: counts the restart, keeps the last exit");
+        berth_container_clear(&got);
         ok(berth_container_set_running(db, ID1, 4243, true, &err) == 0, "a restart");
         ok(berth_container_get(db, "web", &got, &err) == 0 && got.restart_count == 1 &&
                !got.oom_killed && got.exit_code == 0,
-           "counts the restart and clears the last exit");
+           "keeps the count and clears the last exit");
         berth_container_clear(&got);
         ok(berth_container_set_failed(db, ID2, 127, "exec: no such file", &err) == 0,
            "a start that failed");

@@ -4,6 +4,7 @@
 #include "base/strutil.h"
 #include "engine/containers.h"
 #include "engine/state.h"
+#include "records.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -53,16 +54,7 @@ int main(void)
         berth_db *db = NULL;
         ok(berth_db_open(path, &db, &err) == 0 && berth_containers_migrate(db, &err) == 0,
            "open: %s", err.msg);
-        berth_container c = {.id = (char *)ID,
-                             .name = (char *)"st",
-                             .image_id = (char *)"sha256:aaaa",
-                             .image_name = (char *)"busybox",
-                             .created = (char *)"2026-12-07T10:00:00Z",
-                             .body = json_object(),
-                             .mounts = json_array()};
-        ok(berth_container_insert(db, &c, &err) == 0, "a record: %s", err.msg);
-        json_decref(c.body);
-        json_decref(c.mounts);
+        ok(test_insert_container(db, ID, "st", &err) == 0, "a record: %s", err.msg);
         is_int(state_of(db), BERTH_STATE_CREATED, "a new record is created");
 
         is_int(berth_container_set_status(db, ID, BERTH_STATE_PAUSED, &err), -EBUSY,
