@@ -11,7 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_CONSOLE = 1000, OPT_PID_FILE, OPT_PRESERVE, OPT_NNP, OPT_APPARMOR, OPT_LABEL };
+enum {
+        OPT_CONSOLE = 1000,
+        OPT_CONSOLE_FD,
+        OPT_PID_FILE,
+        OPT_PRESERVE,
+        OPT_NNP,
+        OPT_APPARMOR,
+        OPT_LABEL
+};
 
 /* Parse "uid[:gid]" into the process JSON's user object. */
 static int set_user(json_t *proc, const char *spec)
@@ -61,6 +69,8 @@ int cmd_exec(const berth_rt_ctx *ctx, int argc, char **argv)
             {"process", required_argument, NULL, 'p'},
             {"tty", no_argument, NULL, 't'},
             {"console-socket", required_argument, NULL, OPT_CONSOLE},
+            /* berth's: a connected socket we inherit instead of a path (berth's engine) */
+            {"console-fd", required_argument, NULL, OPT_CONSOLE_FD},
             {"detach", no_argument, NULL, 'd'},
             {"cwd", required_argument, NULL, 'w'},
             {"env", required_argument, NULL, 'e'},
@@ -91,6 +101,14 @@ int cmd_exec(const berth_rt_ctx *ctx, int argc, char **argv)
                 case OPT_CONSOLE:
                         eo.console_socket = optarg;
                         break;
+                case OPT_CONSOLE_FD: {
+                        long long n;
+                        if (berth_parse_i64(optarg, &n) < 0 || n < 3 || n > 65535)
+                                return cli_usage_error("exec", "invalid --console-fd '%s'", optarg);
+                        eo.console_fd = (int)n;
+                        eo.has_console_fd = true;
+                        break;
+                }
                 case 'd':
                         eo.detach = true;
                         break;
@@ -214,7 +232,7 @@ int cmd_exec(const berth_rt_ctx *ctx, int argc, char **argv)
                 return cli_fail(&err);
         int status = 0;
         pid_t proxy = -1;
-        if (eo.process->terminal && !eo.detach && eo.console_socket == NULL) {
+        if (eo.process->terminal && !eo.detach && eo.console_socket == NULL && !eo.has_console_fd) {
                 eo.console_fd = tty_proxy_start(&proxy);
                 if (eo.console_fd < 0) {
                         berth_err(&err, -eo.console_fd, "cannot start the terminal proxy");

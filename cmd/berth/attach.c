@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The client end of attach: a terminal or pipes on our side, the monitor's frames on the other. */
+/* The terminal's end of an attach stream: raw mode, sizes, signals; the stream is the engine's. */
 #include "cli.h"
 #include "base/fs.h"
-#include "base/strutil.h"
-#include "engine/monitor-proto.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -13,7 +11,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -28,74 +25,51 @@ static void restore_tty(void)
         }
 }
 
-static void send_resize(int fd)
+static void raw_tty(void)
+{
+        if (!isatty(0) || tcgetattr(0, &saved_tio) < 0)
+                return;
+        struct termios raw = saved_tio;
+        cfmakeraw(&raw);
+        raw.c_oflag |= OPOST; /* keep \n → \r\n for our own messages */
+        if (tcsetattr(0, TCSADRAIN, &raw) == 0) {
+                raw_on = true;
+                atexit(restore_tty);
+        }
+}
+
+static void send_size(berth_attach *h, const cli_attach_opts *o)
 {
         struct winsize ws;
-        if (ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) {
-                char buf[32];
-                int n = snprintf(buf, sizeof(buf), "%u %u", ws.ws_row, ws.ws_col);
-                berth_frame_write(fd, BERTH_FRAME_RESIZE, buf, (size_t)n);
-        }
+        if ((ioctl(0, TIOCGWINSZ, &ws) != 0 && ioctl(1, TIOCGWINSZ, &ws) != 0) || ws.ws_row == 0)
+                return;
+        if (o->on_resize)
+                o->on_resize(ws.ws_row, ws.ws_col, o->userdata);
+        else
+                berth_engine_attach_resize(h, ws.ws_row, ws.ws_col, NULL);
 }
 
-/* "ctrl-p,ctrl-q" → bytes; NULL/"" gives Docker's default. */
-static size_t parse_detach_keys(const char *spec, unsigned char *out, size_t max)
+int cli_attach_loop(berth_attach *h, const cli_attach_opts *o, int *ret_code)
 {
-        if (spec == NULL || *spec == '\0')
-                spec = "ctrl-p,ctrl-q";
-        size_t n = 0;
-        _cleanup_free_ char *copy = berth_xstrdup(spec);
-        for (char *save = NULL, *k = strtok_r(copy, ",", &save); k && n < max;
-             k = strtok_r(NULL, ",", &save)) {
-                if (strncmp(k, "ctrl-", 5) == 0 && strlen(k) == 6) {
-                        char c = k[5];
-                        if (c >= 'a' && c <= 'z')
-                                out[n++] = (unsigned char)(c - 'a' + 1);
-                        else if (c == '@')
-                                out[n++] = 0;
-                        else if (c >= '[' && c <= '_')
-                                out[n++] = (unsigned char)(c - '[' + 27);
-                } else if (strlen(k) == 1) {
-                        out[n++] = (unsigned char)k[0];
-                }
-        }
-        return n;
-}
-
-int cli_attach_loop(int fd, const cli_attach_opts *o, int *ret_code)
-{
-        bool tty = o->tty && isatty(0);
-        if (tty && o->stdin_on && tcgetattr(0, &saved_tio) == 0) {
-                struct termios raw = saved_tio;
-                cfmakeraw(&raw);
-                raw.c_oflag |= OPOST; /* keep \n → \r\n for our own messages */
-                if (tcsetattr(0, TCSADRAIN, &raw) == 0) {
-                        raw_on = true;
-                        atexit(restore_tty);
-                }
-        }
+        bool tty = berth_attach_tty(h), stdin_open = berth_attach_stdin(h);
+        if (tty && stdin_open)
+                raw_tty();
         sigset_t set;
         sigemptyset(&set);
         sigaddset(&set, SIGWINCH);
         if (o->sig_proxy) {
-                sigaddset(&set, SIGINT);
-                sigaddset(&set, SIGTERM);
-                sigaddset(&set, SIGHUP);
-                sigaddset(&set, SIGQUIT);
-                sigaddset(&set, SIGUSR1);
-                sigaddset(&set, SIGUSR2);
+                int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+                for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+                        sigaddset(&set, sigs[i]);
         }
         sigprocmask(SIG_BLOCK, &set, NULL);
         int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-        if (o->tty)
-                send_resize(fd);
-        unsigned char keys[16];
-        size_t nkeys = o->tty && o->stdin_on ? parse_detach_keys(o->detach_keys, keys, 16) : 0;
-        size_t matched = 0;
-        bool stdin_open = o->stdin_on;
+        if (tty)
+                send_size(h, o);
+        berth_error err = {0};
         int rc = -1;
         for (;;) {
-                struct pollfd p[3] = {{.fd = fd, .events = POLLIN},
+                struct pollfd p[3] = {{.fd = berth_attach_fd(h), .events = POLLIN},
                                       {.fd = stdin_open ? 0 : -1, .events = POLLIN},
                                       {.fd = sfd, .events = POLLIN}};
                 if (poll(p, 3, -1) < 0) {
@@ -107,8 +81,8 @@ int cli_attach_loop(int fd, const cli_attach_opts *o, int *ret_code)
                         struct signalfd_siginfo si;
                         if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
                                 if (si.ssi_signo == SIGWINCH) {
-                                        if (o->tty)
-                                                send_resize(fd);
+                                        if (tty)
+                                                send_size(h, o);
                                 } else if (o->on_signal) {
                                         o->on_signal((int)si.ssi_signo, o->userdata);
                                 }
@@ -119,54 +93,33 @@ int cli_attach_loop(int fd, const cli_attach_opts *o, int *ret_code)
                         ssize_t n = read(0, buf, sizeof(buf));
                         if (n <= 0) {
                                 stdin_open = false;
-                                berth_frame_write(fd, BERTH_FRAME_STDIN_CLOSE, NULL, 0);
+                                berth_attach_close_stdin(h, NULL);
                         } else {
-                                size_t start = 0;
-                                bool detached = false;
-                                for (ssize_t i = 0; i < n && nkeys; i++) {
-                                        if (buf[i] == keys[matched]) {
-                                                if (++matched == nkeys) {
-                                                        detached = true;
-                                                        break;
-                                                }
-                                        } else {
-                                                matched = buf[i] == keys[0] ? 1 : 0;
-                                        }
-                                }
-                                if (detached) {
-                                        restore_tty();
-                                        fprintf(stderr, "\nread escape sequence\n");
-                                        rc = 0;
+                                int r = berth_attach_write(h, buf, (size_t)n, &err);
+                                if (r == 1) {
+                                        rc = 0; /* detached */
                                         break;
                                 }
-                                berth_frame_write(fd, BERTH_FRAME_STDIN, buf + start,
-                                                  (size_t)n - start);
                         }
                 }
                 if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-                        int type;
-                        char *data = NULL;
-                        size_t len = 0;
-                        int r = berth_frame_read(fd, &type, &data, &len);
+                        berth_attach_frame f;
+                        int r = berth_attach_read(h, &f, &err);
                         if (r <= 0) {
-                                free(data);
-                                rc = -1;
+                                if (r < 0) {
+                                        restore_tty();
+                                        fprintf(stderr, "berth: %s\n", err.msg);
+                                }
                                 break;
                         }
-                        if (type == BERTH_FRAME_STDOUT)
-                                (void)berth_write_all(1, data, len);
-                        else if (type == BERTH_FRAME_STDERR)
-                                (void)berth_write_all(2, data, len);
-                        else if (type == BERTH_FRAME_EXIT) {
-                                *ret_code = atoi(data);
-                                if (o->ret_unrecorded)
-                                        *o->ret_unrecorded =
-                                            strstr(data, " " BERTH_EXIT_UNRECORDED) != NULL;
-                                free(data);
+                        if (f.stream == BERTH_ATTACH_OUT_EXIT) {
+                                *ret_code = f.code;
                                 rc = 1;
                                 break;
                         }
-                        free(data);
+                        (void)berth_write_all(f.stream == BERTH_ATTACH_OUT_STDERR ? 2 : 1, f.data,
+                                              f.len);
+                        free(f.data);
                 }
         }
         restore_tty();

@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "base/strutil.h"
+#include "engine/attach.h"
 #include "engine/engine.h"
 #include "image/images.h"
 #include "volume/volume.h"
@@ -101,20 +102,20 @@ int cli_write_tar(const char *output, cli_tar_writer write, void *arg, berth_err
 berth_engine *cli_engine(berth_cli *cli, berth_error *err);
 
 typedef struct {
-        bool tty;      /* the container has a TTY: raw mode, resizes, detach keys */
-        bool stdin_on; /* copy our stdin to the container */
-        bool sig_proxy;
-        const char *detach_keys;
-        void (*on_signal)(int sig, void *userdata); /* with sig_proxy */
+        bool sig_proxy; /* signals we get go to on_signal (no TTY) */
+        void (*on_signal)(int sig, void *userdata);
+        /* optional: how a new size is passed on (default: berth_engine_attach_resize) */
+        void (*on_resize)(unsigned rows, unsigned cols, void *userdata);
         void *userdata;
-        bool *ret_unrecorded; /* optional: the monitor left the exit for us to record */
 } cli_attach_opts;
 /**
- * Copy frames from the monitor on fd to our stdout/stderr and our stdin to it
- * until the container exits (1, *ret_code set), the user detaches (0) or the
- * monitor goes away (-1).
+ * The terminal's end of an attach stream (engine/attach.h): our stdin raw
+ * under a TTY, its size passed on (and on SIGWINCH), our stdin to the
+ * stream, its frames to our stdout/stderr, until the process exits (1,
+ * *ret_code set), the user types the detach keys (0) or the other end goes
+ * away (-1, said on stderr when it is an error).
  */
-int cli_attach_loop(int fd, const cli_attach_opts *o, int *ret_code);
+int cli_attach_loop(berth_attach *h, const cli_attach_opts *o, int *ret_code);
 
 /** `inspect`-style output: a JSON array of objects, or each through --format. */
 int cli_print_inspect(json_t *all, const char *format);

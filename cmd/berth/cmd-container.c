@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stop, kill, rm, restart, pause, unpause, rename, wait, exec. */
 #include "cli.h"
+#include "engine/detach-keys.h"
 #include "engine/exec.h"
 #include "base/cleanup-json.h"
 #include "base/fs.h"
@@ -255,6 +256,40 @@ int cmd_wait(berth_cli *cli, int argc, char **argv)
         return each(cli, "wait", argc, argv, do_wait, (void *)cond, false);
 }
 
+typedef struct {
+        berth_engine *e;
+        const char *id;
+} exec_ctx;
+
+/* SIGWINCH: by the exec's id, as the API's exec resize does */
+static void exec_resize(unsigned rows, unsigned cols, void *userdata)
+{
+        exec_ctx *x = userdata;
+        berth_engine_exec_resize(x->e, x->id, rows, cols, NULL);
+}
+
+/* exec -t in the foreground: the engine holds its terminal, we are the user's end of it. Docker
+ * says "read escape sequence" and fails when the user detaches. */
+static int exec_attached(berth_engine *e, const char *id, bool interactive, const char *keys)
+{
+        berth_error err = {0};
+        berth_attach *h = NULL;
+        berth_attach_opts ao = {.in = interactive, .out = true, .err = true, .detach_keys = keys};
+        fflush(stdout);
+        if (berth_engine_exec_start_attach(e, id, &ao, &h, &err) < 0)
+                return cli_error(&err);
+        exec_ctx x = {.e = e, .id = id};
+        cli_attach_opts o = {.on_resize = exec_resize, .userdata = &x};
+        int code = 0;
+        int r = cli_attach_loop(h, &o, &code);
+        berth_attach_close(h);
+        if (r == 1)
+                return code;
+        if (r == 0)
+                fprintf(stderr, "read escape sequence\n");
+        return 1;
+}
+
 /* `exec`: Docker's flags to an exec create body; the engine records, starts and waits for
  * it (src/engine/exec.h), berth-runtime exec running the process. */
 int cmd_exec(berth_cli *cli, int argc, char **argv)
@@ -271,7 +306,7 @@ int cmd_exec(berth_cli *cli, int argc, char **argv)
                                              {"help", no_argument, NULL, 'h'},
                                              {0}};
         bool tty = false, detach = false, interactive = false, privileged = false;
-        const char *workdir = NULL, *user = NULL;
+        const char *workdir = NULL, *user = NULL, *keys = NULL;
         _cleanup_strv_ char **env = NULL;
         int ch;
         while ((ch = getopt_long(argc, argv, "+itde:w:u:", opts, NULL)) != -1) {
@@ -321,12 +356,15 @@ int cmd_exec(berth_cli *cli, int argc, char **argv)
                         privileged = true;
                         break;
                 case 'k':
+                        keys = optarg;
                         break;
                 case 'h':
                         printf("Usage:  berth exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
                                "Execute a command in a running container\n\nOptions:\n"
                                "  -d, --detach           Detached mode: run command in the "
-                               "background\n  -e, --env list         Set environment "
+                               "background\n      --detach-keys string   Override the key "
+                               "sequence for detaching a container\n  -e, --env list         Set "
+                               "environment "
                                "variables\n  -i, --interactive      Keep STDIN open even if not "
                                "attached\n  -t, --tty              Allocate a pseudo-TTY\n"
                                "  -u, --user string      Username or UID (format: "
@@ -346,16 +384,21 @@ int cmd_exec(berth_cli *cli, int argc, char **argv)
         json_t *envj = json_array();
         STRV_FOREACH (v, env)
                 json_array_append_new(envj, json_string(*v));
-        _cleanup_json_ json_t *config =
-            json_pack("{s:o, s:o, s:b, s:b, s:b, s:b, s:b, s:s, s:s}", "Cmd", cmd, "Env", envj,
-                      "Tty", tty, "Privileged", privileged, "AttachStdin", interactive,
-                      "AttachStdout", !detach, "AttachStderr", !detach, "WorkingDir",
-                      workdir ? workdir : "", "User", user ? user : "");
+        _cleanup_json_ json_t *config = json_pack(
+            "{s:o, s:o, s:b, s:b, s:b, s:b, s:b, s:s, s:s, s:s}", "Cmd", cmd, "Env", envj, "Tty",
+            tty, "Privileged", privileged, "AttachStdin", interactive, "AttachStdout", !detach,
+            "AttachStderr", !detach, "WorkingDir", workdir ? workdir : "", "User", user ? user : "",
+            "DetachKeys", keys ? keys : "");
         berth_error err = {0};
+        berth_detach_keys dk;
+        if (berth_detach_keys_parse(keys, &dk, NULL, &err) < 0)
+                return cli_error(&err);
         berth_engine *e = cli_engine(cli, &err);
         _cleanup_free_ char *id = NULL;
         if (e == NULL || berth_engine_exec_create(e, argv[optind], config, &id, &err) < 0)
                 return cli_error(&err);
+        if (tty && !detach)
+                return exec_attached(e, id, interactive, keys);
         /* docker exec without -i gives the process no stdin */
         _cleanup_close_ int null = -1;
         if (!interactive && !detach)

@@ -5,7 +5,6 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "engine/container-policy.h"
-#include "engine/monitor-proto.h"
 #include "image/reference.h"
 
 #include <errno.h>
@@ -13,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 typedef struct {
@@ -30,33 +28,16 @@ static void proxy_signal(int sig, void *userdata)
                 berth_engine_kill(e, p->id, sig, &err);
 }
 
-static unsigned body_streams(const json_t *body)
-{
-        unsigned s = 0;
-        if (json_is_true(json_object_get(body, "AttachStdin")))
-                s |= BERTH_ATTACH_STDIN;
-        if (json_is_true(json_object_get(body, "AttachStdout")))
-                s |= BERTH_ATTACH_STDOUT;
-        if (json_is_true(json_object_get(body, "AttachStderr")))
-                s |= BERTH_ATTACH_STDERR;
-        return s;
-}
-
-/* Start id with our end of a socket pair attached from the first byte, then pump it. */
+/* Start c with us attached from its first byte, then pump it: 1 and *ret_code when it exited,
+ * 0 when the user detached (docker run and start -a say nothing then), -1 when it did not
+ * start (said; *ret_code the exit code run gives for it). */
 static int start_attached(berth_cli *cli, berth_engine *e, const berth_container *c,
-                          unsigned streams, bool sig_proxy, const char *detach_keys, int *ret_code)
+                          const berth_attach_opts *ao, bool sig_proxy, int *ret_code)
 {
         berth_error err = {0};
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-                berth_err(&err, errno, "cannot make a socket pair");
-                return cli_error(&err);
-        }
-        berth_start_opts so = {.attach_fd = sv[1], .attach_streams = streams};
-        int rc = berth_engine_start(e, c->id, &so, &err);
-        close(sv[1]);
+        berth_attach *h = NULL;
+        int rc = berth_engine_start_attach(e, c->id, ao, &h, &err);
         if (rc < 0) {
-                close(sv[0]);
                 if (rc == -EALREADY) {
                         fprintf(stderr, "berth: container %s is already running\n", c->name);
                         return 1;
@@ -65,26 +46,13 @@ static int start_attached(berth_cli *cli, berth_engine *e, const berth_container
                 *ret_code = berth_engine_start_error_code(err.msg);
                 return -1;
         }
-        bool tty = json_is_true(json_object_get(c->body, "Tty"));
         proxy_ctx px = {.cli = cli, .id = c->id};
-        cli_attach_opts ao = {.tty = tty,
-                              .stdin_on = (streams & BERTH_ATTACH_STDIN) != 0,
-                              .sig_proxy = sig_proxy && !tty,
-                              .detach_keys = detach_keys,
-                              .on_signal = proxy_signal,
-                              .userdata = &px};
+        cli_attach_opts o = {.sig_proxy = sig_proxy && !berth_attach_tty(h),
+                             .on_signal = proxy_signal,
+                             .userdata = &px};
         int code = 0;
-        bool unrecorded = false;
-        ao.ret_unrecorded = &unrecorded;
-        int r = cli_attach_loop(sv[0], &ao, &code);
-        if (r == 1 && (streams & BERTH_ATTACH_REMOVES)) {
-                /* the monitor left both to us: the exit's record ("die"), then --rm */
-                if (unrecorded)
-                        berth_engine_record_exit(e, c->id, code, NULL);
-                if (berth_engine_remove(e, c->id, true, true, NULL) == 0)
-                        berth_frame_write(sv[0], BERTH_FRAME_REMOVED, NULL, 0);
-        }
-        close(sv[0]);
+        int r = cli_attach_loop(h, &o, &code);
+        berth_attach_close(h);
         if (r == 0)
                 return 0; /* detached */
         if (r < 0) {
@@ -198,8 +166,12 @@ static int run_or_create(berth_cli *cli, int argc, char **argv, bool is_run)
         }
         int code = 0;
         /* --rm: we remove it ourselves the moment it exits (the monitor waits for us) */
-        int r = start_attached(cli, e, &c, body_streams(c.body) | (f.rm ? BERTH_ATTACH_REMOVES : 0),
-                               f.sig_proxy, f.detach_keys, &code);
+        berth_attach_opts ao = {.in = json_is_true(json_object_get(c.body, "AttachStdin")),
+                                .out = json_is_true(json_object_get(c.body, "AttachStdout")),
+                                .err = json_is_true(json_object_get(c.body, "AttachStderr")),
+                                .detach_keys = f.detach_keys,
+                                .remove = f.rm};
+        int r = start_attached(cli, e, &c, &ao, f.sig_proxy, &code);
         if (r < 0) {
                 rc = code;
                 if (f.rm)
@@ -311,11 +283,10 @@ int cmd_start(berth_cli *cli, int argc, char **argv)
                 berth_container c;
                 if (berth_engine_get(e, argv[optind], &c, &err) < 0)
                         return cli_error(&err);
-                unsigned streams = BERTH_ATTACH_STDOUT | BERTH_ATTACH_STDERR;
-                if (interactive && json_is_true(json_object_get(c.body, "OpenStdin")))
-                        streams |= BERTH_ATTACH_STDIN;
+                berth_attach_opts ao = {
+                    .in = interactive, .out = true, .err = true, .detach_keys = keys};
                 int code = 0;
-                int r = start_attached(cli, e, &c, streams, true, keys, &code);
+                int r = start_attached(cli, e, &c, &ao, true, &code);
                 berth_container_clear(&c);
                 return r < 0 ? code : r == 1 ? code : 0;
         }
@@ -362,37 +333,20 @@ int cmd_attach(berth_cli *cli, int argc, char **argv)
                 return cli_usage("attach", "\"berth attach\" requires exactly 1 argument.");
         berth_error err = {0};
         berth_engine *e = cli_engine(cli, &err);
-        berth_container c = {0};
-        if (e == NULL || berth_engine_get(e, argv[optind], &c, &err) < 0)
+        if (e == NULL)
                 return cli_error(&err);
-        int rc = 0;
-        if (!berth_state_up(c.state)) {
-                fprintf(stderr,
-                        "berth: You cannot attach to a stopped container, start it first\n");
-                rc = 1;
-                goto out;
-        }
-        unsigned streams = BERTH_ATTACH_STDOUT | BERTH_ATTACH_STDERR;
-        if (!no_stdin && json_is_true(json_object_get(c.body, "OpenStdin")))
-                streams |= BERTH_ATTACH_STDIN;
-        int fd = berth_monitor_connect(berth_engine_runroot(e), c.id, streams, &err);
-        if (fd < 0) {
-                rc = cli_error(&err);
-                goto out;
-        }
-        bool tty = json_is_true(json_object_get(c.body, "Tty"));
-        proxy_ctx px = {.cli = cli, .id = c.id};
-        cli_attach_opts ao = {.tty = tty,
-                              .stdin_on = (streams & BERTH_ATTACH_STDIN) != 0,
-                              .sig_proxy = sig_proxy && !tty,
-                              .detach_keys = keys,
-                              .on_signal = proxy_signal,
-                              .userdata = &px};
+        berth_attach_opts ao = {.in = !no_stdin, .out = true, .err = true, .detach_keys = keys};
+        berth_attach *h = NULL;
+        if (berth_engine_attach_open(e, argv[optind], &ao, &h, &err) < 0)
+                return cli_error(&err);
+        proxy_ctx px = {.cli = cli, .id = argv[optind]};
+        cli_attach_opts o = {.sig_proxy = sig_proxy && !berth_attach_tty(h),
+                             .on_signal = proxy_signal,
+                             .userdata = &px};
         int code = 0;
-        int r = cli_attach_loop(fd, &ao, &code);
-        close(fd);
-        rc = r == 1 ? code : 0;
-out:
-        berth_container_clear(&c);
-        return rc;
+        int r = cli_attach_loop(h, &o, &code);
+        berth_attach_close(h);
+        if (r == 0)
+                fprintf(stderr, "read escape sequence\n");
+        return r == 1 ? code : 0;
 }

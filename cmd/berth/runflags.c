@@ -6,6 +6,7 @@
  * HostConfig fields that are neither mounts, network nor resources.
  */
 #include "runflags-int.h"
+#include "engine/detach-keys.h"
 #include "base/cleanup.h"
 #include "base/strutil.h"
 #include "base/units.h"
@@ -455,23 +456,15 @@ static void state_done(rf_state *st)
         json_decref(st->sysctls);
 }
 
-/* moby/term's key names: one character, "ctrl-a"…"ctrl-z", "ctrl-@", "ctrl-[" … "ctrl-_". */
+/* The docker CLI's check of --detach-keys (the engine parses them). */
 static int check_detach_keys(const char *keys, berth_error *err)
 {
-        _cleanup_free_ char *copy = berth_xstrdup(keys);
-        for (char *k = copy, *next; k; k = next) {
-                next = strchr(k, ',');
-                if (next)
-                        *next++ = '\0';
-                if (strlen(k) == 1 || strcmp(k, "DEL") == 0)
-                        continue;
-                if (strlen(k) == 6 && berth_str_has_prefix(k, "ctrl-") &&
-                    ((k[5] >= 'a' && k[5] <= 'z') || strchr("@[\\]^_", k[5])))
-                        continue;
-                return berth_errx(err, EINVAL, "invalid detach keys (%s): Unknown character: '%s'",
-                                  keys, k);
-        }
-        return 0;
+        berth_detach_keys k;
+        _cleanup_free_ char *unknown = NULL;
+        if (berth_detach_keys_parse(keys, &k, &unknown, NULL) == 0)
+                return 0;
+        return berth_errx(err, EINVAL, "invalid detach keys (%s): Unknown character: '%s'", keys,
+                          unknown ? unknown : "");
 }
 
 int berth_runflags_parse(int argc, char **argv, bool is_run, berth_run_flags *ret, berth_error *err)

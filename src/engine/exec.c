@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* exec records, and the process berth-runtime exec starts for one (exec.h). */
 #include "engine/exec.h"
+#include "engine/exec-internal.h"
 #include "engine/engine-internal.h"
 #include "base/cleanup-json.h"
 #include "base/cleanup.h"
@@ -36,16 +37,7 @@ int berth_execs_migrate(berth_db *db, berth_error *err)
         return berth_db_migrate(db, "exec", migrations, ARRAY_SIZE(migrations), err);
 }
 
-typedef struct {
-        char *id, *container, *state;
-        json_t *config;
-        pid_t pid;
-        unsigned long long pid_start;
-        bool has_code;
-        int exit_code;
-} exec_rec;
-
-static void exec_rec_clear(exec_rec *x)
+void exec_rec_clear(exec_rec *x)
 {
         free(x->id);
         free(x->container);
@@ -54,7 +46,7 @@ static void exec_rec_clear(exec_rec *x)
         *x = (exec_rec){0};
 }
 
-static int exec_get(berth_engine *e, const char *id, exec_rec *ret, berth_error *err)
+int exec_get(berth_engine *e, const char *id, exec_rec *ret, berth_error *err)
 {
         static const char sql[] =
             "SELECT id, container, config, state, pid, pid_start, exit_code "
@@ -116,8 +108,8 @@ static int exec_set(berth_engine *e, const char *id, const char *from, const cha
 }
 
 /* The container, running: Docker's refusals otherwise. */
-static int running_container(berth_engine *e, const char *name, berth_container *c,
-                             berth_error *err)
+static int exec_running_container(berth_engine *e, const char *name, berth_container *c,
+                                  berth_error *err)
 {
         int r = berth_engine_get(e, name, c, err);
         if (r < 0)
@@ -143,7 +135,7 @@ int berth_engine_exec_create(berth_engine *e, const char *container, const json_
                 if (!json_is_string(v))
                         return berth_errx(err, EINVAL, "Cmd[%zu]: expected a string", i);
         berth_container c;
-        int r = running_container(e, container, &c, err);
+        int r = exec_running_container(e, container, &c, err);
         if (r < 0)
                 return r;
         char id[65];
@@ -191,19 +183,26 @@ int berth_engine_exec_create(berth_engine *e, const char *container, const json_
 
 /* berth-runtime exec's arguments for the record. */
 static char **runtime_args(berth_engine *e, const berth_container *c, const json_t *cfg,
-                           const char *uid, bool detach, const char *pid_file)
+                           const char *uid, const exec_run *how)
 {
         char **args = NULL;
         berth_strv_push(&args, "berth-runtime");
         berth_strv_push(&args, "--root");
         berth_strv_push(&args, berth_engine_rt(e)->root);
         berth_strv_push(&args, "exec");
-        if (json_is_true(json_object_get(cfg, "Tty")) && !detach)
+        if (json_is_true(json_object_get(cfg, "Tty")) && !how->detach)
                 berth_strv_push(&args, "-t");
-        if (detach) {
+        if (how->console_fd >= 0) {
+                char n[16];
+                snprintf(n, sizeof(n), "%d", EXEC_CONSOLE_FD);
+                berth_strv_push(&args, "--console-fd");
+                berth_strv_push(&args, n);
+        }
+        if (how->detach)
                 berth_strv_push(&args, "--detach");
+        if (how->pid_file) {
                 berth_strv_push(&args, "--pid-file");
-                berth_strv_push(&args, pid_file);
+                berth_strv_push(&args, how->pid_file);
         }
         const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
         if (wd && *wd) {
@@ -235,27 +234,30 @@ static char **runtime_args(berth_engine *e, const berth_container *c, const json
         return args;
 }
 
-/* The runtime in a child with the caller's stdio; the signals a terminal sends to its group
- * are the process's business, not ours, while we wait (the child gets them back). Spawned
- * (vfork-like), not forked: no copy of our page tables on the exec's path. */
-static int run_runtime(char **args, const berth_exec_start_opts *o, pid_t *ret_pid,
-                       berth_error *err)
+/* The runtime in a child with the given stdio (and a console socket as EXEC_CONSOLE_FD); the
+ * signals a terminal sends to its group are the process's business, not ours, while we wait
+ * (the child gets them back). Spawned (vfork-like), not forked: no copy of our page tables on
+ * the exec's path. */
+static int run_runtime(char **args, const exec_run *how, pid_t *ret_pid, berth_error *err)
 {
         _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t at;
         posix_spawn_file_actions_init(&fa);
         posix_spawnattr_init(&at);
-        int fds[3] = {o->stdin_fd, o->stdout_fd, o->stderr_fd};
+        int fds[3] = {how->stdin_fd, how->stdout_fd, how->stderr_fd};
         for (int i = 0; i < 3; i++)
                 if (fds[i] >= 0 && fds[i] != i)
                         posix_spawn_file_actions_adddup2(&fa, fds[i], i);
+        if (how->console_fd >= 0)
+                posix_spawn_file_actions_adddup2(&fa, how->console_fd, EXEC_CONSOLE_FD);
         sigset_t def;
         sigemptyset(&def);
         sigaddset(&def, SIGINT);
         sigaddset(&def, SIGQUIT);
         posix_spawnattr_setsigdefault(&at, &def);
-        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF);
+        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
+                                          (how->own_session ? POSIX_SPAWN_SETSID : 0));
         extern char **environ;
         int r = posix_spawn(ret_pid, rt, &fa, &at, args, environ);
         posix_spawn_file_actions_destroy(&fa);
@@ -265,77 +267,117 @@ static int run_runtime(char **args, const berth_exec_start_opts *o, pid_t *ret_p
         return 0;
 }
 
-int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_exec_start_opts *o,
-                            int *ret_code, berth_error *err)
+int exec_launch(berth_engine *e, const char *exec_id, const exec_run *how, exec_rec *ret_x,
+                berth_container *ret_c, pid_t *ret_pid, berth_error *err)
 {
         exec_rec x;
         int r = exec_get(e, exec_id, &x, err);
         if (r < 0)
                 return r;
         berth_container c = {0};
-        _cleanup_free_ char *uid = NULL, *pid_file = NULL;
+        _cleanup_free_ char *uid = NULL;
         _cleanup_strv_ char **args = NULL;
         const char *user = json_string_value(json_object_get(x.config, "User"));
-        if ((r = running_container(e, x.container, &c, err)) < 0 ||
+        if ((r = exec_running_container(e, x.container, &c, err)) < 0 ||
             (user && *user && (r = berth_engine_resolve_user(e, &c, user, &uid, err)) < 0))
-                goto out;
-        pid_file = berth_xasprintf("%s/exec-%s.pid", e->rt_root, x.id);
-        args = runtime_args(e, &c, x.config, uid, o->detach, pid_file);
+                goto fail;
+        args = runtime_args(e, &c, x.config, uid, how);
         /* claimed before it runs (a second start of the same exec loses here), its event in the
          * same transaction */
         berth_db *db = berth_engine_db(e);
         if ((r = berth_db_begin(db, err)) < 0)
-                goto out;
+                goto fail;
         if ((r = exec_set(e, x.id, "created", "running", 0, 0, NULL, err)) < 0) {
                 berth_db_rollback(db);
-                goto out;
+                goto fail;
         }
         engine_event(e, &c, "exec_start", "execID", x.id);
         if ((r = berth_db_commit(db, err)) < 0) {
                 berth_db_rollback(db);
-                goto out;
+                goto fail;
         }
+        if ((r = run_runtime(args, how, ret_pid, err)) < 0) {
+                int code = 126;
+                exec_set(e, x.id, "running", "exited", 0, 0, &code, NULL);
+                goto fail;
+        }
+        *ret_x = x;
+        *ret_c = c;
+        return 0;
+fail:
+        berth_container_clear(&c);
+        exec_rec_clear(&x);
+        return r;
+}
+
+int exec_wait_runtime(pid_t pid)
+{
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void exec_record_exit(berth_engine *e, const char *exec_id, const berth_container *c, int code)
+{
+        berth_db *db = berth_engine_db(e);
+        char cs[16];
+        snprintf(cs, sizeof(cs), "%d", code);
+        if (berth_db_begin(db, NULL) == 0) {
+                exec_set(e, exec_id, "running", "exited", 0, 0, &code, NULL);
+                engine_event(e, c, "exec_die", "exitCode", cs);
+                if (berth_db_commit(db, NULL) < 0)
+                        berth_db_rollback(db);
+        }
+}
+
+void exec_record_detached(berth_engine *e, const char *exec_id, const char *pid_file)
+{
+        /* the process is known by its pid (and start time, against reuse); its exit code is
+         * nobody's to wait for */
+        _cleanup_free_ char *text = NULL;
+        pid_t p = 0;
+        if (berth_read_file(pid_file, &text, NULL, NULL) == 0)
+                p = (pid_t)atoi(text);
+        unlink(pid_file);
+        exec_set(e, exec_id, "running", "detached", p, berth_pid_start_time(p), NULL, NULL);
+}
+
+char *exec_pid_file(berth_engine *e, const char *exec_id)
+{
+        return berth_xasprintf("%s/exec-%s.pid", e->rt_root, exec_id);
+}
+
+int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_exec_start_opts *o,
+                            int *ret_code, berth_error *err)
+{
+        _cleanup_free_ char *pid_file = o->detach ? exec_pid_file(e, exec_id) : NULL;
+        exec_run how = {.stdin_fd = o->stdin_fd,
+                        .stdout_fd = o->stdout_fd,
+                        .stderr_fd = o->stderr_fd,
+                        .console_fd = -1,
+                        .detach = o->detach,
+                        .pid_file = pid_file};
         struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
         sigaction(SIGINT, &ign, &old_int);
         sigaction(SIGQUIT, &ign, &old_quit);
+        exec_rec x;
+        berth_container c;
         pid_t pid = -1;
-        r = run_runtime(args, o, &pid, err);
+        int r = exec_launch(e, exec_id, &how, &x, &c, &pid, err);
         if (r == 0) {
-                int st = 0;
-                while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                        ;
-                int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-                if (o->detach && code == 0) {
-                        /* berth-runtime exec --detach has started it and left: the process is
-                         * known by its pid (and start time, against reuse); its exit code is
-                         * nobody's to wait for */
-                        _cleanup_free_ char *text = NULL;
-                        pid_t p = 0;
-                        if (berth_read_file(pid_file, &text, NULL, NULL) == 0)
-                                p = (pid_t)atoi(text);
-                        unlink(pid_file);
-                        exec_set(e, x.id, "running", "detached", p, berth_pid_start_time(p), NULL,
-                                 NULL);
-                } else {
-                        char cs[16];
-                        snprintf(cs, sizeof(cs), "%d", code);
-                        if (berth_db_begin(db, NULL) == 0) {
-                                exec_set(e, x.id, "running", "exited", 0, 0, &code, NULL);
-                                engine_event(e, &c, "exec_die", "exitCode", cs);
-                                if (berth_db_commit(db, NULL) < 0)
-                                        berth_db_rollback(db);
-                        }
-                }
+                int code = exec_wait_runtime(pid);
+                if (o->detach && code == 0)
+                        /* berth-runtime exec --detach has started it and left */
+                        exec_record_detached(e, x.id, pid_file);
+                else
+                        exec_record_exit(e, x.id, &c, code);
                 *ret_code = code;
-        } else {
-                int code = 126;
-                exec_set(e, x.id, "running", "exited", 0, 0, &code, NULL);
+                berth_container_clear(&c);
+                exec_rec_clear(&x);
         }
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGQUIT, &old_quit, NULL);
-out:
-        berth_container_clear(&c);
-        exec_rec_clear(&x);
         return r;
 }
 

@@ -12,6 +12,7 @@
  * front ends: flags or a request in, these calls, output out.
  */
 #include "base/error.h"
+#include "engine/attach.h"
 #include "engine/engine.h"
 
 #include <jansson.h>
@@ -40,6 +41,29 @@ typedef struct {
  */
 int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_exec_start_opts *o,
                             int *ret_code, berth_error *err);
+
+/**
+ * Start an exec with a terminal (Tty) as an attach stream (attach.h): the
+ * PTY master is the handle's, the caller reads the process's output from it
+ * and writes its input (through the detach keys) and resizes it; the exit
+ * frame comes once the process has exited and its exit is recorded. Only
+ * o->detach_keys and o->in are read. Closing the handle before the exit
+ * detaches: the exec runs on (recorded "detached", its PTY held by a process
+ * of its own until it ends), as under Docker. -EINVAL for an exec without
+ * Tty (berth_engine_exec_start gives it the caller's fds instead), and
+ * berth_engine_exec_start's errors.
+ */
+int berth_engine_exec_start_attach(berth_engine *e, const char *exec_id, const berth_attach_opts *o,
+                                   berth_attach **ret, berth_error *err);
+
+/**
+ * Resize the terminal of a running exec (Docker's exec resize): one this
+ * process attached to (berth_engine_exec_start_attach), or one left running
+ * detached. -ENOENT "No such exec instance", -EINVAL when it has no terminal
+ * or does not run.
+ */
+int berth_engine_exec_resize(berth_engine *e, const char *exec_id, unsigned rows, unsigned cols,
+                             berth_error *err);
 
 /** Docker's exec inspect object (ID, Running, ExitCode, ProcessConfig, OpenStdin, …, Pid,
  * ContainerID), or NULL: -ENOENT "No such exec instance: <id>". */

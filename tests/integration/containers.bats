@@ -431,6 +431,116 @@ teardown() {
   [ "$status" -eq 1 ]
 }
 
+# ptyrun ROWS COLS CMD...: CMD on a terminal of its own, driven by the script on stdin
+# (tests/helpers/ptyrun.py: expect, send, resize, wait).
+ptyrun() {
+  timeout 90 python3 "$BATS_TEST_DIRNAME/../helpers/ptyrun.py" "$@"
+}
+
+# still_running NAME: the container runs (after a detach).
+still_running() {
+  [ "$("$BERTH_BUILD/cmd/berth/berth" inspect -f '{{.State.Status}}' "$1")" = running ]
+}
+
+@test "detach keys: the default and a custom sequence leave the container running; attach again" {
+  b="$BERTH_BUILD/cmd/berth/berth"
+  berth run -dit --name dk img sh >/dev/null
+  run ptyrun 24 80 "$b" attach dk <<'EOF'
+send echo one-$((40+2))\r
+expect one-42
+send \x10\x11
+wait
+EOF
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"read escape sequence"* ]]
+  still_running dk
+  # again, with --detach-keys: ctrl-p ctrl-q is input now, ctrl-x y detaches
+  run ptyrun 24 80 "$b" attach --detach-keys=ctrl-x,y dk <<'EOF'
+send \x10\x11echo two-$((40+3))\r
+expect two-43
+send \x18y
+wait
+EOF
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"read escape sequence"* ]]
+  still_running dk
+  # the shell still runs, and answers
+  run ptyrun 24 80 "$b" attach dk <<'EOF'
+send echo three-$((40+4))\r
+expect three-44
+send exit 7\r
+wait
+EOF
+  [ "$status" -eq 7 ]
+  run berth inspect -f '{{.State.Status}}' dk
+  [ "$output" = exited ]
+  # a bad sequence: dockerd's message, nothing attached
+  berth run -dit --name dk2 img sh >/dev/null
+  run berth attach --detach-keys=ctrl-1 dk2
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Invalid detach keys (ctrl-1) provided"* ]]
+  run berth exec -it --detach-keys=shift-a dk2 true
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Invalid detach keys (shift-a) provided"* ]]
+}
+
+@test "detach keys: run -it and start -ai detach silently, the container runs on" {
+  b="$BERTH_BUILD/cmd/berth/berth"
+  run ptyrun 24 80 "$b" run -it --name rk --detach-keys=ctrl-x,y img sh <<'EOF'
+send echo in-$((6*7))\r
+expect in-42
+send \x18y
+wait
+EOF
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"escape sequence"* ]]
+  still_running rk
+  run ptyrun 24 80 "$b" attach rk <<'EOF'
+send echo back-$((6*8))\r
+expect back-48
+send \x10\x11
+wait
+EOF
+  [ "$status" -eq 0 ]
+  berth create -it --name sk img sh >/dev/null
+  run ptyrun 24 80 "$b" start -ai sk <<'EOF'
+send echo started-$((6*9))\r
+expect started-54
+send \x10\x11
+wait
+EOF
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"escape sequence"* ]]
+  still_running sk
+}
+
+@test "exec -it: a resize reaches the process; detaching leaves the exec running" {
+  b="$BERTH_BUILD/cmd/berth/berth"
+  berth run -d --name ex img sleep 300 >/dev/null
+  run ptyrun 24 80 "$b" exec -it ex sh <<'EOF'
+send stty size\r
+expect 24 80
+resize 50 132
+send stty size\r
+expect 50 132
+send exit 3\r
+wait
+EOF
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"50 132"* ]]
+  # ctrl-p ctrl-q: docker's "read escape sequence" and a failure; the exec runs on
+  run ptyrun 24 80 "$b" exec -it ex sh -c 'echo started; exec sleep 123' <<'EOF'
+expect started
+send \x10\x11
+wait
+EOF
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"read escape sequence"* ]]
+  run berth exec ex ps
+  [[ "$output" == *"sleep 123"* ]]
+  still_running ex
+}
+
 @test "--volumes-from shares a container's volumes; --read-only root; --network none and host" {
   berth create --name src -v shared:/shared img true >/dev/null
   berth run --rm -v shared:/shared img sh -c 'echo from-src > /shared/f'
