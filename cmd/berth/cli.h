@@ -183,6 +183,7 @@ int cli_pull_image(berth_cli *cli, const char *name, const char *platform, bool 
 /** `system prune` (argv[0] = "prune"). */
 int cmd_system_prune(berth_cli *cli, int argc, char **argv);
 int cmd_builder(berth_cli *cli, int argc, char **argv);
+int cmd_network(berth_cli *cli, int argc, char **argv);
 int cmd_builder_prune(berth_cli *cli, int argc, char **argv);
 
 /** A table printed like docker's (tabwriter: min width 10, padding 3). */

@@ -117,19 +117,6 @@ static char *command_text(const berth_container *c, bool no_trunc)
         return n;
 }
 
-static char *labels_text(const berth_container *c)
-{
-        char *s = berth_xstrdup("");
-        const char *k;
-        json_t *v;
-        json_object_foreach (json_object_get(c->body, "Labels"), k, v) {
-                char *n = berth_xasprintf("%s%s%s=%s", s, *s ? "," : "", k, json_string_value(v));
-                free(s);
-                s = n;
-        }
-        return s;
-}
-
 static char *mounts_text(const berth_container *c)
 {
         char *s = berth_xstrdup("");
@@ -258,7 +245,7 @@ int cmd_ps(berth_cli *cli, int argc, char **argv)
                 _cleanup_free_ char *cmd = command_text(c, no_trunc);
                 _cleanup_free_ char *created = ago(c->created, now);
                 _cleanup_free_ char *status = status_text(c, now);
-                _cleanup_free_ char *labels = labels_text(c);
+                _cleanup_free_ char *labels = cli_labels_text(json_object_get(c->body, "Labels"));
                 _cleanup_free_ char *mounts = mounts_text(c);
                 char sizebuf[96] = "";
                 if (size) {

@@ -175,49 +175,6 @@ static const cli_format_field volume_fields[F_COUNT] = {
     {"Status", "STATUS"},
 };
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* "k=v,k2=v2" (sorted, so the output is stable). */
-static char *labels_str(const json_t *labels)
-{
-        size_t n = json_object_size(labels), i = 0;
-        _cleanup_free_ char **kv = berth_xmalloc0((n ? n : 1) * sizeof(char *));
-        const char *k;
-        json_t *v;
-        json_object_foreach ((json_t *)labels, k, v) {
-                kv[i++] =
-                    berth_xasprintf("%s=%s", k, json_string_value(v) ? json_string_value(v) : "");
-        }
-        qsort(kv, n, sizeof(char *), cmp_str);
-        char *out = berth_xstrdup("");
-        for (i = 0; i < n; i++) {
-                char *s = berth_xasprintf("%s%s%s", out, i ? "," : "", kv[i]);
-                free(out);
-                free(kv[i]);
-                out = s;
-        }
-        return out;
-}
-
-/* Split a formatted line at tabs into table cells (empty ones kept). */
-static void table_add_line(cli_table *t, char *line)
-{
-        _cleanup_strv_ char **cells = berth_xmalloc0(sizeof(char *));
-        for (char *p = line;;) {
-                char *tab = strchr(p, '\t');
-                if (tab)
-                        *tab = '\0';
-                berth_strv_push(&cells, p);
-                if (tab == NULL)
-                        break;
-                p = tab + 1;
-        }
-        cli_table_row_strv(t, cells);
-}
-
 static int volume_ls(berth_cli *cli, int argc, char **argv)
 {
         static const struct option o[] = {{"quiet", no_argument, NULL, 'q'},
@@ -294,7 +251,7 @@ static int volume_ls(berth_cli *cli, int argc, char **argv)
                 for (const char *p = h; *p; p++)
                         ncols += *p == '\t';
                 t = cli_table_new(ncols);
-                table_add_line(t, h);
+                cli_table_add_line(t, h);
         }
         int rc = 0;
         for (size_t i = 0; i < n; i++) {
@@ -305,12 +262,12 @@ static int volume_ls(berth_cli *cli, int argc, char **argv)
                 }
                 if (!wanted)
                         continue;
-                _cleanup_free_ char *labels = labels_str(v[i].labels);
+                _cleanup_free_ char *labels = cli_labels_text(v[i].labels);
                 const char *vals[F_COUNT] = {v[i].name, "local", "local", v[i].mountpoint, labels,
                                              "N/A",     "N/A",   "N/A",   "N/A",           "N/A"};
                 _cleanup_free_ char *line = cli_format_row(format, volume_fields, vals, F_COUNT);
                 if (t)
-                        table_add_line(t, line);
+                        cli_table_add_line(t, line);
                 else
                         printf("%s\n", line);
         }

@@ -163,3 +163,28 @@ char *cli_format_header(const char *tmpl, const cli_format_field *fields, size_t
         walk(tmpl, fields, n, lit_cb, act_cb, &b, msg, sizeof(msg));
         return b.s;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char *cli_labels_text(const json_t *labels)
+{
+        size_t n = json_object_size(labels), i = 0;
+        _cleanup_free_ char **kv = berth_xmalloc0((n ? n : 1) * sizeof(char *));
+        const char *k;
+        json_t *v;
+        json_object_foreach ((json_t *)labels, k, v)
+                kv[i++] =
+                    berth_xasprintf("%s=%s", k, json_string_value(v) ? json_string_value(v) : "");
+        qsort(kv, n, sizeof(char *), cmp_str);
+        char *out = berth_xstrdup("");
+        for (i = 0; i < n; i++) {
+                char *s = berth_xasprintf("%s%s%s", out, i ? "," : "", kv[i]);
+                free(out);
+                free(kv[i]);
+                out = s;
+        }
+        return out;
+}

@@ -24,6 +24,8 @@ bool cli_format_is_table(const char *tmpl);
 /** Expand one row: values[i] is the value of fields[i]. Returns a malloc'd line. */
 char *cli_format_row(const char *tmpl, const cli_format_field *fields, const char *const *values,
                      size_t n);
+/** Labels (an object of strings, nullable) as "k=v,k2=v2", sorted by key (malloc'd). */
+char *cli_labels_text(const json_t *labels);
 /** The header line for a "table …" template. */
 char *cli_format_header(const char *tmpl, const cli_format_field *fields, size_t n);
 

@@ -35,6 +35,7 @@ static const cli_command commands[] = {
     {"login", cmd_login, "Log in to a registry"},
     {"logout", cmd_logout, "Log out from a registry"},
     {"logs", cmd_logs, "Fetch the logs of a container"},
+    {"network", cmd_network, "Manage networks"},
     {"pause", cmd_pause, "Pause all processes within one or more containers"},
     {"port", cmd_port, "List port mappings or a specific mapping for the container"},
     {"ps", cmd_ps, "List containers"},

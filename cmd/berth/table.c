@@ -85,13 +85,25 @@ void cli_table_free(cli_table *t)
         free(t);
 }
 
+/* Tab-separated cells, empty ones kept (a column left empty stays in its place). */
+static char **split_tabs(const char *line)
+{
+        char **cells = berth_xmalloc0(sizeof(char *));
+        for (const char *p = line;;) {
+                size_t n = strcspn(p, "\t");
+                char *cell = strndup(p, n);
+                berth_strv_push(&cells, cell);
+                free(cell);
+                if (p[n] == '\0')
+                        break;
+                p += n + 1;
+        }
+        return cells;
+}
+
 cli_table *cli_table_from_line(const char *line)
 {
-        _cleanup_strv_ char **cells = NULL;
-        _cleanup_free_ char *copy = berth_xstrdup(line);
-        for (char *save = NULL, *tok = strtok_r(copy, "\t", &save); tok;
-             tok = strtok_r(NULL, "\t", &save))
-                berth_strv_push(&cells, tok);
+        _cleanup_strv_ char **cells = split_tabs(line);
         cli_table *t = cli_table_new(berth_strv_length(cells));
         cli_table_row_strv(t, cells);
         return t;
@@ -99,10 +111,6 @@ cli_table *cli_table_from_line(const char *line)
 
 void cli_table_add_line(cli_table *t, const char *line)
 {
-        _cleanup_strv_ char **cells = NULL;
-        _cleanup_free_ char *copy = berth_xstrdup(line);
-        for (char *save = NULL, *tok = strtok_r(copy, "\t", &save); tok;
-             tok = strtok_r(NULL, "\t", &save))
-                berth_strv_push(&cells, tok);
+        _cleanup_strv_ char **cells = split_tabs(line);
         cli_table_row_strv(t, cells);
 }

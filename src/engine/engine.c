@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The engine handle: the image store, volumes and container records of one root. */
 #include "engine/engine-internal.h"
+#include "engine/network.h"
 #include "engine/exec.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -34,6 +35,8 @@ int berth_engine_open_flags(const char *root, const char *runroot, unsigned imag
                 rc = berth_events_migrate(berth_images_db(e->images), err);
         if (rc >= 0)
                 rc = berth_execs_migrate(berth_images_db(e->images), err);
+        if (rc >= 0)
+                rc = berth_networks_migrate(berth_images_db(e->images), err);
         if (rc >= 0)
                 rc = berth_volumes_open(berth_images_db(e->images), root, &e->volumes, err);
         if (rc < 0) {

@@ -123,7 +123,9 @@ static berth_ip prefix_last(const berth_prefix *p)
         memcpy(ip.addr, p->addr, sizeof(ip.addr));
         size_t bytes = addr_len(p->family);
         for (size_t i = 0; i < bytes; i++) {
-                unsigned bits = p->len >= (i + 1) * 8 ? 8 : p->len > i * 8 ? p->len - (unsigned)i * 8 : 0;
+                unsigned bits = p->len >= (i + 1) * 8 ? 8
+                                : p->len > i * 8      ? p->len - (unsigned)i * 8
+                                                      : 0;
                 ip.addr[i] |= (uint8_t)(0xff >> bits);
         }
         return ip;
@@ -167,12 +169,12 @@ int berth_ipam_next(const berth_prefix *subnet, const berth_prefix *range, const
                         break;
         }
         char s[64];
-        return berth_errx(err, ENOSPC, "no available IPv%d addresses on this network's address pools: %s",
-                          subnet->family == AF_INET ? 4 : 6, berth_prefix_str(subnet, s, sizeof(s)));
+        return berth_errx(
+            err, ENOSPC, "no available IPv%d addresses on this network's address pools: %s",
+            subnet->family == AF_INET ? 4 : 6, berth_prefix_str(subnet, s, sizeof(s)));
 }
 
-int berth_ipam_pool_pick(const berth_prefix *in_use, size_t n, berth_prefix *ret,
-                         berth_error *err)
+int berth_ipam_pool_pick(const berth_prefix *in_use, size_t n, berth_prefix *ret, berth_error *err)
 {
         /* 172.17–31.0.0/16, then 192.168.0.0/16 in /20s */
         for (unsigned i = 0; i < 15 + 16; i++) {

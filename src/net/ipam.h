@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 typedef struct {
         int family;       /* AF_INET or AF_INET6 */
@@ -60,8 +61,7 @@ int berth_ipam_next(const berth_prefix *subnet, const berth_prefix *range, const
  * subnets of other networks, and the host's own addresses and routes); -ENOSPC ("could
  * not find an available, non-overlapping IPv4 address pool") when all do.
  */
-int berth_ipam_pool_pick(const berth_prefix *in_use, size_t n, berth_prefix *ret,
-                         berth_error *err);
+int berth_ipam_pool_pick(const berth_prefix *in_use, size_t n, berth_prefix *ret, berth_error *err);
 
 /** The host's IPv4 and IPv6 interface addresses and routes, as prefixes (caller frees). */
 int berth_ipam_host_prefixes(berth_prefix **ret, size_t *ret_n, berth_error *err);

@@ -162,6 +162,18 @@ setup_build_test() {
   mkdir -p "$CTX"
 }
 
+# For suites that need a store and a run root of their own (no container made).
+setup_engine_test() {
+  setup_image_test
+  BERTH_RUNROOT=$(mktemp -d /tmp/berth-run.XXXXXX)
+  export BERTH_RUNROOT
+}
+
+teardown_engine_test() {
+  [ -n "${BERTH_RUNROOT:-}" ] && rm -rf "$BERTH_RUNROOT"
+  teardown_image_test
+}
+
 # dockerfile TEXT: the build context's Dockerfile.
 dockerfile() {
   printf '%s\n' "$1" >"$CTX/Dockerfile"

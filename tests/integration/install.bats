@@ -5,16 +5,8 @@
 
 load helpers
 
-setup() {
-  setup_image_test
-  BERTH_RUNROOT=$(mktemp -d /tmp/berth-run.XXXXXX)
-  export BERTH_RUNROOT
-}
-
-teardown() {
-  [ -n "${BERTH_RUNROOT:-}" ] && rm -rf "$BERTH_RUNROOT"
-  teardown_image_test
-}
+setup() { setup_engine_test; }
+teardown() { teardown_engine_test; }
 
 @test "info: counts, storage, cgroup version of this host, runtime, root dir" {
   berth import "$WORK/busybox.tar" bb >/dev/null

@@ -45,7 +45,8 @@ static void test_parse(void)
         ok(berth_prefix_parse("fd00:1::/64", &p, &err) == 0 && p.family == AF_INET6, "a v6 subnet");
         is_str(berth_prefix_str(&p, buf, sizeof(buf)), "fd00:1::/64", "v6 written back");
         is_int(berth_prefix_parse("10.1.0.1/16", &p, &err), -EINVAL, "host bits are refused");
-        is_str(err.msg, "invalid subnet 10.1.0.1/16: it should be 10.1.0.0/16", "in Docker's words");
+        is_str(err.msg, "invalid subnet 10.1.0.1/16: it should be 10.1.0.0/16",
+               "in Docker's words");
         is_int(berth_prefix_parse("10.1.0.0", &p, &err), -EINVAL, "no length");
         is_int(berth_prefix_parse("10.1.0.0/33", &p, &err), -EINVAL, "too long");
         is_int(berth_prefix_parse("10.1.0.0/", &p, &err), -EINVAL, "empty length");

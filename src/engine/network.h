@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+/*
+ * Networks as Docker's daemon keeps them (module "network" in berth.db): a row
+ * per network holding its inspect object (Name, Id, Driver, IPAM, Options,
+ * Labels…; "Containers" is computed from the leases), and a lease per address
+ * handed out. The built-in networks bridge, host and none exist from the first
+ * network command on (bridge gets the first of Docker's pools that overlaps
+ * nothing on the host). The bodies are the Engine API's: the CLI builds the
+ * same JSON the API server receives.
+ */
+#include "engine/engine.h"
+#include "engine/filters.h"
+
+#include <jansson.h>
+
+/**
+ * POST /networks/create: body {"Name", "Driver" ("bridge" default, "macvlan"),
+ * "Internal", "EnableIPv6", "Attachable", "IPAM": {"Driver": "default",
+ * "Config": [{"Subnet", "IPRange", "Gateway", "AuxiliaryAddresses": {}}],
+ * "Options"}, "Options": {}, "Labels": {}}. Checked as dockerd does
+ * (name, driver, subnets that overlap another network's, a gateway, range or
+ * auxiliary address outside its subnet, EnableIPv6 without an IPv6 subnet…:
+ * -EINVAL; a name taken: -EEXIST "network with name X already exists").
+ * Without a subnet, one of Docker's default pools. *ret_id the new id.
+ */
+int berth_engine_network_create(berth_engine *e, const json_t *body, char **ret_id,
+                                berth_error *err);
+
+/** The inspect object of a network by name, id or unique id prefix (new reference);
+ * -ENOENT "network X not found". */
+int berth_engine_network_inspect(berth_engine *e, const char *name, json_t **ret, berth_error *err);
+
+/**
+ * GET /networks: inspect objects sorted by name (new array). Filters: driver, id (prefix),
+ * label, name (substring), scope ("local"), type ("builtin"|"custom"), dangling
+ * (true: no container on it); others -EINVAL "invalid filter 'k'".
+ */
+int berth_engine_network_list(berth_engine *e, const berth_filters *f, json_t **ret,
+                              berth_error *err);
+
+/** DELETE /networks/{id}: -EPERM for bridge, host and none ("bridge is a pre-defined network
+ * and cannot be removed"), -EBUSY while containers are on it. */
+int berth_engine_network_remove(berth_engine *e, const char *name, berth_error *err);
+
+/** POST /networks/prune: the custom networks no container is on (filters: until, label,
+ * label!); *ret_names their names. */
+int berth_engine_network_prune(berth_engine *e, const berth_filters *f, char ***ret_names,
+                               berth_error *err);
+
+int berth_networks_migrate(berth_db *db, berth_error *err);
