@@ -173,7 +173,8 @@ static int cmp_str(const void *a, const void *b)
 /* docker's confirmation: what goes, then the filters, if any. */
 static char *system_warning(bool all, bool volumes, char **filters)
 {
-        char *w = berth_xstrdup("WARNING! This will remove:\n  - all stopped containers\n");
+        char *w = berth_xstrdup("WARNING! This will remove:\n  - all stopped containers\n"
+                                "  - all networks not used by at least one container\n");
         char *n;
         if (volumes) {
                 n = berth_xasprintf("%s  - all anonymous volumes not used by at least one "
@@ -246,6 +247,7 @@ int cmd_system_prune(berth_cli *cli, int argc, char **argv)
         if (r < 0)
                 return cli_error(&err);
         print_section("Deleted Containers", rep.containers);
+        print_section("Deleted Networks", rep.networks);
         print_section("Deleted Volumes", rep.volumes);
         print_section("Deleted Images", rep.images);
         print_section("Deleted build cache objects", rep.build_cache);

@@ -2,6 +2,7 @@
 /* `container prune`, `system prune`: stopped containers, unused volumes and images. */
 #include "engine/prune.h"
 #include "build/run-mount.h"
+#include "engine/network.h"
 #include "engine/engine-internal.h"
 #include "engine/filters.h"
 
@@ -246,6 +247,7 @@ void berth_system_prune_report_clear(berth_system_prune_report *r)
         if (r == NULL)
                 return;
         berth_strv_free(r->containers);
+        berth_strv_free(r->networks);
         berth_strv_free(r->volumes);
         berth_strv_free(r->images);
         berth_strv_free(r->build_cache);
@@ -268,6 +270,19 @@ int berth_engine_prune_system(berth_engine *e, bool all, bool volumes, const ber
         uint64_t n = 0;
         int r = berth_engine_prune_containers(e, f, &rep.containers, &n, err);
         rep.reclaimed += n;
+        if (r == 0) {
+                _cleanup_filters_ berth_filters *nf = berth_filters_new();
+                if (f && f->has_until) {
+                        char until[32];
+                        snprintf(until, sizeof(until), "%lld", (long long)f->until);
+                        berth_filters_add_kv(nf, "until", until);
+                }
+                STRV_FOREACH (l, f ? f->labels : NULL)
+                        berth_filters_add_kv(nf, "label", *l);
+                STRV_FOREACH (l, f ? f->not_labels : NULL)
+                        berth_filters_add_kv(nf, "label!", *l);
+                r = berth_engine_network_prune(e, nf, &rep.networks, err);
+        }
         if (r == 0 && volumes) {
                 _cleanup_filters_ berth_filters *vf = berth_filters_new();
                 STRV_FOREACH (l, f ? f->labels : NULL)

@@ -73,6 +73,7 @@ int berth_engine_prune_images(berth_engine *e, bool all, const berth_prune_filte
 
 typedef struct {
         char **containers;  /* removed ids */
+        char **networks;    /* removed network names */
         char **volumes;     /* removed volume names (with volumes) */
         char **images;      /* "untagged: …" / "deleted: …" lines */
         char **build_cache; /* removed build cache objects (RUN --mount=type=cache dirs) */
@@ -87,10 +88,10 @@ int berth_engine_prune_build_cache(berth_engine *e, char ***ret_ids, uint64_t *r
                                    berth_error *err);
 
 /**
- * `system prune`: containers, then (volumes) unused anonymous volumes,
- * then images (all: not only dangling ones), then the build cache, in Docker's order. until with
- * volumes is refused before anything goes (Docker's `ERROR: The "until"
- * filter is not supported with "--volumes"`).
+ * `system prune`: containers, then unused custom networks, then (volumes) unused anonymous
+ * volumes, then images (all: not only dangling ones), then the build cache, in Docker's order.
+ * until with volumes is refused before anything goes (Docker's `ERROR: The "until" filter is not
+ * supported with "--volumes"`).
  */
 int berth_engine_prune_system(berth_engine *e, bool all, bool volumes, const berth_prune_filters *f,
                               berth_system_prune_report *ret, berth_error *err);

@@ -190,6 +190,11 @@ teardown() { teardown_engine_test; }
   [ "$(berth network ls -q | wc -l)" -eq 3 ]
   run berth network prune -f --filter bogus=1
   [ "$output" = "berth: invalid filter 'bogus'" ]
+  # system prune takes them too, after the containers, as docker's
+  berth network create sys >/dev/null
+  run berth system prune -f
+  [[ "$output" == *$'Deleted Networks:\nsys\n'* ]]
+  [ "$(berth network ls -q | wc -l)" -eq 3 ]
   run berth events --since 1700000000 --until "$(($(date +%s) + 1))" --filter type=network \
     --format '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}}'
   [[ "$output" == *"create gone bridge"* ]]

@@ -320,7 +320,7 @@ to_bytes() {
 
   run bash -c "echo n | '$BERTH_BUILD/cmd/berth/berth' system prune --volumes"
   [ "$status" -eq 1 ]
-  [[ "$output" == *$'WARNING! This will remove:\n  - all stopped containers\n  - all anonymous volumes not used by at least one container\n  - all dangling images\n  - all dangling build cache\n\nAre you sure you want to continue? [y/N]'* ]]
+  [[ "$output" == *$'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all anonymous volumes not used by at least one container\n  - all dangling images\n  - all dangling build cache\n\nAre you sure you want to continue? [y/N]'* ]]
   [ "$(berth ps -aq | wc -l)" -eq 2 ]
 
   run berth system prune -f
