@@ -11,6 +11,7 @@
 
 struct berth_engine {
         char *root, *runroot, *rt_root;
+        berth_db *db; /* berth.db: the engine's; the image and volume layers borrow it */
         berth_images *images;
         berth_volumes *volumes;
         berth_rt_ctx rt;

@@ -28,17 +28,22 @@ int berth_engine_open_flags(const char *root, const char *runroot, unsigned imag
         e->runroot = berth_xstrdup(runroot);
         e->rt_root = berth_xasprintf("%s/runtime", runroot);
         e->rt.root = e->rt_root;
-        int rc = berth_images_open_flags(root, images_flags, &e->images, err);
+        _cleanup_free_ char *dbpath = berth_xasprintf("%s/berth.db", root);
+        int rc = berth_mkdir_p(root, 0711, err) < 0
+                     ? berth_wrap(err, "cannot create the berth root")
+                     : berth_db_open(dbpath, &e->db, err);
         if (rc >= 0)
-                rc = berth_containers_migrate(berth_images_db(e->images), err);
+                rc = berth_images_open_db(root, e->db, images_flags, &e->images, err);
         if (rc >= 0)
-                rc = berth_events_migrate(berth_images_db(e->images), err);
+                rc = berth_containers_migrate(e->db, err);
         if (rc >= 0)
-                rc = berth_execs_migrate(berth_images_db(e->images), err);
+                rc = berth_events_migrate(e->db, err);
         if (rc >= 0)
-                rc = berth_networks_migrate(berth_images_db(e->images), err);
+                rc = berth_execs_migrate(e->db, err);
         if (rc >= 0)
-                rc = berth_volumes_open(berth_images_db(e->images), root, &e->volumes, err);
+                rc = berth_networks_migrate(e->db, err);
+        if (rc >= 0)
+                rc = berth_volumes_open(e->db, root, &e->volumes, err);
         if (rc < 0) {
                 berth_engine_close(e);
                 return rc;
@@ -53,6 +58,7 @@ void berth_engine_close(berth_engine *e)
                 return;
         berth_volumes_close(e->volumes);
         berth_images_close(e->images);
+        berth_db_close(e->db);
         free(e->root);
         free(e->runroot);
         free(e->rt_root);
@@ -71,7 +77,7 @@ berth_volumes *berth_engine_volumes(berth_engine *e)
 
 berth_db *berth_engine_db(berth_engine *e)
 {
-        return berth_images_db(e->images);
+        return e->db;
 }
 
 const char *berth_engine_root(berth_engine *e)

@@ -21,6 +21,7 @@ struct berth_images {
         int layers_fd;
         berth_store *store;
         berth_db *db;
+        bool own_db; /* opened here (else borrowed from the engine) */
 };
 
 int berth_images_open(const char *root, berth_images **ret, berth_error *err)
@@ -29,6 +30,12 @@ int berth_images_open(const char *root, berth_images **ret, berth_error *err)
 }
 
 int berth_images_open_flags(const char *root, unsigned flags, berth_images **ret, berth_error *err)
+{
+        return berth_images_open_db(root, NULL, flags, ret, err);
+}
+
+int berth_images_open_db(const char *root, berth_db *db, unsigned flags, berth_images **ret,
+                         berth_error *err)
 {
         if (berth_mkdir_p(root, 0711, err) < 0)
                 return berth_wrap(err, "cannot create the berth root");
@@ -39,8 +46,12 @@ int berth_images_open_flags(const char *root, unsigned flags, berth_images **ret
         _cleanup_free_ char *dbpath = berth_xasprintf("%s/berth.db", root);
         bool keep = flags & BERTH_IMAGES_KEEP_LEFTOVERS;
         int r = berth_store_open_flags(root, keep ? BERTH_STORE_KEEP_TEMP : 0, &im->store, err);
-        if (r == 0)
+        if (r == 0 && db) {
+                im->db = db;
+        } else if (r == 0) {
                 r = berth_db_open(dbpath, &im->db, err);
+                im->own_db = r == 0;
+        }
         if (r == 0)
                 r = berth_imagedb_migrate(im->db, err);
         if (r == 0)
@@ -66,7 +77,8 @@ void berth_images_close(berth_images *im)
                 return;
         if (im->layers_fd >= 0)
                 close(im->layers_fd);
-        berth_db_close(im->db);
+        if (im->own_db)
+                berth_db_close(im->db);
         berth_store_free(im->store);
         free(im->layers);
         free(im->root);

@@ -29,6 +29,10 @@ int berth_images_open(const char *root, berth_images **ret, berth_error *err);
 /** Flags of berth_images_open_flags(). */
 #define BERTH_IMAGES_KEEP_LEFTOVERS 1u /* no clean-up of crash leftovers on open (for fsck) */
 int berth_images_open_flags(const char *root, unsigned flags, berth_images **ret, berth_error *err);
+/** The same on a berth.db the caller opened and owns (the engine's): the image tables are
+ * made in it as needed; berth_images_close() leaves it open. */
+int berth_images_open_db(const char *root, berth_db *db, unsigned flags, berth_images **ret,
+                         berth_error *err);
 void berth_images_close(berth_images *im);
 berth_store *berth_images_store(berth_images *im);
 berth_db *berth_images_db(berth_images *im);
