@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `cp` and `export`: a container's files, mounted and locked for the copy, as tar streams. */
-#include "engine/cp-internal.h"
+#include "engine/cp.h"
+#include "image/cp-view.h"
 #include "image/unpack.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
@@ -53,12 +54,12 @@ typedef struct {
         char *dir;
         int lockfd, rootfd;
         bool we_mounted;
-        cp_view v;
+        berth_cp_view v;
 } cp_ctx;
 
 static void ctx_close(cp_ctx *x)
 {
-        cp_view_done(&x->v);
+        berth_cp_view_done(&x->v);
         if (x->rootfd >= 0)
                 close(x->rootfd);
         if (x->we_mounted)
@@ -145,7 +146,7 @@ static int add_mounts(berth_engine *e, cp_ctx *x, berth_error *err)
                                 continue;
                         fd = pfd;
                 }
-                int r = cp_view_add(&x->v, dest, fd, file, rw, err);
+                int r = berth_cp_view_add(&x->v, dest, fd, file, rw, err);
                 if (r < 0)
                         return r;
         }
@@ -165,7 +166,8 @@ static int add_mounts(berth_engine *e, cp_ctx *x, berth_error *err)
                 int fd = open(x->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
                         continue;
-                int r = cp_view_add(&x->v, dest, fd, berth_xstrdup(files[k]), !x->v.ro_rootfs, err);
+                int r = berth_cp_view_add(&x->v, dest, fd, berth_xstrdup(files[k]), !x->v.ro_rootfs,
+                                          err);
                 if (r < 0)
                         return r;
         }
@@ -177,7 +179,7 @@ static int ctx_open(berth_engine *e, const char *name, bool with_mounts, cp_ctx 
                     berth_error *err)
 {
         *x = (cp_ctx){.lockfd = -1, .rootfd = -1};
-        cp_view_init(&x->v, -1);
+        berth_cp_view_init(&x->v, -1);
         if (berth_libarchive_load(err) < 0) /* everything here is a tar stream */
                 return -err->code;
         if (berth_engine_get(e, name, &x->c, err) < 0)
@@ -207,7 +209,7 @@ static int ctx_open(berth_engine *e, const char *name, bool with_mounts, cp_ctx 
         }
         if (x->rootfd < 0)
                 return berth_errx(err, EIO, "cannot mount the files of container %s", x->c.name);
-        cp_view_init(&x->v, x->rootfd);
+        berth_cp_view_init(&x->v, x->rootfd);
         x->v.ro_rootfs = json_is_true(
             json_object_get(json_object_get(x->c.body, "HostConfig"), "ReadonlyRootfs"));
         return with_mounts ? add_mounts(e, x, err) : 0;
@@ -225,10 +227,10 @@ static int open_path(cp_ctx *x, const char *name, const char *path, bool follow,
         _cleanup_free_ char *abs = berth_cp_clean(path);
         bool dir = berth_cp_asserts_dir(abs);
         _cleanup_free_ char *canon = NULL;
-        int r = cp_canon(&x->v, abs, follow || dir, &canon, err);
+        int r = berth_cp_canon(&x->v, abs, follow || dir, &canon, err);
         if (r < 0)
                 return r;
-        int fd = cp_view_open(&x->v, canon, err);
+        int fd = berth_cp_view_open(&x->v, canon, err);
         if (fd == -ENOENT)
                 return not_found(err, path, name);
         if (fd < 0)
@@ -272,7 +274,7 @@ int berth_engine_cp_stat(berth_engine *e, const char *name, const char *path, bo
                 r = berth_err(err, errno, "cannot stat '%s'", path);
         char *target = NULL;
         if (r >= 0 && S_ISLNK(st.st_mode))
-                r = cp_canon(&x.v, canon, true, &target, err);
+                r = berth_cp_canon(&x.v, canon, true, &target, err);
         if (r >= 0)
                 *ret = (berth_cp_stat){.name = tar_base(path),
                                        .size = st.st_size,
@@ -296,7 +298,7 @@ int berth_engine_cp_from(berth_engine *e, const char *name, const char *path, bo
         }
         if (r >= 0) {
                 base = tar_base(path);
-                r = cp_tar_write(&x.v, fd, canon, rebase ? rebase : base, out_fd, err);
+                r = berth_cp_tar_write(&x.v, fd, canon, rebase ? rebase : base, out_fd, err);
         }
         ctx_close(&x);
         return r < 0 ? r : 0;
@@ -310,9 +312,9 @@ int berth_engine_cp_to(berth_engine *e, const char *name, const char *path, int 
         _cleanup_free_ char *canon = NULL, *abs = berth_cp_clean(path);
         berth_cp_extract_opts o = {.owner = BERTH_CP_OWNER_TAR};
         if (r >= 0)
-                r = cp_canon(&x.v, abs, true, &canon, err);
+                r = berth_cp_canon(&x.v, abs, true, &canon, err);
         if (r >= 0) {
-                _cleanup_close_ int fd = cp_view_open(&x.v, canon, err);
+                _cleanup_close_ int fd = berth_cp_view_open(&x.v, canon, err);
                 struct stat st;
                 if (fd == -ENOENT)
                         r = not_found(err, path, name);
@@ -322,8 +324,8 @@ int berth_engine_cp_to(berth_engine *e, const char *name, const char *path, int 
                         r = berth_errx(err, ENOTDIR, "extraction point is not a directory");
         }
         if (r >= 0) {
-                cp_loc loc;
-                cp_view_map(&x.v, canon, &loc);
+                berth_cp_loc loc;
+                berth_cp_view_map(&x.v, canon, &loc);
                 if (loc.mount && !loc.mount->rw)
                         r = berth_errx(err, EROFS, "mounted volume is marked read-only");
                 else if (loc.mount == NULL && x.v.ro_rootfs)
@@ -339,7 +341,7 @@ int berth_engine_cp_to(berth_engine *e, const char *name, const char *path, int 
                             .owner = BERTH_CP_OWNER_FIXED, .uid = (uid_t)uid, .gid = (gid_t)gid};
         }
         if (r >= 0)
-                r = cp_tar_extract(&x.v, canon, in_fd, &o, true, NULL, err);
+                r = berth_cp_tar_extract(&x.v, canon, in_fd, &o, true, NULL, err);
         ctx_close(&x);
         return r < 0 ? r : 0;
 }
@@ -351,7 +353,7 @@ int berth_engine_export(berth_engine *e, const char *name, int out_fd, berth_err
         if (r >= 0) {
                 _cleanup_close_ int fd = fcntl(x.rootfd, F_DUPFD_CLOEXEC, 3);
                 r = fd < 0 ? berth_err(err, errno, "cannot open the root of %s", name)
-                           : cp_tar_write(&x.v, fd, "/", "", out_fd, err);
+                           : berth_cp_tar_write(&x.v, fd, "/", "", out_fd, err);
         }
         ctx_close(&x);
         return r < 0 ? r : 0;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include "image/cp-view.h"
+
 #include "base/error.h"
 #include "engine/engine.h"
 
@@ -79,55 +81,3 @@ int berth_engine_cp_to(berth_engine *e, const char *name, const char *path, int 
  * ("bin", "bin/sh"), to out_fd.
  */
 int berth_engine_export(berth_engine *e, const char *name, int out_fd, berth_error *err);
-
-/* ---- the host side of `cp`: the same tar writer and reader, for the user's own files ---- */
-
-/**
- * Write a tar of dirfd/entry (entry "." is dirfd itself; a symlink is
- * archived as a link) to out_fd, its entries named tarname and tarname/….
- */
-int berth_cp_archive(int dirfd, const char *entry, const char *tarname, int out_fd,
-                     berth_error *err);
-
-typedef enum {
-        BERTH_CP_OWNER_NONE, /* leave files to whoever made them (docker's NoLchown) */
-        BERTH_CP_OWNER_TAR,  /* the tar's uid/gid */
-        BERTH_CP_OWNER_FIXED /* uid/gid below for every file */
-} berth_cp_owner;
-
-typedef struct {
-        berth_cp_owner owner;
-        uid_t uid;
-        gid_t gid;
-} berth_cp_extract_opts;
-
-/**
- * Extract the tar read from tar_fd into dest_dirfd (a directory), every
- * name and link confined to it (openat2 RESOLVE_IN_ROOT). As docker's copy
- * does: an existing directory is never replaced by a non-directory nor the
- * other way round; a relative symlink or hard link that climbs out of the
- * destination is refused ("invalid symlink …"). *ret_bytes (nullable) gets
- * the bytes of file data written.
- */
-int berth_cp_extract(int tar_fd, int dest_dirfd, const berth_cp_extract_opts *o,
-                     uint64_t *ret_bytes, berth_error *err);
-
-/* ---- path rules of docker's cp (pure string functions; results malloc'd) ---- */
-
-/**
- * path as an absolute, cleaned container path that keeps a trailing "/" or
- * "/." of the original: "a//b/../c/" → "/a/c/", "x/." → "/x/.", "" → "/".
- */
-char *berth_cp_clean(const char *path);
-/** Whether path says "directory": it ends in "/" or its last component is ".". */
-bool berth_cp_asserts_dir(const char *path);
-/**
- * docker's SplitPathDirEntry: the cleaned path's parent and last component,
- * a trailing "." kept: "/a/b/" → "/a", "b"; "/a/b/." → "/a/b", "."; "/" → "/", "/".
- */
-void berth_cp_split(const char *path, char **ret_dir, char **ret_base);
-/**
- * Lexically clean a relative or absolute path into components joined by
- * '/', without leading '/'; ".." never climbs above the start ("" is the
- * start). *ret_escaped (nullable) tells whether it tried to.
- */

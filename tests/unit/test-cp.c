@@ -6,7 +6,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
-#include "engine/cp-internal.h"
+#include "image/cp-view.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,11 +76,11 @@ static void test_view(void)
         _cleanup_free_ char *rootp = berth_xasprintf("%s/root", tmp);
         _cleanup_free_ char *volp = berth_xasprintf("%s/vol", tmp);
         int rootfd = open(rootp, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        cp_view v;
-        cp_view_init(&v, rootfd);
+        berth_cp_view v;
+        berth_cp_view_init(&v, rootfd);
         berth_error err = {0};
-        ok(cp_view_add(&v, "/todata/../data", open(volp, O_PATH | O_DIRECTORY | O_CLOEXEC), NULL,
-                       true, &err) == 0,
+        ok(berth_cp_view_add(&v, "/todata/../data", open(volp, O_PATH | O_DIRECTORY | O_CLOEXEC),
+                             NULL, true, &err) == 0,
            "a mount is added");
         is_str(v.m[0].dest, "/data", "its Destination is resolved");
 
@@ -94,26 +94,26 @@ static void test_view(void)
         };
         for (size_t i = 0; i < ARRAY_SIZE(canon); i++) {
                 _cleanup_free_ char *c = NULL;
-                int r = cp_canon(&v, canon[i][0], canon[i][1][0] == '1', &c, &err);
+                int r = berth_cp_canon(&v, canon[i][0], canon[i][1][0] == '1', &c, &err);
                 ok(r == 0, "canon '%s'", canon[i][0]);
                 is_str(c, canon[i][2], "canon '%s' (follow %s)", canon[i][0], canon[i][1]);
         }
         _cleanup_free_ char *loop = NULL;
-        is_int(cp_canon(&v, "/loop1/x", false, &loop, &err), -ELOOP, "a link loop is ELOOP");
+        is_int(berth_cp_canon(&v, "/loop1/x", false, &loop, &err), -ELOOP, "a link loop is ELOOP");
 
-        cp_loc loc;
-        cp_view_map(&v, "/data/inner/x", &loc);
+        berth_cp_loc loc;
+        berth_cp_view_map(&v, "/data/inner/x", &loc);
         ok(loc.mount == &v.m[0], "/data/inner/x is in the mount");
         is_str(loc.rel, "inner/x", "at inner/x of its source");
-        cp_view_map(&v, "/database", &loc);
+        berth_cp_view_map(&v, "/database", &loc);
         ok(loc.mount == NULL, "/database is not in /data");
-        ok(cp_view_has_mount_below(&v, "/"), "/ has a mount below");
-        ok(!cp_view_has_mount_below(&v, "/data"), "/data has none below it");
+        ok(berth_cp_view_has_mount_below(&v, "/"), "/ has a mount below");
+        ok(!berth_cp_view_has_mount_below(&v, "/data"), "/data has none below it");
 
         /* reading through the view reaches the container's file, never the host's */
         _cleanup_free_ char *c = NULL;
-        cp_canon(&v, "/escape/etc/f", true, &c, &err);
-        _cleanup_close_ int fd = cp_view_open(&v, c, &err);
+        berth_cp_canon(&v, "/escape/etc/f", true, &c, &err);
+        _cleanup_close_ int fd = berth_cp_view_open(&v, c, &err);
         char buf[8] = "";
         _cleanup_close_ int rfd = -1;
         char p[32];
@@ -129,8 +129,8 @@ static void test_view(void)
         };
         int tfd = tar_build(ents, ARRAY_SIZE(ents), TAR_PLAIN);
         berth_cp_extract_opts o = {.owner = BERTH_CP_OWNER_NONE};
-        ok(cp_tar_extract(&v, "/", tfd, &o, true, NULL, &err) == 0, "extract through links: %s",
-           err.msg);
+        ok(berth_cp_tar_extract(&v, "/", tfd, &o, true, NULL, &err) == 0,
+           "extract through links: %s", err.msg);
         close(tfd);
         _cleanup_free_ char *n1 = berth_xasprintf("%s/root/etc/new", tmp);
         _cleanup_free_ char *n2 = berth_xasprintf("%s/root/etc/viavol", tmp);
@@ -139,32 +139,33 @@ static void test_view(void)
 
         tent bad1[] = {{.name = "../../outside", .type = 'f', .data = "x"}};
         tfd = tar_build(bad1, 1, TAR_PLAIN);
-        ok(cp_tar_extract(&v, "/srv", tfd, &o, true, NULL, &err) < 0, "a name above the "
-                                                                      "destination is refused");
+        ok(berth_cp_tar_extract(&v, "/srv", tfd, &o, true, NULL, &err) < 0,
+           "a name above the "
+           "destination is refused");
         like(err.msg, "outside of", "with docker's reason");
         close(tfd);
         tent bad2[] = {{.name = "up", .type = 'l', .link = "../../../etc"}};
         tfd = tar_build(bad2, 1, TAR_PLAIN);
-        ok(cp_tar_extract(&v, "/srv", tfd, &o, true, NULL, &err) < 0,
+        ok(berth_cp_tar_extract(&v, "/srv", tfd, &o, true, NULL, &err) < 0,
            "a relative symlink out of the destination is refused");
         like(err.msg, "invalid symlink", "as docker says");
         close(tfd);
         tent bad3[] = {{.name = "tree", .type = 'f', .data = "x"}};
         tfd = tar_build(bad3, 1, TAR_PLAIN);
-        ok(cp_tar_extract(&v, "/srv", tfd, &o, true, NULL, &err) < 0,
+        ok(berth_cp_tar_extract(&v, "/srv", tfd, &o, true, NULL, &err) < 0,
            "a file never replaces a directory");
         like(err.msg, "cannot overwrite directory", "as docker says");
         close(tfd);
         v.m[0].rw = false;
         tent ro[] = {{.name = "x2", .type = 'f', .data = "x"}};
         tfd = tar_build(ro, 1, TAR_PLAIN);
-        ok(cp_tar_extract(&v, "/data", tfd, &o, true, NULL, &err) < 0,
+        ok(berth_cp_tar_extract(&v, "/data", tfd, &o, true, NULL, &err) < 0,
            "a read-only mount is refused");
         like(err.msg, "read-only", "saying so");
         close(tfd);
         _cleanup_free_ char *hostf = berth_xasprintf("%s/host/etc/new", tmp);
         ok(access(hostf, F_OK) < 0, "nothing reached the 'host' beside the root");
-        cp_view_done(&v);
+        berth_cp_view_done(&v);
         close(rootfd);
 }
 
@@ -179,16 +180,17 @@ static void test_file_mount_swapped(void)
         _cleanup_free_ char *srcp = berth_xasprintf("%s/fsrc", tmp);
         _cleanup_free_ char *canary = berth_xasprintf("%s/canary", tmp);
         int rootfd = open(rootp, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        cp_view v;
-        cp_view_init(&v, rootfd);
+        berth_cp_view v;
+        berth_cp_view_init(&v, rootfd);
         berth_error err = {0};
-        ok(cp_view_add(&v, "/cfg", open(srcp, O_PATH | O_DIRECTORY | O_CLOEXEC),
-                       berth_xstrdup("cfg"), true, &err) == 0,
+        ok(berth_cp_view_add(&v, "/cfg", open(srcp, O_PATH | O_DIRECTORY | O_CLOEXEC),
+                             berth_xstrdup("cfg"), true, &err) == 0,
            "a file mount is added");
         tent ents[] = {{.name = "cfg", .type = 'f', .data = "written", .mode = 0777}};
         berth_cp_extract_opts o = {.owner = BERTH_CP_OWNER_NONE};
         int tfd = tar_build(ents, 1, TAR_PLAIN);
-        ok(cp_tar_extract(&v, "/", tfd, &o, true, NULL, &err) == 0, "cp onto it: %s", err.msg);
+        ok(berth_cp_tar_extract(&v, "/", tfd, &o, true, NULL, &err) == 0, "cp onto it: %s",
+           err.msg);
         close(tfd);
         _cleanup_free_ char *cfg = berth_xasprintf("%s/fsrc/cfg", tmp);
         _cleanup_free_ char *cmd = berth_xasprintf("cat %s/fsrc/cfg | grep -qx written", tmp);
@@ -198,8 +200,9 @@ static void test_file_mount_swapped(void)
         ok(symlink(canary, cfg) == 0, "the source's name swapped for a symlink to a host file");
         int pfd[2];
         ok(pipe(pfd) == 0, "a pipe");
-        _cleanup_close_ int rfd = cp_view_open(&v, "/", &err);
-        ok(cp_tar_write(&v, rfd, "/", "", pfd[1], &err) == 0, "cp from the root: %s", err.msg);
+        _cleanup_close_ int rfd = berth_cp_view_open(&v, "/", &err);
+        ok(berth_cp_tar_write(&v, rfd, "/", "", pfd[1], &err) == 0, "cp from the root: %s",
+           err.msg);
         close(pfd[1]);
         char buf[8192];
         ssize_t n = berth_read_all(pfd[0], buf, sizeof(buf) - 1);
@@ -209,7 +212,7 @@ static void test_file_mount_swapped(void)
            "… does not read the host file through it");
 
         tfd = tar_build(ents, 1, TAR_PLAIN);
-        ok(cp_tar_extract(&v, "/", tfd, &o, true, NULL, &err) < 0,
+        ok(berth_cp_tar_extract(&v, "/", tfd, &o, true, NULL, &err) < 0,
            "cp onto the mount is refused: %s", err.msg);
         close(tfd);
         struct stat st;
@@ -218,11 +221,11 @@ static void test_file_mount_swapped(void)
         unlink(cfg);
         ok(mkfifo(cfg, 0600) == 0, "the source's name swapped for a FIFO");
         tfd = tar_build(ents, 1, TAR_PLAIN);
-        ok(cp_tar_extract(&v, "/", tfd, &o, true, NULL, &err) < 0 &&
+        ok(berth_cp_tar_extract(&v, "/", tfd, &o, true, NULL, &err) < 0 &&
                strstr(err.msg, "no longer a regular file"),
            "cp onto the mount is refused, not blocked: %s", err.msg);
         close(tfd);
-        cp_view_done(&v);
+        berth_cp_view_done(&v);
         close(rootfd);
 }
 

@@ -4,7 +4,7 @@
  * and the view of a container's files (rootfs + mounts) in which symlinks
  * are followed one component at a time, never outside the container.
  */
-#include "engine/cp-internal.h"
+#include "image/cp-view.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
@@ -73,19 +73,19 @@ void berth_cp_split(const char *path, char **ret_dir, char **ret_base)
         }
 }
 
-char *cp_join(const char *dir, const char *name)
+char *berth_cp_join(const char *dir, const char *name)
 {
         if (name[0] == '\0')
                 return berth_xstrdup(dir);
         return berth_xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
 }
 
-void cp_view_init(cp_view *v, int rootfd)
+void berth_cp_view_init(berth_cp_view *v, int rootfd)
 {
-        *v = (cp_view){.rootfd = rootfd};
+        *v = (berth_cp_view){.rootfd = rootfd};
 }
 
-void cp_view_done(cp_view *v)
+void berth_cp_view_done(berth_cp_view *v)
 {
         for (size_t i = 0; i < v->n; i++) {
                 free(v->m[i].dest);
@@ -113,9 +113,9 @@ static const char *below(const char *cpath, const char *dest)
         return NULL;
 }
 
-void cp_view_map(const cp_view *v, const char *cpath, cp_loc *ret)
+void berth_cp_view_map(const berth_cp_view *v, const char *cpath, berth_cp_loc *ret)
 {
-        const cp_mount *best = NULL;
+        const berth_cp_mount *best = NULL;
         const char *rest = NULL;
         size_t best_len = 0;
         for (size_t i = 0; i < v->n; i++) {
@@ -128,16 +128,17 @@ void cp_view_map(const cp_view *v, const char *cpath, cp_loc *ret)
                 }
         }
         if (best == NULL) {
-                *ret = (cp_loc){.base = v->rootfd, .rel = cpath[0] == '/' ? cpath + 1 : cpath};
+                *ret =
+                    (berth_cp_loc){.base = v->rootfd, .rel = cpath[0] == '/' ? cpath + 1 : cpath};
                 return;
         }
         if (best->file && rest[0] == '\0')
-                *ret = (cp_loc){.base = best->fd, .rel = best->file, .mount = best};
+                *ret = (berth_cp_loc){.base = best->fd, .rel = best->file, .mount = best};
         else
-                *ret = (cp_loc){.base = best->fd, .rel = rest, .mount = best};
+                *ret = (berth_cp_loc){.base = best->fd, .rel = rest, .mount = best};
 }
 
-const cp_mount *cp_view_mount_at(const cp_view *v, const char *cpath)
+const berth_cp_mount *berth_cp_view_mount_at(const berth_cp_view *v, const char *cpath)
 {
         for (size_t i = 0; i < v->n; i++)
                 if (strcmp(v->m[i].dest, cpath) == 0)
@@ -145,7 +146,7 @@ const cp_mount *cp_view_mount_at(const cp_view *v, const char *cpath)
         return NULL;
 }
 
-bool cp_view_has_mount_below(const cp_view *v, const char *cpath)
+bool berth_cp_view_has_mount_below(const berth_cp_view *v, const char *cpath)
 {
         for (size_t i = 0; i < v->n; i++) {
                 const char *r = below(v->m[i].dest, cpath);
@@ -155,10 +156,10 @@ bool cp_view_has_mount_below(const cp_view *v, const char *cpath)
         return false;
 }
 
-int cp_view_open(const cp_view *v, const char *cpath, berth_error *err)
+int berth_cp_view_open(const berth_cp_view *v, const char *cpath, berth_error *err)
 {
-        cp_loc loc;
-        cp_view_map(v, cpath, &loc);
+        berth_cp_loc loc;
+        berth_cp_view_map(v, cpath, &loc);
         if (loc.mount && loc.mount->file && loc.rel != loc.mount->file)
                 return berth_errx(err, ENOTDIR, "cannot open '%s': Not a directory", cpath);
         if (loc.rel[0] == '\0') {
@@ -169,17 +170,18 @@ int cp_view_open(const cp_view *v, const char *cpath, berth_error *err)
         return fd;
 }
 
-int cp_view_add(cp_view *v, const char *dest, int fd, char *file, bool rw, berth_error *err)
+int berth_cp_view_add(berth_cp_view *v, const char *dest, int fd, char *file, bool rw,
+                      berth_error *err)
 {
         _cleanup_free_ char *canon = NULL;
-        int r = cp_canon(v, dest, true, &canon, err);
+        int r = berth_cp_canon(v, dest, true, &canon, err);
         if (r < 0) {
                 close(fd);
                 free(file);
                 return r;
         }
         v->m = berth_xrealloc(v->m, (v->n + 1) * sizeof(*v->m));
-        v->m[v->n++] = (cp_mount){.dest = TAKE_PTR(canon), .fd = fd, .file = file, .rw = rw};
+        v->m[v->n++] = (berth_cp_mount){.dest = TAKE_PTR(canon), .fd = fd, .file = file, .rw = rw};
         return 0;
 }
 
@@ -216,7 +218,8 @@ static bool nothing_left(const char *rest)
         return true;
 }
 
-int cp_canon(const cp_view *v, const char *path, bool follow_last, char **ret, berth_error *err)
+int berth_cp_canon(const berth_cp_view *v, const char *path, bool follow_last, char **ret,
+                   berth_error *err)
 {
         _cleanup_free_ char *cur = berth_xstrdup("/");
         _cleanup_free_ char *todo = berth_xstrdup(path);
@@ -234,10 +237,10 @@ int cp_canon(const cp_view *v, const char *path, bool follow_last, char **ret, b
                                 *slash = '\0';
                         continue;
                 }
-                char *cand = cp_join(cur, comp);
+                char *cand = berth_cp_join(cur, comp);
                 if (!nothing_left(rest) || follow_last) {
                         berth_error ignored;
-                        _cleanup_close_ int fd = cp_view_open(v, cand, &ignored);
+                        _cleanup_close_ int fd = berth_cp_view_open(v, cand, &ignored);
                         struct stat st;
                         if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
                                 char target[PATH_MAX];

@@ -15,7 +15,7 @@
  * was made, checked to be of the type made: a name swapped for a symlink
  * meanwhile is never followed.
  */
-#include "engine/cp-internal.h"
+#include "image/cp-view.h"
 #include "image/tar-entry.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
@@ -40,7 +40,7 @@
 /* ---------------------------------------------------------------- writing */
 
 typedef struct {
-        const cp_view *v;
+        const berth_cp_view *v;
         struct archive *a;
         berth_tar_links links;
         berth_error *err;
@@ -90,14 +90,14 @@ static int write_children(tar_writer *t, int fd, const char *cpath, const char *
                 return berth_err(t->err, errno, "cannot read directory '%s'",
                                  tarname[0] ? tarname : "/");
         size_t n = berth_strv_length(names);
-        bool mounts = t->v && cpath && cp_view_has_mount_below(t->v, cpath);
+        bool mounts = t->v && cpath && berth_cp_view_has_mount_below(t->v, cpath);
         int r = 0;
         for (size_t i = 0; i < n && r == 0; i++) {
-                _cleanup_free_ char *child = cpath ? cp_join(cpath, names[i]) : NULL;
+                _cleanup_free_ char *child = cpath ? berth_cp_join(cpath, names[i]) : NULL;
                 _cleanup_free_ char *cname = tarname[0]
                                                  ? berth_xasprintf("%s/%s", tarname, names[i])
                                                  : berth_xstrdup(names[i]);
-                const cp_mount *m = mounts ? cp_view_mount_at(t->v, child) : NULL;
+                const berth_cp_mount *m = mounts ? berth_cp_view_mount_at(t->v, child) : NULL;
                 _cleanup_close_ int cfd = -1;
                 if (m && m->file)
                         cfd = openat(m->fd, m->file, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -167,8 +167,8 @@ static int write_tree(tar_writer *t, int fd, const char *cpath, const char *tarn
         return 0;
 }
 
-int cp_tar_write(const cp_view *v, int fd, const char *cpath, const char *tarname, int out_fd,
-                 berth_error *err)
+int berth_cp_tar_write(const berth_cp_view *v, int fd, const char *cpath, const char *tarname,
+                       int out_fd, berth_error *err)
 {
         tar_writer t = {.v = v, .err = err};
         t.a = archive_write_new();
@@ -196,7 +196,7 @@ int berth_cp_archive(int dirfd, const char *entry, const char *tarname, int out_
         _cleanup_close_ int fd = openat(dirfd, entry, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return berth_err(err, errno, "lstat %s", entry);
-        return cp_tar_write(NULL, fd, NULL, tarname, out_fd, err);
+        return berth_cp_tar_write(NULL, fd, NULL, tarname, out_fd, err);
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -207,7 +207,7 @@ typedef struct {
 } dir_time;
 
 typedef struct {
-        const cp_view *v;
+        const berth_cp_view *v;
         const char *dest;
         const berth_cp_extract_opts *o;
         bool check_ro;
@@ -216,7 +216,7 @@ typedef struct {
         /* the last parent: as named (dest-relative), canonical, its fd and mount */
         char *parent_rel, *parent_canon;
         int parent_fd;
-        const cp_mount *parent_mount;
+        const berth_cp_mount *parent_mount;
         dir_time *dirs;
         size_t ndirs;
         uint64_t bytes; /* regular files' data written */
@@ -232,7 +232,7 @@ static void reader_forget_parent(tar_reader *x)
         x->parent_fd = -1;
 }
 
-static int check_writable(tar_reader *x, const cp_mount *m)
+static int check_writable(tar_reader *x, const berth_cp_mount *m)
 {
         if (!x->check_ro)
                 return 0;
@@ -249,13 +249,13 @@ static int reader_parent(tar_reader *x, const char *parent_rel)
         if (x->parent_rel && strcmp(x->parent_rel, parent_rel) == 0)
                 return x->parent_fd;
         reader_forget_parent(x);
-        _cleanup_free_ char *full = cp_join(x->dest, parent_rel);
+        _cleanup_free_ char *full = berth_cp_join(x->dest, parent_rel);
         _cleanup_free_ char *canon = NULL;
-        int r = cp_canon(x->v, full, true, &canon, x->err);
+        int r = berth_cp_canon(x->v, full, true, &canon, x->err);
         if (r < 0)
                 return r;
-        cp_loc loc;
-        cp_view_map(x->v, canon, &loc);
+        berth_cp_loc loc;
+        berth_cp_view_map(x->v, canon, &loc);
         if ((r = check_writable(x, loc.mount)) < 0)
                 return r;
         int fd;
@@ -384,7 +384,7 @@ static mode_t entry_type(struct archive_entry *e)
 }
 
 /* A mount's Destination itself: a directory merges, a bind-mounted file is rewritten in place. */
-static int extract_onto_mount(tar_reader *x, const cp_mount *m, struct archive_entry *e,
+static int extract_onto_mount(tar_reader *x, const berth_cp_mount *m, struct archive_entry *e,
                               mode_t type, const char *cpath, const char *name)
 {
         int r = check_writable(x, m);
@@ -427,12 +427,12 @@ static int make_hardlink(tar_reader *x, int pfd, const char *base, const char *t
         _cleanup_free_ char *rel = berth_path_clean_rel(target, &escaped);
         if (escaped || rel[0] == '\0')
                 return berth_errx(x->err, EXDEV, "invalid hardlink \"%s\" -> \"%s\"", name, target);
-        _cleanup_free_ char *full = cp_join(x->dest, rel);
+        _cleanup_free_ char *full = berth_cp_join(x->dest, rel);
         _cleanup_free_ char *canon = NULL;
-        int r = cp_canon(x->v, full, false, &canon, x->err);
+        int r = berth_cp_canon(x->v, full, false, &canon, x->err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int tfd = cp_view_open(x->v, canon, x->err);
+        _cleanup_close_ int tfd = berth_cp_view_open(x->v, canon, x->err);
         if (tfd < 0)
                 return berth_wrap(x->err, "invalid hardlink \"%s\" -> \"%s\"", name, target);
         struct stat st;
@@ -477,10 +477,10 @@ static int extract_one(tar_reader *x, struct archive_entry *e)
                                           "\"%s\"",
                                           x->dest, name);
                 _cleanup_free_ char *canon = NULL;
-                int r = cp_canon(x->v, x->dest, true, &canon, x->err);
+                int r = berth_cp_canon(x->v, x->dest, true, &canon, x->err);
                 if (r < 0)
                         return r;
-                _cleanup_close_ int fd = cp_view_open(x->v, canon, x->err);
+                _cleanup_close_ int fd = berth_cp_view_open(x->v, canon, x->err);
                 if (fd < 0)
                         return fd;
                 return apply_meta(x, fd, e, S_IFDIR, canon, name);
@@ -488,8 +488,8 @@ static int extract_one(tar_reader *x, struct archive_entry *e)
         int pfd = reader_parent(x, parent);
         if (pfd < 0)
                 return pfd;
-        _cleanup_free_ char *cpath = cp_join(x->parent_canon, base);
-        const cp_mount *m = cp_view_mount_at(x->v, cpath);
+        _cleanup_free_ char *cpath = berth_cp_join(x->parent_canon, base);
+        const berth_cp_mount *m = berth_cp_view_mount_at(x->v, cpath);
         if (m)
                 return extract_onto_mount(x, m, e, type, cpath, name);
 
@@ -582,7 +582,7 @@ static int set_dir_times(tar_reader *x)
 {
         for (size_t i = x->ndirs; i-- > 0;) {
                 berth_error ignored;
-                _cleanup_close_ int fd = cp_view_open(x->v, x->dirs[i].cpath, &ignored);
+                _cleanup_close_ int fd = berth_cp_view_open(x->v, x->dirs[i].cpath, &ignored);
                 struct stat st;
                 if (fd < 0 || fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
                         continue; /* replaced since */
@@ -594,8 +594,9 @@ static int set_dir_times(tar_reader *x)
         return 0;
 }
 
-int cp_tar_extract(const cp_view *v, const char *dest, int tar_fd, const berth_cp_extract_opts *o,
-                   bool check_ro, uint64_t *ret_bytes, berth_error *err)
+int berth_cp_tar_extract(const berth_cp_view *v, const char *dest, int tar_fd,
+                         const berth_cp_extract_opts *o, bool check_ro, uint64_t *ret_bytes,
+                         berth_error *err)
 {
         static const berth_cp_extract_opts none = {.owner = BERTH_CP_OWNER_NONE};
         tar_reader x = {.v = v,
@@ -652,10 +653,10 @@ int berth_cp_extract(int tar_fd, int dest_dirfd, const berth_cp_extract_opts *o,
         int fd = fcntl(dest_dirfd, F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
                 return berth_err(err, errno, "cannot use the destination");
-        cp_view v;
-        cp_view_init(&v, fd);
-        int r = cp_tar_extract(&v, "/", tar_fd, o, false, ret_bytes, err);
-        cp_view_done(&v);
+        berth_cp_view v;
+        berth_cp_view_init(&v, fd);
+        int r = berth_cp_tar_extract(&v, "/", tar_fd, o, false, ret_bytes, err);
+        berth_cp_view_done(&v);
         close(fd);
         return r;
 }
