@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The request/reply plumbing of src/net (nl.c) and the reply parsers the
+ * modules share. Not for use outside src/net (tests excepted).
+ */
+#include "net/net.h"
+
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+
+/* Our requests are a header, a fixed struct and a few short attributes (names are < 16 bytes):
+ * far below this. */
+#define BERTH_NL_REQ_SIZE 1024
+
+struct berth_net {
+        struct mnl_socket *sock;
+        unsigned portid;
+        unsigned seq;
+        char req[BERTH_NL_REQ_SIZE];
+        char *buf; /* replies: BERTH_NL_RECV_SIZE bytes */
+};
+
+/** Called for each reply message that is not an ack or an error; <0 stops with that error. */
+typedef int (*berth_nl_reply_fn)(const struct nlmsghdr *nlh, void *data, berth_error *err);
+
+/** Start a request of type with flags (NLM_F_REQUEST and NLM_F_ACK are added) in nl->req. */
+struct nlmsghdr *berth_nl_request(berth_net *nl, uint16_t type, uint16_t flags);
+
+/**
+ * Send req and read the kernel's answers to it (same sequence number, our port
+ * id, from the kernel) until its ack, error or NLMSG_DONE; anything else read
+ * is skipped. Each data message goes to fn (may be NULL). A kernel error is
+ * returned as -errno with its extended message, if any, in err.
+ */
+int berth_nl_talk(berth_net *nl, struct nlmsghdr *req, berth_nl_reply_fn fn, void *data,
+                  berth_error *err);
+
+/** Start an RTM_NEWLINK/SETLINK-style request on a link: an ifinfomsg with ifindex. */
+struct ifinfomsg *berth_nl_link_request(berth_net *nl, struct nlmsghdr **ret_nlh, uint16_t type,
+                                        uint16_t flags, int ifindex);
+
+/** Parse an RTM_NEWLINK message into *ret; -EPROTO if it is malformed. */
+int berth_nl_parse_link(const struct nlmsghdr *nlh, berth_net_link *ret, berth_error *err);
+/** Parse an RTM_NEWADDR message into *ret and its ifindex; -EPROTO if malformed. */
+int berth_nl_parse_addr(const struct nlmsghdr *nlh, berth_net_addr *ret, int *ret_ifindex,
+                        berth_error *err);
+
+/** The address length of a family (4 or 16), 0 for another. */
+static inline size_t berth_nl_family_len(int family)
+{
+        return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+}
+
+/** 0 when a is of a known family with a prefix that fits; else -EINVAL naming it as what. */
+int berth_nl_addr_check(const berth_net_addr *a, const char *what, berth_error *err);
