@@ -84,26 +84,15 @@ int berth_nl_parse_addr(const struct nlmsghdr *nlh, berth_net_addr *ret, int *re
         return 0;
 }
 
-typedef struct {
-        int ifindex;
-        berth_net_addr *v;
-        size_t n;
-} addr_list;
-
 static int one_addr(const struct nlmsghdr *nlh, void *data, berth_error *err)
 {
-        addr_list *l = data;
+        berth_nl_list *l = data;
         berth_net_addr a;
         int ifindex;
         int r = berth_nl_parse_addr(nlh, &a, &ifindex, err);
         if (r < 0 || ifindex != l->ifindex)
                 return r;
-        berth_net_addr *v = reallocarray(l->v, l->n + 1, sizeof(*v));
-        if (v == NULL)
-                return berth_err(err, ENOMEM, "cannot list addresses");
-        v[l->n++] = a;
-        l->v = v;
-        return 0;
+        return berth_nl_append(&l->v, &l->n, sizeof(a), &a, err);
 }
 
 int berth_net_addr_list(berth_net *nl, const char *name, berth_net_addr **ret, size_t *ret_n,
@@ -115,13 +104,7 @@ int berth_net_addr_list(berth_net *nl, const char *name, berth_net_addr **ret, s
         struct nlmsghdr *nlh = berth_nl_request(nl, RTM_GETADDR, NLM_F_DUMP);
         struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
         ifa->ifa_family = AF_UNSPEC;
-        addr_list l = {ifindex, NULL, 0};
-        int r = berth_nl_talk(nl, nlh, one_addr, &l, err);
-        if (r < 0) {
-                free(l.v);
-                return berth_wrap(err, "cannot list the addresses of '%s'", name);
-        }
-        *ret = l.v;
-        *ret_n = l.n;
-        return 0;
+        berth_nl_list l = {.ifindex = ifindex};
+        int r = berth_nl_dump(nl, nlh, one_addr, &l, ret, ret_n, err);
+        return r < 0 ? berth_wrap(err, "cannot list the addresses of '%s'", name) : 0;
 }

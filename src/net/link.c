@@ -14,31 +14,11 @@ typedef struct {
         bool bad;
 } link_parse;
 
-/* A NUL-terminated string attribute that fits dst, copied there. */
-static bool get_str(const struct nlattr *attr, char *dst, size_t size)
-{
-        if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
-            mnl_attr_get_payload_len(attr) > size)
-                return false;
-        strcpy(dst, mnl_attr_get_str(attr));
-        return true;
-}
-
-/* A u32 attribute of exactly 4 bytes, into *dst (an int or unsigned field). */
-static bool get_u32(const struct nlattr *attr, void *dst)
-{
-        if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-                return false;
-        uint32_t v = mnl_attr_get_u32(attr);
-        memcpy(dst, &v, sizeof(v));
-        return true;
-}
-
 static int linkinfo_cb(const struct nlattr *attr, void *data)
 {
         link_parse *p = data;
         bool ok = mnl_attr_get_type(attr) != IFLA_INFO_KIND ||
-                  get_str(attr, p->link->kind, sizeof(p->link->kind));
+                  berth_nl_get_str(attr, p->link->kind, sizeof(p->link->kind));
         p->bad |= !ok;
         return ok ? MNL_CB_OK : MNL_CB_ERROR;
 }
@@ -50,16 +30,16 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
         bool ok = true;
         switch (mnl_attr_get_type(attr)) {
         case IFLA_IFNAME:
-                ok = get_str(attr, l->name, sizeof(l->name));
+                ok = berth_nl_get_str(attr, l->name, sizeof(l->name));
                 break;
         case IFLA_MTU:
-                ok = get_u32(attr, &l->mtu);
+                ok = berth_nl_get_u32(attr, &l->mtu);
                 break;
         case IFLA_MASTER:
-                ok = get_u32(attr, &l->master);
+                ok = berth_nl_get_u32(attr, &l->master);
                 break;
         case IFLA_LINK:
-                ok = get_u32(attr, &l->link);
+                ok = berth_nl_get_u32(attr, &l->link);
                 break;
         case IFLA_OPERSTATE:
                 ok = mnl_attr_validate(attr, MNL_TYPE_U8) == 0;

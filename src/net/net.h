@@ -159,3 +159,20 @@ int berth_net_addr_list(berth_net *nl, const char *name, berth_net_addr **ret, s
  */
 int berth_net_route_add(berth_net *nl, const berth_net_addr *dst, const berth_net_addr *gateway,
                         const char *name, berth_error *err);
+
+/** A route of the main table, as the kernel has it (berth_net_route_list). */
+typedef struct {
+        int family;         /* AF_INET or AF_INET6 */
+        berth_net_addr dst; /* prefixlen 0: the default route */
+        bool has_gateway;
+        berth_net_addr gateway; /* when has_gateway (prefixlen: the full length) */
+        int oif;                /* the link it goes out of, 0 for none */
+        unsigned char type;     /* RTN_UNICAST, RTN_LOCAL… */
+} berth_net_route;
+
+/**
+ * The routes of the main table of family (AF_INET, AF_INET6, or AF_UNSPEC for
+ * both), as a malloc'ed array in *ret and its length in *ret_n.
+ */
+int berth_net_route_list(berth_net *nl, int family, berth_net_route **ret, size_t *ret_n,
+                         berth_error *err);

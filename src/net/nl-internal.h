@@ -56,3 +56,29 @@ static inline size_t berth_nl_family_len(int family)
 
 /** 0 when a is of a known family with a prefix that fits; else -EINVAL naming it as what. */
 int berth_nl_addr_check(const berth_net_addr *a, const char *what, berth_error *err);
+
+/** Parse an RTM_NEWROUTE message into *ret and its table id; -EPROTO if malformed. */
+int berth_nl_parse_route(const struct nlmsghdr *nlh, berth_net_route *ret, unsigned *ret_table,
+                         berth_error *err);
+
+/** Append the size bytes of item to the malloc'ed array *v of *n items; -ENOMEM. */
+int berth_nl_append(void *v, size_t *n, size_t size, const void *item, berth_error *err);
+
+/** A NUL-terminated string attribute that fits size bytes, copied to dst; false otherwise. */
+bool berth_nl_get_str(const struct nlattr *attr, char *dst, size_t size);
+/** A u32 attribute of exactly 4 bytes, copied to dst (an int or unsigned); false otherwise. */
+bool berth_nl_get_u32(const struct nlattr *attr, void *dst);
+
+/** What a dump keeps: the items fn appended (berth_nl_append(&l->v, &l->n, …)), and a filter. */
+typedef struct {
+        void *v;
+        size_t n;
+        int ifindex; /* the link whose items are kept, for the dumps that filter by one */
+} berth_nl_list;
+
+/**
+ * Send the dump request req, fn called with l for each answer; on success the
+ * items in *(T **)ret and *ret_n, on failure freed.
+ */
+int berth_nl_dump(berth_net *nl, struct nlmsghdr *req, berth_nl_reply_fn fn, berth_nl_list *l,
+                  void *ret, size_t *ret_n, berth_error *err);

@@ -225,3 +225,46 @@ int berth_nl_talk(berth_net *nl, struct nlmsghdr *req, berth_nl_reply_fn fn, voi
                 }
         }
 }
+
+int berth_nl_append(void *v, size_t *n, size_t size, const void *item, berth_error *err)
+{
+        void **vp = v;
+        char *grown = reallocarray(*vp, *n + 1, size);
+        if (grown == NULL)
+                return berth_err(err, ENOMEM, "cannot keep the kernel's answer");
+        memcpy(grown + *n * size, item, size);
+        *vp = grown;
+        (*n)++;
+        return 0;
+}
+
+bool berth_nl_get_str(const struct nlattr *attr, char *dst, size_t size)
+{
+        if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
+            mnl_attr_get_payload_len(attr) > size)
+                return false;
+        strcpy(dst, mnl_attr_get_str(attr));
+        return true;
+}
+
+bool berth_nl_get_u32(const struct nlattr *attr, void *dst)
+{
+        if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+                return false;
+        uint32_t v = mnl_attr_get_u32(attr);
+        memcpy(dst, &v, sizeof(v));
+        return true;
+}
+
+int berth_nl_dump(berth_net *nl, struct nlmsghdr *req, berth_nl_reply_fn fn, berth_nl_list *l,
+                  void *ret, size_t *ret_n, berth_error *err)
+{
+        int r = berth_nl_talk(nl, req, fn, l, err);
+        if (r < 0) {
+                free(l->v);
+                return r;
+        }
+        memcpy(ret, &l->v, sizeof(l->v));
+        *ret_n = l->n;
+        return 0;
+}

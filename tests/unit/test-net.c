@@ -119,6 +119,32 @@ static bool lib_has_addr(berth_net *nl, const char *name, const char *text)
         return false;
 }
 
+/* Whether nl's main table has a route to dst ("default" or a prefix) via gw ("" for none) out of
+ * link ifindex. */
+static bool lib_has_route(berth_net *nl, const char *dst, const char *gw, int ifindex)
+{
+        berth_error err = {0};
+        _cleanup_free_ berth_net_route *v = NULL;
+        size_t n = 0;
+        char d[BERTH_NET_ADDR_STRLEN], g[BERTH_NET_ADDR_STRLEN];
+        if (berth_net_route_list(nl, AF_UNSPEC, &v, &n, &err) < 0) {
+                printf("# %s\n", err.msg);
+                return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (v[i].dst.prefixlen == 0)
+                        snprintf(d, sizeof(d), "default");
+                else
+                        berth_net_addr_format(&v[i].dst, true, d, sizeof(d));
+                g[0] = '\0';
+                if (v[i].has_gateway)
+                        berth_net_addr_format(&v[i].gateway, false, g, sizeof(g));
+                if (strcmp(d, dst) == 0 && strcmp(g, gw) == 0 && v[i].oif == ifindex)
+                        return true;
+        }
+        return false;
+}
+
 static bool libmnl_mapped(void)
 {
         _cleanup_fclose_ FILE *f = fopen("/proc/self/maps", "re");
@@ -248,6 +274,25 @@ static void check_parsers(void)
                "parse: an IPv4 address of 3 bytes");
         ifa->ifa_prefixlen = 40;
         is_int(berth_nl_parse_addr(nlh, &a, &ifindex, &err), -EPROTO, "parse: an IPv4 /40");
+
+        /* routes: a gateway of the wrong length, a prefix too long */
+        memset(buf, 0, sizeof(buf));
+        nlh = mnl_nlmsg_put_header(buf);
+        nlh->nlmsg_type = RTM_NEWROUTE;
+        struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+        rtm->rtm_family = AF_INET6;
+        rtm->rtm_table = RT_TABLE_MAIN;
+        mnl_attr_put(nlh, RTA_GATEWAY, 4, "\x0a\x00\x00\x01");
+        berth_net_route rt;
+        unsigned table;
+        is_int(berth_nl_parse_route(nlh, &rt, &table, &err), -EPROTO,
+               "parse: an IPv6 gateway of 4 bytes");
+        rtm->rtm_family = AF_INET;
+        ok(berth_nl_parse_route(nlh, &rt, &table, &err) == 0 && rt.has_gateway &&
+               rt.gateway.addr[3] == 1 && table == RT_TABLE_MAIN,
+           "parse: an IPv4 default route via 10.0.0.1");
+        rtm->rtm_dst_len = 33;
+        is_int(berth_nl_parse_route(nlh, &rt, &table, &err), -EPROTO, "parse: an IPv4 /33 route");
 }
 
 int main(void)
@@ -353,6 +398,13 @@ int main(void)
            "eth0 read back: mac %s, up, mtu %u", berth_net_mac_format(l.mac, macbuf), l.mtu);
         ok(lib_has_addr(ctr, "eth0", "10.88.0.2/24") && lib_has_addr(ctr, "eth0", "fd00:88::2/64"),
            "eth0's addresses read back");
+        ok(lib_has_route(ctr, "default", "10.88.0.1", l.ifindex) &&
+               lib_has_route(ctr, "default", "fd00:88::1", l.ifindex) &&
+               lib_has_route(ctr, "10.88.0.0/24", "", l.ifindex) &&
+               !lib_has_route(ctr, "default", "10.88.0.9", l.ifindex),
+           "the routes read back: both defaults, the subnet's");
+        is_rc(berth_net_route_list(ctr, 99, &(berth_net_route *){NULL}, &(size_t){0}, &err),
+              -EINVAL, "routes of family 99: EINVAL");
 
         /* what iproute2 sees */
         j = ip_json(ns_b, "addr show dev eth0");
