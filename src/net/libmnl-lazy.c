@@ -38,8 +38,6 @@ BERTH_LAZY_FN(mnl_lib, int, mnl_socket_setsockopt, (const S *s, int type, void *
 /* messages */
 BERTH_LAZY_FN(mnl_lib, H *, mnl_nlmsg_put_header, (void *buf), (buf))
 BERTH_LAZY_FN(mnl_lib, void *, mnl_nlmsg_put_extra_header, (H * h, size_t size), (h, size))
-BERTH_LAZY_FN(mnl_lib, bool, mnl_nlmsg_ok, (const H *h, int len), (h, len))
-BERTH_LAZY_FN(mnl_lib, H *, mnl_nlmsg_next, (const H *h, int *len), (h, len))
 BERTH_LAZY_FN(mnl_lib, void *, mnl_nlmsg_get_payload, (const H *h), (h))
 BERTH_LAZY_FN(mnl_lib, size_t, mnl_nlmsg_get_payload_len, (const H *h), (h))
 

@@ -20,7 +20,7 @@ struct berth_net {
         unsigned portid;
         unsigned seq;
         char req[BERTH_NL_REQ_SIZE];
-        char *buf; /* replies: BERTH_NL_RECV_SIZE bytes */
+        char *buf; /* replies: BERTH_NL_RECV_SIZE bytes, and NLMSG_ALIGNTO zeros after each */
 };
 
 /** Called for each reply message that is not an ack or an error; <0 stops with that error. */
@@ -82,3 +82,26 @@ typedef struct {
  */
 int berth_nl_dump(berth_net *nl, struct nlmsghdr *req, berth_nl_reply_fn fn, berth_nl_list *l,
                   void *ret, size_t *ret_n, berth_error *err);
+
+/*
+ * Walking the messages of a datagram of left bytes, followed in its buffer by
+ * NLMSG_ALIGNTO zero bytes: libmnl's attribute walk (mnl_attr_parse) reads up
+ * to a message's aligned end, past an unaligned last message's nlmsg_len. Not mnl_nlmsg_ok/next:
+ * libmnl compares nlmsg_len as an int, so a length of 2 GiB or more passes its
+ * check and the next step jumps out of the buffer (found by fuzz-netlink).
+ */
+static inline bool berth_nl_msg_ok(const struct nlmsghdr *nlh, size_t left)
+{
+        return left >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= left;
+}
+/* The message after nlh (one that berth_nl_msg_ok passed), with *left bytes from it on. */
+static inline const struct nlmsghdr *berth_nl_msg_next(const struct nlmsghdr *nlh, size_t *left)
+{
+        size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
+        if (step >= *left) {
+                *left = 0;
+                return nlh;
+        }
+        *left -= step;
+        return (const struct nlmsghdr *)((const char *)nlh + step);
+}

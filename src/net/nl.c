@@ -69,7 +69,7 @@ int berth_net_open(int netns_fd, berth_net **ret, berth_error *err)
                 return berth_err(err, o.errnum, "%s", o.what);
 
         _cleanup_free_ berth_net *nl = calloc(1, sizeof(*nl));
-        _cleanup_free_ char *buf = malloc(BERTH_NL_RECV_SIZE);
+        _cleanup_free_ char *buf = malloc(BERTH_NL_RECV_SIZE + NLMSG_ALIGNTO);
         if (nl == NULL || buf == NULL)
                 r = berth_err(err, ENOMEM, "cannot set up a netlink socket");
         else if (mnl_socket_bind(o.sock, 0, MNL_SOCKET_AUTOPID) < 0)
@@ -183,6 +183,8 @@ static ssize_t receive(berth_net *nl, berth_error *err)
                         return berth_err(err, errno, "cannot read from netlink");
                 if (msg.msg_flags & MSG_TRUNC)
                         return berth_errx(err, EMSGSIZE, "a netlink answer too long to read");
+                /* zeros up to the next alignment: what the attribute walk may read */
+                memset(nl->buf + n, 0, NLMSG_ALIGNTO);
                 /* only the kernel (port 0) answers requests; anyone else is ignored */
                 if (msg.msg_namelen != sizeof(from) || from.nl_family != AF_NETLINK ||
                     from.nl_pid != 0)
@@ -201,9 +203,9 @@ int berth_nl_talk(berth_net *nl, struct nlmsghdr *req, berth_nl_reply_fn fn, voi
                 ssize_t n = receive(nl, err);
                 if (n < 0)
                         return (int)n;
-                int left = (int)n;
-                for (const struct nlmsghdr *nlh = (const void *)nl->buf; mnl_nlmsg_ok(nlh, left);
-                     nlh = mnl_nlmsg_next(nlh, &left)) {
+                size_t left = (size_t)n;
+                for (const struct nlmsghdr *nlh = (const void *)nl->buf; berth_nl_msg_ok(nlh, left);
+                     nlh = berth_nl_msg_next(nlh, &left)) {
                         if (nlh->nlmsg_seq != req->nlmsg_seq || nlh->nlmsg_pid != nl->portid)
                                 continue; /* not an answer to this request */
                         if (nlh->nlmsg_type == NLMSG_ERROR) {
