@@ -38,6 +38,16 @@ struct nlmsghdr *berth_nl_request(berth_net *nl, uint16_t type, uint16_t flags);
 int berth_nl_talk(berth_net *nl, struct nlmsghdr *req, berth_nl_reply_fn fn, void *data,
                   berth_error *err);
 
+/**
+ * The answers to request seq in one datagram of n bytes at buf (followed by
+ * NLMSG_ALIGNTO zeros), from the kernel: each data message to fn unless
+ * *status already holds an error. 1 when the answer is complete (an ack, an
+ * error or NLMSG_DONE; then *status is 0 or the first error), 0 when more is
+ * to come. What berth_nl_talk does with each datagram it reads.
+ */
+int berth_nl_answers(const berth_net *nl, const void *buf, size_t n, uint32_t seq,
+                     berth_nl_reply_fn fn, void *data, int *status, berth_error *err);
+
 /** Start an RTM_NEWLINK/SETLINK-style request on a link: an ifinfomsg with ifindex. */
 struct ifinfomsg *berth_nl_link_request(berth_net *nl, struct nlmsghdr **ret_nlh, uint16_t type,
                                         uint16_t flags, int ifindex);

@@ -153,7 +153,7 @@ static int kernel_error(const struct nlmsghdr *nlh, berth_error *err)
                 /* after the error: our request's header, or all of it when not capped */
                 size_t off = sizeof(*e);
                 if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && e->msg.nlmsg_len >= NLMSG_HDRLEN)
-                        off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+                        off += NLMSG_ALIGN((size_t)e->msg.nlmsg_len - NLMSG_HDRLEN);
                 if (off < len)
                         mnl_attr_parse_payload((const char *)e + off, len - off, ext_ack_cb, &text);
         }
@@ -193,38 +193,50 @@ static ssize_t receive(berth_net *nl, berth_error *err)
         }
 }
 
+int berth_nl_answers(const berth_net *nl, const void *buf, size_t n, uint32_t seq,
+                     berth_nl_reply_fn fn, void *data, int *status, berth_error *err)
+{
+        size_t left = n;
+        for (const struct nlmsghdr *nlh = buf; berth_nl_msg_ok(nlh, left);
+             nlh = berth_nl_msg_next(nlh, &left)) {
+                if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != nl->portid)
+                        continue; /* not an answer to this request */
+                if (nlh->nlmsg_type == NLMSG_ERROR) {
+                        int k = kernel_error(nlh, err);
+                        *status = *status < 0 ? *status : k;
+                        return 1;
+                }
+                if (nlh->nlmsg_type == NLMSG_DONE) {
+                        int done = 0;
+                        if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(done))
+                                memcpy(&done, mnl_nlmsg_get_payload(nlh), sizeof(done));
+                        if (*status == 0 && done < 0)
+                                *status = berth_errx(err, done > -4096 ? -done : EPROTO,
+                                                     "a netlink dump failed");
+                        return 1;
+                }
+                if (nlh->nlmsg_type < NLMSG_MIN_TYPE || fn == NULL || *status < 0)
+                        continue;
+                int r = fn(nlh, data, err);
+                *status = r > 0 ? 0 : r;
+        }
+        return 0;
+}
+
 int berth_nl_talk(berth_net *nl, struct nlmsghdr *req, berth_nl_reply_fn fn, void *data,
                   berth_error *err)
 {
         if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) != (ssize_t)req->nlmsg_len)
                 return berth_err(err, errno ? errno : EIO, "cannot send a netlink request");
-        int r = 0; /* the first error from fn, kept while the rest of the answer is read */
+        /* the first error from fn, kept while the rest of the answer is read */
+        int status = 0;
         for (;;) {
                 ssize_t n = receive(nl, err);
                 if (n < 0)
                         return (int)n;
-                size_t left = (size_t)n;
-                for (const struct nlmsghdr *nlh = (const void *)nl->buf; berth_nl_msg_ok(nlh, left);
-                     nlh = berth_nl_msg_next(nlh, &left)) {
-                        if (nlh->nlmsg_seq != req->nlmsg_seq || nlh->nlmsg_pid != nl->portid)
-                                continue; /* not an answer to this request */
-                        if (nlh->nlmsg_type == NLMSG_ERROR) {
-                                int k = kernel_error(nlh, err);
-                                return r < 0 ? r : k;
-                        }
-                        if (nlh->nlmsg_type == NLMSG_DONE) {
-                                const int *status = mnl_nlmsg_get_payload(nlh);
-                                if (r == 0 && mnl_nlmsg_get_payload_len(nlh) >= sizeof(int) &&
-                                    *status < 0)
-                                        r = berth_errx(err, *status > -4096 ? -*status : EPROTO,
-                                                       "a netlink dump failed");
-                                return r;
-                        }
-                        if (nlh->nlmsg_type < NLMSG_MIN_TYPE || fn == NULL || r < 0)
-                                continue;
-                        r = fn(nlh, data, err);
-                        r = r > 0 ? 0 : r;
-                }
+                if (berth_nl_answers(nl, nl->buf, (size_t)n, req->nlmsg_seq, fn, data, &status,
+                                     err) > 0)
+                        return status;
         }
 }
 

@@ -42,6 +42,28 @@ static void as_text(const uint8_t *data, size_t size)
         free(s);
 }
 
+/* Every link, address or route message: parsed, and what parses must hold what fits. */
+static int each(const struct nlmsghdr *nlh, void *data, berth_error *err)
+{
+        berth_net_link l;
+        berth_net_addr a;
+        berth_net_route r;
+        int ifindex;
+        unsigned table;
+        if (berth_nl_parse_link(nlh, &l, err) == 0 &&
+            (strnlen(l.name, sizeof(l.name)) >= sizeof(l.name) ||
+             strnlen(l.kind, sizeof(l.kind)) >= sizeof(l.kind) || l.ifindex <= 0))
+                abort();
+        if (berth_nl_parse_addr(nlh, &a, &ifindex, err) == 0 &&
+            a.prefixlen > berth_nl_family_len(a.family) * 8)
+                abort();
+        if (berth_nl_parse_route(nlh, &r, &table, err) == 0 &&
+            (r.dst.prefixlen > berth_nl_family_len(r.family) * 8 ||
+             (r.has_gateway && r.gateway.family != r.family)))
+                abort();
+        return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         berth_error err = {0};
@@ -55,22 +77,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(buf, data, size);
         size_t left = size;
         for (const struct nlmsghdr *nlh = (const void *)buf; berth_nl_msg_ok(nlh, left);
-             nlh = berth_nl_msg_next(nlh, &left)) {
-                berth_net_link l;
-                berth_net_addr a;
-                berth_net_route r;
-                int ifindex;
-                unsigned table;
-                if (berth_nl_parse_link(nlh, &l, &err) == 0 &&
-                    (strnlen(l.name, sizeof(l.name)) >= sizeof(l.name) ||
-                     strnlen(l.kind, sizeof(l.kind)) >= sizeof(l.kind) || l.ifindex <= 0))
-                        abort();
-                if (berth_nl_parse_addr(nlh, &a, &ifindex, &err) == 0 &&
-                    a.prefixlen > berth_nl_family_len(a.family) * 8)
-                        abort();
-                if (berth_nl_parse_route(nlh, &r, &table, &err) == 0 &&
-                    (r.dst.prefixlen > berth_nl_family_len(r.family) * 8 ||
-                     (r.has_gateway && r.gateway.family != r.family)))
+             nlh = berth_nl_msg_next(nlh, &left))
+                each(nlh, NULL, &err);
+        /* as answers to a request: the one the first message answers */
+        if (size >= sizeof(struct nlmsghdr)) {
+                const struct nlmsghdr *first = (const void *)buf;
+                berth_net nl = {.portid = first->nlmsg_pid};
+                int status = 0;
+                int done =
+                    berth_nl_answers(&nl, buf, size, first->nlmsg_seq, each, NULL, &status, &err);
+                if (done < 0 || done > 1 || status > 0 || (status < 0 && err.code != -status))
                         abort();
         }
         free(buf);

@@ -295,6 +295,48 @@ static void check_parsers(void)
         is_int(berth_nl_parse_route(nlh, &rt, &table, &err), -EPROTO, "parse: an IPv4 /33 route");
 }
 
+/* Answers matched by sequence number and port id; the kernel's error and words kept. */
+static void check_answers(void)
+{
+        berth_error err = {0};
+        berth_net nl = {.portid = 4242};
+        char buf[256] = {0};
+        int status = 0;
+        /* an error for request 7, capped, with an extended message */
+        struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+        nlh->nlmsg_type = NLMSG_ERROR;
+        nlh->nlmsg_flags = NLM_F_CAPPED | NLM_F_ACK_TLVS;
+        nlh->nlmsg_seq = 7;
+        nlh->nlmsg_pid = 4242;
+        struct nlmsgerr *e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+        e->error = -EINVAL;
+        e->msg.nlmsg_len = NLMSG_HDRLEN + 16;
+        mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, "mtu less than device minimum");
+        size_t n = nlh->nlmsg_len;
+
+        is_int(berth_nl_answers(&nl, buf, n, 8, NULL, NULL, &status, &err), 0,
+               "an answer to another request is skipped");
+        nl.portid = 1;
+        is_int(berth_nl_answers(&nl, buf, n, 7, NULL, NULL, &status, &err), 0,
+               "so is one for another socket");
+        nl.portid = 4242;
+        is_int(berth_nl_answers(&nl, buf, n, 7, NULL, NULL, &status, &err), 1, "ours ends it");
+        is_int(status, -EINVAL, "with the kernel's errno");
+        is_str(err.msg, "Invalid argument (mtu less than device minimum)", "and its words");
+
+        /* a dump that ends in an error */
+        memset(buf, 0, sizeof(buf));
+        nlh = mnl_nlmsg_put_header(buf);
+        nlh->nlmsg_type = NLMSG_DONE;
+        nlh->nlmsg_seq = 9;
+        nlh->nlmsg_pid = 4242;
+        *(int *)mnl_nlmsg_put_extra_header(nlh, sizeof(int)) = -EBUSY;
+        status = 0;
+        is_int(berth_nl_answers(&nl, buf, nlh->nlmsg_len, 9, NULL, NULL, &status, &err), 1,
+               "NLMSG_DONE ends a dump");
+        is_int(status, -EBUSY, "with its error");
+}
+
 int main(void)
 {
         if (geteuid() != 0) {
@@ -322,6 +364,7 @@ int main(void)
         }
         ok(libmnl_mapped(), "and is once one is");
         check_parsers();
+        check_answers();
         is_rc(berth_net_open(open("/dev/null", O_RDONLY | O_CLOEXEC), &(berth_net *){NULL}, &err),
               -EINVAL, "a handle on something not a netns is refused");
 
