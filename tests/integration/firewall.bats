@@ -26,7 +26,7 @@ setup() {
   ip -n $H addr add 10.231.6.1/24 dev bfw1
   ip -n $H link set bfw0 up
   ip -n $H link set bfw1 up
-  local ns br net
+  local ns br net i
   for ns in C D; do
     if [ $ns = C ]; then br=bfw0 net=5; else br=bfw1 net=6; fi
     ip -n $H link add name "v$ns" type veth peer name eth0 netns "${!ns}"
@@ -50,7 +50,10 @@ setup() {
   PIDS+=($!)
   ip netns exec $R busybox httpd -f -p 80 -h "$WWW" &
   PIDS+=($!)
-  sleep 0.3
+  # each listens before a test begins (a loaded machine can take a while to start them)
+  for ns in $C $D $R; do
+    for i in $(seq 100); do ip netns exec "$ns" ss -Hltn | grep -q ':80 ' && break; sleep 0.05; done
+  done
 }
 
 teardown() {
@@ -62,7 +65,7 @@ teardown() {
 }
 
 # get NS URL: the page (curl), or nothing within 2 s
-get() { ip netns exec "$1" curl -s -m 2 "$2" 2>/dev/null || true; }
+get() { ip netns exec "$1" curl -s --connect-timeout 2 -m 5 "$2" 2>/dev/null || true; }
 
 apply() {
   ip netns exec $H "$FW" berth-test --apply \
