@@ -317,28 +317,11 @@ static int volume_inspect(berth_cli *cli, int argc, char **argv)
                         rc = cli_error(&err);
                         continue;
                 }
-                json_t *j = berth_volume_json(&v);
+                json_array_append_new(all, berth_volume_json(&v));
                 berth_volume_clear(&v);
-                if (format == NULL) {
-                        json_array_append_new(all, j);
-                        continue;
-                }
-                char msg[512];
-                char *s = cli_format_json(format, j, msg, sizeof(msg));
-                json_decref(j);
-                if (s == NULL) {
-                        berth_errx(&err, EINVAL, "%s", msg);
-                        rc = cli_error(&err);
-                        break;
-                }
-                printf("%s\n", s);
-                free(s);
         }
-        if (format == NULL) {
-                char *s = json_dumps(all, JSON_INDENT(4));
-                printf("%s\n", s ? s : "[]");
-                free(s);
-        }
+        if (cli_print_inspect(all, format) != 0)
+                rc = 1;
         json_decref(all);
         return rc;
 }
