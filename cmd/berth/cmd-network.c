@@ -54,14 +54,13 @@ static ssize_t subnet_for(char **subnets, const char *what, bool range)
 
 /* docker's consolidateIpam: one IPAM.Config entry per --subnet, with the --gateway,
  * --ip-range and --aux-address that fall in it. */
-static int ipam_config(char **subnets, char **gateways, char **ranges, json_t *aux, json_t **ret)
+static int ipam_config(char **subnets, char **gateways, char **ranges, json_t *aux, json_t **ret,
+                       berth_error *err)
 {
-        berth_error err = {0};
         if (berth_strv_length(subnets) == 0 &&
             (berth_strv_length(gateways) || berth_strv_length(ranges) || json_object_size(aux)))
-                return berth_errx(&err, EINVAL,
-                                  "every ip-range or gateway must have a corresponding subnet"),
-                       cli_error(&err);
+                return berth_errx(err, EINVAL,
+                                  "every ip-range or gateway must have a corresponding subnet");
         _cleanup_json_ json_t *cfg = json_array();
         STRV_FOREACH (s, subnets)
                 json_array_append_new(cfg, json_pack("{s:s}", "Subnet", *s));
@@ -74,17 +73,15 @@ static int ipam_config(char **subnets, char **gateways, char **ranges, json_t *a
                 STRV_FOREACH (g, parts[p].v) {
                         ssize_t i = subnet_for(subnets, *g, parts[p].range);
                         if (i < 0)
-                                return berth_errx(&err, EINVAL, "no matching subnet for %s %s",
-                                                  parts[p].what, *g),
-                                       cli_error(&err);
+                                return berth_errx(err, EINVAL, "no matching subnet for %s %s",
+                                                  parts[p].what, *g);
                         json_t *entry = json_array_get(cfg, (size_t)i);
                         const char *had = json_string_value(json_object_get(entry, parts[p].key));
                         if (had)
-                                return berth_errx(&err, EINVAL,
+                                return berth_errx(err, EINVAL,
                                                   "cannot configure multiple %ss (%s, %s) for the "
                                                   "same subnet (%s)",
-                                                  parts[p].what, had, *g, subnets[i]),
-                                       cli_error(&err);
+                                                  parts[p].what, had, *g, subnets[i]);
                         json_object_set_new(entry, parts[p].key, json_string(*g));
                 }
         const char *k;
@@ -92,9 +89,8 @@ static int ipam_config(char **subnets, char **gateways, char **ranges, json_t *a
         json_object_foreach (aux, k, v) {
                 ssize_t i = subnet_for(subnets, json_string_value(v), false);
                 if (i < 0)
-                        return berth_errx(&err, EINVAL, "no matching subnet for aux-address %s",
-                                          json_string_value(v)),
-                               cli_error(&err);
+                        return berth_errx(err, EINVAL, "no matching subnet for aux-address %s",
+                                          json_string_value(v));
                 json_t *entry = json_array_get(cfg, (size_t)i);
                 json_t *a = json_object_get(entry, "AuxiliaryAddresses");
                 if (a == NULL)
@@ -204,9 +200,9 @@ static int network_create(berth_cli *cli, int argc, char **argv)
         if (argc - optind != 1)
                 return cli_usage(cmd, "\"network create\" requires exactly 1 argument.");
         json_t *cfg = NULL;
-        int rc = ipam_config(subnets, gateways, ranges, aux, &cfg);
-        if (rc != 0)
-                return rc;
+        berth_error err = {0};
+        if (ipam_config(subnets, gateways, ranges, aux, &cfg, &err) < 0)
+                return cli_error(&err);
         json_object_set_new(body, "Name", json_string(argv[optind]));
         json_object_set_new(body, "Driver", json_string(driver));
         json_object_set_new(body, "IPAM",
@@ -214,7 +210,6 @@ static int network_create(berth_cli *cli, int argc, char **argv)
                                       "Options", ipam_opts));
         json_object_set(body, "Options", opts);
         json_object_set(body, "Labels", labels);
-        berth_error err = {0};
         berth_engine *e = cli_engine(cli, &err);
         _cleanup_free_ char *id = NULL;
         if (e == NULL || berth_engine_network_create(e, body, &id, &err) < 0)
@@ -379,24 +374,10 @@ static int network_inspect(berth_cli *cli, int argc, char **argv)
                         rc = network_error(&err, argv[i]);
                         continue;
                 }
-                if (format == NULL) {
-                        json_array_append_new(all, n);
-                        continue;
-                }
-                char msg[512];
-                char *s = cli_format_json(format, n, msg, sizeof(msg));
-                json_decref(n);
-                if (s == NULL) {
-                        berth_errx(&err, EINVAL, "%s", msg);
-                        return cli_error(&err);
-                }
-                printf("%s\n", s);
-                free(s);
+                json_array_append_new(all, n);
         }
-        if (format == NULL) {
-                _cleanup_free_ char *s = json_dumps(all, JSON_INDENT(4));
-                printf("%s\n", s ? s : "[]");
-        }
+        if (cli_print_inspect(all, format) != 0)
+                rc = 1;
         return rc;
 }
 
@@ -454,18 +435,20 @@ static int network_prune(berth_cli *cli, int argc, char **argv)
         if (rc >= 0)
                 return rc;
         berth_error err = {0};
-        _cleanup_filters_ berth_filters *f = berth_filters_new();
-        STRV_FOREACH (s, po.filters)
-                if (berth_filters_add(f, *s, &err) < 0)
-                        return cli_error(&err);
+        berth_prune_filters f = {0};
+        if (berth_prune_filters_parse(po.filters, &f, &err) < 0)
+                return cli_error(&err);
         if (!po.force && !cli_confirm("WARNING! This will remove all custom networks not used by "
                                       "at least one container.")) {
+                berth_prune_filters_clear(&f);
                 fprintf(stderr, "berth: network prune has been cancelled\n");
                 return 1;
         }
         berth_engine *e = cli_engine(cli, &err);
         _cleanup_strv_ char **names = NULL;
-        if (e == NULL || berth_engine_network_prune(e, f, &names, &err) < 0)
+        int r = e ? berth_engine_network_prune(e, &f, &names, &err) : -1;
+        berth_prune_filters_clear(&f);
+        if (r < 0)
                 return cli_error(&err);
         if (berth_strv_length(names) > 0) {
                 printf("Deleted Networks:\n");

@@ -104,13 +104,12 @@ static int new_id(char *id, berth_error *err)
         return berth_random_hex(id, 32, err);
 }
 
-/* bridge, host and none, made by the first network command that finds them missing (in its
- * transaction: two commands make them once). */
-static int ensure_builtin(berth_engine *e, berth_error *err)
+/* bridge, host and none, each made by the first network command that finds it missing. none
+ * is made last: once it is there, all are, and that check is a read; only a missing one takes
+ * the write transaction, where each is looked for again (two commands make them once). */
+static int make_builtin(berth_engine *e, berth_error *err)
 {
-        int r = name_taken(e, "none", err);
-        if (r != 0)
-                return r < 0 ? r : 0;
+        int r;
         static const char *const names[][2] = {
             {"bridge", "bridge"}, {"host", "host"}, {"none", "null"}};
         for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
@@ -153,14 +152,15 @@ static int ensure_builtin(berth_engine *e, berth_error *err)
         return 0;
 }
 
-/* In a transaction of its own: the built-in networks, then fn. */
 static int with_networks(berth_engine *e, berth_error *err)
 {
+        int r = name_taken(e, "none", err);
+        if (r != 0)
+                return r < 0 ? r : 0;
         berth_db *db = berth_engine_db(e);
-        int r = berth_db_begin(db, err);
-        if (r < 0)
+        if ((r = berth_db_begin(db, err)) < 0)
                 return r;
-        if ((r = ensure_builtin(e, err)) < 0) {
+        if ((r = make_builtin(e, err)) < 0) {
                 berth_db_rollback(db);
                 return r;
         }
@@ -382,27 +382,24 @@ int berth_engine_network_remove(berth_engine *e, const char *name, berth_error *
         return 0;
 }
 
-int berth_engine_network_prune(berth_engine *e, const berth_filters *f, char ***ret_names,
+int berth_engine_network_prune(berth_engine *e, const berth_prune_filters *f, char ***ret_names,
                                berth_error *err)
 {
-        berth_prune_filters pf = {0};
-        int r = berth_prune_filters_from(f, &pf, err);
         json_t *all = NULL;
-        if (r == 0 && (r = with_networks(e, err)) == 0)
+        int r = with_networks(e, err);
+        if (r == 0)
                 r = engine_networks_all(e, &all, err);
-        if (r < 0) {
-                berth_prune_filters_clear(&pf);
+        if (r < 0)
                 return r;
-        }
         char **names = berth_xmalloc0(sizeof(char *));
         size_t i;
         json_t *n;
         json_array_foreach (all, i, n) {
                 const char *name = json_string_value(json_object_get(n, "Name"));
                 const char *id = json_string_value(json_object_get(n, "Id"));
-                int64_t t = berth_parse_rfc3339(json_string_value(json_object_get(n, "Created")));
-                if ((pf.has_until && (t < 0 || t > pf.until)) ||
-                    !berth_prune_labels_match(&pf, json_object_get(n, "Labels")))
+                if (!berth_prune_created_before(f,
+                                                json_string_value(json_object_get(n, "Created"))) ||
+                    !berth_prune_labels_match(f, json_object_get(n, "Labels")))
                         continue;
                 berth_error ignore = {0};
                 if (delete_row(e, id, &ignore) == 0) {
@@ -411,7 +408,6 @@ int berth_engine_network_prune(berth_engine *e, const berth_filters *f, char ***
                 }
         }
         json_decref(all);
-        berth_prune_filters_clear(&pf);
         *ret_names = names;
         return 0;
 }

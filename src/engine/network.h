@@ -11,6 +11,7 @@
  */
 #include "engine/engine.h"
 #include "engine/filters.h"
+#include "engine/prune.h"
 
 #include <jansson.h>
 
@@ -43,9 +44,9 @@ int berth_engine_network_list(berth_engine *e, const berth_filters *f, json_t **
  * and cannot be removed"), -EBUSY while containers are on it. */
 int berth_engine_network_remove(berth_engine *e, const char *name, berth_error *err);
 
-/** POST /networks/prune: the custom networks no container is on (filters: until, label,
- * label!); *ret_names their names. */
-int berth_engine_network_prune(berth_engine *e, const berth_filters *f, char ***ret_names,
+/** POST /networks/prune: the custom networks no container is on and f (nullable: until,
+ * label, label!, engine/prune.h) lets go; *ret_names their names. */
+int berth_engine_network_prune(berth_engine *e, const berth_prune_filters *f, char ***ret_names,
                                berth_error *err);
 
 int berth_networks_migrate(berth_db *db, berth_error *err);

@@ -174,7 +174,7 @@ int berth_prune_volumes(berth_volumes *vs, bool all, const berth_filters *f, cha
                                            (void *)f, ret_names, ret_freed, err);
 }
 
-static bool created_before(const berth_prune_filters *f, const char *created)
+bool berth_prune_created_before(const berth_prune_filters *f, const char *created)
 {
         if (f == NULL || !f->has_until)
                 return true;
@@ -194,7 +194,7 @@ int berth_engine_prune_containers(berth_engine *e, const berth_prune_filters *f,
         uint64_t reclaimed = 0;
         for (size_t i = 0; i < n; i++) {
                 berth_container *c = &v[i];
-                if (!berth_state_stopped(c->state) || !created_before(f, c->created) ||
+                if (!berth_state_stopped(c->state) || !berth_prune_created_before(f, c->created) ||
                     !berth_prune_labels_match(f, json_object_get(c->body, "Labels")))
                         continue;
                 _cleanup_free_ char *dir = berth_engine_container_dir(e, c->id);
@@ -223,7 +223,7 @@ struct image_match {
 static bool image_matches(const berth_image_summary *s, void *ud)
 {
         struct image_match *m = ud;
-        if (!created_before(m->f, s->rec.created))
+        if (!berth_prune_created_before(m->f, s->rec.created))
                 return false;
         if (m->f->labels == NULL && m->f->not_labels == NULL)
                 return true;
@@ -270,19 +270,8 @@ int berth_engine_prune_system(berth_engine *e, bool all, bool volumes, const ber
         uint64_t n = 0;
         int r = berth_engine_prune_containers(e, f, &rep.containers, &n, err);
         rep.reclaimed += n;
-        if (r == 0) {
-                _cleanup_filters_ berth_filters *nf = berth_filters_new();
-                if (f && f->has_until) {
-                        char until[32];
-                        snprintf(until, sizeof(until), "%lld", (long long)f->until);
-                        berth_filters_add_kv(nf, "until", until);
-                }
-                STRV_FOREACH (l, f ? f->labels : NULL)
-                        berth_filters_add_kv(nf, "label", *l);
-                STRV_FOREACH (l, f ? f->not_labels : NULL)
-                        berth_filters_add_kv(nf, "label!", *l);
-                r = berth_engine_network_prune(e, nf, &rep.networks, err);
-        }
+        if (r == 0)
+                r = berth_engine_network_prune(e, f, &rep.networks, err);
         if (r == 0 && volumes) {
                 _cleanup_filters_ berth_filters *vf = berth_filters_new();
                 STRV_FOREACH (l, f ? f->labels : NULL)

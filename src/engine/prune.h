@@ -43,6 +43,8 @@ int berth_prune_filters_from(const berth_filters *bf, berth_prune_filters *ret, 
 void berth_prune_filters_clear(berth_prune_filters *f);
 /** Docker's time for until/since at now: see above. -EINVAL with its message. */
 int berth_prune_parse_time(const char *s, time_t now, int64_t *ret, berth_error *err);
+/** Whether an object created at created (RFC 3339) passes f's until (f nullable). */
+bool berth_prune_created_before(const berth_prune_filters *f, const char *created);
 /** Whether labels (an object of strings, nullable) pass f's label and label! filters. */
 bool berth_prune_labels_match(const berth_prune_filters *f, const json_t *labels);
 
