@@ -90,19 +90,8 @@ static int write_spec(const berth_build_run_opts *o, const char *dir, const char
  * the runtime has recorded the container, there is nothing to kill yet. */
 static void runtime_kill(const char *runtime_root, const char *id)
 {
-        _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
-        pid_t pid = fork();
-        if (pid == 0) {
-                int null = open("/dev/null", O_WRONLY);
-                if (null >= 0)
-                        dup2(null, STDERR_FILENO);
-                execl(rt, "berth-runtime", "--root", runtime_root, "kill", id, "KILL",
-                      (char *)NULL);
-                _exit(127);
-        }
-        if (pid > 0)
-                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                        ;
+        const char *const args[] = {"kill", id, "KILL", NULL};
+        berth_build_runtime_quiet(runtime_root, args);
 }
 
 /* A cancelled step: its process is killed until berth-runtime run returns (it holds the

@@ -50,9 +50,14 @@ void berth_build_lock_drop(const char *work_dir, const char *name, int lockfd)
         close(lockfd);
 }
 
-void berth_build_runtime_delete(const char *runtime_root, const char *id)
+void berth_build_runtime_quiet(const char *runtime_root, const char *const *args)
 {
         _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
+        const char *argv[8] = {"berth-runtime", "--root", runtime_root};
+        size_t n = 3;
+        for (; args[n - 3] && n < ARRAY_SIZE(argv) - 1; n++)
+                argv[n] = args[n - 3];
+        argv[n] = NULL;
         pid_t pid = fork();
         if (pid == 0) {
                 int null = open("/dev/null", O_RDWR);
@@ -60,13 +65,18 @@ void berth_build_runtime_delete(const char *runtime_root, const char *id)
                         dup2(null, 1);
                         dup2(null, 2);
                 }
-                execl(rt, "berth-runtime", "--root", runtime_root, "delete", "--force", id,
-                      (char *)NULL);
+                execv(rt, (char *const *)argv);
                 _exit(127);
         }
         if (pid > 0)
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;
+}
+
+void berth_build_runtime_delete(const char *runtime_root, const char *id)
+{
+        const char *const args[] = {"delete", "--force", id, NULL};
+        berth_build_runtime_quiet(runtime_root, args);
 }
 
 static bool is_hex(const char *s, size_t n)

@@ -24,6 +24,9 @@ int berth_build_lock_take(const char *work_dir, const char *name, berth_error *e
 /** Unlink work_dir/name.lock and close lockfd (after name is gone); -1 is ignored. */
 void berth_build_lock_drop(const char *work_dir, const char *name, int lockfd);
 
+/** berth-runtime --root runtime_root ARGS… (NULL-terminated, at most 4), its output
+ * discarded, waited for: a kill or delete that finds nothing is no error to a build. */
+void berth_build_runtime_quiet(const char *runtime_root, const char *const *args);
 /** berth-runtime --root runtime_root delete --force id, quietly: a step's process, if it
  * still runs, goes with its state. */
 void berth_build_runtime_delete(const char *runtime_root, const char *id);
