@@ -37,7 +37,8 @@ int berth_images_open_flags(const char *root, unsigned flags, berth_images **ret
 int berth_images_open_db(const char *root, berth_db *db, unsigned flags, berth_images **ret,
                          berth_error *err)
 {
-        if (berth_mkdir_p(root, 0711, err) < 0)
+        /* a caller that lends its berth.db made the root to open it in */
+        if (db == NULL && berth_mkdir_p(root, 0711, err) < 0)
                 return berth_wrap(err, "cannot create the berth root");
         berth_images *im = berth_xmalloc0(sizeof(*im));
         im->layers_fd = -1;

@@ -246,8 +246,6 @@ out:
         return r;
 }
 
-int berth_libnftables_load(berth_error *err);
-
 int berth_fw_run(const char *script, bool check_only, berth_error *err)
 {
         int r = berth_libnftables_load(err);

@@ -47,6 +47,9 @@ typedef struct {
 int berth_fw_script(const char *table, const berth_fw_network *nets, size_t n,
                     const berth_fw_port *ports, size_t np, char **ret, berth_error *err);
 
+/** Load libnftables now (berth_fw_run does): -errno with why it cannot be had. */
+int berth_libnftables_load(berth_error *err);
+
 /** Run an nft script (libnftables, loaded now): -EIO with nft's own message on failure;
  * check_only: parsed and checked by the kernel, nothing changed. */
 int berth_fw_run(const char *script, bool check_only, berth_error *err);
