@@ -392,6 +392,10 @@ RUN --mount=type=cache,target=/c,id=two,sharing=locked echo two > /c/f'
   [ "$(grep -cE '^[0-9a-f]{64}$' <<<"$output")" -eq 2 ]
   [[ "${lines[-1]}" =~ ^"Total reclaimed space: 6"[0-9.]*kB$ ]]
   [ -z "$(ls -A "$BERTH_ROOT/build/cache")" ]
+  # filters are refused before anything goes
+  run berth builder prune -f --filter until=1h
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"filters are not supported by berth's build cache"* ]]
   # without -f it asks, as docker does; no answer is no
   run berth builder prune </dev/null
   [ "$status" -eq 1 ]

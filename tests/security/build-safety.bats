@@ -75,6 +75,20 @@ RUN --mount=type=cache,target=../../../../..$HOSTDIR echo x > $HOSTDIR/new-file;
   host_intact
 }
 
+@test "builder prune of a cache a step filled with links to host paths removes the links, never their targets" {
+  # the step plants absolute and relative links (and a directory link) naming host paths in its
+  # cache; on the host they would point at the canary directory
+  dockerfile "FROM busybox
+RUN --mount=type=cache,target=/c ln -s $HOSTDIR /c/dir-link && ln -s $HOSTDIR/canary /c/file-link && mkdir -p /c/d && ln -s ../../../../../../../..$HOSTDIR /c/d/up-link"
+  run berth build --no-cache "$CTX"
+  [ "$status" -eq 0 ]
+  run berth builder prune -f
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "Deleted build cache objects:" ]]
+  [ -z "$(ls -A "$BERTH_ROOT/build/cache")" ]
+  host_intact
+}
+
 @test "RUN --mount=type=bind: a source that is a symlink out of the context, or ../, binds what is inside the context" {
   ln -s "$HOSTDIR" "$CTX/out-link"
   mkdir -p "$CTX/sub"
