@@ -152,6 +152,7 @@ int cmd_rm(berth_cli *cli, int argc, char **argv);
 int cmd_restart(berth_cli *cli, int argc, char **argv);
 int cmd_pause(berth_cli *cli, int argc, char **argv);
 int cmd_unpause(berth_cli *cli, int argc, char **argv);
+int cmd_container_cleanup(berth_cli *cli, int argc, char **argv);
 int cmd_rename(berth_cli *cli, int argc, char **argv);
 int cmd_wait(berth_cli *cli, int argc, char **argv);
 int cmd_logs(berth_cli *cli, int argc, char **argv);

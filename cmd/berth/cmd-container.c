@@ -212,6 +212,24 @@ int cmd_unpause(berth_cli *cli, int argc, char **argv)
         return each(cli, "unpause", argc, argv, do_pause, &p, true);
 }
 
+static int do_cleanup(berth_engine *e, const char *n, void *ud, berth_error *err)
+{
+        return berth_engine_cleanup(e, n, err);
+}
+
+/* podman's `container cleanup`: what a stopped container still holds on its networks let go
+ * (berth-monitor-helper runs it at the exit; by hand, after a crash). */
+int cmd_container_cleanup(berth_cli *cli, int argc, char **argv)
+{
+        copts o = {0};
+        int r = parse_simple("container cleanup", argc, argv, "", help_only, on_opt, &o,
+                             "Usage:  berth container cleanup CONTAINER [CONTAINER...]\n\nClean "
+                             "up the network of one or more stopped containers\n");
+        if (r >= 0)
+                return r;
+        return each(cli, "container cleanup", argc, argv, do_cleanup, NULL, false);
+}
+
 int cmd_rename(berth_cli *cli, int argc, char **argv)
 {
         copts o = {0};

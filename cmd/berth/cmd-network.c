@@ -459,12 +459,35 @@ static int network_prune(berth_cli *cli, int argc, char **argv)
         return 0;
 }
 
+static int network_reload(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option o[] = {{"help", no_argument, NULL, 'h'}, {0}};
+        int c;
+        while ((c = getopt_long(argc, argv, "+:h", o, NULL)) != -1) {
+                if (c == 'h') {
+                        printf("Usage:  berth network reload\n\n"
+                               "Set up the bridges and firewall rules of the networks in use "
+                               "again\n(after a firewall reload, such as nft flush ruleset, "
+                               "removed them)\n");
+                        return 0;
+                }
+                return cli_bad_flag("network reload", argv, c);
+        }
+        if (optind < argc)
+                return cli_usage("network reload", "\"network reload\" accepts no arguments.");
+        berth_error err = {0};
+        berth_engine *e = cli_engine(cli, &err);
+        if (e == NULL || berth_engine_network_reload(e, &err) < 0)
+                return cli_error(&err);
+        return 0;
+}
+
 int cmd_network(berth_cli *cli, int argc, char **argv)
 {
         static const cli_sub subs[] = {{"create", network_create}, {"ls", network_ls},
                                        {"list", network_ls},       {"inspect", network_inspect},
                                        {"rm", network_rm},         {"remove", network_rm},
-                                       {"prune", network_prune}};
+                                       {"prune", network_prune},   {"reload", network_reload}};
         return cli_group_run(cli, "network",
                              "Usage:  berth network COMMAND\n\n"
                              "Manage networks\n\n"
@@ -473,6 +496,8 @@ int cmd_network(berth_cli *cli, int argc, char **argv)
                              "  inspect     Display detailed information on one or more networks\n"
                              "  ls          List networks\n"
                              "  prune       Remove all unused networks\n"
+                             "  reload      Set up the networks in use again (after a firewall "
+                             "reload)\n"
                              "  rm          Remove one or more networks\n\n"
                              "Run 'berth network COMMAND --help' for more information on a "
                              "command.\n",

@@ -2,6 +2,7 @@
 /* `berth port`, with docker's arguments, output and messages. */
 #include "cli.h"
 #include "base/cleanup.h"
+#include "base/cleanup-json.h"
 #include "base/strutil.h"
 
 #include <ctype.h>
@@ -88,10 +89,11 @@ int cmd_port(berth_cli *cli, int argc, char **argv)
         }
         berth_error err = {0};
         berth_engine *e = cli_engine(cli, &err);
-        berth_container c;
-        if (e == NULL || berth_engine_get(e, name, &c, &err) < 0)
+        /* the ports as bound at its start (a random one chosen then): NetworkSettings' */
+        _cleanup_json_ json_t *c = e ? berth_engine_inspect(e, name, &err) : NULL;
+        if (c == NULL)
                 return cli_error(&err);
-        json_t *bindings = json_object_get(json_object_get(c.body, "HostConfig"), "PortBindings");
+        json_t *bindings = json_object_get(json_object_get(c, "NetworkSettings"), "Ports");
         _cleanup_strv_ char **out = NULL;
         if (key) {
                 json_t *list = json_object_get(bindings, key);
@@ -103,7 +105,6 @@ int cmd_port(berth_cli *cli, int argc, char **argv)
                 }
                 if (out == NULL) {
                         fprintf(stderr, "Error: No public port '%s' published for %s\n", key, name);
-                        berth_container_clear(&c);
                         return 1;
                 }
         } else {
@@ -119,7 +120,6 @@ int cmd_port(berth_cli *cli, int argc, char **argv)
                         }
                 }
         }
-        berth_container_clear(&c);
         size_t n = berth_strv_length(out);
         if (n > 1)
                 qsort(out, n, sizeof(char *), natural_cmp);

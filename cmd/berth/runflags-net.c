@@ -275,6 +275,36 @@ static int endpoint_settings(json_t *n, json_t **ret, berth_error *err)
         return 0;
 }
 
+/* --ip, --ip6 and --mac-address: the first network's, as docker takes them. */
+static int first_network_flags(rf_state *st, json_t *n, berth_error *err)
+{
+        static const struct {
+                int id;
+                const char *key, *flag, *what;
+        } f[] = {{RF_IP, "IPv4Address", "--ip", "IPv4 address"},
+                 {RF_IP6, "IPv6Address", "--ip6", "IPv6 address"},
+                 {RF_MAC_ADDRESS, "MacAddress", "--mac-address", "MAC address"}};
+        for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+                const char *v = V(f[k].id).str;
+                if (!SET(f[k].id) || v == NULL || *v == '\0')
+                        continue;
+                const char *given = json_string_value(json_object_get(n, f[k].key));
+                if (given && *given)
+                        return berth_errx(err, EINVAL,
+                                          "conflicting options: cannot specify both %s and "
+                                          "per-network %s",
+                                          f[k].flag, f[k].what);
+                if (f[k].id != RF_MAC_ADDRESS) {
+                        char ip[INET6_ADDRSTRLEN];
+                        if (!parse_ip(v, ip, sizeof(ip)) ||
+                            (strchr(ip, ':') != NULL) != (f[k].id == RF_IP6))
+                                return berth_errx(err, EINVAL, "invalid %s: %s", f[k].what, v);
+                }
+                json_object_set_new(n, f[k].key, json_string(v));
+        }
+        return 0;
+}
+
 static int build_networks(rf_state *st, json_t *body, json_t *hc, berth_error *err)
 {
         json_t *nets = st->networks;
@@ -291,7 +321,13 @@ static int build_networks(rf_state *st, json_t *body, json_t *hc, berth_error *e
                 json_t *def = json_pack("{s:s}", "Target", "default"), *ep = NULL;
                 if (aliases)
                         json_object_set_new(def, "Aliases", rf_strv_json(aliases));
-                r = endpoint_settings(def, &ep, err);
+                r = first_network_flags(st, def, err);
+                if (r == 0)
+                        r = endpoint_settings(def, &ep, err);
+                /* on the default network: kept for the engine to judge (Docker's daemon
+                 * refuses an address there) */
+                if (r == 0 && json_object_size(ep))
+                        json_object_set_new(endpoints, "default", json_incref(ep));
                 json_decref(def);
                 json_decref(ep);
         }
@@ -311,6 +347,8 @@ static int build_networks(rf_state *st, json_t *body, json_t *hc, berth_error *e
                         }
                         json_object_set_new(n, "Aliases", rf_strv_json(aliases));
                 }
+                if (i == 0 && (r = first_network_flags(st, n, err)) < 0)
+                        break;
                 r = endpoint_settings(n, &ep, err);
                 if (r < 0)
                         break;

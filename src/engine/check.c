@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `system check` for containers: what an interrupted create or remove left. */
 #include "engine/engine-internal.h"
+#include "engine/network-internal.h"
 #include "base/fs.h"
 #include "build/sweep.h"
 #include "image/snapshot.h"
@@ -91,6 +92,9 @@ int berth_engine_check(berth_engine *e, bool repair, char ***problems, char ***a
         berth_containers_free(v, n);
         /* live records whose monitor died: the one repair (berth_engine_reconcile) */
         if (berth_engine_reconcile_all(e, problems, actions, repair, err) < 0)
+                return berth_error_rc(err, -EIO);
+        /* what containers no longer running hold on networks (a killed start or helper) */
+        if (engine_net_leftovers(e, problems, actions, repair, err) < 0)
                 return berth_error_rc(err, -EIO);
         /* what killed builds left: step snapshots (and their processes), unpacked contexts */
         return berth_build_sweep(e->images, e->root, e->runroot, repair, problems, actions, err);

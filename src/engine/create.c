@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `create`: a record, a snapshot, the container's files and its volumes. */
 #include "engine/engine-internal.h"
+#include "engine/network-internal.h"
 #include "base/fs.h"
 #include "base/units.h"
 #include "image/snapshot.h"
@@ -92,7 +93,8 @@ json_t *engine_merge_config(const json_t *body, const json_t *image)
 }
 
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf of the container, in its dir. */
-int engine_write_etc_files(const char *dir, const char *id, const json_t *body, berth_error *err)
+int engine_write_etc_files(const char *dir, const char *id, const json_t *body,
+                           const engine_net_info *ni, berth_error *err)
 {
         const char *hn = json_string_value(json_object_get(body, "Hostname"));
         char shortid[13];
@@ -120,6 +122,12 @@ int engine_write_etc_files(const char *dir, const char *id, const json_t *body, 
                                         "ip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\t"
                                         "ip6-allrouters\n");
         }
+        /* its own addresses, under its hostname (Docker's line) */
+        STRV_FOREACH (a, ni ? ni->addresses : NULL) {
+                char *n = berth_xasprintf("%s%s\t%s\n", hosts, *a, hn);
+                free(hosts);
+                hosts = n;
+        }
         json_t *extra = json_object_get(hc, "ExtraHosts");
         size_t i;
         json_t *v;
@@ -140,15 +148,18 @@ int engine_write_etc_files(const char *dir, const char *id, const json_t *body, 
          * (kept on the host network), and with --dns/--dns-search/--dns-option applied */
         _cleanup_free_ char *host_resolv = NULL;
         berth_read_file("/etc/resolv.conf", &host_resolv, NULL, NULL);
-        char *out = berth_xstrdup("");
         json_t *dns = json_object_get(hc, "Dns"), *search = json_object_get(hc, "DnsSearch"),
                *opts = json_object_get(hc, "DnsOptions");
+        /* on a user-defined network its resolver answers (and asks the host's for the rest) */
+        bool resolver = ni && ni->nameserver && json_array_size(dns) == 0;
+        char *out =
+            resolver ? berth_xasprintf("nameserver %s\n", ni->nameserver) : berth_xstrdup("");
         if (host_resolv) {
                 char *save = NULL;
                 for (char *line = strtok_r(host_resolv, "\n", &save); line;
                      line = strtok_r(NULL, "\n", &save)) {
                         bool ns = strncmp(line, "nameserver", 10) == 0;
-                        if (ns && json_array_size(dns) > 0)
+                        if (ns && (json_array_size(dns) > 0 || resolver))
                                 continue;
                         if (ns && !host_net && (strstr(line, " 127.") || strstr(line, " ::1")))
                                 continue;
@@ -247,7 +258,7 @@ int berth_engine_create(berth_engine *e, const char *name, const json_t *body, c
         }
         rc = berth_snapshot_create(e->images, &image_id, dir, err);
         if (rc >= 0)
-                rc = engine_write_etc_files(dir, id, merged, err);
+                rc = engine_write_etc_files(dir, id, merged, NULL, err);
         size_t i;
         json_t *m;
         json_array_foreach (mounts, i, m) {

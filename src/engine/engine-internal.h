@@ -31,8 +31,12 @@ json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, const json_t 
 void engine_event(berth_engine *e, const berth_container *c, const char *action, const char *key,
                   const char *value);
 
-/** The container's /etc/hostname, /etc/hosts and /etc/resolv.conf, in its dir. */
-int engine_write_etc_files(const char *dir, const char *id, const json_t *body, berth_error *err);
+/** The container's /etc/hostname, /etc/hosts and /etc/resolv.conf, in its dir. net (nullable:
+ * at create): its addresses (a line each in hosts) and its networks' resolver (resolv.conf's
+ * only name server), from engine_net_start. */
+typedef struct engine_net_info engine_net_info;
+int engine_write_etc_files(const char *dir, const char *id, const json_t *body,
+                           const engine_net_info *net, berth_error *err);
 
 /** Whether the record's status says a process may be running. */
 

@@ -128,6 +128,9 @@ int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volu
                         berth_error *err);
 int berth_engine_pause(berth_engine *e, const char *name, bool pause, berth_error *err);
 int berth_engine_rename(berth_engine *e, const char *name, const char *new_name, berth_error *err);
+/** What a container that is not running still holds on its networks (leases, veths, its
+ * namespace, ports) let go; a running one is left as it is. */
+int berth_engine_cleanup(berth_engine *e, const char *name, berth_error *err);
 
 /**
  * `wait`: block until the container is not running (condition

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `inspect`: a container as Docker's JSON shows it. */
 #include "engine/engine-internal.h"
+#include "engine/network-internal.h"
 #include "base/fs.h"
 
 #include <errno.h>
@@ -172,14 +173,7 @@ json_t *berth_engine_inspect(berth_engine *e, const char *name, berth_error *err
                                       "WorkDir", work, "Name", "overlay2"));
         json_object_set_new(j, "Mounts", mounts_json(&c));
         json_object_set_new(j, "Config", config_json(&c));
-        const char *net = json_string_value(
-            json_object_get(json_object_get(c.body, "HostConfig"), "NetworkMode"));
-        json_object_set_new(j, "NetworkSettings",
-                            json_pack("{s:s, s:b, s:{}, s:s, s:s, s:i, s:s, s:{}}", "Bridge", "",
-                                      "HairpinMode", 0, "Ports", "SandboxKey", "", "IPAddress", "",
-                                      "IPPrefixLen", 0, "Gateway", "", "Networks"));
-        json_object_set_new(json_object_get(j, "NetworkSettings"), "Networks",
-                            json_pack("{s:{s:s}}", net && *net ? net : "none", "NetworkID", ""));
+        json_object_set_new(j, "NetworkSettings", engine_net_settings(e, &c));
         berth_container_clear(&c);
         return j;
 }

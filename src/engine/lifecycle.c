@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* get/list (with the truth checked), stop, kill, restart, pause, rename, wait, rm. */
 #include "engine/engine-internal.h"
+#include "engine/network.h"
 #include "engine/events.h"
 #include "engine/exit.h"
 #include "base/fs.h"
@@ -56,6 +57,7 @@ static int repair(berth_engine *e, berth_container *c, berth_error *err)
         berth_rt_delete(&e->rt, c->id, true, NULL);
         _cleanup_free_ char *dir = berth_engine_container_dir(e, c->id);
         berth_snapshot_umount(dir, NULL, NULL);
+        berth_network_release(berth_engine_db(e), e->root, e->runroot, c->id, NULL);
         view(c);
         return berth_container_set_exited(berth_engine_db(e), c->id, c->exit_code, c->oom_killed,
                                           c->error, err);
@@ -300,6 +302,18 @@ int berth_engine_pause(berth_engine *e, const char *name, bool pause, berth_erro
         return rc;
 }
 
+int berth_engine_cleanup(berth_engine *e, const char *name, berth_error *err)
+{
+        berth_container c;
+        int r = berth_engine_reconcile(e, name, &c, err);
+        if (r < 0)
+                return r;
+        if (!berth_state_live(c.state))
+                r = berth_network_release(berth_engine_db(e), e->root, e->runroot, c.id, err);
+        berth_container_clear(&c);
+        return r;
+}
+
 int berth_engine_rename(berth_engine *e, const char *name, const char *new_name, berth_error *err)
 {
         berth_container c;
@@ -425,6 +439,8 @@ int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volu
                 goto out;
         }
         berth_rt_delete(&e->rt, c.id, true, NULL);
+        /* what the helper lets go at the exit, unless it was killed before */
+        berth_network_release(db, e->root, e->runroot, c.id, NULL);
         if ((rc = berth_snapshot_remove(e->images, dir, err)) < 0 ||
             (rc = berth_rm_rf(dir, err)) < 0) {
                 berth_container_set_status(db, c.id, BERTH_STATE_DEAD, NULL);

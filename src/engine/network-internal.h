@@ -9,3 +9,89 @@ int engine_network_config(berth_engine *e, const json_t *body, const char *id, j
                           berth_error *err);
 /** Every network's inspect object, without Containers (new array). */
 int engine_networks_all(berth_engine *e, json_t **ret, berth_error *err);
+
+#include "net/ipam.h"
+#include "net/net.h"
+
+/* ---- containers on networks (network-apply.c, network-attach.c, network-release.c) ---- */
+
+/** "" for the default root, else "-<8 hex>" of the root: berth's table is "berth<suffix>",
+ * the default bridge "berth0<suffix>". */
+#define ENGINE_NET_SUFFIX_LEN 10
+void engine_net_suffix(const char *root, char out[ENGINE_NET_SUFFIX_LEN]);
+
+/** flock <runroot>/networks/lock: the commands that change what the host holds for networks
+ * (leases and links, the firewall table, the names files) do it one at a time. The fd. */
+int engine_net_lock(const char *runroot, berth_error *err);
+
+/** A network's record as the drivers want it. [0] IPv4, [1] IPv6. */
+typedef struct {
+        char id[65], name[256], driver[16];
+        char bridge[IFNAMSIZ];
+        unsigned mtu;
+        bool internal, builtin;
+        bool has[2];
+        berth_prefix subnet[2], range[2];
+        berth_ip gateway[2];
+        berth_ip aux[32];
+        size_t n_aux;
+} engine_netdef;
+
+int engine_netdef_parse(const json_t *cfg, engine_netdef *d, berth_error *err);
+int engine_netdef_get(berth_db *db, const char *net_id, engine_netdef *d, berth_error *err);
+
+/** The network's bridge, made if it is missing (its gateways, forwarding, up). */
+int engine_net_bridge_ensure(berth_net *host, const engine_netdef *d, berth_error *err);
+
+/** berth's table made anew from the endpoints and published ports berth.db has. */
+int engine_net_firewall(berth_db *db, const char *root, berth_error *err);
+/** <runroot>/networks/<id>/names: the names of the network's endpoints, for its resolver. */
+int engine_net_names_write(berth_db *db, const char *runroot, const char *net_id, berth_error *err);
+/** The network's directory removed (its resolver ends when its names go). */
+int engine_net_names_remove(const char *runroot, const char *net_id);
+
+/** A network by name, id or prefix, the built-in ones made first if missing (network.c). */
+int engine_network_find(berth_engine *e, const char *name, json_t **ret, berth_error *err);
+/** The same as a read only: a missing built-in network is not made (-ENOENT). */
+int engine_network_lookup(berth_engine *e, const char *name, json_t **ret, berth_error *err);
+
+/** NetworkSettings of a container's inspect (network-settings.c): its endpoints while it
+ * runs, the networks its body names otherwise. */
+json_t *engine_net_settings(berth_engine *e, const berth_container *c);
+
+/** What a start learnt of the container's networks, for its config and /etc files. */
+struct engine_net_info {
+        char *sandbox;    /* the network namespace to join (NULL: host's, or a new one) */
+        char **addresses; /* its addresses, for /etc/hosts */
+        char *nameserver; /* the resolver of its (first user-defined) network, or NULL */
+};
+void engine_net_info_clear(engine_net_info *info);
+
+/**
+ * The container joins the networks its body names (network-attach.c): NetworkMode
+ * ("default": bridge; host and none: nothing to do; container:<name>: the other's
+ * namespace) and NetworkingConfig.EndpointsConfig. Addresses leased and endpoints and
+ * ports recorded in one transaction; then its namespace (<runroot>/netns/<id>), each
+ * bridge made if missing, a veth per network (eth0, eth1…; the first has the default
+ * routes); the firewall when a network comes into use or ports are published; the names
+ * of user-defined networks. On failure nothing is left.
+ */
+int engine_net_start(berth_engine *e, const berth_container *c, engine_net_info *info,
+                     berth_error *err);
+/** container:<name>: the namespace of that running container. */
+int engine_net_container_mode(berth_engine *e, const berth_container *c, const char *other,
+                              engine_net_info *info, berth_error *err);
+
+/** The published ports of a body as bound now (random ones chosen, taken ones refused):
+ * NetworkSettings.Ports (new object). v6: the container has an IPv6 address. */
+int engine_net_ports_bind(berth_db *db, const char *id, const json_t *body, bool v6, json_t **ret,
+                          berth_error *err);
+
+/** engine_net_release (network.h) with the networks' lock held. */
+int engine_net_release_locked(berth_db *db, const char *root, const char *runroot, const char *id,
+                              berth_error *err);
+/** Release what containers no longer running still hold (a crash's leftovers); lock held. */
+void engine_net_sweep(berth_engine *e);
+/** `system check`: those leftovers named in *problems; with repair released (taking the lock). */
+int engine_net_leftovers(berth_engine *e, char ***problems, char ***actions, bool repair,
+                         berth_error *err);

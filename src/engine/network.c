@@ -21,6 +21,23 @@ static const berth_db_migration migrations[] = {
         " container TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
         " PRIMARY KEY (network, address));"
         "CREATE INDEX network_leases_container ON network_leases (container);"},
+    /* a running container's end of each network it is on (settings: Docker's
+     * EndpointSettings; host_link: its veth on the host), and what it holds as a whole:
+     * its namespace, its published ports as bound, the addresses they lead to */
+    {2, "CREATE TABLE network_endpoints ("
+        " container TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+        " network TEXT NOT NULL REFERENCES networks(id),"
+        " position INTEGER NOT NULL,"
+        " host_link TEXT NOT NULL,"
+        " settings TEXT NOT NULL,"
+        " PRIMARY KEY (container, network));"
+        "CREATE INDEX network_endpoints_network ON network_endpoints (network);"
+        "CREATE TABLE container_networks ("
+        " container TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,"
+        " sandbox TEXT NOT NULL,"
+        " ports TEXT NOT NULL,"
+        " addr4 TEXT NOT NULL,"
+        " addr6 TEXT NOT NULL);"},
 };
 
 int berth_networks_migrate(berth_db *db, berth_error *err)
@@ -123,14 +140,19 @@ static int make_builtin(berth_engine *e, berth_error *err)
                         return r;
                 json_t *cfg = NULL;
                 if (strcmp(names[i][0], "bridge") == 0) {
-                        /* the default bridge: a pool subnet, berth0 (docker0 is docker's) */
+                        /* the default bridge: a pool subnet, berth0 (docker0 is docker's;
+                         * another root's berth0-<hash>) */
+                        char suffix[ENGINE_NET_SUFFIX_LEN];
+                        engine_net_suffix(e->root, suffix);
+                        char bridge[IFNAMSIZ];
+                        snprintf(bridge, sizeof(bridge), "berth0%s", suffix);
                         _cleanup_json_ json_t *body =
                             json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "Name", "bridge",
                                       "Options", "com.docker.network.bridge.default_bridge", "true",
                                       "com.docker.network.bridge.enable_icc", "true",
                                       "com.docker.network.bridge.enable_ip_masquerade", "true",
                                       "com.docker.network.bridge.host_binding_ipv4", "0.0.0.0",
-                                      "com.docker.network.bridge.name", "berth0",
+                                      "com.docker.network.bridge.name", bridge,
                                       "com.docker.network.driver.mtu", "1500");
                         if ((r = engine_network_config(e, body, id, &cfg, err)) < 0)
                                 return r;
@@ -236,12 +258,12 @@ static int find(berth_engine *e, const char *name, json_t **ret_config, bool *re
         return 0;
 }
 
-/* Containers: the leases of the network, by container id (Docker's EndpointResource). */
+/* Containers: the endpoints on the network, by container id (Docker's EndpointResource). */
 static int add_containers(berth_engine *e, json_t *cfg, berth_error *err)
 {
         static const char sql[] =
-            "SELECT l.container, c.name, l.address FROM network_leases l JOIN containers c "
-            "ON c.id = l.container WHERE l.network = ? ORDER BY l.container, l.address";
+            "SELECT e.container, c.name, e.settings FROM network_endpoints e JOIN containers c "
+            "ON c.id = e.container WHERE e.network = ? ORDER BY e.container";
         berth_db *db = berth_engine_db(e);
         sqlite3_stmt *st = berth_db_prepare(db, sql, err);
         if (st == NULL)
@@ -250,26 +272,47 @@ static int add_containers(berth_engine *e, json_t *cfg, berth_error *err)
                           SQLITE_TRANSIENT);
         json_t *cs = json_object();
         int rc;
-        while ((rc = berth_db_step(db, st, "reading network leases", err)) == SQLITE_ROW) {
+        while ((rc = berth_db_step(db, st, "reading endpoints", err)) == SQLITE_ROW) {
                 const char *cid = (const char *)sqlite3_column_text(st, 0);
-                const char *addr = (const char *)sqlite3_column_text(st, 2);
-                json_t *ep = json_object_get(cs, cid);
-                if (ep == NULL) {
-                        const char *cname = (const char *)sqlite3_column_text(st, 1);
-                        ep = json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name",
-                                       cname && *cname == '/' ? cname + 1
-                                       : cname                ? cname
-                                                              : "",
-                                       "EndpointID", "", "MacAddress", "", "IPv4Address", "",
-                                       "IPv6Address", "");
-                        json_object_set_new(cs, cid, ep);
-                }
-                json_object_set_new(ep, strchr(addr, ':') ? "IPv6Address" : "IPv4Address",
-                                    json_string(addr));
+                const char *cname = (const char *)sqlite3_column_text(st, 1);
+                json_error_t je;
+                _cleanup_json_ json_t *s = row_config(st, 2);
+                (void)je;
+                char a4[80] = "", a6[80] = "";
+                const char *ip4 = json_string_value(json_object_get(s, "IPAddress"));
+                const char *ip6 = json_string_value(json_object_get(s, "GlobalIPv6Address"));
+                if (ip4 && *ip4)
+                        snprintf(a4, sizeof(a4), "%s/%d", ip4,
+                                 (int)json_integer_value(json_object_get(s, "IPPrefixLen")));
+                if (ip6 && *ip6)
+                        snprintf(
+                            a6, sizeof(a6), "%s/%d", ip6,
+                            (int)json_integer_value(json_object_get(s, "GlobalIPv6PrefixLen")));
+                const char *eid = json_string_value(json_object_get(s, "EndpointID"));
+                const char *mac = json_string_value(json_object_get(s, "MacAddress"));
+                json_object_set_new(cs, cid,
+                                    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name",
+                                              cname && *cname == '/' ? cname + 1
+                                              : cname                ? cname
+                                                                     : "",
+                                              "EndpointID", eid ? eid : "", "MacAddress",
+                                              mac ? mac : "", "IPv4Address", a4, "IPv6Address",
+                                              a6));
         }
         sqlite3_reset(st);
         json_object_set_new(cfg, "Containers", cs);
         return rc < 0 ? rc : 0;
+}
+
+int engine_network_lookup(berth_engine *e, const char *name, json_t **ret, berth_error *err)
+{
+        return find(e, name, ret, NULL, err);
+}
+
+int engine_network_find(berth_engine *e, const char *name, json_t **ret, berth_error *err)
+{
+        int r = with_networks(e, err);
+        return r < 0 ? r : find(e, name, ret, NULL, err);
 }
 
 int berth_engine_network_inspect(berth_engine *e, const char *name, json_t **ret, berth_error *err)
@@ -345,7 +388,7 @@ int berth_engine_network_list(berth_engine *e, const berth_filters *f, json_t **
 static int delete_row(berth_engine *e, const char *id, berth_error *err)
 {
         static const char sql[] = "DELETE FROM networks WHERE id = ? AND builtin = 0 AND NOT "
-                                  "EXISTS (SELECT 1 FROM network_leases WHERE network = ?)";
+                                  "EXISTS (SELECT 1 FROM network_endpoints WHERE network = ?)";
         berth_db *db = berth_engine_db(e);
         sqlite3_stmt *st = berth_db_prepare(db, sql, err);
         if (st == NULL)

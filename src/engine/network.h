@@ -49,4 +49,21 @@ int berth_engine_network_remove(berth_engine *e, const char *name, berth_error *
 int berth_engine_network_prune(berth_engine *e, const berth_prune_filters *f, char ***ret_names,
                                berth_error *err);
 
+/** `network reload`: the bridges of the networks in use and berth's firewall table made again
+ * from berth.db (after a firewall reload took the table away); a crash's leftovers swept. */
+int berth_engine_network_reload(berth_engine *e, berth_error *err);
+
 int berth_networks_migrate(berth_db *db, berth_error *err);
+
+/**
+ * What container id holds on its networks let go: its leases, endpoints and published
+ * ports, its namespace and veths, a bridge no other container is on, the firewall and
+ * the names brought up to date. Nothing held: nothing done (no lock taken). Called when
+ * the container stops for good (the monitor's helper, with berth.db only), by rm, and
+ * by reconcile.
+ */
+int berth_network_release(berth_db *db, const char *root, const char *runroot, const char *id,
+                          berth_error *err);
+/** 1 when container id holds something on its networks (a row, or its namespace), else 0:
+ * a read, no lock. */
+int berth_network_holds(berth_db *db, const char *runroot, const char *id, berth_error *err);

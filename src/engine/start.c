@@ -6,6 +6,7 @@
 #include "engine/container-policy.h"
 #include "engine/monitor-conf.h"
 #include "engine/monitor-proto.h"
+#include "engine/network-internal.h"
 #include "specgen/specgen.h"
 #include "image/snapshot.h"
 
@@ -97,7 +98,8 @@ static int write_monitor_config(berth_engine *e, const berth_container *c, const
         return berth_monitor_conf_save(&m, err);
 }
 
-static int write_spec(berth_engine *e, const berth_container *c, const char *dir, berth_error *err)
+static int write_spec(berth_engine *e, const berth_container *c, const char *dir, const char *netns,
+                      berth_error *err)
 {
         _cleanup_json_ json_t *image = berth_engine_image_config(e, c->image_id, err);
         if (image == NULL)
@@ -116,6 +118,7 @@ static int write_spec(berth_engine *e, const berth_container *c, const char *dir
                                   .hostname_path = hostname,
                                   .hosts_path = hosts,
                                   .resolv_path = resolv,
+                                  .netns_path = netns,
                                   .unchecked = true};
         _cleanup_free_ char *path = berth_xasprintf("%s/config.json", dir);
         return berth_specgen_write(&in, path, err);
@@ -245,11 +248,16 @@ int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts
                          : berth_snapshot_mount(e->images, dir, NULL, err);
         if (rc >= 0)
                 rc = copy_up(e, &c, merged, err);
+        engine_net_info net = {0};
+        bool joined = false;
+        if (rc >= 0)
+                joined = (rc = engine_net_start(e, &c, &net, err)) >= 0;
         /* resolv.conf follows the host's, as Docker's does at each start */
         if (rc >= 0)
-                rc = engine_write_etc_files(dir, c.id, c.body, err);
+                rc = engine_write_etc_files(dir, c.id, c.body, &net, err);
         if (rc >= 0)
-                rc = write_spec(e, &c, dir, err);
+                rc = write_spec(e, &c, dir, net.sandbox, err);
+        engine_net_info_clear(&net);
         if (rc >= 0)
                 rc = write_monitor_config(e, &c, dir, err);
         char reply[4096] = "";
@@ -264,6 +272,8 @@ int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts
                                            berth_engine_start_error_code(msg), msg, NULL);
                 rc = -EIO;
         }
+        if (rc < 0 && joined)
+                berth_network_release(berth_engine_db(e), e->root, e->runroot, c.id, NULL);
         if (rc < 0 && rc != -EALREADY)
                 berth_snapshot_umount(dir, NULL, NULL);
         berth_container_clear(&c);

@@ -8,6 +8,7 @@
  * it there), the rootfs being not yet mounted.
  */
 #include "engine/engine-internal.h"
+#include "engine/network-internal.h"
 #include "base/cleanup-json.h"
 #include "base/fs.h"
 #include "specgen/specgen.h"
@@ -45,11 +46,44 @@ static int check_restart(const json_t *hc, berth_error *err)
         return 0;
 }
 
+/* The networks named exist (the built-in ones always do: the first start makes them), and so
+ * does the container of container:<name>. */
+static int check_networks(berth_engine *e, const json_t *body, berth_error *err)
+{
+        const char *mode =
+            json_string_value(json_object_get(json_object_get(body, "HostConfig"), "NetworkMode"));
+        if (mode && berth_str_has_prefix(mode, "container:")) {
+                berth_container o;
+                int r = berth_engine_get(e, mode + strlen("container:"), &o, err);
+                if (r == 0)
+                        berth_container_clear(&o);
+                return r;
+        }
+        _cleanup_strv_ char **names = NULL;
+        if (mode && *mode)
+                berth_strv_push(&names, mode);
+        const char *k;
+        json_t *v;
+        json_object_foreach (
+            json_object_get(json_object_get(body, "NetworkingConfig"), "EndpointsConfig"), k, v)
+                berth_strv_push(&names, k);
+        STRV_FOREACH (n, names) {
+                if (strcmp(*n, "default") == 0 || strcmp(*n, "bridge") == 0 ||
+                    strcmp(*n, "host") == 0 || strcmp(*n, "none") == 0)
+                        continue;
+                _cleanup_json_ json_t *cfg = NULL;
+                int r = engine_network_lookup(e, *n, &cfg, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int engine_validate_create(berth_engine *e, const char *dir, const json_t *merged,
                            const json_t *mounts, const json_t *image_cfg, berth_error *err)
 {
         int r = check_restart(json_object_get(merged, "HostConfig"), err);
-        if (r < 0)
+        if (r < 0 || (r = check_networks(e, merged, err)) < 0)
                 return r;
         _cleanup_free_ char *rootfs = berth_xasprintf("%s/merged", dir);
         _cleanup_free_ char *init = berth_program_path("berth-init", "BERTH_INIT");
@@ -60,8 +94,9 @@ int engine_validate_create(berth_engine *e, const char *dir, const json_t *merge
             .body = merged,
             .mounts = mounts,
             .init_path = init,
+            /* container:<name>'s namespace is joined at start: any path will do here */
+            .netns_path = "/proc/self/ns/net",
             .no_user = true};
-        (void)e;
         _cleanup_json_ json_t *spec = berth_specgen(&in, err);
         return spec ? 0 : -EINVAL;
 }

@@ -176,3 +176,57 @@ typedef struct {
  */
 int berth_net_route_list(berth_net *nl, int family, berth_net_route **ret, size_t *ret_n,
                          berth_error *err);
+
+/* ---- sysctls, namespaces, and the bridge driver's pieces ---- */
+
+/** Write value to /proc/sys/<key> ("net/ipv4/ip_forward"), unless it reads so already. */
+int berth_net_sysctl_set(const char *key, const char *value, berth_error *err);
+
+/**
+ * A new network namespace kept by a bind mount on path (a file made here; -EEXIST
+ * if there is one). Its directory is made a shared mount of itself first, so that
+ * unmounting one later also unmounts the copies other mount namespaces hold. A thread
+ * of its own makes it: the caller stays in its namespace. The new namespace's lo is down.
+ */
+int berth_netns_create(const char *path, berth_error *err);
+/** Unmount and remove a namespace's file (none there: 0). Its links go when nothing else
+ * holds it (a veth's host end with its peer). */
+int berth_netns_remove(const char *path, berth_error *err);
+
+/** A bridge network's link. */
+typedef struct {
+        const char *name;
+        unsigned mtu;                /* 0: the kernel's */
+        const berth_net_addr *addrs; /* the gateways, with the subnet's prefix */
+        size_t n_addrs;
+} berth_net_bridge_conf;
+
+/**
+ * The bridge as c says, made now if it is missing (its addresses, forwarding on,
+ * route_localnet on it, up); one that exists is only set up. *ret_made (nullable):
+ * whether this call made it. A link of that name that is no bridge: -EEXIST.
+ */
+int berth_net_bridge_ensure(berth_net *nl, const berth_net_bridge_conf *c, bool *ret_made,
+                            berth_error *err);
+
+/** A container's end of a bridge. */
+typedef struct {
+        const char *host_name; /* the veth on the host ("veth…") */
+        const char *ifname;    /* in the container ("eth0") */
+        const char *bridge;
+        unsigned mtu;
+        bool has_mac;
+        uint8_t mac[BERTH_NET_MAC_LEN];
+        berth_net_addr addrs[2]; /* with the subnet's prefix */
+        size_t n_addrs;
+        berth_net_addr gateways[2]; /* default routes via these (none: not the default) */
+        size_t n_gateways;
+} berth_net_endpoint_conf;
+
+/**
+ * A veth pair: host_name on the host (nl) in the bridge and up, ifname made directly
+ * in the namespace netns_fd (ctr: a handle on it) with its MAC, addresses, default
+ * routes, up. On failure nothing is left (the host end deleted takes its peer).
+ */
+int berth_net_endpoint_add(berth_net *nl, berth_net *ctr, int netns_fd,
+                           const berth_net_endpoint_conf *c, berth_error *err);

@@ -11,7 +11,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -67,6 +70,24 @@ static int close_host_fds(const berth_stage1_opts *o)
                 return -1;
         }
         return 0;
+}
+
+static int loopback_up(void)
+{
+        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (s < 0)
+                return -1;
+        struct ifreq ifr = {0};
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+        int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+        if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
+                ifr.ifr_flags |= IFF_UP;
+                r = ioctl(s, SIOCSIFFLAGS, &ifr);
+        }
+        int e = errno;
+        close(s);
+        errno = e;
+        return r;
 }
 
 int berth_stage1(const berth_stage1_opts *o)
@@ -125,6 +146,11 @@ int berth_stage1(const berth_stage1_opts *o)
         int rest = o->new_flags & ~CLONE_NEWUSER;
         if (rest && unshare(rest) < 0) {
                 berth_err(&err, errno, "cannot create namespaces (flags 0x%x)", rest);
+                sync_fail(fd, &err);
+        }
+        /* a new network namespace has lo, down: up, as every runtime does */
+        if ((rest & CLONE_NEWNET) && loopback_up() < 0) {
+                berth_err(&err, errno, "cannot set up the loopback interface");
                 sync_fail(fd, &err);
         }
         if ((o->new_flags & CLONE_NEWTIME) && write_time_offsets(o, &err) < 0)

@@ -156,6 +156,7 @@ static json_t *final_env(char *const *env, const char *hostname, bool tty)
 typedef struct {
         bool net, ipc, pid, uts, cgroup; /* a new one of each */
         const char *ipc_mode;
+        const char *net_path; /* net: this one, joined */
 } ns_choice;
 
 static int unsupported_mode(const char *what, const char *mode, berth_error *err)
@@ -179,8 +180,9 @@ static int namespaces(const json_t *hc, ns_choice *ns, berth_error *err)
         uts = uts ? uts : "";
         cg = cg ? cg : "";
 
-        /* "none", "default", "bridge" and user networks all get a new one. */
-        if (berth_str_has_prefix(net, "container:"))
+        /* "none", "default", "bridge" and user networks all get one of their own (made by
+         * the engine, given in net_path, or else new); container:<name> the other's */
+        if (berth_str_has_prefix(net, "container:") && ns->net_path == NULL)
                 return unsupported_mode("network", net, err);
         ns->net = strcmp(net, "host") != 0;
 
@@ -212,7 +214,10 @@ static json_t *namespaces_json(const ns_choice *ns)
 {
         json_t *a = json_array();
         json_array_append_new(a, json_pack("{s:s}", "type", "mount"));
-        if (ns->net)
+        if (ns->net && ns->net_path)
+                json_array_append_new(
+                    a, json_pack("{s:s, s:s}", "type", "network", "path", ns->net_path));
+        else if (ns->net)
                 json_array_append_new(a, json_pack("{s:s}", "type", "network"));
         if (ns->uts)
                 json_array_append_new(a, json_pack("{s:s}", "type", "uts"));
@@ -435,7 +440,7 @@ json_t *berth_specgen(const berth_specgen_input *in, berth_error *err)
         _cleanup_free_ char *cg_path = NULL;
         merged_config c = {0};
         sg_security sec = {.writable_cgroups = -1};
-        ns_choice ns = {0};
+        ns_choice ns = {.net_path = in->netns_path};
         json_t *spec = NULL, *linux_obj = NULL, *empty = json_object();
         const json_t *hc = NULL;
         bool privileged, readonly, init;

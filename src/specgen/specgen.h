@@ -83,6 +83,9 @@ typedef struct {
         const char *hostname_path; /* host files bound to /etc/… (NULL: not bound) */
         const char *hosts_path;
         const char *resolv_path;
+        /* The network namespace to join (the engine made it for the container's networks,
+         * or container:<name>'s); NULL: a new one (or the host's with NetworkMode host). */
+        const char *netns_path;
         /* cgroupsPath is "<parent>/<id>": this, else HostConfig.CgroupParent, else "/berth";
          * made absolute, so berth-runtime puts it under that path in each hierarchy. */
         const char *cgroup_parent;

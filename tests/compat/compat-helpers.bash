@@ -46,15 +46,6 @@ compat_cgroups_note() {
   done
 }
 
-# wait_until SECONDS CMD...: retry CMD every 0.2 s until it succeeds.
-wait_until() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
 
 compat_start_containerd() {
   CTD_SOCK="$COMPAT_TMP/ctd.sock"

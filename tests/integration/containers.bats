@@ -399,7 +399,12 @@ teardown() {
     umount -l "$BERTH_ROOT/containers/$c/merged" 2>/dev/null || true
     for h in /sys/fs/cgroup/*/berth/$c /sys/fs/cgroup/berth/$c; do [ -d "$h" ] && rmdir "$h" 2>/dev/null; done
   done
+  # /run wiped with its mounts (the containers' network namespaces), and the links and
+  # firewall table that lived in the kernel gone with the reboot
+  grep -F " $BERTH_RUNROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
+    while read -r m; do umount -l "$m"; done
   rm -rf "${BERTH_RUNROOT:?}"/*
+  remove_berth_network_leftovers
   run berth ps -a --format '{{.Names}} {{.State}}'
   [[ "$output" == *"a1 exited"* ]]
   [[ "$output" == *"u1 exited"* ]]
@@ -414,6 +419,9 @@ teardown() {
   [[ "$output" != *n1* ]]
   run berth ps --format '{{.Names}}'
   [ "$(echo "$output" | sort | tr '\n' ' ')" = "a1 u1 " ]
+  # back on the network: the bridge made again, each with an address of its own
+  [ "$(berth exec a1 ip -o -4 addr show eth0 | wc -l)" -eq 1 ]
+  [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT count(DISTINCT address) FROM network_leases')" -eq 2 ]
   run berth start --all
   [ "$status" -eq 125 ]
 }

@@ -170,7 +170,8 @@ setup_engine_test() {
 }
 
 teardown_engine_test() {
-  [ -n "${BERTH_RUNROOT:-}" ] && rm -rf "$BERTH_RUNROOT"
+  remove_berth_runroot
+  [ -n "${BERTH_ROOT:-}" ] && remove_berth_network_leftovers
   teardown_image_test
 }
 
@@ -187,6 +188,16 @@ teardown_image_test() {
 
 berth() {
   "$BERTH_BUILD/cmd/berth/berth" "$@"
+}
+
+# wait_until SECONDS CMD...: retry CMD every 0.2 s until it succeeds.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
 }
 
 # Everything in the store (files and database rows), to compare before and
@@ -209,8 +220,46 @@ remove_berth_containers() {
     grep -F " $BERTH_ROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
       while read -r m; do umount -l "$m" 2>/dev/null; done
     for p in $(pgrep -f "berth-monitor.*$BERTH_ROOT" || true); do kill -9 "$p" 2>/dev/null; done
+    remove_berth_network_leftovers
   fi
-  [ -n "${BERTH_RUNROOT:-}" ] && rm -rf "$BERTH_RUNROOT"
+  remove_berth_runroot
+}
+
+# BERTH_RUNROOT removed, with the network namespaces a failed test left mounted there (and
+# the netns directory's bind of itself).
+remove_berth_runroot() {
+  if [ -n "${BERTH_RUNROOT:-}" ]; then
+    grep -F " $BERTH_RUNROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
+      while read -r m; do umount -l "$m" 2>/dev/null; done
+    umount -l "$BERTH_RUNROOT/netns" 2>/dev/null
+    rm -rf "$BERTH_RUNROOT"
+  fi
+  true
+}
+
+# The suffix berth gives the names of a root's bridge and table (engine_net_suffix):
+# "-" and the FNV-1a hash of the root's path, in hex.
+berth_net_suffix() {
+  python3 -c 'import sys
+h = 2166136261
+for b in sys.argv[1].encode():
+    h = ((h ^ b) * 16777619) & 0xffffffff
+print("-%08x" % h)' "$1"
+}
+
+# This root's default bridge, its networks' bridges and its table, if a failed test left
+# them (berth removes them with the last container on them). Only names this root made.
+remove_berth_network_leftovers() {
+  local sfx
+  sfx=$(berth_net_suffix "$BERTH_ROOT")
+  ip link del "berth0$sfx" 2>/dev/null
+  if [ -f "$BERTH_ROOT/berth.db" ]; then
+    local br
+    for br in $(sqlite3 "$BERTH_ROOT/berth.db" "SELECT coalesce(json_extract(config, '\$.Options.\"com.docker.network.bridge.name\"'), 'br-' || substr(id, 1, 12)) FROM networks WHERE json_extract(config, '\$.Driver') = 'bridge' AND name != 'bridge'" 2>/dev/null); do
+      ip link del "$br" 2>/dev/null
+    done
+  fi
+  nft delete table inet "berth$sfx" 2>/dev/null
   true
 }
 

@@ -215,7 +215,12 @@ to_bytes() {
 }
 
 @test "port: bindings as docker prints them, one port, none, and errors" {
-  berth create --name web -p 8080:80 -p 127.0.0.1:9000:9000/udp -p 8443:443 img true >/dev/null
+  # the ports as bound while it runs; a container not running has none
+  berth create --name idle -p 8080:80 img true >/dev/null
+  run berth port idle
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  berth run -d --name web -p 8080:80 -p 127.0.0.1:9000:9000/udp -p 8443:443 img sleep 300 >/dev/null
   run berth port web
   [ "$status" -eq 0 ]
   # docker's natural order: 80 before 443 before 9000
@@ -235,7 +240,7 @@ to_bytes() {
   run berth port web abc
   [ "$status" -eq 1 ]
   [ "${#lines[@]}" -eq 1 ]
-  berth create --name plain img true >/dev/null
+  berth run -d --name plain img sleep 300 >/dev/null
   run berth port plain
   [ "$status" -eq 0 ]
   [ -z "$output" ]

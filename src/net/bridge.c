@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The bridge driver's kernel side: a network's bridge made on demand, and a container's end of
+ * it (a veth pair whose peer is made in the container's namespace). */
+#include "net/net.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/strutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int berth_net_sysctl_set(const char *key, const char *value, berth_error *err)
+{
+        char path[256];
+        if (snprintf(path, sizeof(path), "/proc/sys/%s", key) >= (int)sizeof(path) ||
+            strstr(key, ".."))
+                return berth_errx(err, EINVAL, "invalid sysctl %s", key);
+        _cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return berth_err(err, errno, "cannot open %s", path);
+        char cur[64];
+        ssize_t n = pread(fd, cur, sizeof(cur) - 1, 0);
+        size_t vlen = strlen(value);
+        if (n > 0 && (size_t)n == vlen + 1 && memcmp(cur, value, vlen) == 0 && cur[vlen] == '\n')
+                return 0; /* already so: no write (and no change event) */
+        if (pwrite(fd, value, vlen, 0) < 0)
+                return berth_err(err, errno, "cannot write %s", path);
+        return 0;
+}
+
+int berth_net_bridge_ensure(berth_net *nl, const berth_net_bridge_conf *c, bool *ret_made,
+                            berth_error *err)
+{
+        berth_net_link l;
+        int r = berth_net_link_get(nl, c->name, &l, err);
+        if (ret_made)
+                *ret_made = false;
+        if (r == 0) {
+                if (strcmp(l.kind, "bridge") != 0)
+                        return berth_errx(err, EEXIST,
+                                          "link %s exists and is not a bridge (kind \"%s\")",
+                                          c->name, l.kind);
+                if (!(l.flags & IFF_UP))
+                        return berth_net_link_set_up(nl, c->name, true, err);
+                return 0;
+        }
+        if (r != -ENODEV)
+                return r;
+        r = berth_net_bridge_create(nl, c->name, c->mtu, NULL, err);
+        if (r == -EEXIST) /* another command made it meanwhile */
+                return 0;
+        if (r < 0)
+                return r;
+        for (size_t i = 0; r == 0 && i < c->n_addrs; i++) {
+                r = berth_net_addr_add(nl, c->name, &c->addrs[i], err);
+                if (r == -EEXIST)
+                        r = 0;
+        }
+        /* forwarding (what a bridge network is for) and, for ports published on 127.0.0.1,
+         * loopback sources routed to the bridge (firewall.h) */
+        char key[96];
+        snprintf(key, sizeof(key), "net/ipv4/conf/%s/route_localnet", c->name);
+        if (r == 0)
+                r = berth_net_sysctl_set("net/ipv4/ip_forward", "1", err);
+        if (r == 0)
+                r = berth_net_sysctl_set(key, "1", err);
+        for (size_t i = 0; r == 0 && i < c->n_addrs; i++)
+                if (c->addrs[i].family == AF_INET6)
+                        r = berth_net_sysctl_set("net/ipv6/conf/all/forwarding", "1", err);
+        if (r == 0)
+                r = berth_net_link_set_up(nl, c->name, true, err);
+        if (r < 0) {
+                berth_net_link_delete(nl, c->name, NULL);
+                return r;
+        }
+        if (ret_made)
+                *ret_made = true;
+        return 0;
+}
+
+int berth_net_endpoint_add(berth_net *host, berth_net *ctr, int netns_fd,
+                           const berth_net_endpoint_conf *c, berth_error *err)
+{
+        int r = berth_net_veth_create(host, c->host_name, c->ifname, c->mtu, netns_fd, err);
+        if (r < 0)
+                return r;
+        if ((r = berth_net_link_set_master(host, c->host_name, c->bridge, err)) < 0 ||
+            (r = berth_net_link_set_up(host, c->host_name, true, err)) < 0)
+                goto fail;
+        if (c->has_mac && (r = berth_net_link_set_mac(ctr, c->ifname, c->mac, err)) < 0)
+                goto fail;
+        for (size_t i = 0; i < c->n_addrs; i++)
+                if ((r = berth_net_addr_add(ctr, c->ifname, &c->addrs[i], err)) < 0)
+                        goto fail;
+        if ((r = berth_net_link_set_up(ctr, c->ifname, true, err)) < 0)
+                goto fail;
+        for (size_t i = 0; i < c->n_gateways; i++)
+                if ((r = berth_net_route_add(ctr, NULL, &c->gateways[i], c->ifname, err)) < 0)
+                        goto fail;
+        return 0;
+fail:
+        berth_net_link_delete(host, c->host_name, NULL);
+        return r;
+}

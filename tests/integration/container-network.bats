@@ -1,0 +1,269 @@
+#!/usr/bin/env bats
+# Containers on networks (issue 12): eth0 with its address, routes and MTU on a
+# bridge made on demand; traffic between containers of one network and none
+# between networks; published ports from the host, from "another host" (a
+# network namespace this suite makes, joined to the host by a veth pair) and
+# not through 127.0.0.1 from it; host, none and container: modes; leases; and
+# nothing left after stop, rm or a kill. Traffic goes only to 127.0.0.1 and to
+# the namespaces and containers made here.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+  setup_engine_test
+  cp -a "$(busybox_rootfs)" "$WORK/rootfs"
+  cp "$BERTH_BUILD/tests/unit/udp-echo" "$WORK/rootfs/bin/"
+  mkdir -p "$WORK/rootfs/www"
+  echo "hello from the container" >"$WORK/rootfs/www/index.html"
+  tar -C "$WORK/rootfs" -cf "$WORK/busybox.tar" .
+  berth import -c 'CMD ["sh"]' -c 'EXPOSE 80/tcp' -c 'EXPOSE 53/udp' "$WORK/busybox.tar" img >/dev/null
+  SFX=$(berth_net_suffix "$BERTH_ROOT")
+  REMOTE=""
+}
+
+teardown() {
+  [ -n "$REMOTE" ] && { ip netns del "$REMOTE" 2>/dev/null; ip link del "${REMOTE}h" 2>/dev/null; }
+  remove_berth_containers
+  teardown_engine_test
+}
+
+# An HTTP server in a container: busybox httpd on port 80, serving /www.
+httpd_args() { echo img httpd -f -p 80 -h /www; }
+
+# fetch ADDR PORT: an HTTP GET from the host (curl), its body on stdout.
+fetch() { curl -s --max-time 3 "http://$1:$2/"; }
+
+# ctr_fetch CONTAINER ADDR: an HTTP GET from inside a container (busybox nc; its wget
+# crashes when static).
+ctr_fetch() {
+  berth exec "$1" sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | timeout 3 nc $2 80"
+}
+
+ip_of() { berth inspect "$1" | jq -r --arg n "$2" '.[0].NetworkSettings.Networks[$n].IPAddress'; }
+
+# How many veths are in this root's bridges, on the host.
+veths_of() { ip -o link show master "$1" 2>/dev/null | wc -l; }
+
+@test "run on the default bridge: eth0 with an address of the pool, the default route, the MTU, lo up" {
+  run berth run --rm img sh -c 'ip -o addr show eth0; ip route; cat /sys/class/net/eth0/mtu; ip -o link show lo'
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ inet\ (172\.(1[7-9]|2[0-9]|3[01])|192\.168)\.[0-9]+\.[0-9]+/ ]]
+  [[ "$output" == *"default via "* ]]
+  [[ "$output" == *1500* ]]
+  [[ "$output" == *"lo: <LOOPBACK,UP,LOWER_UP>"* ]]
+  # the bridge went with its last container, and so did the firewall table
+  wait_until 5 bash -c "! ip link show berth0$SFX >/dev/null 2>&1"
+  ! nft list table inet "berth$SFX" >/dev/null 2>&1
+  [ -z "$(ls "$BERTH_RUNROOT/netns" 2>/dev/null)" ]
+  ! grep -qF " $BERTH_RUNROOT/" /proc/self/mountinfo
+}
+
+@test "inspect: NetworkSettings while running (address, gateway, MAC, sandbox); /etc/hosts names the address" {
+  berth run -d --name c1 img sleep 300
+  run berth inspect c1
+  [ "$status" -eq 0 ]
+  local ns ip gw mac
+  ns=$(jq '.[0].NetworkSettings' <<<"$output")
+  ip=$(jq -r '.Networks.bridge.IPAddress' <<<"$ns")
+  gw=$(jq -r '.Networks.bridge.Gateway' <<<"$ns")
+  mac=$(jq -r '.Networks.bridge.MacAddress' <<<"$ns")
+  [ "$(jq -r '.IPAddress' <<<"$ns")" = "$ip" ]
+  [[ "$ip" =~ ^[0-9.]+$ ]]
+  [ "$(jq -r '.Networks.bridge.IPPrefixLen' <<<"$ns")" -gt 0 ]
+  [ "$(jq -r '.Networks.bridge.NetworkID' <<<"$ns")" = "$(berth network inspect -f '{{.Id}}' bridge)" ]
+  [[ "$(jq -r '.SandboxKey' <<<"$ns")" == "$BERTH_RUNROOT/netns/"* ]]
+  # Docker's MAC: 02:42 and the address
+  [ "$mac" = "$(printf '02:42:%02x:%02x:%02x:%02x' ${ip//./ })" ]
+  [ "$(berth exec c1 cat /sys/class/net/eth0/address)" = "$mac" ]
+  run berth exec c1 cat /etc/hosts
+  [[ "$output" == *"$ip"$'\t'* ]]
+  # the network shows it; the gateway answers from the container
+  [[ "$(berth network inspect bridge | jq -r '.[0].Containers[].IPv4Address')" == "$ip/"* ]]
+  berth exec c1 ping -c 1 -W 2 "$gw"
+  # stopped: no address any more, the lease is free
+  berth stop -t 0 c1
+  [ "$(ip_of c1 bridge)" = "" ]
+  [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT count(*) FROM network_leases')" -eq 0 ]
+  [ "$(berth inspect -f '{{.NetworkSettings.SandboxKey}}' c1)" = "" ]
+}
+
+@test "a user network: containers reach each other, not those of another network; --internal reaches nothing outside" {
+  berth network create --subnet 10.231.0.0/24 front
+  berth network create --subnet 10.232.0.0/24 back
+  berth network create --internal --subnet 10.233.0.0/24 inner
+  berth run -d --name web --network front $(httpd_args)
+  berth run -d --name client --network front img sleep 300
+  berth run -d --name other --network back img sleep 300
+  berth run -d --name shut --network inner img sleep 300
+  local web
+  web=$(ip_of web front)
+  [[ "$web" == 10.231.0.* ]]
+  run ctr_fetch client "$web"
+  [[ "$output" == *"hello from the container"* ]]
+  # the host reaches its own containers by address
+  [[ "$(fetch "$web" 80)" == *"hello from the container"* ]]
+  # another network's container does not
+  run ctr_fetch other "$web"
+  [[ "$output" != *"hello"* ]]
+  # an internal network has no way out of its bridge
+  run ctr_fetch shut "$web"
+  [[ "$output" != *"hello"* ]]
+  # with --ip, the address asked for; a taken one is refused
+  berth run -d --name fixed --network front --ip 10.231.0.77 img sleep 300
+  [ "$(ip_of fixed front)" = "10.231.0.77" ]
+  run berth run -d --name dup --network front --ip 10.231.0.77 img sleep 300
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"Address already in use"* ]]
+}
+
+@test "published ports: -p 127.0.0.1:H:80, a random host port, udp, berth port, -P; a port in use is refused" {
+  berth run -d --name web -p 127.0.0.1:18080:80 -p 18081:80 -p 80 $(httpd_args)
+  [[ "$(fetch 127.0.0.1 18080)" == *"hello from the container"* ]]
+  [[ "$(fetch 127.0.0.1 18081)" == *"hello from the container"* ]]
+  run berth port web
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"80/tcp -> 127.0.0.1:18080"* ]]
+  [[ "$output" == *"80/tcp -> 0.0.0.0:18081"* ]]
+  local rnd
+  rnd=$(berth port web 80 | grep -v ':1808[01]$' | head -1)
+  rnd=${rnd##*:}
+  [ "$rnd" -gt 1024 ]
+  [[ "$(fetch 127.0.0.1 "$rnd")" == *"hello from the container"* ]]
+  # the same port again: Docker's error, and nothing of the second container left running
+  run berth run -d --name web2 -p 18081:80 $(httpd_args)
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"port is already allocated"* ]]
+  # a port a process of the host holds
+  python3 -c 'import socket,time,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 18090)); s.listen(); open(sys.argv[1],"w").close(); time.sleep(30)' "$WORK/listening" &
+  local lp=$!
+  wait_until 5 test -e "$WORK/listening"
+  run berth run -d --name web3 -p 127.0.0.1:18090:80 $(httpd_args)
+  kill "$lp"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"port is already allocated"* ]]
+  # udp: a datagram goes in through the port and its answer comes back
+  berth run -d --name udp1 -p 127.0.0.1:18053:53/udp img udp-echo 53
+  run python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+for _ in range(5):
+    s.sendto(b"ping over udp", ("127.0.0.1", 18053))
+    try:
+        print(s.recv(100).decode()); break
+    except socket.timeout:
+        pass'
+  [ "$output" = "echo: ping over udp" ]
+  # -P: the image's EXPOSE, each on a random port
+  berth run -d --name all -P $(httpd_args)
+  run berth port all
+  [[ "$output" == *"80/tcp -> 0.0.0.0:"* ]]
+  [[ "$output" == *"53/udp -> 0.0.0.0:"* ]]
+  local p80
+  p80=$(berth port all 80/tcp | head -1)
+  [[ "$(fetch 127.0.0.1 "${p80##*:}")" == *"hello from the container"* ]]
+  # stopped, the ports are free again
+  berth rm -f web
+  ! fetch 127.0.0.1 18080
+  berth run -d --name again -p 18081:80 $(httpd_args)
+  [[ "$(fetch 127.0.0.1 18081)" == *"hello from the container"* ]]
+}
+
+@test "another host: reaches a port published on every address, not one published on 127.0.0.1, nor a container's address" {
+  REMOTE=berthrm$$
+  ip netns add "$REMOTE"
+  ip link add "${REMOTE}h" type veth peer name eth0 netns "$REMOTE"
+  ip addr add 10.239.$((RANDOM % 200)).1/30 dev "${REMOTE}h" 2>/dev/null || true
+  local hostaddr
+  hostaddr=$(ip -o -4 addr show "${REMOTE}h" | awk '{print $4}' | cut -d/ -f1)
+  local base=${hostaddr%.1}
+  ip link set "${REMOTE}h" up
+  ip -n "$REMOTE" addr add "$base.2/30" dev eth0
+  ip -n "$REMOTE" link set eth0 up
+  ip -n "$REMOTE" link set lo up
+  ip -n "$REMOTE" route add default via "$hostaddr"
+  berth run -d --name web -p 18180:80 -p 127.0.0.1:18181:80 $(httpd_args)
+  local cip
+  cip=$(ip_of web bridge)
+  run ip netns exec "$REMOTE" curl -s --max-time 3 "http://$hostaddr:18180/"
+  [[ "$output" == *"hello from the container"* ]]
+  run ip netns exec "$REMOTE" curl -s --max-time 3 "http://$hostaddr:18181/"
+  [[ "$output" != *"hello"* ]]
+  run ip netns exec "$REMOTE" curl -s --max-time 3 "http://$cip:80/"
+  [[ "$output" != *"hello"* ]]
+  # the host itself still reaches both
+  [[ "$(fetch 127.0.0.1 18181)" == *"hello from the container"* ]]
+}
+
+@test "--network host sees the host's links; none has only lo; container: shares the other's stack" {
+  run berth run --rm --network host img ip -o link
+  [ "$status" -eq 0 ]
+  [ "$(wc -l <<<"$output")" -eq "$(ip -o link | wc -l)" ]
+  run berth run --rm --network none img ip -o link
+  [ "$status" -eq 0 ]
+  [ "$(wc -l <<<"$output")" -eq 1 ]
+  [[ "$output" == *"lo: <LOOPBACK,UP,LOWER_UP>"* ]]
+  berth run -d --name base img sleep 300
+  run berth run --rm --network container:base img cat /sys/class/net/eth0/address
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(berth exec base cat /sys/class/net/eth0/address)" ]
+  run berth run --rm --network container:nosuch img true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"No such container: nosuch"* ]]
+  run berth run --rm --network nosuchnet img true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"network nosuchnet not found"* ]]
+}
+
+@test "100 containers on one bridge: distinct addresses; stop and start keep the leases consistent; a deleted table comes back" {
+  berth network create --subnet 10.234.0.0/24 many
+  local i
+  for i in $(seq 1 100); do berth run -d --network many --name "m$i" img sleep 600 >/dev/null; done
+  run sqlite3 "$BERTH_ROOT/berth.db" "SELECT count(DISTINCT address), count(*) FROM network_leases"
+  [ "$output" = "100|100" ]
+  [ "$(veths_of "br-$(berth network inspect -f '{{.Id}}' many | cut -c1-12)")" -eq 100 ]
+  for i in $(seq 1 50); do berth stop -t 0 "m$i" >/dev/null; done
+  run sqlite3 "$BERTH_ROOT/berth.db" "SELECT count(DISTINCT address), count(*) FROM network_leases"
+  [ "$output" = "50|50" ]
+  for i in $(seq 1 50); do berth start "m$i" >/dev/null; done
+  run sqlite3 "$BERTH_ROOT/berth.db" "SELECT count(DISTINCT address), count(*) FROM network_leases"
+  [ "$output" = "100|100" ]
+  # what inspect says is what the leases say
+  [ "$(for i in $(seq 1 100); do ip_of "m$i" many; done | sort -u | wc -l)" -eq 100 ]
+  # a firewall reload (ufw, firewalld) drops berth's table: network reload brings it back
+  berth run -d --name pub --network many -p 127.0.0.1:18280:80 $(httpd_args)
+  [[ "$(fetch 127.0.0.1 18280)" == *"hello"* ]]
+  nft delete table inet "berth$SFX"
+  ! fetch 127.0.0.1 18280
+  berth network reload
+  [[ "$(fetch 127.0.0.1 18280)" == *"hello"* ]]
+  # everything removed: no lease, no veth, no namespace, no table
+  for i in $(seq 1 100); do berth rm -f "m$i" >/dev/null; done
+  berth rm -f pub
+  [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT count(*) FROM network_leases')" -eq 0 ]
+  [ -z "$(ls "$BERTH_RUNROOT/netns" 2>/dev/null)" ]
+  ! nft list table inet "berth$SFX" >/dev/null 2>&1
+}
+
+@test "a start killed halfway leaves what the next command sweeps; rm of a running container leaves nothing" {
+  berth network create --subnet 10.235.0.0/24 k
+  berth create --name victim --network k img sleep 300
+  # SIGKILL the start at many points of its network set-up
+  local i
+  for i in 1 2 3 4 5 6 7 8; do
+    berth start victim & local p=$!
+    sleep "0.00$i"
+    kill -9 "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+    berth rm -f victim >/dev/null 2>&1 || true
+    berth create --name victim --network k img sleep 300 >/dev/null
+  done
+  berth rm -f victim
+  berth system check --repair >/dev/null || true
+  berth run -d --name survivor --network k img sleep 300
+  berth rm -f survivor
+  [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT count(*) FROM network_leases')" -eq 0 ]
+  [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT count(*) FROM container_networks')" -eq 0 ]
+  [ -z "$(ls "$BERTH_RUNROOT/netns" 2>/dev/null)" ]
+  wait_until 5 bash -c "! ip link show br-$(berth network inspect -f '{{.Id}}' k | cut -c1-12) >/dev/null 2>&1"
+}
