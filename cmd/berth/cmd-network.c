@@ -459,6 +459,100 @@ static int network_prune(berth_cli *cli, int argc, char **argv)
         return 0;
 }
 
+static int network_connect(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option o[] = {{"alias", required_argument, NULL, 'a'},
+                                          {"ip", required_argument, NULL, '4'},
+                                          {"ip6", required_argument, NULL, '6'},
+                                          {"driver-opt", required_argument, NULL, 'd'},
+                                          {"link-local-ip", required_argument, NULL, 'l'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+        const char *cmd = "network connect";
+        _cleanup_json_ json_t *ep = json_object();
+        json_t *ipam = json_object();
+        json_object_set_new(ep, "IPAMConfig", ipam);
+        int c;
+        while ((c = getopt_long(argc, argv, "+:h", o, NULL)) != -1) {
+                switch (c) {
+                case 'a': {
+                        json_t *al = json_object_get(ep, "Aliases");
+                        if (al == NULL) {
+                                al = json_array();
+                                json_object_set_new(ep, "Aliases", al);
+                        }
+                        json_array_append_new(al, json_string(optarg));
+                        break;
+                }
+                case '4':
+                        json_object_set_new(ipam, "IPv4Address", json_string(optarg));
+                        break;
+                case '6':
+                        json_object_set_new(ipam, "IPv6Address", json_string(optarg));
+                        break;
+                case 'd':
+                case 'l':
+                        break; /* accepted as docker does; nothing of berth's uses them */
+                case 'h':
+                        printf("Usage:  berth network connect [OPTIONS] NETWORK CONTAINER\n\n"
+                               "Connect a container to a network\n\n"
+                               "Options:\n"
+                               "      --alias strings           Add network-scoped alias for the "
+                               "container\n"
+                               "      --driver-opt strings      driver options for the network\n"
+                               "      --ip string               IPv4 address (e.g., "
+                               "\"172.30.100.104\")\n"
+                               "      --ip6 string              IPv6 address (e.g., "
+                               "\"2001:db8::33\")\n"
+                               "      --link-local-ip strings   Add a link-local address for the "
+                               "container\n");
+                        return 0;
+                default:
+                        return cli_bad_flag(cmd, argv, c);
+                }
+        }
+        if (argc - optind != 2)
+                return cli_usage(cmd, "\"network connect\" requires exactly 2 arguments.");
+        if (json_object_size(ipam) == 0)
+                json_object_del(ep, "IPAMConfig");
+        berth_error err = {0};
+        berth_engine *e = cli_engine(cli, &err);
+        if (e == NULL ||
+            berth_engine_network_connect(e, argv[optind], argv[optind + 1], ep, &err) < 0)
+                return cli_error(&err);
+        return 0;
+}
+
+static int network_disconnect(berth_cli *cli, int argc, char **argv)
+{
+        static const struct option o[] = {
+            {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+        const char *cmd = "network disconnect";
+        bool force = false;
+        int c;
+        while ((c = getopt_long(argc, argv, "+:fh", o, NULL)) != -1) {
+                if (c == 'f')
+                        force = true;
+                else if (c == 'h') {
+                        printf("Usage:  berth network disconnect [OPTIONS] NETWORK CONTAINER\n\n"
+                               "Disconnect a container from a network\n\n"
+                               "Options:\n"
+                               "  -f, --force   Force the container to disconnect from a "
+                               "network\n");
+                        return 0;
+                } else
+                        return cli_bad_flag(cmd, argv, c);
+        }
+        if (argc - optind != 2)
+                return cli_usage(cmd, "\"network disconnect\" requires exactly 2 arguments.");
+        berth_error err = {0};
+        berth_engine *e = cli_engine(cli, &err);
+        if (e == NULL ||
+            berth_engine_network_disconnect(e, argv[optind], argv[optind + 1], force, &err) < 0)
+                return cli_error(&err);
+        return 0;
+}
+
 static int network_reload(berth_cli *cli, int argc, char **argv)
 {
         static const struct option o[] = {{"help", no_argument, NULL, 'h'}, {0}};
@@ -484,15 +578,19 @@ static int network_reload(berth_cli *cli, int argc, char **argv)
 
 int cmd_network(berth_cli *cli, int argc, char **argv)
 {
-        static const cli_sub subs[] = {{"create", network_create}, {"ls", network_ls},
-                                       {"list", network_ls},       {"inspect", network_inspect},
-                                       {"rm", network_rm},         {"remove", network_rm},
-                                       {"prune", network_prune},   {"reload", network_reload}};
+        static const cli_sub subs[] = {
+            {"create", network_create},   {"ls", network_ls},
+            {"list", network_ls},         {"inspect", network_inspect},
+            {"rm", network_rm},           {"remove", network_rm},
+            {"prune", network_prune},     {"reload", network_reload},
+            {"connect", network_connect}, {"disconnect", network_disconnect}};
         return cli_group_run(cli, "network",
                              "Usage:  berth network COMMAND\n\n"
                              "Manage networks\n\n"
                              "Commands:\n"
+                             "  connect     Connect a container to a network\n"
                              "  create      Create a network\n"
+                             "  disconnect  Disconnect a container from a network\n"
                              "  inspect     Display detailed information on one or more networks\n"
                              "  ls          List networks\n"
                              "  prune       Remove all unused networks\n"

@@ -281,6 +281,19 @@ int berth_container_delete(berth_db *db, const char *id, berth_error *err)
                          "s", id);
 }
 
+int berth_container_set_body(berth_db *db, const char *id, const json_t *body, berth_error *err)
+{
+        sqlite3_stmt *st = berth_db_prepare(db, "UPDATE containers SET body = ? WHERE id = ?", err);
+        if (st == NULL)
+                return -err->code;
+        _cleanup_free_ char *text = json_dumps(body, JSON_COMPACT);
+        sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
+        int rc = berth_db_step(db, st, "updating a container's configuration", err);
+        sqlite3_reset(st);
+        return rc < 0 ? rc : 0;
+}
+
 int berth_container_rename(berth_db *db, const char *id, const char *name, berth_error *err)
 {
         if (!berth_container_name_valid(name))

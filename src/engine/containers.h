@@ -63,6 +63,8 @@ int berth_container_get(berth_db *db, const char *name, berth_container *ret, be
 int berth_container_list(berth_db *db, berth_container **ret, size_t *ret_n, berth_error *err);
 int berth_container_delete(berth_db *db, const char *id, berth_error *err);
 int berth_container_rename(berth_db *db, const char *id, const char *name, berth_error *err);
+/** The create body replaced (network connect/disconnect). */
+int berth_container_set_body(berth_db *db, const char *id, const json_t *body, berth_error *err);
 
 /**
  * The monitor reports a start: status running, pid, started_at, error cleared.

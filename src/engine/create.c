@@ -136,7 +136,12 @@ int engine_write_etc_files(const char *dir, const char *id, const json_t *body,
                 const char *sep = s ? strchr(s, ':') : NULL;
                 if (sep == NULL)
                         continue;
-                char *n = berth_xasprintf("%s%s\t%.*s\n", hosts, sep + 1, (int)(sep - s), s);
+                /* Docker's host-gateway: an address of the host the container reaches, its
+                 * network's gateway (on the host's own network, the host's loopback) */
+                const char *ip = sep + 1;
+                if (strcmp(ip, "host-gateway") == 0)
+                        ip = ni && ni->gateway ? ni->gateway : "127.0.0.1";
+                char *n = berth_xasprintf("%s%s\t%.*s\n", hosts, ip, (int)(sep - s), s);
                 free(hosts);
                 hosts = n;
         }

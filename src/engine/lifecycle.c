@@ -308,6 +308,12 @@ int berth_engine_cleanup(berth_engine *e, const char *name, berth_error *err)
         int r = berth_engine_reconcile(e, name, &c, err);
         if (r < 0)
                 return r;
+        /* not while a start holds it (what it set up would be taken away): after, as it is
+         * then */
+        _cleanup_close_ int lock = engine_lock_container(e, c.id);
+        berth_container_clear(&c);
+        if ((r = berth_engine_get(e, name, &c, err)) < 0)
+                return r;
         if (!berth_state_live(c.state))
                 r = berth_network_release(berth_engine_db(e), e->root, e->runroot, c.id, err);
         berth_container_clear(&c);

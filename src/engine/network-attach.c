@@ -17,18 +17,7 @@
 #define MAX_NETS 8
 
 typedef struct {
-        engine_netdef def;
-        const json_t *epcfg; /* the create body's EndpointSettings for it, or NULL */
-        bool had_endpoints;  /* the network was in use before this container */
-        bool has_addr[2];
-        berth_ip addr[2];
-        uint8_t mac[BERTH_NET_MAC_LEN];
-        char host_link[IFNAMSIZ];
-        json_t *settings;
-} attach_net;
-
-typedef struct {
-        attach_net v[MAX_NETS];
+        engine_attach v[MAX_NETS];
         size_t n;
 } attach_set;
 
@@ -90,7 +79,7 @@ static bool in_use(berth_db *db, const char *net, berth_error *err)
 }
 
 /* The address of family f: the one asked for (IPAMConfig) or the lowest free one. */
-static int address(berth_db *db, const char *cid, attach_net *a, int f, berth_error *err)
+static int address(berth_db *db, const char *cid, engine_attach *a, int f, berth_error *err)
 {
         engine_netdef *d = &a->def;
         const char *want = json_string_value(json_object_get(
@@ -120,7 +109,7 @@ static int address(berth_db *db, const char *cid, attach_net *a, int f, berth_er
         return 0;
 }
 
-static void mac_for(attach_net *a, berth_error *err)
+static void mac_for(engine_attach *a, berth_error *err)
 {
         const char *want = json_string_value(json_object_get(a->epcfg, "MacAddress"));
         if (want && *want && berth_net_mac_parse(want, a->mac, err) == 0)
@@ -137,8 +126,8 @@ static void mac_for(attach_net *a, berth_error *err)
         a->mac[0] = (uint8_t)((a->mac[0] & 0xfe) | 0x02);
 }
 
-static int endpoint(berth_db *db, const berth_container *c, attach_net *a, int position,
-                    berth_error *err)
+int engine_net_endpoint_record(berth_db *db, const berth_container *c, engine_attach *a,
+                               int position, berth_error *err)
 {
         engine_netdef *d = &a->def;
         a->had_endpoints = in_use(db, d->id, err);
@@ -199,7 +188,7 @@ static int record(berth_db *db, const berth_container *c, attach_set *s, const c
         if (r < 0)
                 return r;
         for (size_t i = 0; r == 0 && i < s->n; i++)
-                r = endpoint(db, c, &s->v[i], (int)i, err);
+                r = engine_net_endpoint_record(db, c, &s->v[i], (int)i, err);
         _cleanup_json_ json_t *ports = NULL;
         bool v6 = s->n > 0 && s->v[0].has_addr[1];
         if (r == 0)
@@ -249,6 +238,35 @@ int engine_net_bridge_ensure(berth_net *host, const engine_netdef *d, berth_erro
         return berth_net_bridge_ensure(host, &bc, NULL, err);
 }
 
+int engine_net_endpoint_plumb(berth_net *host, berth_net *ctr, int nsfd, const engine_attach *a,
+                              size_t i, berth_error *err)
+{
+        const engine_netdef *d = &a->def;
+        int r = engine_net_bridge_ensure(host, d, err);
+        if (r < 0)
+                return r;
+        berth_net_endpoint_conf ec = {
+            .host_name = a->host_link, .bridge = d->bridge, .mtu = d->mtu, .has_mac = true};
+        char ifname[IFNAMSIZ];
+        snprintf(ifname, sizeof(ifname), "eth%zu", i);
+        ec.ifname = ifname;
+        memcpy(ec.mac, a->mac, sizeof(ec.mac));
+        for (int f = 0; f < 2; f++) {
+                if (!a->has_addr[f])
+                        continue;
+                berth_net_addr *x = &ec.addrs[ec.n_addrs++];
+                *x = (berth_net_addr){.family = a->addr[f].family, .prefixlen = d->subnet[f].len};
+                memcpy(x->addr, a->addr[f].addr, 16);
+                if (i == 0) { /* the first network has the default routes */
+                        berth_net_addr *g = &ec.gateways[ec.n_gateways++];
+                        *g = (berth_net_addr){.family = d->gateway[f].family,
+                                              .prefixlen = f ? 128 : 32};
+                        memcpy(g->addr, d->gateway[f].addr, 16);
+                }
+        }
+        return berth_net_endpoint_add(host, ctr, nsfd, &ec, err);
+}
+
 /* The kernel's side: the namespace, each network's bridge and the container's veth in it. */
 static int plumb(const attach_set *s, const char *sandbox, berth_error *err)
 {
@@ -264,34 +282,9 @@ static int plumb(const attach_set *s, const char *sandbox, berth_error *err)
         if ((r = berth_net_open(-1, &host, err)) < 0 || (r = berth_net_open(nsfd, &ctr, err)) < 0 ||
             (r = berth_net_link_set_up(ctr, "lo", true, err)) < 0)
                 return r;
-        for (size_t i = 0; i < s->n; i++) {
-                const attach_net *a = &s->v[i];
-                const engine_netdef *d = &a->def;
-                if ((r = engine_net_bridge_ensure(host, d, err)) < 0)
+        for (size_t i = 0; i < s->n; i++)
+                if ((r = engine_net_endpoint_plumb(host, ctr, nsfd, &s->v[i], i, err)) < 0)
                         return r;
-                berth_net_endpoint_conf ec = {
-                    .host_name = a->host_link, .bridge = d->bridge, .mtu = d->mtu, .has_mac = true};
-                char ifname[IFNAMSIZ];
-                snprintf(ifname, sizeof(ifname), "eth%zu", i);
-                ec.ifname = ifname;
-                memcpy(ec.mac, a->mac, sizeof(ec.mac));
-                for (int f = 0; f < 2; f++) {
-                        if (!a->has_addr[f])
-                                continue;
-                        berth_net_addr *x = &ec.addrs[ec.n_addrs++];
-                        *x = (berth_net_addr){.family = a->addr[f].family,
-                                              .prefixlen = d->subnet[f].len};
-                        memcpy(x->addr, a->addr[f].addr, 16);
-                        if (i == 0) { /* the first network has the default routes */
-                                berth_net_addr *g = &ec.gateways[ec.n_gateways++];
-                                *g = (berth_net_addr){.family = d->gateway[f].family,
-                                                      .prefixlen = f ? 128 : 32};
-                                memcpy(g->addr, d->gateway[f].addr, 16);
-                        }
-                }
-                if ((r = berth_net_endpoint_add(host, ctr, nsfd, &ec, err)) < 0)
-                        return r;
-        }
         return 0;
 }
 
@@ -318,8 +311,8 @@ static int networks_of(berth_engine *e, const berth_container *c, const char *mo
                 int r = engine_network_find(e, *n, &cfg, err);
                 if (r < 0)
                         return r;
-                attach_net *a = &s->v[s->n];
-                *a = (attach_net){0};
+                engine_attach *a = &s->v[s->n];
+                *a = (engine_attach){0};
                 if ((r = engine_netdef_parse(cfg, &a->def, err)) < 0)
                         return r;
                 if (strcmp(a->def.driver, "bridge") != 0)
@@ -338,8 +331,11 @@ static int networks_of(berth_engine *e, const berth_container *c, const char *mo
 static void info_fill(const attach_set *s, engine_net_info *info)
 {
         char buf[64];
+        if (s->n > 0 && s->v[0].def.has[0])
+                info->gateway =
+                    berth_xstrdup(berth_ip_str(&s->v[0].def.gateway[0], buf, sizeof(buf)));
         for (size_t i = 0; i < s->n; i++) {
-                const attach_net *a = &s->v[i];
+                const engine_attach *a = &s->v[i];
                 for (int f = 0; f < 2; f++)
                         if (a->has_addr[f])
                                 berth_strv_push(&info->addresses,
@@ -404,6 +400,7 @@ void engine_net_info_clear(engine_net_info *info)
 {
         free(info->sandbox);
         free(info->nameserver);
+        free(info->gateway);
         berth_strv_free(info->addresses);
         *info = (engine_net_info){0};
 }

@@ -40,6 +40,26 @@ typedef struct {
 int engine_netdef_parse(const json_t *cfg, engine_netdef *d, berth_error *err);
 int engine_netdef_get(berth_db *db, const char *net_id, engine_netdef *d, berth_error *err);
 
+/** A container's end of one network, as it is being made (network-attach.c). */
+typedef struct {
+        engine_netdef def;
+        const json_t *epcfg; /* the create body's EndpointSettings for it, or NULL */
+        bool had_endpoints;  /* the network was in use before this container */
+        bool has_addr[2];
+        berth_ip addr[2];
+        uint8_t mac[BERTH_NET_MAC_LEN];
+        char host_link[IFNAMSIZ];
+        json_t *settings;
+} engine_attach;
+
+/** a's address(es) leased, MAC chosen, its endpoint row written (in the caller's transaction);
+ * position: its place among the container's networks (eth<position>). */
+int engine_net_endpoint_record(berth_db *db, const berth_container *c, engine_attach *a,
+                               int position, berth_error *err);
+/** a's bridge ensured and its veth made: eth<i> in the namespace nsfd (ctr a handle on it). */
+int engine_net_endpoint_plumb(berth_net *host, berth_net *ctr, int nsfd, const engine_attach *a,
+                              size_t i, berth_error *err);
+
 /** The network's bridge, made if it is missing (its gateways, forwarding, up). */
 int engine_net_bridge_ensure(berth_net *host, const engine_netdef *d, berth_error *err);
 
@@ -64,6 +84,7 @@ struct engine_net_info {
         char *sandbox;    /* the network namespace to join (NULL: host's, or a new one) */
         char **addresses; /* its addresses, for /etc/hosts */
         char *nameserver; /* the resolver of its (first user-defined) network, or NULL */
+        char *gateway;    /* its first network's IPv4 gateway (--add-host …:host-gateway) */
 };
 void engine_net_info_clear(engine_net_info *info);
 

@@ -49,6 +49,19 @@ int berth_engine_network_remove(berth_engine *e, const char *name, berth_error *
 int berth_engine_network_prune(berth_engine *e, const berth_prune_filters *f, char ***ret_names,
                                berth_error *err);
 
+/**
+ * POST /networks/{id}/connect: the container (any state) is on the network from now on —
+ * EndpointConfig epcfg (nullable: Aliases, IPAMConfig, MacAddress) kept in its body; a
+ * running one gets its interface now (eth<N>, an address, the names). Docker's refusals:
+ * host, none and container: modes, already connected (-EEXIST).
+ */
+int berth_engine_network_connect(berth_engine *e, const char *net, const char *container,
+                                 const json_t *epcfg, berth_error *err);
+/** POST /networks/{id}/disconnect: the network taken out of its body, and out of a running
+ * one (its interface deleted); force: not being on it is no error. */
+int berth_engine_network_disconnect(berth_engine *e, const char *net, const char *container,
+                                    bool force, berth_error *err);
+
 /** `network reload`: the bridges of the networks in use and berth's firewall table made again
  * from berth.db (after a firewall reload took the table away); a crash's leftovers swept. */
 int berth_engine_network_reload(berth_engine *e, berth_error *err);

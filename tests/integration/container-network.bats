@@ -267,3 +267,80 @@ for _ in range(5):
   [ -z "$(ls "$BERTH_RUNROOT/netns" 2>/dev/null)" ]
   wait_until 5 bash -c "! ip link show br-$(berth network inspect -f '{{.Id}}' k | cut -c1-12) >/dev/null 2>&1"
 }
+
+@test "network connect and disconnect: a running container's interfaces change live, a stopped one's at its start" {
+  berth network create --subnet 10.236.0.0/24 side
+  berth run -d --name web --network side $(httpd_args)
+  berth run -d --name c1 img sleep 300
+  run ctr_fetch c1 "$(ip_of web side)"
+  [[ "$output" != *"hello"* ]]
+  berth network connect --alias other-name side c1
+  run berth exec c1 ip -o -4 addr show eth1
+  [[ "$output" == *"10.236.0."* ]]
+  run ctr_fetch c1 "$(ip_of web side)"
+  [[ "$output" == *"hello from the container"* ]]
+  [ "$(berth inspect c1 | jq -r '.[0].NetworkSettings.Networks | keys | join(" ")')" = "bridge side" ]
+  [ "$(berth inspect c1 | jq -r '.[0].NetworkSettings.Networks.side.Aliases | join(" ")')" = "other-name" ]
+  run berth network connect side c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"endpoint with name c1 already exists in network side"* ]]
+  berth network disconnect side c1
+  run berth exec c1 ip -o link show eth1
+  [ "$status" -ne 0 ]
+  run berth network disconnect side c1
+  [[ "$output" == *"is not connected to network side"* ]]
+  berth network disconnect -f side c1
+  # a network with a container on it cannot go; once it is off, it can
+  run berth network rm side
+  [ "$status" -ne 0 ]
+  # a stopped container: connected now, on it at its next start
+  berth create --name later img sleep 300
+  berth network connect side later
+  berth start later
+  run berth exec later ip -o -4 addr
+  [[ "$output" == *"10.236.0."* ]]
+  # host and none refuse, as docker's do
+  berth run -d --name hn --network host img sleep 300
+  run berth network connect side hn
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"host network"* ]]
+  berth run -d --name nn --network none img sleep 300
+  run berth network connect side nn
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"private (none) mode"* ]]
+}
+
+@test "IPv6 network: an address of the IPv6 subnet, the v6 default route, a port published over IPv6" {
+  berth network create --ipv6 --subnet 10.237.0.0/24 --subnet fd00:237::/64 six
+  berth run -d --name web --network six -p 18480:80 $(httpd_args)
+  run berth exec web ip -o -6 addr show eth0 scope global
+  [[ "$output" == *"fd00:237::"* ]]
+  run berth exec web ip -6 route
+  [[ "$output" == *"default via fd00:237::1"* ]]
+  local ip6
+  ip6=$(berth inspect web | jq -r '.[0].NetworkSettings.Networks.six.GlobalIPv6Address')
+  [[ "$ip6" == fd00:237::* ]]
+  run berth port web 80
+  [[ "$output" == *"0.0.0.0:18480"* ]]
+  [[ "$output" == *"[::]:18480"* ]]
+  # over IPv6 to the host's address on the network, and straight to the container
+  [[ "$(curl -s --max-time 3 "http://[fd00:237::1]:18480/")" == *"hello from the container"* ]]
+  [[ "$(curl -s --max-time 3 "http://[$ip6]:80/")" == *"hello from the container"* ]]
+}
+
+@test "a restart by policy keeps the container's address; --add-host host-gateway is its gateway" {
+  berth network create --subnet 10.238.0.0/24 rp
+  berth run -d --name rs --network rp --restart always --add-host gw:host-gateway img sh -c 'sleep 1; exit 3'
+  local ip
+  ip=$(ip_of rs rp)
+  [[ "$ip" == 10.238.0.* ]]
+  run berth exec rs cat /etc/hosts
+  [[ "$output" == *"10.238.0.1"$'\t'"gw"* ]]
+  wait_until 15 bash -c "[ \"\$($BERTH_BUILD/cmd/berth/berth inspect -f '{{.RestartCount}}' rs)\" -ge 1 ]"
+  wait_until 5 bash -c "[ \"\$($BERTH_BUILD/cmd/berth/berth inspect -f '{{.State.Status}}' rs)\" = running ]"
+  [ "$(ip_of rs rp)" = "$ip" ]
+  run berth exec rs ip -o -4 addr show eth0
+  [[ "$output" == *"$ip/24"* ]]
+  berth rm -f rs
+  [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT count(*) FROM network_leases')" -eq 0 ]
+}
