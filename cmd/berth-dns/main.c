@@ -2,10 +2,10 @@
 /*
  * berth-dns [--sync-fd N] [--resolv-conf PATH] DIR LISTEN-ADDR...
  *
- * Takes DIR/dns.lock (held by another: says "ok", ends: one runs already),
- * binds UDP and TCP port 53 (BERTH_DNS_PORT for tests: the port it listens on
+ * Binds UDP and TCP port 53 (BERTH_DNS_PORT for tests: the port it listens on
  * and the one it asks the nameservers of resolv.conf on) on each address
- * (IP_FREEBIND: the address need not be up yet), says "ok" on the sync fd
+ * (IP_FREEBIND: the address need not be up yet), takes DIR/dns.lock (held
+ * by another: says "ok", ends: one runs already), says "ok" on the sync fd
  * (or "error: …" and exits 1), and serves until DIR/names or DIR goes, or
  * SIGTERM (see server.h).
  */
@@ -114,6 +114,30 @@ static int listen_on(const berth_dns_server *a, int type)
         return fd;
 }
 
+static void close_all(dns_server *s)
+{
+        for (size_t i = 0; i < s->nls; i++)
+                close(s->ls[i].fd);
+        s->nls = 0;
+}
+
+/* Every listener, UDP then TCP, per address; -errno and which one failed, none left open. */
+static int bind_all(dns_server *s, size_t n, size_t *bad_i, int *bad_k)
+{
+        for (size_t i = 0; i < n; i++)
+                for (int k = 0; k < 2; k++) {
+                        int fd = listen_on(&s->self[i], k ? SOCK_STREAM : SOCK_DGRAM);
+                        if (fd < 0) {
+                                close_all(s);
+                                *bad_i = i;
+                                *bad_k = k;
+                                return fd;
+                        }
+                        s->ls[s->nls++] = (dns_listener){fd, k == 1};
+                }
+        return 0;
+}
+
 static int usage(void)
 {
         static const char text[] =
@@ -188,15 +212,6 @@ int main(int argc, char **argv)
                 SAY("error: cannot open ", dir, "/dns.lock: ", errtext(errno));
                 return 1;
         }
-        /* held (the fd stays open) until the process ends */
-        if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
-                if (errno == EWOULDBLOCK) {
-                        SAY("ok"); /* the network's berth-dns runs already */
-                        return 0;
-                }
-                SAY("error: cannot lock ", dir, "/dns.lock: ", errtext(errno));
-                return 1;
-        }
         /* watched before anything is served: a removal from now on is seen */
         s.inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (s.inotify < 0 ||
@@ -205,20 +220,50 @@ int main(int argc, char **argv)
                 SAY("error: cannot watch ", dir, ": ", errtext(errno));
                 return 1;
         }
-        for (size_t i = 0; i < nlisten; i++) {
-                for (int k = 0; k < 2; k++) {
-                        int fd = listen_on(&s.self[i], k ? SOCK_STREAM : SOCK_DGRAM);
-                        if (fd < 0) {
-                                char port_text[8] = {0};
-                                for (unsigned v = s.port, d = 10000, w = 0; d > 0; d /= 10)
-                                        if (v / d || w || d == 1)
-                                                port_text[w++] = (char)('0' + v / d % 10);
-                                SAY("error: cannot listen on ", listen[i], " port ", port_text,
-                                    k ? " (tcp): " : " (udp): ", errtext(-fd));
-                                return 1;
+        /*
+         * Bound first, locked second: whoever holds the lock has its sockets (a query sent
+         * then waits in them until the loop runs), so to berth_dns_ensure and to a second
+         * berth-dns "held" means "answers". A second one cannot bind (EADDRINUSE): held, it
+         * says ok; not held yet, the first is between its bind and its lock (or one just
+         * killed between its lock's release and its sockets'), so it tries again for 1 s.
+         * Probes take the lock shared and let it go at once; the one that binds takes it
+         * exclusive (held, the fd stays open, until the process ends), retrying past them.
+         */
+        int64_t until = dns_now_ms() + 1000;
+        for (;;) {
+                size_t bad_i = 0;
+                int bad_k = 0;
+                int r = bind_all(&s, nlisten, &bad_i, &bad_k);
+                if (r == 0) {
+                        while (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+                                if (errno != EWOULDBLOCK) {
+                                        SAY("error: cannot lock ", dir,
+                                            "/dns.lock: ", errtext(errno));
+                                        return 1;
+                                }
+                                if (dns_now_ms() >= until) { /* one runs on other addresses */
+                                        SAY("ok");
+                                        return 0;
+                                }
+                                usleep(5000);
                         }
-                        s.ls[s.nls++] = (dns_listener){fd, k == 1};
+                        break;
                 }
+                if (flock(lock, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+                        SAY("ok"); /* the network's berth-dns runs already */
+                        return 0;
+                }
+                flock(lock, LOCK_UN);
+                if (r != -EADDRINUSE || dns_now_ms() >= until) {
+                        char port_text[8] = {0};
+                        for (unsigned v = s.port, d = 10000, w = 0; d > 0; d /= 10)
+                                if (v / d || w || d == 1)
+                                        port_text[w++] = (char)('0' + v / d % 10);
+                        SAY("error: cannot listen on ", listen[bad_i], " port ", port_text,
+                            bad_k ? " (tcp): " : " (udp): ", errtext(-r));
+                        return 1;
+                }
+                usleep(10000);
         }
         for (size_t i = 0; i < DNS_PENDING_MAX; i++)
                 s.pend[i].fd = -1;

@@ -23,14 +23,18 @@
 #define LISTEN_MAX   16
 #define SYNC_TIMEOUT 10000 /* ms: berth-dns binds a few sockets, nothing slow */
 
-/* true when a berth-dns holds dir's lock (it runs); -errno if the lock cannot be tried */
+/*
+ * true when a berth-dns holds dir's lock: it runs, and has its sockets (it binds before it
+ * locks). -errno if the lock cannot be tried. Tried shared, and let go at once: a berth-dns
+ * about to take it exclusive retries past us.
+ */
 static int running(const char *dir, berth_error *err)
 {
         _cleanup_free_ char *path = berth_xasprintf("%s/dns.lock", dir);
         _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return berth_err(err, errno, "cannot open %s", path);
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        if (flock(fd, LOCK_SH | LOCK_NB) == 0)
                 return 0; /* nobody's: closing the fd lets it go */
         if (errno == EWOULDBLOCK)
                 return 1;

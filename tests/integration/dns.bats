@@ -214,6 +214,25 @@ print("ready", flush=True); time.sleep(120)' "$D" "$BERTH_DNS_PORT" >"$WORK/sile
   [ "$output" = $'NOERROR aa\nA 10.88.0.2' ]
 }
 
+@test "berth-dns: five callers at once: one runs, and each caller's query right after its ok is answered" {
+  names "$NET" 'web 10.88.0.2'
+  local i p callers=()
+  for i in 1 2 3 4 5; do
+    (
+      out=$("$ENSURE" "$DNS" "$NET" "$A")
+      [ "$out" = ok ] || { echo "$out" >"$WORK/q$i"; exit 1; }
+      q web >"$WORK/q$i"
+    ) &
+    callers+=($!)
+  done
+  for p in "${callers[@]}"; do wait "$p" || true; done
+  for i in 1 2 3 4 5; do
+    echo "caller $i: $(cat "$WORK/q$i")"
+    [ "$(cat "$WORK/q$i")" = $'NOERROR aa\nA 10.88.0.2' ]
+  done
+  [ "$(ensured_pid "$NET" | wc -l)" -eq 1 ]
+}
+
 @test "berth-dns: removing DIR/names ends it, so does removing DIR; SIGTERM too" {
   names "$NET" 'web 10.88.0.2'
   start "$NET" "$WORK/no-resolv" "$A"
