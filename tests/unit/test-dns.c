@@ -401,6 +401,21 @@ static void test_resolv(void)
         is_int(berth_dns_resolv_parse("", 0, 53, s), 0, "an empty file gives none");
 }
 
+static void test_ensure_args(void)
+{
+        berth_error err = {0};
+        const char *listen[] = {"127.0.0.1"};
+        is_int(berth_dns_ensure("berth-dns", "/tmp", listen, 1, &err), -EINVAL,
+               "berth_dns_ensure: a relative program is refused (it runs in /)");
+        like(err.msg, "absolute", "and says why");
+        is_int(berth_dns_ensure("/bin/false", "tmp", listen, 1, &err), -EINVAL,
+               "a relative directory too");
+        is_int(berth_dns_ensure("/bin/false", "/tmp", listen, 0, &err), -EINVAL,
+               "no address to listen on is refused");
+        is_int(berth_dns_ensure("/bin/false", "/nonexistent/berth-dns-test", listen, 1, &err),
+               -ENOENT, "a missing directory: ENOENT (%s)", err.msg);
+}
+
 int main(void)
 {
         test_names_text();
@@ -411,5 +426,6 @@ int main(void)
         test_truncation();
         test_names_file();
         test_resolv();
+        test_ensure_args();
         return tap_done();
 }
