@@ -122,7 +122,7 @@ complete_fish() {
   make -C "$top" install BUILD="$WORK/build" PREFIX=/usr DESTDIR="$dest" >"$WORK/install.log" 2>&1 ||
     { cat "$WORK/install.log"; false; }
   for f in usr/bin/berth usr/bin/berth-runtime usr/libexec/berth/berth-monitor \
-    usr/libexec/berth/berth-monitor-helper usr/libexec/berth/berth-init \
+    usr/libexec/berth/berth-monitor-helper usr/libexec/berth/berth-init usr/libexec/berth/berth-dns \
     usr/lib/systemd/system/berth-restart.service usr/share/man/man1/berth-run.1 \
     usr/share/bash-completion/completions/berth usr/share/zsh/vendor-completions/_berth \
     usr/share/fish/vendor_completions.d/berth.fish; do

@@ -33,6 +33,7 @@ teardown() { teardown_image_test; }
   run dpkg-deb -c "$DEB"
   for f in ./usr/bin/berth ./usr/bin/berth-runtime ./usr/libexec/berth/berth-monitor \
     ./usr/libexec/berth/berth-monitor-helper ./usr/libexec/berth/berth-init \
+    ./usr/libexec/berth/berth-dns \
     ./usr/lib/systemd/system/berth-restart.service ./usr/share/man/man1/berth-run.1.gz \
     ./usr/share/man/man1/berth-runtime.1.gz ./usr/share/bash-completion/completions/berth; do
     [[ "$output" == *" $f"* ]] || { echo "missing $f"; false; }
