@@ -4,6 +4,7 @@
  * date — all under the networks' lock. */
 #include "engine/network-internal.h"
 #include "base/fs.h"
+#include "net/dns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -223,6 +224,20 @@ static int record(berth_db *db, const berth_container *c, attach_set *s, const c
         return 0;
 }
 
+int engine_net_resolver(berth_engine *e, const engine_netdef *d)
+{
+        char addrs[2][64];
+        const char *listen[2];
+        size_t n = 0;
+        for (int f = 0; f < 2; f++)
+                if (d->has[f])
+                        listen[n] = berth_ip_str(&d->gateway[f], addrs[n], sizeof(addrs[n])), n++;
+        _cleanup_free_ char *dir = berth_xasprintf("%s/networks/%s", e->runroot, d->id);
+        _cleanup_free_ char *program = berth_program_path("berth-dns", "BERTH_DNS");
+        berth_error err = {0};
+        return berth_dns_ensure(program, dir, listen, n, &err);
+}
+
 int engine_net_bridge_ensure(berth_net *host, const engine_netdef *d, berth_error *err)
 {
         berth_net_addr gws[2];
@@ -381,12 +396,18 @@ int engine_net_start(berth_engine *e, const berth_container *c, engine_net_info 
                 fw = fw || !s.v[i].had_endpoints;
         if (r == 0 && fw)
                 r = engine_net_firewall(db, e->root, err);
+        bool resolver = false;
         for (size_t i = 0; r == 0 && i < s.n; i++)
-                if (!s.v[i].def.builtin)
-                        r = engine_net_names_write(db, e->runroot, s.v[i].def.id, err);
+                if (!s.v[i].def.builtin &&
+                    (r = engine_net_names_write(db, e->runroot, s.v[i].def.id, err)) == 0)
+                        resolver = engine_net_resolver(e, &s.v[i].def) == 0 || resolver;
         if (r == 0) {
                 info->sandbox = TAKE_PTR(sandbox);
                 info_fill(&s, info);
+                if (!resolver) { /* the host's name servers, then */
+                        free(info->nameserver);
+                        info->nameserver = NULL;
+                }
         }
         set_clear(&s);
         if (r < 0) {

@@ -60,6 +60,9 @@ int engine_net_endpoint_record(berth_db *db, const berth_container *c, engine_at
 int engine_net_endpoint_plumb(berth_net *host, berth_net *ctr, int nsfd, const engine_attach *a,
                               size_t i, berth_error *err);
 
+/** The network's resolver (berth-dns on its gateways) running: started if it is not. */
+int engine_net_resolver(berth_engine *e, const engine_netdef *d);
+
 /** The network's bridge, made if it is missing (its gateways, forwarding, up). */
 int engine_net_bridge_ensure(berth_net *host, const engine_netdef *d, berth_error *err);
 

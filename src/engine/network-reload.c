@@ -33,6 +33,9 @@ int berth_engine_network_reload(berth_engine *e, berth_error *err)
                 if (strcmp(d.driver, "bridge") == 0 &&
                     (r = engine_net_bridge_ensure(host, &d, err)) < 0)
                         break;
+                /* and its resolver, if it was killed */
+                if (!d.builtin && (r = engine_net_names_write(db, e->runroot, *id, err)) == 0)
+                        engine_net_resolver(e, &d);
         }
         if (r == 0)
                 r = engine_net_firewall(db, e->root, err);

@@ -109,12 +109,42 @@ veths_of() { ip -o link show master "$1" 2>/dev/null | wc -l; }
   # an internal network has no way out of its bridge
   run ctr_fetch shut "$web"
   [[ "$output" != *"hello"* ]]
+  # names: the container's, its alias, its short id, from the network's resolver; one started
+  # after the client, at once when its run returns; not from another network
+  berth run -d --name late --network front --network-alias late-alias img sleep 300
+  local late sid
+  late=$(ip_of late front)
+  sid=$(berth inspect -f '{{.Id}}' late | cut -c1-12)
+  for n in late late-alias "$sid"; do
+    run berth exec client nslookup "$n"
+    [[ "$output" == *"Address: $late"* ]]
+  done
+  run berth exec client cat /etc/resolv.conf
+  [[ "$output" == *"nameserver 10.231.0.1"* ]]
+  # libc's resolver too (nc connects by name)
+  run berth exec client sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | timeout 3 nc web 80"
+  [[ "$output" == *"hello from the container"* ]]
+  run berth exec other nslookup web
+  [[ "$output" != *"Address: $web"* ]]
+  # one resolver per network, small; it goes with the network's last container
+  [ "$(pgrep -fc "berth-dns .*$BERTH_RUNROOT/networks/")" -eq 3 ]
+  local pid
+  pid=$(pgrep -f "berth-dns .*$BERTH_RUNROOT/networks/$(berth network inspect -f '{{.Id}}' front)")
+  [ "$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")" -lt 1024 ]
+  # killed, it is replaced by the next command that needs it
+  kill -9 "$pid"
+  berth run -d --name later2 --network front img sleep 300
+  run berth exec client nslookup later2
+  [[ "$output" == *"Address: $(ip_of later2 front)"* ]]
   # with --ip, the address asked for; a taken one is refused
   berth run -d --name fixed --network front --ip 10.231.0.77 img sleep 300
   [ "$(ip_of fixed front)" = "10.231.0.77" ]
   run berth run -d --name dup --network front --ip 10.231.0.77 img sleep 300
   [ "$status" -ne 0 ]
   [[ "$output" == *"Address already in use"* ]]
+  # the resolvers go with the networks' last containers
+  for c in web client late later2 fixed other shut; do berth rm -f "$c" >/dev/null; done
+  wait_until 5 bash -c "[ \"\$(pgrep -fc 'berth-[d]ns .*$BERTH_RUNROOT/networks/')\" -eq 0 ]"
 }
 
 @test "published ports: -p 127.0.0.1:H:80, a random host port, udp, berth port, -P; a port in use is refused" {
