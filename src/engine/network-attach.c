@@ -331,9 +331,9 @@ static int networks_of(berth_engine *e, const berth_container *c, const char *mo
                 if ((r = engine_netdef_parse(cfg, &a->def, err)) < 0)
                         return r;
                 if (strcmp(a->def.driver, "bridge") != 0)
-                        return berth_errx(err, EINVAL,
-                                          "container cannot be connected to network %s with "
-                                          "driver %s alongside others",
+                        return berth_errx(err, EOPNOTSUPP,
+                                          "network %s: containers cannot join %s networks yet "
+                                          "(docs/NETWORKS.md)",
                                           *n, a->def.driver);
                 a->epcfg = json_object_get(eps, *n);
                 if (a->epcfg == NULL && n == names)
