@@ -232,6 +232,16 @@ static int fw_ports(berth_db *db, fw_state *s, berth_error *err)
         return rc < 0 ? rc : 0;
 }
 
+bool engine_net_table_missing(const char *root)
+{
+        char suffix[ENGINE_NET_SUFFIX_LEN];
+        engine_net_suffix(root, suffix);
+        char table[32];
+        snprintf(table, sizeof(table), "berth%s", suffix);
+        berth_error ignore = {0};
+        return berth_fw_table_exists(table, &ignore) == 0;
+}
+
 int engine_net_firewall(berth_db *db, const char *root, berth_error *err)
 {
         fw_state s = {0};

@@ -394,6 +394,10 @@ int engine_net_start(berth_engine *e, const berth_container *c, engine_net_info 
         bool fw = ports;
         for (size_t i = 0; i < s.n; i++)
                 fw = fw || !s.v[i].had_endpoints;
+        /* a firewall reload (`nft flush ruleset`) may have taken the table: the next start
+         * puts it back */
+        if (r == 0 && !fw && s.n > 0)
+                fw = engine_net_table_missing(e->root);
         if (r == 0 && fw)
                 r = engine_net_firewall(db, e->root, err);
         bool resolver = false;

@@ -66,6 +66,8 @@ int engine_net_resolver(berth_engine *e, const engine_netdef *d);
 /** The network's bridge, made if it is missing (its gateways, forwarding, up). */
 int engine_net_bridge_ensure(berth_net *host, const engine_netdef *d, berth_error *err);
 
+/** Whether berth's table is gone from the kernel (an answer of "no": an error is not). */
+bool engine_net_table_missing(const char *root);
 /** berth's table made anew from the endpoints and published ports berth.db has. */
 int engine_net_firewall(berth_db *db, const char *root, berth_error *err);
 /** <runroot>/networks/<id>/names: the names of the network's endpoints, for its resolver. */

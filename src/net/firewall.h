@@ -47,6 +47,10 @@ typedef struct {
 int berth_fw_script(const char *table, const berth_fw_network *nets, size_t n,
                     const berth_fw_port *ports, size_t np, char **ret, berth_error *err);
 
+/** 1 when table `inet <table>` is in the kernel, 0 when it is not (one nfnetlink request,
+ * no libnftables), or -errno. */
+int berth_fw_table_exists(const char *table, berth_error *err);
+
 /** Load libnftables now (berth_fw_run does): -errno with why it cannot be had. */
 int berth_libnftables_load(berth_error *err);
 

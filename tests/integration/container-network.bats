@@ -267,6 +267,12 @@ for _ in range(5):
   ! fetch 127.0.0.1 18280
   berth network reload
   [[ "$(fetch 127.0.0.1 18280)" == *"hello"* ]]
+  # and so does the next container start
+  nft delete table inet "berth$SFX"
+  ! fetch 127.0.0.1 18280
+  berth run -d --name m101 --network many img sleep 600
+  [[ "$(fetch 127.0.0.1 18280)" == *"hello"* ]]
+  berth rm -f m101
   # everything removed: no lease, no veth, no namespace, no table
   for i in $(seq 1 100); do berth rm -f "m$i" >/dev/null; done
   berth rm -f pub
