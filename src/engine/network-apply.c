@@ -65,6 +65,9 @@ int engine_netdef_parse(const json_t *cfg, engine_netdef *d, berth_error *err)
                 snprintf(d->bridge, sizeof(d->bridge), "%s", br);
         else
                 snprintf(d->bridge, sizeof(d->bridge), "br-%.12s", id);
+        const char *parent = json_string_value(json_object_get(opts, "parent"));
+        if (parent)
+                snprintf(d->parent, sizeof(d->parent), "%s", parent);
         const char *mtu = json_string_value(json_object_get(opts, "com.docker.network.driver.mtu"));
         d->mtu = mtu ? (unsigned)strtoul(mtu, NULL, 10) : 0;
         d->internal = json_is_true(json_object_get(cfg, "Internal"));

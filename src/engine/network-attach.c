@@ -257,11 +257,15 @@ int engine_net_endpoint_plumb(berth_net *host, berth_net *ctr, int nsfd, const e
                               size_t i, berth_error *err)
 {
         const engine_netdef *d = &a->def;
-        int r = engine_net_bridge_ensure(host, d, err);
+        bool macvlan = strcmp(d->driver, "macvlan") == 0;
+        int r = macvlan ? 0 : engine_net_bridge_ensure(host, d, err);
         if (r < 0)
                 return r;
-        berth_net_endpoint_conf ec = {
-            .host_name = a->host_link, .bridge = d->bridge, .mtu = d->mtu, .has_mac = true};
+        berth_net_endpoint_conf ec = {.host_name = a->host_link,
+                                      .bridge = macvlan ? NULL : d->bridge,
+                                      .parent = macvlan ? d->parent : NULL,
+                                      .mtu = d->mtu,
+                                      .has_mac = true};
         char ifname[IFNAMSIZ];
         snprintf(ifname, sizeof(ifname), "eth%zu", i);
         ec.ifname = ifname;
@@ -330,11 +334,10 @@ static int networks_of(berth_engine *e, const berth_container *c, const char *mo
                 *a = (engine_attach){0};
                 if ((r = engine_netdef_parse(cfg, &a->def, err)) < 0)
                         return r;
-                if (strcmp(a->def.driver, "bridge") != 0)
+                if (strcmp(a->def.driver, "bridge") != 0 && strcmp(a->def.driver, "macvlan") != 0)
                         return berth_errx(err, EOPNOTSUPP,
-                                          "network %s: containers cannot join %s networks yet "
-                                          "(docs/NETWORKS.md)",
-                                          *n, a->def.driver);
+                                          "network %s: containers cannot join %s networks", *n,
+                                          a->def.driver);
                 a->epcfg = json_object_get(eps, *n);
                 if (a->epcfg == NULL && n == names)
                         a->epcfg = json_object_get(eps, mode);
@@ -402,7 +405,8 @@ int engine_net_start(berth_engine *e, const berth_container *c, engine_net_info 
                 r = engine_net_firewall(db, e->root, err);
         bool resolver = false;
         for (size_t i = 0; r == 0 && i < s.n; i++)
-                if (!s.v[i].def.builtin &&
+                /* (a macvlan network's gateway is not the host's: no resolver of ours there) */
+                if (!s.v[i].def.builtin && strcmp(s.v[i].def.driver, "bridge") == 0 &&
                     (r = engine_net_names_write(db, e->runroot, s.v[i].def.id, err)) == 0)
                         resolver = engine_net_resolver(e, &s.v[i].def) == 0 || resolver;
         if (r == 0) {

@@ -5,6 +5,7 @@
 #include "net/ipam.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -195,6 +196,19 @@ int engine_network_config(berth_engine *e, const json_t *body, const char *id, j
         long mtu_v = mtu ? strtol(mtu, &end, 10) : 0;
         if (mtu && (end == mtu || *end || mtu_v < 68 || mtu_v > 65535))
                 return berth_errx(err, EINVAL, "invalid MTU %s: it must be 68 to 65535", mtu);
+        if (strcmp(driver, "macvlan") == 0) {
+                const char *parent = str_of(options, "parent");
+                if (parent == NULL || *parent == '\0')
+                        return berth_errx(
+                            err, EINVAL,
+                            "a macvlan network needs its parent link: -o parent=<link>");
+                if (strlen(parent) >= IFNAMSIZ || strpbrk(parent, "/ \t\n:"))
+                        return berth_errx(err, EINVAL, "invalid parent link \"%s\"", parent);
+                if (if_nametoindex(parent) == 0)
+                        return berth_errx(err, ENOENT,
+                                          "-o parent interface was not found on the host: %s",
+                                          parent);
+        }
         const char *brname = str_of(options, "com.docker.network.bridge.name");
         if (brname && (strlen(brname) == 0 || strlen(brname) > 15 || strpbrk(brname, "/ \t\n:")))
                 return berth_errx(err, EINVAL, "invalid bridge name \"%s\"", brname);

@@ -28,6 +28,7 @@ int engine_net_lock(const char *runroot, berth_error *err);
 typedef struct {
         char id[65], name[256], driver[16];
         char bridge[IFNAMSIZ];
+        char parent[IFNAMSIZ]; /* macvlan: the host's link it is on */
         unsigned mtu;
         bool internal, builtin;
         bool has[2];

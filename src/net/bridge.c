@@ -84,12 +84,19 @@ int berth_net_bridge_ensure(berth_net *nl, const berth_net_bridge_conf *c, bool 
 int berth_net_endpoint_add(berth_net *host, berth_net *ctr, int netns_fd,
                            const berth_net_endpoint_conf *c, berth_error *err)
 {
-        int r = berth_net_veth_create(host, c->host_name, c->ifname, c->mtu, netns_fd, err);
-        if (r < 0)
-                return r;
-        if ((r = berth_net_link_set_master(host, c->host_name, c->bridge, err)) < 0 ||
-            (r = berth_net_link_set_up(host, c->host_name, true, err)) < 0)
-                goto fail;
+        int r;
+        if (c->parent) {
+                if ((r = berth_net_macvlan_create(host, c->ifname, c->parent, c->mtu, netns_fd,
+                                                  err)) < 0)
+                        return r;
+        } else {
+                if ((r = berth_net_veth_create(host, c->host_name, c->ifname, c->mtu, netns_fd,
+                                               err)) < 0)
+                        return r;
+                if ((r = berth_net_link_set_master(host, c->host_name, c->bridge, err)) < 0 ||
+                    (r = berth_net_link_set_up(host, c->host_name, true, err)) < 0)
+                        goto fail;
+        }
         if (c->has_mac && (r = berth_net_link_set_mac(ctr, c->ifname, c->mac, err)) < 0)
                 goto fail;
         for (size_t i = 0; i < c->n_addrs; i++)
@@ -102,6 +109,9 @@ int berth_net_endpoint_add(berth_net *host, berth_net *ctr, int netns_fd,
                         goto fail;
         return 0;
 fail:
-        berth_net_link_delete(host, c->host_name, NULL);
+        if (c->parent)
+                berth_net_link_delete(ctr, c->ifname, NULL);
+        else
+                berth_net_link_delete(host, c->host_name, NULL);
         return r;
 }

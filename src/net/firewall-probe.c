@@ -63,8 +63,7 @@ int berth_fw_table_exists(const char *table, berth_error *err)
                         int e = -((struct nlmsgerr *)NLMSG_DATA(nh))->error;
                         r = e == ENOENT ? 0
                             : e == 0    ? 1
-                                        : berth_err(err, e, "cannot ask for nftables table %s",
-                                                 table);
+                                     : berth_err(err, e, "cannot ask for nftables table %s", table);
                         goto out;
                 }
                 r = nh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE);

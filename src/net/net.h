@@ -209,11 +209,12 @@ typedef struct {
 int berth_net_bridge_ensure(berth_net *nl, const berth_net_bridge_conf *c, bool *ret_made,
                             berth_error *err);
 
-/** A container's end of a bridge. */
+/** A container's end of a bridge (a veth pair), or of a parent link (a macvlan). */
 typedef struct {
-        const char *host_name; /* the veth on the host ("veth…") */
+        const char *host_name; /* the veth on the host ("veth…"); unused for a macvlan */
         const char *ifname;    /* in the container ("eth0") */
-        const char *bridge;
+        const char *bridge;    /* the bridge, or NULL with parent */
+        const char *parent;    /* a macvlan on this link of the host instead of a veth */
         unsigned mtu;
         bool has_mac;
         uint8_t mac[BERTH_NET_MAC_LEN];
@@ -227,6 +228,8 @@ typedef struct {
  * A veth pair: host_name on the host (nl) in the bridge and up, ifname made directly
  * in the namespace netns_fd (ctr: a handle on it) with its MAC, addresses, default
  * routes, up. On failure nothing is left (the host end deleted takes its peer).
+ * With c->parent: a macvlan (mode bridge) on that link, made directly in the namespace
+ * as ifname, set up the same way (on failure deleted there).
  */
 int berth_net_endpoint_add(berth_net *nl, berth_net *ctr, int netns_fd,
                            const berth_net_endpoint_conf *c, berth_error *err);

@@ -24,6 +24,7 @@ setup() {
 
 teardown() {
   [ -n "$REMOTE" ] && { ip netns del "$REMOTE" 2>/dev/null; ip link del "${REMOTE}h" 2>/dev/null; }
+  [ -n "${PARENT:-}" ] && ip link del "$PARENT" 2>/dev/null
   remove_berth_containers
   teardown_engine_test
 }
@@ -379,4 +380,32 @@ for _ in range(5):
   [[ "$output" == *"$ip/24"* ]]
   berth rm -f rs
   [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT count(*) FROM network_leases')" -eq 0 ]
+}
+
+@test "macvlan: containers on a parent link (a dummy link, or a veth end where the kernel has none) reach each other" {
+  PARENT=bmv$$
+  if ! ip link add "$PARENT" type dummy 2>/dev/null; then
+    ip link add "$PARENT" type veth peer name "${PARENT}p"
+    ip link set "${PARENT}p" up
+  fi
+  ip link set "$PARENT" up
+  run berth network create -d macvlan --subnet 10.246.0.0/24 mv
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"-o parent=<link>"* ]]
+  run berth network create -d macvlan --subnet 10.246.0.0/24 -o parent=nosuch0 mv
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"parent interface was not found on the host: nosuch0"* ]]
+  berth network create -d macvlan --subnet 10.246.0.0/24 -o parent="$PARENT" mv
+  berth run -d --name web --network mv $(httpd_args)
+  berth run -d --name client --network mv img sleep 300
+  run nsenter --net="$(berth inspect -f '{{.NetworkSettings.SandboxKey}}' web)" ip -d link show eth0
+  [[ "$output" == *"macvlan mode bridge"* ]]
+  [[ "$(ip_of web mv)" == 10.246.0.* ]]
+  run ctr_fetch client "$(ip_of web mv)"
+  [[ "$output" == *"hello from the container"* ]]
+  berth rm -f web client
+  [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT count(*) FROM network_leases')" -eq 0 ]
+  # no namespace left (the macvlans went with them; none was ever on the host's side)
+  [ -z "$(ls "$BERTH_RUNROOT/netns" 2>/dev/null)" ]
+  ip link del "$PARENT"
 }
