@@ -127,6 +127,19 @@ int engine_netdef_get(berth_db *db, const char *net_id, engine_netdef *d, berth_
         return rc;
 }
 
+bool engine_net_in_use(berth_db *db, const char *net_id)
+{
+        static const char sql[] = "SELECT 1 FROM network_endpoints WHERE network = ? LIMIT 1";
+        berth_error err = {0};
+        sqlite3_stmt *st = berth_db_prepare(db, sql, &err);
+        if (st == NULL)
+                return true; /* unknown: as if it were (nothing is taken away) */
+        sqlite3_bind_text(st, 1, net_id, -1, SQLITE_TRANSIENT);
+        int rc = berth_db_step(db, st, "reading endpoints", &err);
+        sqlite3_reset(st);
+        return rc != SQLITE_DONE;
+}
+
 /* ---- the firewall ---- */
 
 typedef struct {

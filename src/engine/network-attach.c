@@ -67,18 +67,6 @@ static int lease(berth_db *db, const char *net, const char *cid, const berth_ip 
         return 0;
 }
 
-static bool in_use(berth_db *db, const char *net, berth_error *err)
-{
-        static const char sql[] = "SELECT 1 FROM network_endpoints WHERE network = ? LIMIT 1";
-        sqlite3_stmt *st = berth_db_prepare(db, sql, err);
-        if (st == NULL)
-                return false;
-        sqlite3_bind_text(st, 1, net, -1, SQLITE_TRANSIENT);
-        int rc = berth_db_step(db, st, "reading endpoints", err);
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW;
-}
-
 /* The address of family f: the one asked for (IPAMConfig) or the lowest free one. */
 static int address(berth_db *db, const char *cid, engine_attach *a, int f, berth_error *err)
 {
@@ -131,7 +119,7 @@ int engine_net_endpoint_record(berth_db *db, const berth_container *c, engine_at
                                int position, berth_error *err)
 {
         engine_netdef *d = &a->def;
-        a->had_endpoints = in_use(db, d->id, err);
+        a->had_endpoints = engine_net_in_use(db, d->id);
         int r;
         for (int f = 0; f < 2; f++)
                 if (d->has[f] && (r = address(db, c->id, a, f, err)) < 0)

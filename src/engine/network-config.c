@@ -275,3 +275,28 @@ int engine_network_config(berth_engine *e, const json_t *body, const char *id, j
                       "Network", "", "ConfigOnly", 0, "Options", options, "Labels", labels);
         return *ret ? 0 : berth_errx(err, ENOMEM, "out of memory");
 }
+
+int engine_net_aliases_check(const json_t *epcfg, berth_error *err)
+{
+        const json_t *aliases = json_object_get(epcfg, "Aliases");
+        if (aliases == NULL || json_is_null(aliases))
+                return 0;
+        if (!json_is_array(aliases))
+                return berth_errx(err, EINVAL, "Aliases: an array of strings was expected");
+        size_t i;
+        json_t *a;
+        json_array_foreach ((json_t *)aliases, i, a) {
+                /* a name the resolver answers: one line of its names file each */
+                const char *s = json_string_value(a);
+                size_t n = s ? strlen(s) : 0;
+                if (n == 0 || n > 253 ||
+                    strspn(s,
+                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+                        n)
+                        return berth_errx(err, EINVAL,
+                                          "invalid network alias \"%s\": letters, digits, '.', "
+                                          "'_' and '-' only",
+                                          s ? s : "");
+        }
+        return 0;
+}

@@ -68,6 +68,35 @@ static int sandbox_of(berth_db *db, const char *id, char **ret, int *ret_n, bert
         return rc < 0 ? rc : 0;
 }
 
+/* The rows of the container's endpoint on network net_id (the caller's transaction, or none). */
+static int forget_endpoint(berth_db *db, const char *cid, const char *net_id, berth_error *err)
+{
+        static const char *const sql[] = {
+            "DELETE FROM network_endpoints WHERE container = ? AND network = ?",
+            "DELETE FROM network_leases WHERE container = ? AND network = ?"};
+        for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
+                sqlite3_stmt *st = berth_db_prepare(db, sql[i], err);
+                if (st == NULL)
+                        return -err->code;
+                sqlite3_bind_text(st, 1, cid, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(st, 2, net_id, -1, SQLITE_TRANSIENT);
+                int rc = berth_db_step(db, st, "forgetting an endpoint", err);
+                sqlite3_reset(st);
+                if (rc < 0)
+                        return rc;
+        }
+        return 0;
+}
+
+/* The container locked (not while a start or a copy holds it) and read again as it is now. */
+static int lock_and_reread(berth_engine *e, const char *container, berth_container *c,
+                           int *ret_lock, berth_error *err)
+{
+        *ret_lock = engine_lock_container(e, c->id);
+        berth_container_clear(c);
+        return berth_engine_get(e, container, c, err);
+}
+
 /* A running container's new endpoint: recorded, then plumbed into its namespace. */
 static int connect_live(berth_engine *e, const berth_container *c, engine_attach *a,
                         berth_error *err)
@@ -119,11 +148,12 @@ int berth_engine_network_connect(berth_engine *e, const char *net, const char *c
                 return r;
         engine_attach a = {0};
         _cleanup_close_ int clock = -1;
-        if ((r = engine_netdef_parse(cfg, &a.def, err)) < 0)
+        if ((r = engine_netdef_parse(cfg, &a.def, err)) < 0 ||
+            (r = engine_net_aliases_check(epcfg, err)) < 0)
                 goto out;
-        if (strcmp(a.def.driver, "bridge") != 0) {
-                r = berth_errx(err, EINVAL, "network %s: only bridge networks can be connected",
-                               a.def.name);
+        if (strcmp(a.def.driver, "bridge") != 0 && strcmp(a.def.driver, "macvlan") != 0) {
+                r = berth_errx(err, EINVAL, "network %s: its driver %s cannot be connected",
+                               a.def.name, a.def.driver);
                 goto out;
         }
         if ((r = mode_refuses(&c, err)) < 0)
@@ -133,10 +163,7 @@ int berth_engine_network_connect(berth_engine *e, const char *net, const char *c
                                c.name, a.def.name);
                 goto out;
         }
-        /* not while a start or a copy holds it */
-        clock = engine_lock_container(e, c.id);
-        berth_container_clear(&c);
-        if ((r = berth_engine_get(e, container, &c, err)) < 0)
+        if ((r = lock_and_reread(e, container, &c, &clock, err)) < 0)
                 return r;
         json_t *body = json_deep_copy(c.body);
         json_t *nc = json_object_get(body, "NetworkingConfig");
@@ -155,22 +182,9 @@ int berth_engine_network_connect(berth_engine *e, const char *net, const char *c
         if (c.state == BERTH_STATE_RUNNING || c.state == BERTH_STATE_PAUSED) {
                 int lock = engine_net_lock(e->runroot, err);
                 r = lock < 0 ? lock : connect_live(e, &c, &a, err);
-                if (r < 0 && lock >= 0) {
-                        /* what the live part did is undone with the rest of it */
-                        static const char *const sql[] = {
-                            "DELETE FROM network_endpoints WHERE container = ? AND network = ?",
-                            "DELETE FROM network_leases WHERE container = ? AND network = ?"};
-                        for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
-                                berth_error ignore = {0};
-                                sqlite3_stmt *st =
-                                    berth_db_prepare(berth_engine_db(e), sql[i], &ignore);
-                                if (st == NULL)
-                                        continue;
-                                sqlite3_bind_text(st, 1, c.id, -1, SQLITE_TRANSIENT);
-                                sqlite3_bind_text(st, 2, a.def.id, -1, SQLITE_TRANSIENT);
-                                berth_db_step(berth_engine_db(e), st, "undoing", &ignore);
-                                sqlite3_reset(st);
-                        }
+                if (r < 0 && lock >= 0) { /* what the live part did is undone with the rest */
+                        berth_error ignore = {0};
+                        forget_endpoint(berth_engine_db(e), c.id, a.def.id, &ignore);
                 }
                 if (lock >= 0)
                         close(lock);
@@ -214,22 +228,9 @@ static int disconnect_live(berth_engine *e, const berth_container *c, const engi
         int r = sandbox_of(db, c->id, &sandbox, &n, err);
         if (r < 0)
                 return r;
-        static const char *const sql[] = {
-            "DELETE FROM network_endpoints WHERE container = ? AND network = ?",
-            "DELETE FROM network_leases WHERE container = ? AND network = ?"};
         if ((r = berth_db_begin(db, err)) < 0)
                 return r;
-        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(sql); i++) {
-                if ((st = berth_db_prepare(db, sql[i], err)) == NULL) {
-                        r = -err->code;
-                        break;
-                }
-                sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
-                sqlite3_bind_text(st, 2, d->id, -1, SQLITE_TRANSIENT);
-                rc = berth_db_step(db, st, "forgetting an endpoint", err);
-                sqlite3_reset(st);
-                r = rc < 0 ? rc : 0;
-        }
+        r = forget_endpoint(db, c->id, d->id, err);
         if (r == 0)
                 r = berth_db_commit(db, err);
         if (r < 0) {
@@ -244,19 +245,9 @@ static int disconnect_live(berth_engine *e, const berth_container *c, const engi
                 if (nsfd >= 0 && berth_net_open(nsfd, &ctr, err) == 0)
                         berth_net_link_delete(ctr, ifname, NULL);
         }
-        static const char used[] = "SELECT 1 FROM network_endpoints WHERE network = ? LIMIT 1";
-        if ((st = berth_db_prepare(db, used, err)) == NULL)
-                return -err->code;
-        sqlite3_bind_text(st, 1, d->id, -1, SQLITE_TRANSIENT);
-        bool gone = berth_db_step(db, st, "reading endpoints", err) == SQLITE_DONE;
-        sqlite3_reset(st);
-        if (gone) {
-                _cleanup_net_ berth_net *host = NULL;
-                if (berth_net_open(-1, &host, err) == 0)
-                        berth_net_link_delete(host, d->bridge, NULL);
-                if ((r = engine_net_firewall(db, e->root, err)) < 0)
-                        return r;
-        }
+        bool gone = !engine_net_in_use(db, d->id);
+        if (gone) /* its bridge and the firewall, after this command */
+                engine_net_settle_later(e->root, e->runroot);
         if (!d->builtin)
                 return gone ? engine_net_names_remove(e->runroot, d->id),
                        0    : engine_net_names_write(db, e->runroot, d->id, err);
@@ -289,9 +280,7 @@ int berth_engine_network_disconnect(berth_engine *e, const char *net, const char
                                        c.name, d.name);
                 goto out;
         }
-        clock = engine_lock_container(e, c.id);
-        berth_container_clear(&c);
-        if ((r = berth_engine_get(e, container, &c, err)) < 0)
+        if ((r = lock_and_reread(e, container, &c, &clock, err)) < 0)
                 return r;
         json_t *body = json_deep_copy(c.body);
         json_t *hc = json_object_get(body, "HostConfig");

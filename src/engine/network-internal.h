@@ -40,6 +40,8 @@ typedef struct {
 
 int engine_netdef_parse(const json_t *cfg, engine_netdef *d, berth_error *err);
 int engine_netdef_get(berth_db *db, const char *net_id, engine_netdef *d, berth_error *err);
+/** Whether a container is on the network (an endpoint row; a failed read says yes). */
+bool engine_net_in_use(berth_db *db, const char *net_id);
 
 /** A container's end of one network, as it is being made (network-attach.c). */
 typedef struct {
@@ -75,6 +77,9 @@ int engine_net_firewall(berth_db *db, const char *root, berth_error *err);
 int engine_net_names_write(berth_db *db, const char *runroot, const char *net_id, berth_error *err);
 /** The network's directory removed (its resolver ends when its names go). */
 int engine_net_names_remove(const char *runroot, const char *net_id);
+
+/** An EndpointSettings' Aliases are names (letters, digits, '.', '_', '-'): -EINVAL else. */
+int engine_net_aliases_check(const json_t *epcfg, berth_error *err);
 
 /** A network by name, id or prefix, the built-in ones made first if missing (network.c). */
 int engine_network_find(berth_engine *e, const char *name, json_t **ret, berth_error *err);
@@ -117,6 +122,14 @@ int engine_net_ports_bind(berth_db *db, const char *id, const json_t *body, bool
 /** engine_net_release (network.h) with the networks' lock held. */
 int engine_net_release_locked(berth_db *db, const char *root, const char *runroot, const char *id,
                               berth_error *err);
+/** The host made to match berth.db where a release left it behind: the bridges of networks
+ * no container is on deleted, the firewall table written again. The lock held. */
+int engine_net_settle(berth_db *db, const char *root, berth_error *err);
+/** engine_net_settle later, detached: `berth network reload` once the caller has let go of
+ * the networks' lock (a bridge's deletion waits ~50 ms on the kernel: no command waits for
+ * it). A start that needs the bridge meanwhile makes it, under the lock, before or after. */
+void engine_net_settle_later(const char *root, const char *runroot);
+
 /** Release what containers no longer running still hold (a crash's leftovers); lock held. */
 void engine_net_sweep(berth_engine *e);
 /** `system check`: those leftovers named in *problems; with repair released (taking the lock). */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct {
@@ -84,19 +85,6 @@ static int forget(berth_db *db, const char *id, berth_error *err)
         return r < 0 ? r : 0;
 }
 
-static bool net_in_use(berth_db *db, const char *net)
-{
-        static const char sql[] = "SELECT 1 FROM network_endpoints WHERE network = ? LIMIT 1";
-        berth_error err = {0};
-        sqlite3_stmt *st = berth_db_prepare(db, sql, &err);
-        if (st == NULL)
-                return true;
-        sqlite3_bind_text(st, 1, net, -1, SQLITE_TRANSIENT);
-        int rc = berth_db_step(db, st, "reading endpoints", &err);
-        sqlite3_reset(st);
-        return rc != SQLITE_DONE;
-}
-
 int engine_net_release_locked(berth_db *db, const char *root, const char *runroot, const char *id,
                               berth_error *err)
 {
@@ -113,29 +101,88 @@ int engine_net_release_locked(berth_db *db, const char *root, const char *runroo
          * deletes them in the background (a veth deleted here would cost ~20 ms of waiting
          * for the kernel's RCU grace periods) */
         berth_netns_remove(sandbox, NULL);
-        _cleanup_net_ berth_net *host = NULL;
         berth_error ignore = {0};
-        bool fw = h.ports;
+        bool settle = h.ports;
         STRV_FOREACH (n, h.nets) {
                 engine_netdef d;
-                bool gone = !net_in_use(db, *n);
+                bool gone = !engine_net_in_use(db, *n);
                 if (engine_netdef_get(db, *n, &d, &ignore) < 0)
                         continue;
-                if (gone && strcmp(d.driver, "bridge") == 0 &&
-                    (host || berth_net_open(-1, &host, &ignore) == 0))
-                        berth_net_link_delete(host, d.bridge, NULL);
-                fw = fw || gone;
-                if (d.builtin)
+                settle = settle || gone;
+                if (d.builtin || strcmp(d.driver, "bridge") != 0)
                         continue;
                 if (gone)
                         engine_net_names_remove(runroot, *n);
                 else if (engine_net_names_write(db, runroot, *n, err) < 0 && r == 0)
                         r = -err->code;
         }
-        if (fw && engine_net_firewall(db, root, err) < 0 && r == 0)
-                r = -err->code;
+        /* an unused bridge deleted (~40-60 ms of the kernel's waiting) and the table written
+         * again, after this command, by a process of its own */
+        if (settle)
+                engine_net_settle_later(root, runroot);
         held_clear(&h);
         return r;
+}
+
+int engine_net_settle(berth_db *db, const char *root, berth_error *err)
+{
+        _cleanup_json_ json_t *all = NULL;
+        static const char sql[] = "SELECT config FROM networks";
+        sqlite3_stmt *st = berth_db_prepare(db, sql, err);
+        if (st == NULL)
+                return -err->code;
+        _cleanup_net_ berth_net *host = NULL;
+        berth_error ignore = {0};
+        int rc;
+        while ((rc = berth_db_step(db, st, "reading networks", err)) == SQLITE_ROW) {
+                json_error_t je;
+                _cleanup_json_ json_t *cfg =
+                    json_loads((const char *)sqlite3_column_text(st, 0), 0, &je);
+                engine_netdef d;
+                if (cfg == NULL || engine_netdef_parse(cfg, &d, &ignore) < 0 ||
+                    strcmp(d.driver, "bridge") != 0 || engine_net_in_use(db, d.id))
+                        continue;
+                if (host || berth_net_open(-1, &host, &ignore) == 0)
+                        berth_net_link_delete(host, d.bridge, NULL); /* none there: -ENODEV */
+        }
+        sqlite3_reset(st);
+        if (rc < 0)
+                return rc;
+        return engine_net_firewall(db, root, err);
+}
+
+void engine_net_settle_later(const char *root, const char *runroot)
+{
+        _cleanup_free_ char *path = berth_xasprintf("%s/berth.db", root);
+        _cleanup_free_ char *berth = berth_program_path("berth", "BERTH_BIN");
+        pid_t p = fork();
+        if (p != 0) {
+                int st;
+                while (p > 0 && waitpid(p, &st, 0) < 0 && errno == EINTR)
+                        ;
+                return;
+        }
+        setsid();
+        if (fork() != 0)
+                _exit(0);
+        /* nothing of the caller's: not its lock (we wait for it to let go), not its pipes */
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) {
+                dup2(null, 0);
+                dup2(null, 1);
+                dup2(null, 2);
+        }
+        berth_close_fds_from(3, NULL, 0);
+        /* after the caller's release; a root removed meanwhile (a test's) is not made again.
+         * A berth of its own does it: SQLite's state is not to be used after a fork */
+        berth_error err = {0};
+        int lock = engine_net_lock(runroot, &err);
+        if (lock < 0 || access(path, F_OK) < 0)
+                _exit(1);
+        close(lock);
+        execl(berth, "berth", "--root", root, "--runroot", runroot, "network", "reload",
+              (char *)NULL);
+        _exit(127);
 }
 
 int berth_network_release(berth_db *db, const char *root, const char *runroot, const char *id,

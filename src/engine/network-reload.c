@@ -37,8 +37,9 @@ int berth_engine_network_reload(berth_engine *e, berth_error *err)
                 if (!d.builtin && (r = engine_net_names_write(db, e->runroot, *id, err)) == 0)
                         engine_net_resolver(e, &d);
         }
+        /* and the bridges nobody is on deleted (a settle that was killed), the table written */
         if (r == 0)
-                r = engine_net_firewall(db, e->root, err);
+                r = engine_net_settle(db, e->root, err);
         close(lock);
         return r;
 }

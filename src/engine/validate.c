@@ -65,8 +65,12 @@ static int check_networks(berth_engine *e, const json_t *body, berth_error *err)
         const char *k;
         json_t *v;
         json_object_foreach (
-            json_object_get(json_object_get(body, "NetworkingConfig"), "EndpointsConfig"), k, v)
+            json_object_get(json_object_get(body, "NetworkingConfig"), "EndpointsConfig"), k, v) {
+                int r = engine_net_aliases_check(v, err);
+                if (r < 0)
+                        return r;
                 berth_strv_push(&names, k);
+        }
         STRV_FOREACH (n, names) {
                 if (strcmp(*n, "default") == 0 || strcmp(*n, "bridge") == 0 ||
                     strcmp(*n, "host") == 0 || strcmp(*n, "none") == 0)

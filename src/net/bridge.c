@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 int berth_net_sysctl_set(const char *key, const char *value, berth_error *err)
@@ -49,7 +50,14 @@ int berth_net_bridge_ensure(berth_net *nl, const berth_net_bridge_conf *c, bool 
         }
         if (r != -ENODEV)
                 return r;
-        r = berth_net_bridge_create(nl, c->name, c->mtu, NULL, err);
+        /* a MAC of its own, set: otherwise the kernel gives the bridge its lowest port's and
+         * changes it as ports come and go, and the containers' ARP entries for their
+         * gateway go stale (their traffic to it lost until they ask again) */
+        uint8_t mac[BERTH_NET_MAC_LEN];
+        if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
+                return berth_err(err, errno, "cannot make a MAC address");
+        mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
+        r = berth_net_bridge_create(nl, c->name, c->mtu, mac, err);
         if (r == -EEXIST) /* another command made it meanwhile */
                 return 0;
         if (r < 0)

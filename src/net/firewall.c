@@ -208,12 +208,23 @@ int berth_fw_script(const char *table, const berth_fw_network *nets, size_t n,
                 fputs("  }\n", f);
         }
         /* what a network sends out goes as the host; a connection from the host's loopback to
-         * a container as its bridge's address (127.0.0.1 cannot leave lo) */
+         * a container as its bridge's address (127.0.0.1 cannot leave lo); a container's
+         * connection to a published port that leads back into a bridge (hairpin) as the host,
+         * so that the answer comes back the way it went */
         fputs("  chain postrouting {\n    type nat hook postrouting priority 100; policy accept;\n"
               "    ip saddr @masq4 oifname != @bridges masquerade\n"
               "    ip6 saddr @masq6 oifname != @bridges masquerade\n"
               "    oifname @bridges ip saddr 127.0.0.0/8 masquerade\n"
+              "    iifname @bridges oifname @bridges ct status dnat masquerade\n"
               "    oifname @bridges ip6 saddr ::1 masquerade\n  }\n",
+              f);
+        /* the host's loopback is the host's: route_localnet (on the bridges, for ports
+         * published on 127.0.0.1) would let a container that crafts a packet to 127.0.0.0/8
+         * reach the host's local services; only answers to the host's own connections come in
+         * (CVE-2020-8558's class) */
+        fputs("  chain input {\n    type filter hook input priority 0; policy accept;\n"
+              "    iifname @bridges ip daddr 127.0.0.0/8 ct state established,related accept\n"
+              "    iifname @bridges ip daddr 127.0.0.0/8 drop\n  }\n",
               f);
         /* isolation: only what a published port let in, answers, and what leaves a network */
         fputs("  chain forward {\n    type filter hook forward priority 0; policy accept;\n"

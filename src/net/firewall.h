@@ -16,7 +16,9 @@
  *     one published on a loopback address only to the host itself (it is in
  *     the output chain alone: no other host can reach it, whatever it sends);
  *   - isolation: no traffic between two networks' bridges, and nothing from
- *     outside reaches a container by its address, only through a published port.
+ *     outside reaches a container by its address, only through a published port;
+ *   - the host's loopback: nothing a container sends to 127.0.0.0/8 comes in (the bridges
+ *     have route_localnet for the ports published there), but answers to the host's own.
  */
 #include "base/error.h"
 

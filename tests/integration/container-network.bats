@@ -55,7 +55,7 @@ veths_of() { ip -o link show master "$1" 2>/dev/null | wc -l; }
   [[ "$output" == *"lo: <LOOPBACK,UP,LOWER_UP>"* ]]
   # the bridge went with its last container, and so did the firewall table
   wait_until 5 bash -c "! ip link show berth0$SFX >/dev/null 2>&1"
-  ! nft list table inet "berth$SFX" >/dev/null 2>&1
+  wait_until 5 bash -c "! nft list table inet berth$SFX >/dev/null 2>&1"
   [ -z "$(ls "$BERTH_RUNROOT/netns" 2>/dev/null)" ]
   ! grep -qF " $BERTH_RUNROOT/" /proc/self/mountinfo
 }
@@ -104,6 +104,16 @@ veths_of() { ip -o link show master "$1" 2>/dev/null | wc -l; }
   [[ "$output" == *"hello from the container"* ]]
   # the host reaches its own containers by address
   [[ "$(fetch "$web" 80)" == *"hello from the container"* ]]
+  # a published port reached from a container of the same network through the host's
+  # address (hairpin: answered the way it went)
+  berth run -d --name webp --network front -p 18580:80 $(httpd_args)
+  run berth exec client sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | timeout 3 nc 10.231.0.1 18580"
+  [[ "$output" == *"hello from the container"* ]]
+  berth rm -f webp
+  # a hostile alias (a line of the resolver's names file) is refused
+  run berth run -d --network front --network-alias $'x 10.9.9.9\nevil' img true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"invalid network alias"* ]]
   # another network's container does not
   run ctr_fetch other "$web"
   [[ "$output" != *"hello"* ]]
@@ -134,6 +144,8 @@ veths_of() { ip -o link show master "$1" 2>/dev/null | wc -l; }
   [ "$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")" -lt 1024 ]
   # killed, it is replaced by the next command that needs it
   kill -9 "$pid"
+  # (dead once its lock is free: what tells the next command that none runs)
+  wait_until 5 flock -n "$BERTH_RUNROOT/networks/$(berth network inspect -f '{{.Id}}' front)/dns.lock" true
   berth run -d --name later2 --network front img sleep 300
   run berth exec client nslookup later2
   [[ "$output" == *"Address: $(ip_of later2 front)"* ]]
@@ -279,7 +291,7 @@ for _ in range(5):
   berth rm -f pub
   [ "$(sqlite3 "$BERTH_ROOT/berth.db" 'SELECT count(*) FROM network_leases')" -eq 0 ]
   [ -z "$(ls "$BERTH_RUNROOT/netns" 2>/dev/null)" ]
-  ! nft list table inet "berth$SFX" >/dev/null 2>&1
+  wait_until 5 bash -c "! nft list table inet berth$SFX >/dev/null 2>&1"
 }
 
 @test "a start killed halfway leaves what the next command sweeps; rm of a running container leaves nothing" {
@@ -288,7 +300,7 @@ for _ in range(5):
   # SIGKILL the start at many points of its network set-up
   local i
   for i in 1 2 3 4 5 6 7 8; do
-    berth start victim & local p=$!
+    "$BERTH_BUILD/cmd/berth/berth" start victim & local p=$!
     sleep "0.00$i"
     kill -9 "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
