@@ -8,6 +8,7 @@
 #include "base/fs.h"
 #include "base/strutil.h"
 #include "base/units.h"
+#include "runtime/selfclone.h"
 #include "specgen/specgen.h"
 
 #include <errno.h>
@@ -234,6 +235,22 @@ static char **runtime_args(berth_engine *e, const berth_container *c, const json
         return args;
 }
 
+/* berth-runtime through a read-only overlay of its directory (runtime/selfclone.h), as a path
+ * for exec (/proc/self/fd/N: posix_spawn has no execveat): sealed from the start, so it does not
+ * exec itself a second time to be. Above the fds the child's stdio and console go to. NULL where
+ * no overlay can be mounted: the runtime seals itself. */
+static char *sealed_runtime(const char *rt, int *ret_fd)
+{
+        _cleanup_close_ int fd = berth_sealed_open(rt);
+        if (fd < 0)
+                return NULL;
+        int high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+        if (high < 0)
+                return NULL;
+        *ret_fd = high;
+        return berth_xasprintf("/proc/self/fd/%d", high);
+}
+
 /* The runtime in a child with the given stdio (and a console socket as EXEC_CONSOLE_FD); the
  * signals a terminal sends to its group are the process's business, not ours, while we wait
  * (the child gets them back). Spawned (vfork-like), not forked: no copy of our page tables on
@@ -241,6 +258,8 @@ static char **runtime_args(berth_engine *e, const berth_container *c, const json
 static int run_runtime(char **args, const exec_run *how, pid_t *ret_pid, berth_error *err)
 {
         _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
+        _cleanup_close_ int sealed_fd = -1;
+        _cleanup_free_ char *sealed = sealed_runtime(rt, &sealed_fd);
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t at;
         posix_spawn_file_actions_init(&fa);
@@ -259,7 +278,7 @@ static int run_runtime(char **args, const exec_run *how, pid_t *ret_pid, berth_e
         posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
                                           (how->own_session ? POSIX_SPAWN_SETSID : 0));
         extern char **environ;
-        int r = posix_spawn(ret_pid, rt, &fa, &at, args, environ);
+        int r = posix_spawn(ret_pid, sealed ? sealed : rt, &fa, &at, args, environ);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);
         if (r != 0)
