@@ -8,6 +8,7 @@
 #include "base/fs.h"
 #include "base/strutil.h"
 #include "base/units.h"
+#include "runtime/selfclone.h"
 #include "specgen/specgen.h"
 
 #include <errno.h>
@@ -123,8 +124,8 @@ static int exec_running_container(berth_engine *e, const char *name, berth_conta
         return r;
 }
 
-int berth_engine_exec_create(berth_engine *e, const char *container, const json_t *config,
-                             char **ret_id, berth_error *err)
+/* Docker's checks of a create body's Cmd. */
+static int exec_config_check(const json_t *config, berth_error *err)
 {
         json_t *cmd = json_object_get(config, "Cmd");
         if (!json_is_array(cmd) || json_array_size(cmd) == 0)
@@ -134,45 +135,59 @@ int berth_engine_exec_create(berth_engine *e, const char *container, const json_
         json_array_foreach (cmd, i, v)
                 if (!json_is_string(v))
                         return berth_errx(err, EINVAL, "Cmd[%zu]: expected a string", i);
-        berth_container c;
-        int r = exec_running_container(e, container, &c, err);
+        return 0;
+}
+
+/* The record of a new exec id in c, and its exec_create event, in the caller's transaction. */
+static int exec_insert(berth_engine *e, const berth_container *c, const json_t *config,
+                       const char *id, berth_error *err)
+{
+        static const char sql[] =
+            "INSERT INTO execs (id, container, config, created) VALUES (?, ?, ?, ?)";
+        berth_db *db = berth_engine_db(e);
+        _cleanup_free_ char *text = json_dumps(config, JSON_COMPACT);
+        _cleanup_free_ char *now = berth_now_rfc3339();
+        sqlite3_stmt *st = berth_db_prepare(db, sql, err);
+        if (st == NULL)
+                return -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, c->id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
+        int r = berth_db_step(db, st, "recording an exec", err);
+        sqlite3_reset(st);
         if (r < 0)
+                return r;
+        _cleanup_free_ char *line = NULL;
+        json_t *a;
+        size_t i, len = 0;
+        FILE *f = open_memstream(&line, &len);
+        json_array_foreach (json_object_get(config, "Cmd"), i, a)
+                fprintf(f, "%s%s", i ? " " : "", json_string_value(a));
+        fclose(f);
+        _cleanup_free_ char *action = berth_xasprintf("exec_create: %s", line);
+        engine_event(e, c, action, "execID", id);
+        return 0;
+}
+
+int berth_engine_exec_create(berth_engine *e, const char *container, const json_t *config,
+                             char **ret_id, berth_error *err)
+{
+        int r = exec_config_check(config, err);
+        if (r < 0)
+                return r;
+        berth_container c;
+        if ((r = exec_running_container(e, container, &c, err)) < 0)
                 return r;
         char id[65];
         if ((r = berth_random_hex(id, 32, err)) < 0) {
                 berth_container_clear(&c);
                 return r;
         }
-        static const char sql[] =
-            "INSERT INTO execs (id, container, config, created) VALUES (?, ?, ?, ?)";
-        berth_db *db = berth_engine_db(e);
-        _cleanup_free_ char *text = json_dumps(config, JSON_COMPACT);
-        _cleanup_free_ char *now = berth_now_rfc3339();
         /* the record and its event in one transaction: one commit, not two */
-        sqlite3_stmt *st = NULL;
-        if (berth_db_begin(db, err) < 0 || (st = berth_db_prepare(db, sql, err)) == NULL) {
-                berth_db_rollback(db);
-                berth_container_clear(&c);
-                return -EIO;
-        }
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, c.id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-        r = berth_db_step(db, st, "recording an exec", err);
-        sqlite3_reset(st);
-        if (r >= 0) {
-                _cleanup_free_ char *line = NULL;
-                json_t *a;
-                size_t len = 0;
-                FILE *f = open_memstream(&line, &len);
-                json_array_foreach (cmd, i, a)
-                        fprintf(f, "%s%s", i ? " " : "", json_string_value(a));
-                fclose(f);
-                _cleanup_free_ char *action = berth_xasprintf("exec_create: %s", line);
-                engine_event(e, &c, action, "execID", id);
+        berth_db *db = berth_engine_db(e);
+        if ((r = berth_db_begin(db, err)) >= 0 && (r = exec_insert(e, &c, config, id, err)) >= 0)
                 r = berth_db_commit(db, err);
-        }
         if (r < 0)
                 berth_db_rollback(db);
         else
@@ -234,6 +249,22 @@ static char **runtime_args(berth_engine *e, const berth_container *c, const json
         return args;
 }
 
+/* berth-runtime through a read-only overlay of its directory (runtime/selfclone.h), as a path
+ * for exec (/proc/self/fd/N: posix_spawn has no execveat): sealed from the start, so it does not
+ * exec itself a second time to be. Above the fds the child's stdio and console go to. NULL where
+ * no overlay can be mounted: the runtime seals itself. */
+static char *sealed_runtime(const char *rt, int *ret_fd)
+{
+        _cleanup_close_ int fd = berth_sealed_open(rt);
+        if (fd < 0)
+                return NULL;
+        int high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+        if (high < 0)
+                return NULL;
+        *ret_fd = high;
+        return berth_xasprintf("/proc/self/fd/%d", high);
+}
+
 /* The runtime in a child with the given stdio (and a console socket as EXEC_CONSOLE_FD); the
  * signals a terminal sends to its group are the process's business, not ours, while we wait
  * (the child gets them back). Spawned (vfork-like), not forked: no copy of our page tables on
@@ -241,6 +272,8 @@ static char **runtime_args(berth_engine *e, const berth_container *c, const json
 static int run_runtime(char **args, const exec_run *how, pid_t *ret_pid, berth_error *err)
 {
         _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
+        _cleanup_close_ int sealed_fd = -1;
+        _cleanup_free_ char *sealed = sealed_runtime(rt, &sealed_fd);
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t at;
         posix_spawn_file_actions_init(&fa);
@@ -259,11 +292,48 @@ static int run_runtime(char **args, const exec_run *how, pid_t *ret_pid, berth_e
         posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
                                           (how->own_session ? POSIX_SPAWN_SETSID : 0));
         extern char **environ;
-        int r = posix_spawn(ret_pid, rt, &fa, &at, args, environ);
+        int r = posix_spawn(ret_pid, sealed ? sealed : rt, &fa, &at, args, environ);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);
         if (r != 0)
                 return berth_errx(err, r, "cannot run %s: %s", rt, strerror(r));
+        return 0;
+}
+
+/* exec_launch once x and c are known. began: the caller's transaction is open (its exec_create
+ * in it) and is committed here with the start; a user that cannot be resolved leaves the exec
+ * created, as a create and then a failed start do. */
+static int exec_launch_rec(berth_engine *e, const exec_rec *x, const berth_container *c, bool began,
+                           const exec_run *how, pid_t *ret_pid, berth_error *err)
+{
+        berth_db *db = berth_engine_db(e);
+        _cleanup_free_ char *uid = NULL;
+        const char *user = json_string_value(json_object_get(x->config, "User"));
+        int r = 0;
+        if (user && *user && (r = berth_engine_resolve_user(e, c, user, &uid, err)) < 0) {
+                if (began && berth_db_commit(db, NULL) < 0)
+                        berth_db_rollback(db);
+                return r;
+        }
+        _cleanup_strv_ char **args = runtime_args(e, c, x->config, uid, how);
+        /* claimed before it runs (a second start of the same exec loses here), its event in the
+         * same transaction */
+        if (!began && (r = berth_db_begin(db, err)) < 0)
+                return r;
+        if ((r = exec_set(e, x->id, "created", "running", 0, 0, NULL, err)) < 0) {
+                berth_db_rollback(db);
+                return r;
+        }
+        engine_event(e, c, "exec_start", "execID", x->id);
+        if ((r = berth_db_commit(db, err)) < 0) {
+                berth_db_rollback(db);
+                return r;
+        }
+        if ((r = run_runtime(args, how, ret_pid, err)) < 0) {
+                int code = 126;
+                exec_set(e, x->id, "running", "exited", 0, 0, &code, NULL);
+                return r;
+        }
         return 0;
 }
 
@@ -275,39 +345,15 @@ int exec_launch(berth_engine *e, const char *exec_id, const exec_run *how, exec_
         if (r < 0)
                 return r;
         berth_container c = {0};
-        _cleanup_free_ char *uid = NULL;
-        _cleanup_strv_ char **args = NULL;
-        const char *user = json_string_value(json_object_get(x.config, "User"));
         if ((r = exec_running_container(e, x.container, &c, err)) < 0 ||
-            (user && *user && (r = berth_engine_resolve_user(e, &c, user, &uid, err)) < 0))
-                goto fail;
-        args = runtime_args(e, &c, x.config, uid, how);
-        /* claimed before it runs (a second start of the same exec loses here), its event in the
-         * same transaction */
-        berth_db *db = berth_engine_db(e);
-        if ((r = berth_db_begin(db, err)) < 0)
-                goto fail;
-        if ((r = exec_set(e, x.id, "created", "running", 0, 0, NULL, err)) < 0) {
-                berth_db_rollback(db);
-                goto fail;
-        }
-        engine_event(e, &c, "exec_start", "execID", x.id);
-        if ((r = berth_db_commit(db, err)) < 0) {
-                berth_db_rollback(db);
-                goto fail;
-        }
-        if ((r = run_runtime(args, how, ret_pid, err)) < 0) {
-                int code = 126;
-                exec_set(e, x.id, "running", "exited", 0, 0, &code, NULL);
-                goto fail;
+            (r = exec_launch_rec(e, &x, &c, false, how, ret_pid, err)) < 0) {
+                berth_container_clear(&c);
+                exec_rec_clear(&x);
+                return r;
         }
         *ret_x = x;
         *ret_c = c;
         return 0;
-fail:
-        berth_container_clear(&c);
-        exec_rec_clear(&x);
-        return r;
 }
 
 int exec_wait_runtime(pid_t pid)
@@ -348,8 +394,12 @@ char *exec_pid_file(berth_engine *e, const char *exec_id)
         return berth_xasprintf("%s/exec-%s.pid", e->rt_root, exec_id);
 }
 
-int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_exec_start_opts *o,
-                            int *ret_code, berth_error *err)
+/* A start without a terminal: the runtime on the caller's fds, its exit (or its detached
+ * process) recorded. x and c: NULL to read exec_id's record and container (exec_launch); or a
+ * record just made in the transaction still open (berth_engine_exec_run), both taken. */
+static int exec_start_fds(berth_engine *e, const char *exec_id, exec_rec *made,
+                          berth_container *made_c, const berth_exec_start_opts *o, int *ret_code,
+                          berth_error *err)
 {
         _cleanup_free_ char *pid_file = o->detach ? exec_pid_file(e, exec_id) : NULL;
         exec_run how = {.stdin_fd = o->stdin_fd,
@@ -361,10 +411,17 @@ int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_ex
         struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
         sigaction(SIGINT, &ign, &old_int);
         sigaction(SIGQUIT, &ign, &old_quit);
-        exec_rec x;
-        berth_container c;
+        exec_rec x = {0};
+        berth_container c = {0};
         pid_t pid = -1;
-        int r = exec_launch(e, exec_id, &how, &x, &c, &pid, err);
+        int r;
+        if (made) {
+                x = *made;
+                c = *made_c;
+                r = exec_launch_rec(e, &x, &c, true, &how, &pid, err);
+        } else {
+                r = exec_launch(e, exec_id, &how, &x, &c, &pid, err);
+        }
         if (r == 0) {
                 int code = exec_wait_runtime(pid);
                 if (o->detach && code == 0)
@@ -373,12 +430,45 @@ int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_ex
                 else
                         exec_record_exit(e, x.id, &c, code);
                 *ret_code = code;
-                berth_container_clear(&c);
-                exec_rec_clear(&x);
         }
+        berth_container_clear(&c);
+        exec_rec_clear(&x);
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGQUIT, &old_quit, NULL);
         return r;
+}
+
+int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_exec_start_opts *o,
+                            int *ret_code, berth_error *err)
+{
+        return exec_start_fds(e, exec_id, NULL, NULL, o, ret_code, err);
+}
+
+int berth_engine_exec_run(berth_engine *e, const char *container, const json_t *config,
+                          const berth_exec_start_opts *o, int *ret_code, berth_error *err)
+{
+        int r = exec_config_check(config, err);
+        if (r < 0)
+                return r;
+        berth_container c;
+        if ((r = exec_running_container(e, container, &c, err)) < 0)
+                return r;
+        char id[65];
+        berth_db *db = berth_engine_db(e);
+        if ((r = berth_random_hex(id, 32, err)) < 0 || (r = berth_db_begin(db, err)) < 0) {
+                berth_container_clear(&c);
+                return r;
+        }
+        if ((r = exec_insert(e, &c, config, id, err)) < 0) {
+                berth_db_rollback(db);
+                berth_container_clear(&c);
+                return r;
+        }
+        exec_rec x = {.id = berth_xstrdup(id),
+                      .container = berth_xstrdup(c.id),
+                      .state = berth_xstrdup("created"),
+                      .config = json_deep_copy(config)};
+        return exec_start_fds(e, id, &x, &c, o, ret_code, err);
 }
 
 json_t *berth_engine_exec_inspect(berth_engine *e, const char *exec_id, berth_error *err)

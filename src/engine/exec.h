@@ -43,6 +43,16 @@ int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_ex
                             int *ret_code, berth_error *err);
 
 /**
+ * berth_engine_exec_create and berth_engine_exec_start at once, for a
+ * caller that starts what it creates (the CLI's exec without a terminal):
+ * the same record, events (exec_create, exec_start, exec_die), process and
+ * errors, with one read of the container and one transaction before the
+ * process runs instead of two of each.
+ */
+int berth_engine_exec_run(berth_engine *e, const char *container, const json_t *config,
+                          const berth_exec_start_opts *o, int *ret_code, berth_error *err);
+
+/**
  * Start an exec with a terminal (Tty) as an attach stream (attach.h): the
  * PTY master is the handle's, the caller reads the process's output from it
  * and writes its input (through the detach keys) and resizes it; the exit

@@ -13,6 +13,7 @@
  */
 #include "runtime/cgroup.h"
 #include "cgroup-internal.h"
+#include "vfork.h"
 #include "base/cleanup.h"
 
 #include <errno.h>
@@ -111,4 +112,31 @@ pid_t berth_cgroup_fork(berth_cgroup *cg, bool *in_v2)
         (void)u;
 #endif
         return fork();
+}
+
+pid_t berth_cgroup_vfork(berth_cgroup *cg, bool *in_v2, void (*fn)(void *), void *arg)
+{
+        *in_v2 = false;
+        if (thread_count() != 1) {
+                errno = ENOSYS;
+                return -1;
+        }
+        struct cg_hier *u = cg ? cg_v2_hier(cg) : NULL;
+#ifdef CLONE_INTO_CGROUP
+        if (u) {
+                _cleanup_close_ int dfd = open(u->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (dfd >= 0) {
+                        *in_v2 = true; /* before fn runs: it reads it */
+                        pid_t pid = berth_vfork_call(CLONE_INTO_CGROUP, dfd, fn, arg);
+                        if (pid >= 0)
+                                return pid;
+                        *in_v2 = false;
+                        if (errno == ENOSYS)
+                                return -1;
+                }
+        }
+#else
+        (void)u;
+#endif
+        return berth_vfork_call(0, -1, fn, arg);
 }

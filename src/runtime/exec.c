@@ -100,6 +100,21 @@ _Noreturn static void exec_child(const exec_prep *x, int sync_fd)
         berth_process_exec(x->o->process, x->exe, sync_fd);
 }
 
+typedef struct {
+        exec_prep x;
+        berth_stage1_opts so;
+        int parent_fd; /* our end of the sync socket: not stage 1's */
+} exec_stage1_arg;
+
+/* Stage 1 (a vfork'd or forked child), and in its child stage 2 (berth_stage1 returns there). */
+_Noreturn static void exec_stage1(void *arg)
+{
+        exec_stage1_arg *s = arg;
+        close(s->parent_fd);
+        berth_stage1(&s->so);
+        exec_child(&s->x, s->so.sync_fd);
+}
+
 int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_opts *o,
                   int *ret_status, berth_error *err)
 {
@@ -158,37 +173,40 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
                 r = berth_err(err, errno, "cannot create a socketpair");
                 goto out;
         }
-        bool in_v2 = false;
-        stage1 = berth_cgroup_fork(cg, &in_v2);
+        exec_stage1_arg s1 = {
+            .x = {.spec = spec, .o = o, .seccomp = seccomp, .console_fd = console_fd, .slave = -1},
+            .so = {.sync_fd = sync[1],
+                   .cg = cg,
+                   .keep_fds = {console_fd},
+                   .n_keep = 1,
+                   .preserve_fds = o->preserve_fds,
+                   .prepare = exec_prepare},
+            .parent_fd = sync[0]};
+        s1.so.prepare_arg = &s1.x;
+        memcpy(s1.so.ns_fds, ns, sizeof(ns));
+        /* Others may use the container while this exec runs. */
+        flock(c.lock_fd, LOCK_UN);
+        /* Stage 1 goes at once: it may run to its end before we are back. */
+        sync_send(sync[0], SYNC_GO, 0, NULL);
+        /* Stage 1 shares our memory while we wait, where it can: no copy of our page tables.
+         * Dumpability is the memory's: what stage 1 clears (stage1.c) we get back after. */
+        int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+        stage1 = berth_cgroup_vfork(cg, &s1.so.cg_v2_done, exec_stage1, &s1);
+        if (stage1 >= 0) {
+                if (dumpable == 1)
+                        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+        } else {
+                stage1 = berth_cgroup_fork(cg, &s1.so.cg_v2_done);
+                if (stage1 == 0)
+                        exec_stage1(&s1);
+        }
         if (stage1 < 0) {
                 r = berth_err(err, errno, "cannot fork");
                 goto out;
         }
-        if (stage1 == 0) {
-                close(sync[0]);
-                exec_prep x = {.spec = spec,
-                               .o = o,
-                               .seccomp = seccomp,
-                               .console_fd = console_fd,
-                               .slave = -1};
-                berth_stage1_opts so = {.sync_fd = sync[1],
-                                        .cg = cg,
-                                        .cg_v2_done = in_v2,
-                                        .keep_fds = {console_fd},
-                                        .n_keep = 1,
-                                        .preserve_fds = o->preserve_fds,
-                                        .prepare = exec_prepare,
-                                        .prepare_arg = &x};
-                memcpy(so.ns_fds, ns, sizeof(ns));
-                berth_stage1(&so);
-                exec_child(&x, sync[1]);
-        }
         close(sync[1]);
         sync[1] = -1;
-        /* Others may use the container while this exec runs. */
-        flock(c.lock_fd, LOCK_UN);
         struct sync_msg m;
-        sync_send(sync[0], SYNC_GO, 0, NULL);
         if ((r = sync_expect(sync[0], SYNC_PID, &m, err)) < 0)
                 goto out;
         pid = m.value;

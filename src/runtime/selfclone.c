@@ -60,7 +60,7 @@ static int detached_mount(const char *type, const char *lower1, const char *lowe
         return m;
 }
 
-int berth_exec_sealed(const char *path, char *const argv[], char *const envp[])
+int berth_sealed_open(const char *path)
 {
         const char *slash = strrchr(path, '/');
         if (slash == NULL || slash[1] == '\0' || slash - path >= PATH_MAX)
@@ -81,10 +81,16 @@ int berth_exec_sealed(const char *path, char *const argv[], char *const envp[])
         int fd = openat(ov, slash + 1, O_RDONLY | O_CLOEXEC);
         int e = errno;
         close(ov);
+        return fd < 0 ? -e : fd;
+}
+
+int berth_exec_sealed(const char *path, char *const argv[], char *const envp[])
+{
+        int fd = berth_sealed_open(path);
         if (fd < 0)
-                return -e;
+                return fd;
         syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
-        e = errno;
+        int e = errno;
         close(fd);
         return -e;
 }

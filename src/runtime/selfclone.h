@@ -15,6 +15,15 @@
 bool berth_exe_is_sealed(void);
 
 /**
+ * An fd (O_RDONLY, O_CLOEXEC) of path as seen through a read-only overlay of
+ * its directory: a mount that belongs to no tree and is gone once the fd and
+ * whatever runs from it are. A program exec'd from it (execveat, or
+ * /proc/self/fd/N) is sealed in the sense above and need not copy itself.
+ * Negative errno on failure (no overlayfs, no privilege, …).
+ */
+int berth_sealed_open(const char *path);
+
+/**
  * Exec path as seen through a read-only overlay of its directory: a mount
  * that belongs to no tree and is gone once the program ends, so nothing is
  * copied and nothing is left behind. Returns only on failure (negative
