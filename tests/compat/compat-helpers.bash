@@ -91,7 +91,9 @@ ctrb() {
 }
 
 # dockerd needs containerd (compat_start_containerd first). Tries overlay2,
-# then vfs if dockerd cannot start with it.
+# then vfs if dockerd cannot start with it. COMPAT_DOCKERD_NET: dockerd's
+# network flags (no bridge, no iptables unless set; bench/network.sh gives it
+# a bridge of its own).
 compat_start_dockerd() {
   DOCKER_EXEC_ROOT="$COMPAT_TMP/dx"
   DOCKER_DATA_ROOT="$COMPAT_TMP/docker-data"
@@ -104,7 +106,7 @@ compat_start_dockerd() {
       --data-root "$DOCKER_DATA_ROOT" --exec-root "$DOCKER_EXEC_ROOT" \
       --pidfile "$COMPAT_TMP/dockerd.pid" -H "$DOCKER_HOST" \
       --containerd "$CTD_SOCK" --cgroup-parent "/$DOCKER_CG_PARENT" \
-      --iptables=false --ip-masq=false --bridge=none \
+      ${COMPAT_DOCKERD_NET:---iptables=false --ip-masq=false --bridge=none} \
       --default-ulimit nofile=1024:1024 --default-ulimit nproc=1024:1024 \
       --add-runtime "berth=$RUNTIME" --storage-driver "$driver" \
       >"$COMPAT_TMP/dockerd-$driver.log" 2>&1 &
