@@ -246,8 +246,8 @@ static int disconnect_live(berth_engine *e, const berth_container *c, const engi
                         berth_net_link_delete(ctr, ifname, NULL);
         }
         bool gone = !engine_net_in_use(db, d->id);
-        if (gone) /* its bridge and the firewall, after this command */
-                engine_net_settle_later(e->root, e->runroot);
+        if (gone && (r = engine_net_settle(db, e->root, err)) < 0) /* its bridge, the table */
+                return r;
         if (!d->builtin)
                 return gone ? engine_net_names_remove(e->runroot, d->id),
                        0    : engine_net_names_write(db, e->runroot, d->id, err);

@@ -125,10 +125,6 @@ int engine_net_release_locked(berth_db *db, const char *root, const char *runroo
 /** The host made to match berth.db where a release left it behind: the bridges of networks
  * no container is on deleted, the firewall table written again. The lock held. */
 int engine_net_settle(berth_db *db, const char *root, berth_error *err);
-/** engine_net_settle later, detached: `berth network reload` once the caller has let go of
- * the networks' lock (a bridge's deletion waits ~50 ms on the kernel: no command waits for
- * it). A start that needs the bridge meanwhile makes it, under the lock, before or after. */
-void engine_net_settle_later(const char *root, const char *runroot);
 
 /** Release what containers no longer running still hold (a crash's leftovers); lock held. */
 void engine_net_sweep(berth_engine *e);

@@ -116,10 +116,10 @@ int engine_net_release_locked(berth_db *db, const char *root, const char *runroo
                 else if (engine_net_names_write(db, runroot, *n, err) < 0 && r == 0)
                         r = -err->code;
         }
-        /* an unused bridge deleted (~40-60 ms of the kernel's waiting) and the table written
-         * again, after this command, by a process of its own */
-        if (settle)
-                engine_net_settle_later(root, runroot);
+        /* an unused bridge deleted (the kernel waits ~40-60 ms for it: the cost of the last
+         * container's exit) and the table written again */
+        if (settle && engine_net_settle(db, root, err) < 0 && r == 0)
+                r = -err->code;
         held_clear(&h);
         return r;
 }
@@ -149,40 +149,6 @@ int engine_net_settle(berth_db *db, const char *root, berth_error *err)
         if (rc < 0)
                 return rc;
         return engine_net_firewall(db, root, err);
-}
-
-void engine_net_settle_later(const char *root, const char *runroot)
-{
-        _cleanup_free_ char *path = berth_xasprintf("%s/berth.db", root);
-        _cleanup_free_ char *berth = berth_program_path("berth", "BERTH_BIN");
-        pid_t p = fork();
-        if (p != 0) {
-                int st;
-                while (p > 0 && waitpid(p, &st, 0) < 0 && errno == EINTR)
-                        ;
-                return;
-        }
-        setsid();
-        if (fork() != 0)
-                _exit(0);
-        /* nothing of the caller's: not its lock (we wait for it to let go), not its pipes */
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (null >= 0) {
-                dup2(null, 0);
-                dup2(null, 1);
-                dup2(null, 2);
-        }
-        berth_close_fds_from(3, NULL, 0);
-        /* after the caller's release; a root removed meanwhile (a test's) is not made again.
-         * A berth of its own does it: SQLite's state is not to be used after a fork */
-        berth_error err = {0};
-        int lock = engine_net_lock(runroot, &err);
-        if (lock < 0 || access(path, F_OK) < 0)
-                _exit(1);
-        close(lock);
-        execl(berth, "berth", "--root", root, "--runroot", runroot, "network", "reload",
-              (char *)NULL);
-        _exit(127);
 }
 
 int berth_network_release(berth_db *db, const char *root, const char *runroot, const char *id,

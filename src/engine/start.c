@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `start`: mount, config.json, and a berth-monitor of its own for the container. */
 #include "engine/engine-internal.h"
+#include "base/detach.h"
 #include "base/fs.h"
 #include "base/units.h"
 #include "engine/container-policy.h"
@@ -151,35 +152,9 @@ static int spawn_monitor(berth_engine *e, const char *dir, const berth_start_opt
         int attach = o ? o->attach_fd : -1;
         char streams[16];
         snprintf(streams, sizeof(streams), "%u", o ? o->attach_streams : 0);
-        pid_t p = fork();
-        if (p < 0) {
-                close(sp[0]);
-                close(sp[1]);
-                return berth_err(err, errno, "cannot fork");
-        }
+        int p = berth_fork_detached(sp[1], attach);
         if (p == 0) {
-                setsid();
-                pid_t q = fork();
-                if (q != 0)
-                        _exit(q < 0);
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                for (int s = 1; s < NSIG; s++)
-                        signal(s, SIG_DFL);
-                int null = open("/dev/null", O_RDWR);
-                int syncfd = fcntl(sp[1], F_DUPFD, 10);
-                int afd = attach >= 0 ? fcntl(attach, F_DUPFD, 10) : -1;
-                dup2(null, 0);
-                dup2(null, 1);
-                dup2(null, 2);
-                dup2(syncfd, 3);
-                if (afd >= 0)
-                        dup2(afd, 4);
-                berth_close_fds_from(afd >= 0 ? 5 : 4, NULL, 0);
-                if (chdir("/") < 0)
-                        _exit(127);
-                if (afd >= 0)
+                if (attach >= 0)
                         execl(monitor, "berth-monitor", "--sync-fd", "3", "--attach-fd", "4",
                               "--attach-streams", streams, dir, (char *)NULL);
                 else
@@ -188,9 +163,10 @@ static int spawn_monitor(berth_engine *e, const char *dir, const berth_start_opt
                 _exit(127);
         }
         close(sp[1]);
-        int st;
-        while (waitpid(p, &st, 0) < 0 && errno == EINTR)
-                ;
+        if (p < 0) {
+                close(sp[0]);
+                return berth_err(err, -p, "cannot fork");
+        }
         size_t n = 0;
         for (;;) {
                 ssize_t r = read(sp[0], reply + n, replysz - 1 - n);

@@ -6,6 +6,7 @@
  */
 #include "net/dns.h"
 #include "base/cleanup.h"
+#include "base/detach.h"
 #include "base/fs.h"
 #include "base/strutil.h"
 
@@ -87,39 +88,17 @@ int berth_dns_ensure(const char *program, const char *dir, const char *const *li
         int sp[2];
         if (pipe2(sp, O_CLOEXEC) < 0)
                 return berth_err(err, errno, "cannot make a pipe");
-        pid_t p = fork();
-        if (p < 0) {
-                int e = errno;
-                close(sp[0]);
-                close(sp[1]);
-                return berth_err(err, e, "cannot fork");
-        }
+        int p = berth_fork_detached(sp[1], -1);
         if (p == 0) {
-                setsid();
-                pid_t q = fork();
-                if (q != 0)
-                        _exit(q < 0);
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                for (int s = 1; s < NSIG; s++)
-                        signal(s, SIG_DFL);
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                int syncfd = fcntl(sp[1], F_DUPFD, 10);
-                if (null < 0 || syncfd < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-                    dup2(null, 2) < 0 || dup2(syncfd, 3) < 0)
-                        _exit(127);
-                berth_close_fds_from(4, NULL, 0);
-                if (chdir("/") < 0)
-                        _exit(127);
                 execv(program, (char *const *)argv);
                 dprintf(3, "error: cannot run %s: %s\n", program, strerror(errno));
                 _exit(127);
         }
         close(sp[1]);
-        int st;
-        while (waitpid(p, &st, 0) < 0 && errno == EINTR)
-                ;
+        if (p < 0) {
+                close(sp[0]);
+                return berth_err(err, -p, "cannot fork");
+        }
         char reply[2200];
         read_reply(sp[0], reply, sizeof(reply));
         close(sp[0]);
