@@ -218,7 +218,7 @@ remove_berth_containers() {
   fi
   if [ -n "${BERTH_ROOT:-}" ]; then
     grep -F " $BERTH_ROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
-      while read -r m; do umount -l "$m" 2>/dev/null; done
+      while read -r m; do umount -l "$m" 2>/dev/null || true; done
     for p in $(pgrep -f "berth-monitor.*$BERTH_ROOT" || true); do kill -9 "$p" 2>/dev/null; done
     remove_berth_network_leftovers
   fi
@@ -230,8 +230,8 @@ remove_berth_containers() {
 remove_berth_runroot() {
   if [ -n "${BERTH_RUNROOT:-}" ]; then
     grep -F " $BERTH_RUNROOT/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
-      while read -r m; do umount -l "$m" 2>/dev/null; done
-    umount -l "$BERTH_RUNROOT/netns" 2>/dev/null
+      while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    umount -l "$BERTH_RUNROOT/netns" 2>/dev/null || true
     rm -rf "$BERTH_RUNROOT"
   fi
   true
@@ -252,14 +252,14 @@ print("-%08x" % h)' "$1"
 remove_berth_network_leftovers() {
   local sfx
   sfx=$(berth_net_suffix "$BERTH_ROOT")
-  ip link del "berth0$sfx" 2>/dev/null
+  ip link del "berth0$sfx" 2>/dev/null || true
   if [ -f "$BERTH_ROOT/berth.db" ]; then
     local br
     for br in $(sqlite3 "$BERTH_ROOT/berth.db" "SELECT coalesce(json_extract(config, '\$.Options.\"com.docker.network.bridge.name\"'), 'br-' || substr(id, 1, 12)) FROM networks WHERE json_extract(config, '\$.Driver') = 'bridge' AND name != 'bridge'" 2>/dev/null); do
-      ip link del "$br" 2>/dev/null
+      ip link del "$br" 2>/dev/null || true
     done
   fi
-  nft delete table inet "berth$sfx" 2>/dev/null
+  nft delete table inet "berth$sfx" 2>/dev/null || true
   true
 }
 
