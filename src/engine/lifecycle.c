@@ -2,6 +2,7 @@
 /* get/list (with the truth checked), stop, kill, restart, pause, rename, wait, rm. */
 #include "engine/engine-internal.h"
 #include "engine/network.h"
+#include "engine/network-internal.h"
 #include "engine/events.h"
 #include "engine/exit.h"
 #include "base/fs.h"
@@ -332,6 +333,9 @@ int berth_engine_rename(berth_engine *e, const char *name, const char *new_name,
                 c.name = berth_xstrdup(n);
                 engine_event(e, &c, "rename", "oldName", old);
                 free(old);
+                /* its networks' resolvers answer the new name from now on */
+                berth_error ignore = {0};
+                engine_net_renamed(e, c.id, &ignore);
         }
         berth_container_clear(&c);
         return rc;

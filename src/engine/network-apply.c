@@ -333,3 +333,31 @@ int engine_net_names_remove(const char *runroot, const char *net_id)
         _cleanup_free_ char *dir = berth_xasprintf("%s/networks/%s", runroot, net_id);
         return berth_rm_rf(dir, NULL);
 }
+
+int engine_net_renamed(berth_engine *e, const char *id, berth_error *err)
+{
+        static const char sql[] =
+            "SELECT DISTINCT network FROM network_endpoints WHERE container = ?";
+        berth_db *db = berth_engine_db(e);
+        if (berth_network_holds(db, e->runroot, id, err) <= 0)
+                return 0;
+        _cleanup_close_ int lock = engine_net_lock(e->runroot, err);
+        if (lock < 0)
+                return lock;
+        sqlite3_stmt *st = berth_db_prepare(db, sql, err);
+        if (st == NULL)
+                return -err->code;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        _cleanup_strv_ char **nets = NULL;
+        int rc;
+        while ((rc = berth_db_step(db, st, "reading endpoints", err)) == SQLITE_ROW)
+                berth_strv_push(&nets, (const char *)sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+        STRV_FOREACH (n, nets) {
+                engine_netdef d;
+                if (rc >= 0 && engine_netdef_get(db, *n, &d, err) == 0 && !d.builtin &&
+                    strcmp(d.driver, "bridge") == 0)
+                        rc = engine_net_names_write(db, e->runroot, *n, err);
+        }
+        return rc < 0 ? rc : 0;
+}

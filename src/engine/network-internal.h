@@ -75,6 +75,8 @@ bool engine_net_table_missing(const char *root);
 int engine_net_firewall(berth_db *db, const char *root, berth_error *err);
 /** <runroot>/networks/<id>/names: the names of the network's endpoints, for its resolver. */
 int engine_net_names_write(berth_db *db, const char *runroot, const char *net_id, berth_error *err);
+/** A renamed container's networks' names files written again. */
+int engine_net_renamed(berth_engine *e, const char *id, berth_error *err);
 /** The network's directory removed (its resolver ends when its names go). */
 int engine_net_names_remove(const char *runroot, const char *net_id);
 

@@ -142,6 +142,11 @@ veths_of() { ip -o link show master "$1" 2>/dev/null | wc -l; }
   local pid
   pid=$(pgrep -f "berth-dns .*$BERTH_RUNROOT/networks/$(berth network inspect -f '{{.Id}}' front)")
   [ "$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")" -lt 1024 ]
+  # renamed, it answers to its new name
+  berth rename late renamed-late
+  run berth exec client nslookup renamed-late
+  [[ "$output" == *"Address: $late"* ]]
+  berth rename renamed-late late
   # killed, it is replaced by the next command that needs it
   kill -9 "$pid"
   # (dead once its lock is free: what tells the next command that none runs)
