@@ -82,3 +82,30 @@ bench_with_docker() {
   compat_start_dockerd || exit 1
   set -e
 }
+
+# podman on a store of its own in $COMPAT_TMP/podman (PODT): runc, cgroupfs, its events and
+# CNI networks in there too; sets CONTAINERS_CONF, CONTAINERS_STORAGE_CONF and podman_cmd.
+bench_podman_setup() {
+  PODT="$COMPAT_TMP/podman"
+  mkdir -p "$PODT/net" "$PODT/tmp"
+  cat >"$PODT/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$PODT/events.log"
+tmp_dir = "$PODT/tmp"
+[network]
+network_config_dir = "$PODT/net"
+EOF
+  cat >"$PODT/storage.conf" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$PODT/root"
+runroot = "$PODT/runroot"
+EOF
+  export CONTAINERS_CONF="$PODT/containers.conf" CONTAINERS_STORAGE_CONF="$PODT/storage.conf"
+  podman_cmd="podman --root $PODT/root --runroot $PODT/runroot"
+}

@@ -88,28 +88,7 @@ bc="$BERTH_BIN --root $BC_ROOT --runroot $BC_RUN"
 brun_opts="--cgroup-parent /$BERTH_CG"
 
 # --- podman ------------------------------------------------------------------
-PODT="$COMPAT_TMP/podman"
-mkdir -p "$PODT/net" "$PODT/tmp"
-cat >"$PODT/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$PODT/events.log"
-tmp_dir = "$PODT/tmp"
-[network]
-network_config_dir = "$PODT/net"
-EOF
-cat >"$PODT/storage.conf" <<EOF
-[storage]
-driver = "overlay"
-graphroot = "$PODT/root"
-runroot = "$PODT/runroot"
-EOF
-export CONTAINERS_CONF="$PODT/containers.conf" CONTAINERS_STORAGE_CONF="$PODT/storage.conf"
-podman_cmd="podman --root $PODT/root --runroot $PODT/runroot"
+bench_podman_setup
 PNET="bnet-$SUFFIX"
 PODMAN_BRIDGE=""
 
