@@ -203,6 +203,33 @@ out:
         return r;
 }
 
+/* The default routes through the gateways of the container's first endpoint left. */
+static void default_routes_next(berth_db *db, const char *cid, berth_net *ctr)
+{
+        static const char sql[] = "SELECT position, settings FROM network_endpoints WHERE "
+                                  "container = ? ORDER BY position LIMIT 1";
+        berth_error err = {0};
+        sqlite3_stmt *st = berth_db_prepare(db, sql, &err);
+        if (st == NULL)
+                return;
+        sqlite3_bind_text(st, 1, cid, -1, SQLITE_TRANSIENT);
+        if (berth_db_step(db, st, "reading endpoints", &err) == SQLITE_ROW) {
+                char ifname[IFNAMSIZ];
+                snprintf(ifname, sizeof(ifname), "eth%d", sqlite3_column_int(st, 0));
+                json_error_t je;
+                _cleanup_json_ json_t *ep =
+                    json_loads((const char *)sqlite3_column_text(st, 1), 0, &je);
+                static const char *const keys[] = {"Gateway", "IPv6Gateway"};
+                for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+                        const char *g = json_string_value(json_object_get(ep, keys[i]));
+                        berth_net_addr gw;
+                        if (g && *g && berth_net_addr_parse(g, &gw, &err) == 0)
+                                berth_net_route_add(ctr, NULL, &gw, ifname, &err);
+                }
+        }
+        sqlite3_reset(st);
+}
+
 /* A running container's endpoint on network id taken away: its eth<position> deleted in its
  * namespace (its host end goes with it), the rows, and a bridge no one is on any more. */
 static int disconnect_live(berth_engine *e, const berth_container *c, const engine_netdef *d,
@@ -242,8 +269,12 @@ static int disconnect_live(berth_engine *e, const berth_container *c, const engi
                 _cleanup_net_ berth_net *ctr = NULL;
                 char ifname[IFNAMSIZ];
                 snprintf(ifname, sizeof(ifname), "eth%d", position);
-                if (nsfd >= 0 && berth_net_open(nsfd, &ctr, err) == 0)
+                if (nsfd >= 0 && berth_net_open(nsfd, &ctr, err) == 0) {
                         berth_net_link_delete(ctr, ifname, NULL);
+                        /* it had the default routes: the next network has them now */
+                        if (position == 0)
+                                default_routes_next(db, c->id, ctr);
+                }
         }
         bool gone = !engine_net_in_use(db, d->id);
         if (gone && (r = engine_net_settle(db, e->root, err)) < 0) /* its bridge, the table */

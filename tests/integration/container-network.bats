@@ -347,6 +347,11 @@ for _ in range(5):
   # a network with a container on it cannot go; once it is off, it can
   run berth network rm side
   [ "$status" -ne 0 ]
+  # disconnected from the network of its default route, the next one has it
+  berth network connect side c1
+  berth network disconnect bridge c1
+  run berth exec c1 ip route
+  [[ "$output" == *"default via 10.236.0.1"* ]]
   # a stopped container: connected now, on it at its next start
   berth create --name later img sleep 300
   berth network connect side later
