@@ -97,6 +97,19 @@ static int lock_and_reread(berth_engine *e, const char *container, berth_contain
         return berth_engine_get(e, container, c, err);
 }
 
+/* The container's new body kept, and Docker's network event (its type the driver). */
+static int record_change(berth_engine *e, const berth_container *c, const json_t *body,
+                         const engine_netdef *d, const char *action, berth_error *err)
+{
+        int r = berth_container_set_body(berth_engine_db(e), c->id, body, err);
+        if (r == 0) {
+                _cleanup_json_ json_t *attrs = json_pack("{s:s, s:s, s:s}", "container", c->id,
+                                                         "name", d->name, "type", d->driver);
+                berth_event_record(berth_engine_db(e), "network", action, d->id, attrs, NULL);
+        }
+        return r;
+}
+
 /* A running container's new endpoint: recorded, then plumbed into its namespace. */
 static int connect_live(berth_engine *e, const berth_container *c, engine_attach *a,
                         berth_error *err)
@@ -190,12 +203,7 @@ int berth_engine_network_connect(berth_engine *e, const char *net, const char *c
                         close(lock);
         }
         if (r == 0)
-                r = berth_container_set_body(berth_engine_db(e), c.id, body, err);
-        if (r == 0) {
-                _cleanup_json_ json_t *attrs = json_pack("{s:s, s:s, s:s}", "container", c.id,
-                                                         "name", a.def.name, "type", "bridge");
-                berth_event_record(berth_engine_db(e), "network", "connect", a.def.id, attrs, NULL);
-        }
+                r = record_change(e, &c, body, &a.def, "connect", err);
         json_decref(a.settings);
         json_decref(body);
 out:
@@ -276,13 +284,8 @@ static int disconnect_live(berth_engine *e, const berth_container *c, const engi
                                 default_routes_next(db, c->id, ctr);
                 }
         }
-        bool gone = !engine_net_in_use(db, d->id);
-        if (gone && (r = engine_net_settle(db, e->root, err)) < 0) /* its bridge, the table */
-                return r;
-        if (!d->builtin)
-                return gone ? engine_net_names_remove(e->runroot, d->id),
-                       0    : engine_net_names_write(db, e->runroot, d->id, err);
-        return 0;
+        char *ids[] = {(char *)d->id, NULL};
+        return engine_net_left(db, e->root, e->runroot, ids, false, err);
 }
 
 int berth_engine_network_disconnect(berth_engine *e, const char *net, const char *container,
@@ -333,12 +336,7 @@ int berth_engine_network_disconnect(berth_engine *e, const char *net, const char
                         close(lock);
         }
         if (r == 0)
-                r = berth_container_set_body(berth_engine_db(e), c.id, body, err);
-        if (r == 0) {
-                _cleanup_json_ json_t *attrs = json_pack("{s:s, s:s, s:s}", "container", c.id,
-                                                         "name", d.name, "type", "bridge");
-                berth_event_record(berth_engine_db(e), "network", "disconnect", d.id, attrs, NULL);
-        }
+                r = record_change(e, &c, body, &d, "disconnect", err);
         json_decref(body);
 out:
         berth_container_clear(&c);

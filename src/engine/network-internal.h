@@ -124,9 +124,14 @@ int engine_net_ports_bind(berth_db *db, const char *id, const json_t *body, bool
 /** engine_net_release (network.h) with the networks' lock held. */
 int engine_net_release_locked(berth_db *db, const char *root, const char *runroot, const char *id,
                               berth_error *err);
-/** The host made to match berth.db where a release left it behind: the bridges of networks
- * no container is on deleted, the firewall table written again. The lock held. */
-int engine_net_settle(berth_db *db, const char *root, berth_error *err);
+/** After containers left the networks ids (their rows gone; NULL-terminated): the bridge
+ * of one no container is on any more deleted and its names removed, the names of the
+ * others written again; the firewall written again when a network went, or fw (ports
+ * changed). The lock held. */
+int engine_net_left(berth_db *db, const char *root, const char *runroot, char *const *ids, bool fw,
+                    berth_error *err);
+/** engine_net_left for every network: the host made to match berth.db (network reload). */
+int engine_net_settle(berth_db *db, const char *root, const char *runroot, berth_error *err);
 
 /** Release what containers no longer running still hold (a crash's leftovers); lock held. */
 void engine_net_sweep(berth_engine *e);

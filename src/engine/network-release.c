@@ -101,54 +101,52 @@ int engine_net_release_locked(berth_db *db, const char *root, const char *runroo
          * deletes them in the background (a veth deleted here would cost ~20 ms of waiting
          * for the kernel's RCU grace periods) */
         berth_netns_remove(sandbox, NULL);
+        if (engine_net_left(db, root, runroot, h.nets, h.ports, err) < 0 && r == 0)
+                r = -err->code;
+        held_clear(&h);
+        return r;
+}
+
+int engine_net_left(berth_db *db, const char *root, const char *runroot, char *const *ids, bool fw,
+                    berth_error *err)
+{
+        _cleanup_net_ berth_net *host = NULL;
         berth_error ignore = {0};
-        bool settle = h.ports;
-        STRV_FOREACH (n, h.nets) {
+        int r = 0;
+        for (char *const *n = ids; n && *n; n++) {
                 engine_netdef d;
                 bool gone = !engine_net_in_use(db, *n);
-                if (engine_netdef_get(db, *n, &d, &ignore) < 0)
+                if (engine_netdef_get(db, *n, &d, &ignore) < 0 || strcmp(d.driver, "bridge") != 0)
                         continue;
-                settle = settle || gone;
-                if (d.builtin || strcmp(d.driver, "bridge") != 0)
+                fw = fw || gone;
+                /* the kernel waits ~40-60 ms for a bridge's deletion: the last container's
+                 * exit pays it (a link that is not there: -ENODEV, nothing to do) */
+                if (gone && (host || berth_net_open(-1, &host, &ignore) == 0))
+                        berth_net_link_delete(host, d.bridge, NULL);
+                if (d.builtin)
                         continue;
                 if (gone)
                         engine_net_names_remove(runroot, *n);
                 else if (engine_net_names_write(db, runroot, *n, err) < 0 && r == 0)
                         r = -err->code;
         }
-        /* an unused bridge deleted (the kernel waits ~40-60 ms for it: the cost of the last
-         * container's exit) and the table written again */
-        if (settle && engine_net_settle(db, root, err) < 0 && r == 0)
+        if (fw && engine_net_firewall(db, root, err) < 0 && r == 0)
                 r = -err->code;
-        held_clear(&h);
         return r;
 }
 
-int engine_net_settle(berth_db *db, const char *root, berth_error *err)
+int engine_net_settle(berth_db *db, const char *root, const char *runroot, berth_error *err)
 {
-        _cleanup_json_ json_t *all = NULL;
-        static const char sql[] = "SELECT config FROM networks";
+        static const char sql[] = "SELECT id FROM networks";
         sqlite3_stmt *st = berth_db_prepare(db, sql, err);
         if (st == NULL)
                 return -err->code;
-        _cleanup_net_ berth_net *host = NULL;
-        berth_error ignore = {0};
+        _cleanup_strv_ char **ids = NULL;
         int rc;
-        while ((rc = berth_db_step(db, st, "reading networks", err)) == SQLITE_ROW) {
-                json_error_t je;
-                _cleanup_json_ json_t *cfg =
-                    json_loads((const char *)sqlite3_column_text(st, 0), 0, &je);
-                engine_netdef d;
-                if (cfg == NULL || engine_netdef_parse(cfg, &d, &ignore) < 0 ||
-                    strcmp(d.driver, "bridge") != 0 || engine_net_in_use(db, d.id))
-                        continue;
-                if (host || berth_net_open(-1, &host, &ignore) == 0)
-                        berth_net_link_delete(host, d.bridge, NULL); /* none there: -ENODEV */
-        }
+        while ((rc = berth_db_step(db, st, "reading networks", err)) == SQLITE_ROW)
+                berth_strv_push(&ids, (const char *)sqlite3_column_text(st, 0));
         sqlite3_reset(st);
-        if (rc < 0)
-                return rc;
-        return engine_net_firewall(db, root, err);
+        return rc < 0 ? rc : engine_net_left(db, root, runroot, ids, true, err);
 }
 
 int berth_network_release(berth_db *db, const char *root, const char *runroot, const char *id,

@@ -5,6 +5,7 @@
 #include "engine/network-internal.h"
 
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,20 +27,26 @@ int berth_engine_network_reload(berth_engine *e, berth_error *err)
         _cleanup_net_ berth_net *host = NULL;
         if (r == 0 && ids)
                 r = berth_net_open(-1, &host, err);
+        engine_netdef *defs = calloc(berth_strv_length(ids) + 1, sizeof(*defs));
+        size_t n = 0;
         STRV_FOREACH (id, ids) {
-                engine_netdef d;
-                if (r < 0 || (r = engine_netdef_get(db, *id, &d, err)) < 0)
+                engine_netdef *d = &defs[n];
+                if (r < 0 || (r = engine_netdef_get(db, *id, d, err)) < 0)
                         break;
-                if (strcmp(d.driver, "bridge") == 0 &&
-                    (r = engine_net_bridge_ensure(host, &d, err)) < 0)
+                if (strcmp(d->driver, "bridge") != 0)
+                        continue;
+                if ((r = engine_net_bridge_ensure(host, d, err)) < 0)
                         break;
-                /* and its resolver, if it was killed */
-                if (!d.builtin && (r = engine_net_names_write(db, e->runroot, *id, err)) == 0)
-                        engine_net_resolver(e, &d);
+                n++;
         }
-        /* and the bridges nobody is on deleted (a settle that was killed), the table written */
+        /* the bridges nobody is on deleted (a release that was killed), the names written, the
+         * table written; then each resolver, if it was killed */
         if (r == 0)
-                r = engine_net_settle(db, e->root, err);
+                r = engine_net_settle(db, e->root, e->runroot, err);
+        for (size_t i = 0; r == 0 && i < n; i++)
+                if (!defs[i].builtin)
+                        engine_net_resolver(e, &defs[i]);
+        free(defs);
         close(lock);
         return r;
 }

@@ -110,6 +110,10 @@ veths_of() { ip -o link show master "$1" 2>/dev/null | wc -l; }
   run berth exec client sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | timeout 3 nc 10.231.0.1 18580"
   [[ "$output" == *"hello from the container"* ]]
   berth rm -f webp
+  # an address asked for on the default bridge is refused, as dockerd does
+  run berth run --rm --ip 172.17.0.99 img true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"user specified IP address is supported on user defined networks only"* ]]
   # a hostile alias (a line of the resolver's names file) is refused
   run berth run -d --network front --network-alias $'x 10.9.9.9\nevil' img true
   [ "$status" -ne 0 ]
