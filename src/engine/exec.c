@@ -170,23 +170,30 @@ static int exec_insert(berth_engine *e, const berth_container *c, const json_t *
         return 0;
 }
 
+/* What an exec begins with: its config checked, its running container (*c, to clear), a new
+ * id, and a write transaction open (the record and its events in one commit). */
+static int exec_begin(berth_engine *e, const char *container, const json_t *config,
+                      berth_container *c, char id[65], berth_error *err)
+{
+        int r = exec_config_check(config, err);
+        if (r < 0 || (r = exec_running_container(e, container, c, err)) < 0)
+                return r;
+        if ((r = berth_random_hex(id, 32, err)) < 0 ||
+            (r = berth_db_begin(berth_engine_db(e), err)) < 0)
+                berth_container_clear(c);
+        return r;
+}
+
 int berth_engine_exec_create(berth_engine *e, const char *container, const json_t *config,
                              char **ret_id, berth_error *err)
 {
-        int r = exec_config_check(config, err);
+        berth_container c;
+        char id[65];
+        int r = exec_begin(e, container, config, &c, id, err);
         if (r < 0)
                 return r;
-        berth_container c;
-        if ((r = exec_running_container(e, container, &c, err)) < 0)
-                return r;
-        char id[65];
-        if ((r = berth_random_hex(id, 32, err)) < 0) {
-                berth_container_clear(&c);
-                return r;
-        }
-        /* the record and its event in one transaction: one commit, not two */
         berth_db *db = berth_engine_db(e);
-        if ((r = berth_db_begin(db, err)) >= 0 && (r = exec_insert(e, &c, config, id, err)) >= 0)
+        if ((r = exec_insert(e, &c, config, id, err)) >= 0)
                 r = berth_db_commit(db, err);
         if (r < 0)
                 berth_db_rollback(db);
@@ -447,18 +454,12 @@ int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_ex
 int berth_engine_exec_run(berth_engine *e, const char *container, const json_t *config,
                           const berth_exec_start_opts *o, int *ret_code, berth_error *err)
 {
-        int r = exec_config_check(config, err);
+        berth_container c;
+        char id[65];
+        int r = exec_begin(e, container, config, &c, id, err);
         if (r < 0)
                 return r;
-        berth_container c;
-        if ((r = exec_running_container(e, container, &c, err)) < 0)
-                return r;
-        char id[65];
         berth_db *db = berth_engine_db(e);
-        if ((r = berth_random_hex(id, 32, err)) < 0 || (r = berth_db_begin(db, err)) < 0) {
-                berth_container_clear(&c);
-                return r;
-        }
         if ((r = exec_insert(e, &c, config, id, err)) < 0) {
                 berth_db_rollback(db);
                 berth_container_clear(&c);
