@@ -44,22 +44,42 @@ static int set_user(json_t *proc, const char *spec)
         return 0;
 }
 
-/* Build the process from the container's config with the command line's changes. */
-static json_t *process_from_config(const berth_rt_ctx *ctx, const char *id, berth_error *err)
+static void spec_freep(oci_spec **s)
+{
+        berth_oci_spec_free(*s);
+}
+
+/* The container's config.json, read once: its spec, and the process JSON (from its "process",
+ * made for an exec) that the command line changes. */
+static json_t *process_from_config(const berth_rt_ctx *ctx, const char *id, oci_spec **ret_spec,
+                                   berth_error *err)
 {
         _cleanup_free_ char *path = berth_xasprintf("%s/%s/config.json", ctx->root, id);
-        json_error_t jerr;
-        json_t *cfg = json_load_file(path, 0, &jerr);
-        if (cfg == NULL) {
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        if (berth_read_file(path, &text, &len, NULL) < 0) {
                 berth_errx(err, ENOENT, "container '%s' does not exist", id);
                 return NULL;
         }
-        json_t *proc = json_deep_copy(json_object_get(cfg, "process"));
+        json_error_t jerr;
+        json_t *cfg = json_loadb(text, len, 0, &jerr);
+        if (cfg == NULL) {
+                berth_errx(err, EINVAL, "%s: invalid JSON: %s", path, jerr.text);
+                return NULL;
+        }
+        oci_spec *spec = berth_oci_spec_parse_json(cfg, err);
+        if (spec == NULL) {
+                berth_wrap(err, "%s", path);
+                json_decref(cfg);
+                return NULL;
+        }
+        json_t *proc = json_incref(json_object_get(cfg, "process"));
         json_decref(cfg);
         if (proc == NULL)
                 proc = json_pack("{s:{s:i,s:i},s:s}", "user", "uid", 0, "gid", 0, "cwd", "/");
         json_object_set_new(proc, "terminal", json_false());
         json_object_del(proc, "consoleSize");
+        *ret_spec = spec;
         return proc;
 }
 
@@ -157,6 +177,7 @@ int cmd_exec(const berth_rt_ctx *ctx, int argc, char **argv)
                 return 1;
         berth_error err = {0};
         json_t *proc;
+        _cleanup_(spec_freep) oci_spec *spec = NULL;
         if (process_file) {
                 _cleanup_free_ char *text = NULL;
                 if (berth_read_file(process_file, &text, NULL, &err) < 0)
@@ -170,7 +191,7 @@ int cmd_exec(const berth_rt_ctx *ctx, int argc, char **argv)
         } else {
                 if (optind + 1 >= argc)
                         return cli_usage_error("exec", "requires a command or --process");
-                proc = process_from_config(ctx, id, &err);
+                proc = process_from_config(ctx, id, &spec, &err);
                 if (proc == NULL)
                         return cli_fail(&err);
                 json_t *args = json_array();
@@ -224,12 +245,11 @@ int cmd_exec(const berth_rt_ctx *ctx, int argc, char **argv)
                                 json_array_append_new(a, json_string(*cap));
                 }
         }
-        char *text = json_dumps(proc, JSON_COMPACT);
+        eo.process = berth_oci_process_parse_json(proc, &err);
         json_decref(proc);
-        eo.process = berth_oci_process_parse(text, strlen(text), &err);
-        free(text);
         if (eo.process == NULL)
                 return cli_fail(&err);
+        eo.spec = spec;
         int status = 0;
         pid_t proxy = -1;
         if (eo.process->terminal && !eo.detach && eo.console_socket == NULL && !eo.has_console_fd) {

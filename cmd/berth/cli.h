@@ -100,6 +100,8 @@ typedef int (*cli_tar_writer)(int fd, void *arg, berth_error *err);
 int cli_write_tar(const char *output, cli_tar_writer write, void *arg, berth_error *err);
 /** Open the engine of this root (once): images, volumes, containers. */
 berth_engine *cli_engine(berth_cli *cli, berth_error *err);
+/** The same with berth_engine_open_flags()'s flags (for a first open). */
+berth_engine *cli_engine_flags(berth_cli *cli, unsigned flags, berth_error *err);
 
 typedef struct {
         bool sig_proxy; /* signals we get go to on_signal (no TTY) */

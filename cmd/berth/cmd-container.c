@@ -411,7 +411,8 @@ int cmd_exec(berth_cli *cli, int argc, char **argv)
         berth_detach_keys dk;
         if (berth_detach_keys_parse(keys, &dk, NULL, &err) < 0)
                 return cli_error(&err);
-        berth_engine *e = cli_engine(cli, &err);
+        /* exec uses neither images nor volumes */
+        berth_engine *e = cli_engine_flags(cli, BERTH_ENGINE_LAZY_STORES, &err);
         if (e == NULL)
                 return cli_error(&err);
         if (tty && !detach) {

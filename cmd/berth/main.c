@@ -170,12 +170,17 @@ int cli_bad_flag(const char *cmd, char **argv, int c)
         return cli_usage(cmd, "unknown flag: %.*s", (int)len, arg);
 }
 
-berth_engine *cli_engine(berth_cli *cli, berth_error *err)
+berth_engine *cli_engine_flags(berth_cli *cli, unsigned flags, berth_error *err)
 {
         if (cli->engine == NULL &&
-            berth_engine_open(cli->root, cli->runroot, &cli->engine, err) < 0)
+            berth_engine_open_flags(cli->root, cli->runroot, flags, &cli->engine, err) < 0)
                 return NULL;
         return cli->engine;
+}
+
+berth_engine *cli_engine(berth_cli *cli, berth_error *err)
+{
+        return cli_engine_flags(cli, 0, err);
 }
 
 berth_images *cli_images(berth_cli *cli, berth_error *err)

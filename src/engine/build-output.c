@@ -88,7 +88,7 @@ int berth_engine_build_output(berth_engine *e, const berth_digest *id, const cha
                 return berth_errx(err, EINVAL, "the %s output needs a dest", type);
         _cleanup_free_ char *work = berth_xasprintf("%s/build", e->root);
         berth_build_source *src = NULL;
-        int r = berth_build_source_open(e->images, work, id, &src, err);
+        int r = berth_build_source_open(berth_engine_images(e), work, id, &src, err);
         if (r < 0)
                 return r;
         r = tar ? output_tar(berth_build_source_fd(src), dest, out_fd, err)

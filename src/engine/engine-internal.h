@@ -11,9 +11,10 @@
 
 struct berth_engine {
         char *root, *runroot, *rt_root;
-        berth_db *db; /* berth.db: the engine's; the image and volume layers borrow it */
-        berth_images *images;
-        berth_volumes *volumes;
+        berth_db *db;           /* berth.db: the engine's; the image and volume layers borrow it */
+        berth_images *images;   /* NULL until opened (BERTH_ENGINE_LAZY_STORES) */
+        berth_volumes *volumes; /* the same */
+        unsigned images_flags;
         berth_rt_ctx rt;
 };
 

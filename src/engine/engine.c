@@ -18,7 +18,17 @@ int berth_engine_open(const char *root, const char *runroot, berth_engine **ret,
         return berth_engine_open_flags(root, runroot, 0, ret, err);
 }
 
-int berth_engine_open_flags(const char *root, const char *runroot, unsigned images_flags,
+static int open_stores(berth_engine *e, berth_error *err)
+{
+        int rc = 0;
+        if (e->images == NULL)
+                rc = berth_images_open_db(e->root, e->db, e->images_flags, &e->images, err);
+        if (rc >= 0 && e->volumes == NULL)
+                rc = berth_volumes_open(e->db, e->root, &e->volumes, err);
+        return rc;
+}
+
+int berth_engine_open_flags(const char *root, const char *runroot, unsigned flags,
                             berth_engine **ret, berth_error *err)
 {
         berth_engine *e = calloc(1, sizeof(*e));
@@ -28,12 +38,13 @@ int berth_engine_open_flags(const char *root, const char *runroot, unsigned imag
         e->runroot = berth_xstrdup(runroot);
         e->rt_root = berth_xasprintf("%s/runtime", runroot);
         e->rt.root = e->rt_root;
+        e->images_flags = flags & ~BERTH_ENGINE_LAZY_STORES;
         _cleanup_free_ char *dbpath = berth_xasprintf("%s/berth.db", root);
         int rc = berth_mkdir_p(root, 0711, err) < 0
                      ? berth_wrap(err, "cannot create the berth root")
                      : berth_db_open(dbpath, &e->db, err);
-        if (rc >= 0)
-                rc = berth_images_open_db(root, e->db, images_flags, &e->images, err);
+        if (rc >= 0 && !(flags & BERTH_ENGINE_LAZY_STORES))
+                rc = open_stores(e, err);
         if (rc >= 0)
                 rc = berth_containers_migrate(e->db, err);
         if (rc >= 0)
@@ -42,8 +53,6 @@ int berth_engine_open_flags(const char *root, const char *runroot, unsigned imag
                 rc = berth_execs_migrate(e->db, err);
         if (rc >= 0)
                 rc = berth_networks_migrate(e->db, err);
-        if (rc >= 0)
-                rc = berth_volumes_open(e->db, root, &e->volumes, err);
         if (rc < 0) {
                 berth_engine_close(e);
                 return rc;
@@ -67,11 +76,15 @@ void berth_engine_close(berth_engine *e)
 
 berth_images *berth_engine_images(berth_engine *e)
 {
+        if (e->images == NULL)
+                open_stores(e, NULL);
         return e->images;
 }
 
 berth_volumes *berth_engine_volumes(berth_engine *e)
 {
+        if (e->volumes == NULL)
+                open_stores(e, NULL);
         return e->volumes;
 }
 

@@ -138,7 +138,8 @@ json_t *berth_engine_inspect(berth_engine *e, const char *name, berth_error *err
                         if (berth_digest_parse(l, &d, NULL) < 0)
                                 continue;
                         _cleanup_free_ char *p = berth_xasprintf(
-                            "%s/%s/diff", berth_images_layers_dir(e->images), berth_digest_hex(&d));
+                            "%s/%s/diff", berth_images_layers_dir(berth_engine_images(e)),
+                            berth_digest_hex(&d));
                         char *n = *lowers ? berth_xasprintf("%s:%s", p, lowers) : berth_xstrdup(p);
                         free(lowers);
                         lowers = n;

@@ -451,7 +451,7 @@ int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volu
         berth_rt_delete(&e->rt, c.id, true, NULL);
         /* what the helper lets go at the exit, unless it was killed before */
         berth_network_release(db, e->root, e->runroot, c.id, NULL);
-        if ((rc = berth_snapshot_remove(e->images, dir, err)) < 0 ||
+        if ((rc = berth_snapshot_remove(berth_engine_images(e), dir, err)) < 0 ||
             (rc = berth_rm_rf(dir, err)) < 0) {
                 berth_container_set_status(db, c.id, BERTH_STATE_DEAD, NULL);
                 goto out;
@@ -465,7 +465,7 @@ int berth_engine_remove(berth_engine *e, const char *name, bool force, bool volu
         engine_event(e, &c, "destroy", NULL, NULL);
         if ((rc = berth_db_commit(db, err)) < 0)
                 goto out;
-        rc = berth_volume_release(e->volumes, c.id, volumes, err);
+        rc = berth_volume_release(berth_engine_volumes(e), c.id, volumes, err);
 out:
         berth_container_clear(&c);
         return rc < 0 ? rc : 0;

@@ -85,7 +85,8 @@ static json_t *volume_entry(berth_engine *e, const char *name, const char *dest,
 {
         berth_volume v = {0};
         bool created = false;
-        if (berth_volume_create(e->volumes, name, NULL, NULL, name == NULL, &v, &created, err) < 0)
+        if (berth_volume_create(berth_engine_volumes(e), name, NULL, NULL, name == NULL, &v,
+                                &created, err) < 0)
                 return NULL;
         if (created)
                 berth_strv_push(made, v.name);
@@ -269,7 +270,7 @@ json_t *engine_resolve_mounts(berth_engine *e, const json_t *body, const json_t 
 fail:
         json_decref(mounts);
         STRV_FOREACH (n, *made)
-                berth_volume_remove(e->volumes, *n, true, NULL);
+                berth_volume_remove(berth_engine_volumes(e), *n, true, NULL);
         berth_strv_free(*made);
         *made = NULL;
         return NULL;

@@ -135,7 +135,7 @@ static int copy_up(berth_engine *e, const berth_container *c, const char *rootfs
                 if (name == NULL || !json_is_true(json_object_get(m, "CopyUp")))
                         continue;
                 const char *dest = json_string_value(json_object_get(m, "Destination"));
-                if (berth_volume_copy_up(e->volumes, name, rootfs, dest, err) < 0)
+                if (berth_volume_copy_up(berth_engine_volumes(e), name, rootfs, dest, err) < 0)
                         return berth_error_rc(err, -EIO);
         }
         return 0;
@@ -220,8 +220,8 @@ int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts
         if (!berth_snapshot_mounted(dir))
                 rc = json_is_true(
                          json_object_get(json_object_get(c.body, "HostConfig"), "AutoRemove"))
-                         ? berth_snapshot_mount_volatile(e->images, dir, err)
-                         : berth_snapshot_mount(e->images, dir, NULL, err);
+                         ? berth_snapshot_mount_volatile(berth_engine_images(e), dir, err)
+                         : berth_snapshot_mount(berth_engine_images(e), dir, NULL, err);
         if (rc >= 0)
                 rc = copy_up(e, &c, merged, err);
         engine_net_info net = {0};

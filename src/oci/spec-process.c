@@ -187,18 +187,23 @@ void oci_process_clear(oci_process *p)
         *p = (oci_process){0};
 }
 
+oci_process *berth_oci_process_parse_json(json_t *root, berth_error *err)
+{
+        oci_process *p = berth_xmalloc0(sizeof(*p));
+        if (oci_parse_process(root, "", p, err) < 0) {
+                berth_oci_process_free(p);
+                return NULL;
+        }
+        return p;
+}
+
 oci_process *berth_oci_process_parse(const char *json, size_t len, berth_error *err)
 {
         json_t *root = oci_json_load(json, len, err);
         if (root == NULL)
                 return NULL;
-        oci_process *p = berth_xmalloc0(sizeof(*p));
-        int r = oci_parse_process(root, "", p, err);
+        oci_process *p = berth_oci_process_parse_json(root, err);
         json_decref(root);
-        if (r < 0) {
-                berth_oci_process_free(p);
-                return NULL;
-        }
         return p;
 }
 

@@ -162,18 +162,23 @@ static int parse_spec(json_t *v, oci_spec *s, berth_error *err)
         return check_across(s, err);
 }
 
+oci_spec *berth_oci_spec_parse_json(json_t *root, berth_error *err)
+{
+        oci_spec *s = berth_xmalloc0(sizeof(*s));
+        if (parse_spec(root, s, err) < 0) {
+                berth_oci_spec_free(s);
+                return NULL;
+        }
+        return s;
+}
+
 oci_spec *berth_oci_spec_parse(const char *json, size_t len, berth_error *err)
 {
         json_t *root = oci_json_load(json, len, err);
         if (root == NULL)
                 return NULL;
-        oci_spec *s = berth_xmalloc0(sizeof(*s));
-        int r = parse_spec(root, s, err);
+        oci_spec *s = berth_oci_spec_parse_json(root, err);
         json_decref(root);
-        if (r < 0) {
-                berth_oci_spec_free(s);
-                return NULL;
-        }
         return s;
 }
 

@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -298,12 +299,16 @@ typedef struct oci_spec {
 
 /** Parse and validate config.json text. On error returns NULL and names the field in *err. */
 oci_spec *berth_oci_spec_parse(const char *json, size_t len, berth_error *err);
+/** The same from JSON already parsed (root is not kept). */
+oci_spec *berth_oci_spec_parse_json(json_t *root, berth_error *err);
 /** Read <bundle>/config.json and parse it. */
 oci_spec *berth_oci_spec_load(const char *path, berth_error *err);
 void berth_oci_spec_free(oci_spec *s);
 
 /** Parse a process.json (as for `exec --process`) alone. */
 oci_process *berth_oci_process_parse(const char *json, size_t len, berth_error *err);
+/** The same from JSON already parsed (root is not kept). */
+oci_process *berth_oci_process_parse_json(json_t *root, berth_error *err);
 void berth_oci_process_free(oci_process *p);
 
 /** Parse a linux.resources object alone (as for `update -r`). Caller frees with _free. */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
@@ -26,6 +27,25 @@
 
 static char *g_root;                  /* NULL: the host's /sys/fs/cgroup */
 static enum berth_cgroup_mode g_mode; /* 0: not detected yet */
+/* The host's v1/hybrid hierarchies as /proc/self/mountinfo gave them, read once per process
+ * like the mode (an exec opens the container's cgroup twice; mountinfo can be megabytes). */
+static struct cg_hier *g_mounted;
+static size_t g_n_mounted;
+static bool g_mounted_read;
+static pthread_mutex_t g_mounted_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void hier_clear(struct cg_hier *h);
+static void mounted_forget(void)
+{
+        pthread_mutex_lock(&g_mounted_lock);
+        for (size_t i = 0; i < g_n_mounted; i++)
+                hier_clear(&g_mounted[i]);
+        free(g_mounted);
+        g_mounted = NULL;
+        g_n_mounted = 0;
+        g_mounted_read = false;
+        pthread_mutex_unlock(&g_mounted_lock);
+}
 
 static const char *cg_root(void)
 {
@@ -37,6 +57,7 @@ void berth_cgroup_set_root(const char *fsroot, enum berth_cgroup_mode mode)
         free(g_root);
         g_root = fsroot ? berth_xstrdup(fsroot) : NULL;
         g_mode = fsroot ? mode : 0;
+        mounted_forget();
 }
 
 int berth_cgroup_mode(enum berth_cgroup_mode *ret, berth_error *err)
@@ -307,6 +328,23 @@ static int discover_mountinfo(struct cg_hier **v, size_t *n, bool hybrid, berth_
         return 0;
 }
 
+/* discover_mountinfo through the process's copy (g_mounted) */
+static int discover_mounted(struct cg_hier **v, size_t *n, bool hybrid, berth_error *err)
+{
+        int r = 0;
+        pthread_mutex_lock(&g_mounted_lock);
+        if (!g_mounted_read) {
+                r = discover_mountinfo(&g_mounted, &g_n_mounted, hybrid, err);
+                g_mounted_read = r >= 0;
+                for (; r < 0 && g_n_mounted > 0; g_n_mounted--)
+                        hier_clear(&g_mounted[g_n_mounted - 1]);
+        }
+        for (size_t i = 0; r >= 0 && i < g_n_mounted; i++)
+                hier_push(v, n, g_mounted[i].mnt, g_mounted[i].opts, g_mounted[i].v2);
+        pthread_mutex_unlock(&g_mounted_lock);
+        return r;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -362,7 +400,7 @@ int cg_new(const char *path, berth_cgroup **ret, berth_error *err)
         else if (g_root)
                 r = discover_dir(&cg->h, &cg->n, mode == BERTH_CGROUP_HYBRID, err);
         else
-                r = discover_mountinfo(&cg->h, &cg->n, mode == BERTH_CGROUP_HYBRID, err);
+                r = discover_mounted(&cg->h, &cg->n, mode == BERTH_CGROUP_HYBRID, err);
         if (r >= 0 && cg->n == 0)
                 r = berth_errx(err, ENOENT, "no cgroup hierarchy is mounted under '%s'", cg_root());
         if (r < 0) {

@@ -129,7 +129,8 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         int console_fd = -1;
         pid_t stage1 = -1, pid = -1;
         berth_cgroup *cg = NULL;
-        oci_spec *spec = NULL;
+        oci_spec *loaded = NULL;
+        const oci_spec *spec = o->spec;
         berth_seccomp *seccomp = NULL;
         /* a foreground exec's signals wait until the process runs, then go to it */
         sigset_t old;
@@ -141,8 +142,7 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
                                berth_rt_status_name(status));
                 goto out;
         }
-        spec = container_spec(&c, err);
-        if (spec == NULL) {
+        if (spec == NULL && (spec = loaded = container_spec(&c, err)) == NULL) {
                 r = -err->code;
                 goto out;
         }
@@ -254,7 +254,7 @@ out:
                 close(console_fd);
         close_namespaces(ns);
         berth_cgroup_free(cg);
-        berth_oci_spec_free(spec);
+        berth_oci_spec_free(loaded);
         berth_seccomp_free(seccomp);
         container_close(&c);
         sigprocmask(SIG_SETMASK, &old, NULL);

@@ -44,6 +44,9 @@ typedef struct {
 
 typedef struct {
         oci_process *process; /* owned by the caller */
+        /* the container's config.json as the caller parsed it already (owned by the caller);
+         * NULL: read here */
+        const oci_spec *spec;
         const char *console_socket;
         bool has_console_fd; /* as in berth_rt_create_opts */
         int console_fd;

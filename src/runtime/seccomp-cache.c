@@ -29,7 +29,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define MAGIC "berth-seccomp-bpf-1\n"
+#define MAGIC "berth-seccomp-bpf-2\n" /* 2: the binary tree layout */
 
 typedef struct {
         char *s;

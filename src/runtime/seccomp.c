@@ -296,6 +296,12 @@ int berth_seccomp_compile(const oci_seccomp *s, berth_seccomp **ret, berth_error
         }
         /* Plain errnos from seccomp_load() rather than libseccomp's own. */
         (void)seccomp_attr_set(sc->ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+        /* The syscalls as a binary tree instead of a chain: a profile of Docker's size is ~1900
+         * instructions either way, but at attach the kernel runs the filter for every syscall
+         * number to find the ones always allowed (its action cache), and each syscall the
+         * cache misses runs it again — a tree takes a few dozen steps where the chain takes
+         * hundreds. */
+        (void)seccomp_attr_set(sc->ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
         STRV_FOREACH (a, s->architectures) {
                 r = add_arch(sc->ctx, *a, err);
