@@ -76,6 +76,8 @@ static void steps_sweep(void *userdata)
 
 berth_build_net_ops *berth_engine_build_net_new(berth_engine *e)
 {
+        if (e == NULL)
+                return NULL;
         build_net *n = berth_xmalloc0(sizeof(*n));
         n->ops = (berth_build_net_ops){
             .join = step_join, .leave = step_leave, .sweep = steps_sweep, .userdata = n};

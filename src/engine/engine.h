@@ -186,7 +186,7 @@ void berth_engine_build_context_remove(berth_engine *e, berth_build_context *c);
  * /etc files as a container's on the bridge), by its step id and without a container
  * record, and leaves when it ends; a killed build's steps are swept by the next build,
  * the next container start and `system check --repair`. Usable in the stages' child
- * processes (each opens an engine of its own there). Free with
+ * processes (each opens an engine of its own there). NULL for a NULL e. Free with
  * berth_engine_build_net_free() after the build.
  */
 berth_build_net_ops *berth_engine_build_net_new(berth_engine *e);
