@@ -49,7 +49,7 @@ static const char build_help[] =
     "      --iidfile string          Write the image ID to the file\n"
     "      --label list              Set metadata for an image\n"
     "      --network string          Set the networking mode for the RUN instructions during\n"
-    "                                build: none (default) or host\n"
+    "                                build: default (the default bridge), none or host\n"
     "      --no-cache                Do not use cache when building the image\n"
     "      --no-cache-filter strings Do not cache specified stages\n"
     "  -o, --output string           Output destination (format: \"type=local,dest=path\" or\n"
@@ -451,7 +451,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
         if (network && strcmp(network, "none") != 0 && strcmp(network, "host") != 0)
                 return cli_usage("build",
                                  "network mode \"%s\" not supported by berth build "
-                                 "(none or host)",
+                                 "(default, none or host)",
                                  network);
         berth_error err = {0};
         _cleanup_free_ char *out_type = NULL, *out_dest = NULL;
@@ -517,6 +517,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
                               .tags = output ? NULL : tags,
                               .target = target,
                               .network = network,
+                              .net = berth_engine_build_net_new(cli_engine(cli, &err)),
                               .no_cache = no_cache,
                               .no_cache_filter = no_cache_filter,
                               .pull = pull,
@@ -545,6 +546,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
         berth_digest id;
         catch_cancel();
         r = berth_build(im, &o, &id, &err);
+        berth_engine_build_net_free((berth_build_net_ops *)o.net);
         cli_build_progress_finish(view, r < 0);
         build_input_clear(&in);
         secrets_clear(&sec);

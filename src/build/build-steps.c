@@ -81,14 +81,18 @@ void build_step_done(build_stage *s)
         build_say(s->b, " ---> %.12s\n", berth_digest_hex(&s->image));
 }
 
-/* The RUN's network: its --network flag, else the build's; "default" is the build's. */
+/* The RUN's network: its --network flag, else the build's; "default" (a namespace on the
+ * default bridge) is the build's, and "none" when no one gives the builder networks. The
+ * name is part of the step's key. */
 static int run_network(build_stage *s, const berth_dockerfile_instr *in, const char **ret,
                        berth_error *err)
 {
         const char *n = berth_dockerfile_flag_value(in, "network");
         if (n == NULL || strcmp(n, "default") == 0)
-                n = s->b->o->network ? s->b->o->network : "none";
-        if (strcmp(n, "none") != 0 && strcmp(n, "host") != 0)
+                n = s->b->o->network ? s->b->o->network : "default";
+        if (strcmp(n, "default") == 0 && s->b->o->net == NULL)
+                n = "none";
+        if (strcmp(n, "none") != 0 && strcmp(n, "host") != 0 && strcmp(n, "default") != 0)
                 return berth_errx(err, EINVAL, "network mode \"%s\" not supported by berth build",
                                   n);
         *ret = n;
@@ -202,6 +206,7 @@ int build_step_run(build_stage *s, const berth_dockerfile_instr *in, berth_error
                                    .args = args,
                                    .env = env,
                                    .network = network,
+                                   .net = b->o->net,
                                    .created = created_of(b),
                                    .created_by = by,
                                    .cache_key = berth_digest_hex(&s->key),

@@ -291,6 +291,9 @@ int berth_build(berth_images *im, const berth_build_opts *o, berth_digest *ret_i
         /* what killed builds left goes first (their snapshots hold layers and mounts) */
         berth_error ignored = {0};
         (void)berth_build_sweep(im, o->root, o->runroot, true, NULL, NULL, &ignored);
+        /* and what their steps held on the default bridge, which only the engine knows */
+        if (o->net && o->net->sweep)
+                o->net->sweep(o->net->userdata);
         if (o->platform && !host_runs(&b, o->platform)) {
                 r = berth_errx(err, ENOTSUP,
                                "platform %s is not the host's (%s), and no emulator is registered",

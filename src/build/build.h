@@ -31,8 +31,10 @@
  * found), RUN's output as it comes, "[Warning] …". With quiet, RUN's output
  * is kept and written to out_fd only when the step fails.
  *
- * RUN's network is none unless --network=host (the flag of the step, or
- * o->network): a build has no other network until berth has networks.
+ * RUN's network: the step's --network flag, else o->network, else "default":
+ * a namespace of the step's own on berth's default bridge, made and let go by
+ * o->net (the engine's: the builder has no networks of its own; without
+ * o->net "default" is "none"); "none" (only lo) and "host" (the host's).
  */
 #include "base/digest.h"
 #include "base/error.h"
@@ -64,6 +66,29 @@ typedef struct {
         size_t len;
 } berth_build_secret;
 
+/**
+ * A RUN step's network on the default bridge ("default"), for the builder by
+ * whoever owns networks (the engine: berth_engine_build_net_new()). step_id is
+ * "build-<hex>": the step's snapshot <hex> under root/build, whose lock
+ * (sweep.h) says whether the step is alive.
+ *   join:  an address leased for the step, its namespace (*ret_netns, a path
+ *          to join) on the bridge with a veth, and the step's hosts,
+ *          resolv.conf and hostname (hostname as given) written into etc_dir
+ *          as a container's on the default bridge has them. Nothing is left
+ *          on failure.
+ *   leave: all of it let go (the step's process is gone).
+ *   sweep: what dead steps (a killed build) still hold let go; at a build's
+ *          start, after berth_build_sweep().
+ * Called in the stages' child processes too.
+ */
+typedef struct {
+        int (*join)(void *userdata, const char *step_id, const char *hostname, const char *etc_dir,
+                    char **ret_netns, berth_error *err);
+        void (*leave)(void *userdata, const char *step_id);
+        void (*sweep)(void *userdata);
+        void *userdata;
+} berth_build_net_ops;
+
 typedef struct {
         const char *root;    /* BERTH_ROOT: step snapshots in root/build */
         const char *runroot; /* BERTH_RUNROOT: RUN's runtime state in runroot/runtime */
@@ -79,7 +104,9 @@ typedef struct {
         char *const *tags;       /* full or short references */
         const char *target;      /* a stage name; NULL: the last stage */
         const char *platform;    /* --platform; NULL: the host's (another is refused) */
-        const char *network;     /* RUN's network when a step does not say: NULL "none", "host" */
+        const char *network;     /* RUN's network when a step does not say: NULL "default", "none",
+                                  * "host" */
+        const berth_build_net_ops *net; /* nullable: "default" is then "none" */
         bool no_cache;
         char *const *no_cache_filter; /* stages built without the cache */
         bool pull;                    /* pull every FROM image, even one that is here */

@@ -59,12 +59,14 @@ static int write_etc_files(const char *dir, const char *network, const char *hos
 
 /* The OCI config of the step's process, into dir/config.json. */
 static int write_spec(const berth_build_run_opts *o, const char *dir, const char *id,
-                      berth_error *err)
+                      const char *hn, const char *netns, berth_error *err)
 {
         const oci_container_config *c = &o->config->config;
         _cleanup_json_ json_t *body = json_object();
         json_object_set_new(body, "Cmd", strv_json(o->args));
         json_object_set_new(body, "Entrypoint", json_array());
+        if (o->network == NULL || strcmp(o->network, "host") != 0) /* host: the host's */
+                json_object_set_new(body, "Hostname", json_string(hn));
         json_object_set_new(body, "Env", strv_json(o->env ? o->env : c->env));
         if (c->working_dir && *c->working_dir)
                 json_object_set_new(body, "WorkingDir", json_string(c->working_dir));
@@ -81,7 +83,8 @@ static int write_spec(const berth_build_run_opts *o, const char *dir, const char
                                   .body = body,
                                   .hostname_path = hostname,
                                   .hosts_path = hosts,
-                                  .resolv_path = resolv};
+                                  .resolv_path = resolv,
+                                  .netns_path = netns};
         _cleanup_free_ char *path = berth_xasprintf("%s/config.json", dir);
         return berth_specgen_write(&in, path, err);
 }
@@ -227,9 +230,35 @@ static int make_dirs(const char *merged, char *const *dirs, berth_error *err)
         return berth_build_mkdirs(root, dirs, err);
 }
 
+/* "default": the step joins the default bridge through o->net, which writes its /etc files
+ * into dir as well; *joined says that it must leave. */
+static int net_join(const berth_build_run_opts *o, const char *dir, const char *id,
+                    const char *hostname, char **ret_netns, bool *joined, berth_error *err)
+{
+        if (o->network == NULL || strcmp(o->network, "default") != 0)
+                return 0;
+        if (o->net == NULL || o->net->join == NULL)
+                return berth_errx(err, EINVAL, "no network for the build's default network");
+        int r = o->net->join(o->net->userdata, id, hostname, dir, ret_netns, err);
+        if (r < 0)
+                return r;
+        *joined = true;
+        return 0;
+}
+
+static void net_leave(const berth_build_run_opts *o, const char *id, bool *joined)
+{
+        if (!*joined)
+                return;
+        o->net->leave(o->net->userdata, id);
+        *joined = false;
+}
+
 int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *ret_status,
                          berth_digest *ret_id, berth_error *err)
 {
+        _cleanup_free_ char *netns = NULL;
+        bool joined = false;
         build_snapshot snap;
         int status = -1;
         int r = build_snapshot_open(im, o->work_dir, o->base, &snap, err);
@@ -238,12 +267,18 @@ int berth_build_step_run(berth_images *im, const berth_build_run_opts *o, int *r
         _cleanup_free_ char *id = berth_xasprintf("build-%s", snap.hex);
         _cleanup_free_ char *merged = berth_xasprintf("%s/merged", snap.dir);
         unsigned stubs = etc_stubs_missing(snap.dir);
+        /* the step's hostname: 12 hex, as the legacy builder's containers have theirs */
+        char hostname[13];
+        snprintf(hostname, sizeof(hostname), "%.12s", snap.hex);
         if ((r = make_dirs(merged, o->mkdirs, err)) < 0 ||
             (r = berth_build_mounts_attach(merged, o->mounts, o->n_mounts, err)) < 0 ||
-            (r = write_etc_files(snap.dir, o->network ? o->network : "none", snap.hex, err)) < 0 ||
-            (r = write_spec(o, snap.dir, id, err)) < 0 ||
+            (r = write_etc_files(snap.dir, o->network ? o->network : "none", hostname, err)) < 0 ||
+            (r = net_join(o, snap.dir, id, hostname, &netns, &joined, err)) < 0 ||
+            (r = write_spec(o, snap.dir, id, hostname, netns, err)) < 0 ||
             (r = runtime_run(o, snap.dir, id, &status, err)) < 0)
                 goto out;
+        /* the process is gone: its address is free before the commit */
+        net_leave(o, id, &joined);
         if ((r = berth_snapshot_umount(snap.dir, NULL, err)) < 0)
                 goto out;
         etc_stubs_drop(snap.dir, stubs);
@@ -261,6 +296,7 @@ out:;
         if (access(state, F_OK) == 0)
                 berth_build_runtime_delete(o->runtime_root, id);
         free(state);
+        net_leave(o, id, &joined);
         build_snapshot_close(im, &snap);
         if (ret_status)
                 *ret_status = status;

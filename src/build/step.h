@@ -12,7 +12,9 @@
  *   2. the process (o->args, with the Env, WorkingDir and User of o->config,
  *      never the image's entrypoint) runs in it through `berth-runtime run`
  *      with Docker's default confinement (capabilities, seccomp, masked
- *      paths) and the network o->network ("none" or "host"); its stdout and
+ *      paths) and the network o->network ("none", "host", or "default": a
+ *      namespace on the default bridge that o->net joins before the process
+ *      and leaves after it, whatever happened); its stdout and
  *      stderr go to o->out_fd, its stdin is /dev/null; /etc/hosts,
  *      /etc/resolv.conf and /etc/hostname are copies of the step's own, never
  *      the host's files;
@@ -28,6 +30,7 @@
  */
 #include "base/digest.h"
 #include "base/error.h"
+#include "build/build.h"
 #include "build/context.h"
 #include "build/dockerfile.h"
 #include "image/images.h"
@@ -38,18 +41,19 @@
 #include <stdint.h>
 
 typedef struct {
-        const char *runtime_root; /* berth-runtime --root */
-        const char *work_dir;     /* where step snapshots live (BERTH_ROOT/build) */
-        const berth_digest *base; /* a registered image */
-        oci_image_config *config; /* the new image's config (the caller owns it) */
-        char *const *args;        /* the process: {"/bin/sh", "-c", "…"} or exec form */
-        char *const *env;         /* its environment; NULL: config's Env */
-        const char *network;      /* "none" (default) or "host" */
-        const char *created;      /* RFC 3339 for the new image (NULL: now) */
-        const char *created_by;   /* the history entry, e.g. "/bin/sh -c make" */
-        const char *cache_key;    /* nullable: the builder's key, recorded with the image */
-        const int64_t *epoch;     /* nullable: SOURCE_DATE_EPOCH, the layer's mtimes clamped */
-        char *const *mkdirs; /* WORKDIRs since the last layer step: made (0755, root's) first */
+        const char *runtime_root;       /* berth-runtime --root */
+        const char *work_dir;           /* where step snapshots live (BERTH_ROOT/build) */
+        const berth_digest *base;       /* a registered image */
+        oci_image_config *config;       /* the new image's config (the caller owns it) */
+        char *const *args;              /* the process: {"/bin/sh", "-c", "…"} or exec form */
+        char *const *env;               /* its environment; NULL: config's Env */
+        const char *network;            /* "none" (NULL), "host" or "default" (needs net) */
+        const berth_build_net_ops *net; /* joins and leaves "default" (build.h) */
+        const char *created;            /* RFC 3339 for the new image (NULL: now) */
+        const char *created_by;         /* the history entry, e.g. "/bin/sh -c make" */
+        const char *cache_key;          /* nullable: the builder's key, recorded with the image */
+        const int64_t *epoch; /* nullable: SOURCE_DATE_EPOCH, the layer's mtimes clamped */
+        char *const *mkdirs;  /* WORKDIRs since the last layer step: made (0755, root's) first */
         /* RUN --mount's mounts (run-mount.h), attached before the process starts */
         const struct berth_build_run_mount *mounts;
         size_t n_mounts;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "base/error.h"
+#include "build/build.h"
 #include "build/sweep.h"
 #include "engine/containers.h"
 #include "image/images.h"
@@ -182,6 +183,18 @@ typedef berth_build_scratch berth_build_context;
 int berth_engine_build_context_unpack(berth_engine *e, int tar_fd, berth_build_context *ret,
                                       berth_error *err);
 void berth_engine_build_context_remove(berth_engine *e, berth_build_context *c);
+
+/**
+ * The default network of a build's RUN steps (build.h: berth_build_net_ops) on this
+ * root's default bridge: a step joins as a container does (a lease, a namespace, a veth,
+ * /etc files as a container's on the bridge), by its step id and without a container
+ * record, and leaves when it ends; a killed build's steps are swept by the next build,
+ * the next container start and `system check --repair`. Usable in the stages' child
+ * processes (each opens an engine of its own there). NULL for a NULL e. Free with
+ * berth_engine_build_net_free() after the build.
+ */
+berth_build_net_ops *berth_engine_build_net_new(berth_engine *e);
+void berth_engine_build_net_free(berth_build_net_ops *ops);
 
 /**
  * `build --output`: the filesystem of image id (a build's result), without

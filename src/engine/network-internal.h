@@ -135,6 +135,9 @@ int engine_net_settle(berth_db *db, const char *root, const char *runroot, berth
 
 /** Release what containers no longer running still hold (a crash's leftovers); lock held. */
 void engine_net_sweep(berth_engine *e);
+/** engine_net_sweep taking the lock, when there is anything to sweep (a build's start; a
+ * build step, build-<hex>, is alive while its snapshot's lock is held). */
+void engine_net_sweep_build_steps(berth_engine *e);
 /** `system check`: those leftovers named in *problems; with repair released (taking the lock). */
 int engine_net_leftovers(berth_engine *e, char ***problems, char ***actions, bool repair,
                          berth_error *err);

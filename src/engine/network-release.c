@@ -5,6 +5,7 @@
 #include "engine/network-internal.h"
 #include "engine/state.h"
 #include "base/fs.h"
+#include "build/sweep.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -161,6 +162,26 @@ int berth_network_release(berth_db *db, const char *root, const char *runroot, c
         return engine_net_release_locked(db, root, runroot, id, err);
 }
 
+/* A build step's (build-<hex>) life is its snapshot's lock, <root>/build/<hex>.lock, held
+ * while the step runs (build/sweep.h): free or gone, its build is dead. */
+static bool build_step_alive(berth_engine *e, const char *id)
+{
+        const char *hex = id + strlen("build-");
+        if (strlen(hex) == 0 || strspn(hex, "0123456789abcdef") != strlen(hex))
+                return false;
+        _cleanup_free_ char *path = berth_xasprintf("%s/build/%s.lock", e->root, hex);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        return fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0;
+}
+
+/* A dead step's process may outlive its build: it goes before its address is let go. */
+static void release_leftover(berth_engine *e, const char *id, berth_error *err)
+{
+        if (berth_str_has_prefix(id, "build-"))
+                berth_build_runtime_delete(e->rt_root, id);
+        engine_net_release_locked(berth_engine_db(e), e->root, e->runroot, id, err);
+}
+
 /* Containers that are not running (nor paused, nor waiting to restart), whose monitor is
  * gone, or that have no record, and still hold something on networks; one being started right now
  * has its directory locked and is left out. */
@@ -186,6 +207,11 @@ static char **leftovers(berth_engine *e)
         }
         sqlite3_reset(st);
         STRV_FOREACH (id, ids) {
+                if (berth_str_has_prefix(*id, "build-")) { /* a build step's */
+                        if (!build_step_alive(e, *id))
+                                berth_strv_push(&out, *id);
+                        continue;
+                }
                 _cleanup_free_ char *dir = berth_engine_container_dir(e, *id);
                 _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -200,7 +226,18 @@ void engine_net_sweep(berth_engine *e)
         _cleanup_strv_ char **ids = leftovers(e);
         berth_error err = {0};
         STRV_FOREACH (id, ids)
-                engine_net_release_locked(berth_engine_db(e), e->root, e->runroot, *id, &err);
+                release_leftover(e, *id, &err);
+}
+
+void engine_net_sweep_build_steps(berth_engine *e)
+{
+        _cleanup_strv_ char **ids = leftovers(e);
+        if (ids == NULL)
+                return;
+        berth_error err = {0};
+        _cleanup_close_ int lock = engine_net_lock(e->runroot, &err);
+        if (lock >= 0)
+                engine_net_sweep(e);
 }
 
 int engine_net_leftovers(berth_engine *e, char ***problems, char ***actions, bool repair,
@@ -213,13 +250,22 @@ int engine_net_leftovers(berth_engine *e, char ***problems, char ***actions, boo
         if (lock < 0)
                 return lock;
         STRV_FOREACH (id, ids) {
-                _cleanup_free_ char *p = berth_xasprintf(
-                    "container %.12s is not running and holds addresses or links of networks", *id);
+                bool step = berth_str_has_prefix(*id, "build-");
+                _cleanup_free_ char *p =
+                    step ? berth_xasprintf("build step %s of a killed build holds an address and "
+                                           "links of the default bridge",
+                                           *id)
+                         : berth_xasprintf("container %.12s is not running and holds addresses "
+                                           "or links of networks",
+                                           *id);
                 berth_strv_push(problems, p);
+                if (step && repair)
+                        berth_build_runtime_delete(e->rt_root, *id);
                 if (repair && engine_net_release_locked(berth_engine_db(e), e->root, e->runroot,
                                                         *id, err) == 0) {
                         _cleanup_free_ char *a =
-                            berth_xasprintf("released the networks of container %.12s", *id);
+                            step ? berth_xasprintf("released the network of build step %s", *id)
+                                 : berth_xasprintf("released the networks of container %.12s", *id);
                         berth_strv_push(actions, a);
                 }
         }

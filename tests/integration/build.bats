@@ -208,12 +208,15 @@ RUN echo from-tar > /where'
   nothing_left
 }
 
-@test "build: RUN has no network unless --network=host" {
+@test "build: RUN is on the default bridge (build-network.bats), has only lo with --network=none, the host's with host" {
   dockerfile 'FROM busybox
-RUN ls /sys/class/net > /nets'
+RUN ls /sys/class/net | sort | tr "\n" " " > /nets'
   run berth build -q "$CTX"
   [ "$status" -eq 0 ]
-  [ "$(berth run --rm "$output" cat /nets)" = lo ]
+  [ "$(berth run --rm "$output" cat /nets)" = "eth0 lo " ]
+  run berth build -q --network=none "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(berth run --rm "$output" cat /nets)" = "lo " ]
   dockerfile 'FROM busybox
 RUN --network=host ls /sys/class/net | wc -l > /nets'
   run berth build -q "$CTX"
