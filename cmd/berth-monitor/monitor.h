@@ -86,6 +86,22 @@ void monitor_health_tick(monitor *m);
 /** The healthcheck's helper exited: read the status it recorded, schedule the next probe. */
 void monitor_health_done(monitor *m);
 
+/* forward.c: ports published on [::1], forwarded to the container (the kernel cannot) */
+struct pollfd;
+/** Bind and listen on [::1] for each "PROTO HOSTPORT ADDR PORT" of spec (','-joined; NULL: none);
+ * -1 with Docker's "port is already allocated" (or why) in errbuf. */
+int monitor_forward_open(const char *spec, char *errbuf, size_t errsz);
+/** How many pollfds monitor_forward_poll fills now. */
+size_t monitor_forward_npoll(void);
+void monitor_forward_poll(struct pollfd *p);
+/** After poll: p as monitor_forward_poll filled it. */
+void monitor_forward_events(const struct pollfd *p);
+/** Close every socket, pipe and connection of the forwarder (at the last exit: the ports are
+ * free at once). */
+void monitor_forward_close(void);
+/** The longest the loop may sleep for the forwarder (UDP clients' expiry), -1: forever. */
+int monitor_forward_timeout_ms(void);
+
 /* clients (loop.c) */
 void monitor_add_client(monitor *m, int fd, bool hello_done, unsigned streams);
 void monitor_broadcast(monitor *m, int type, const void *data, size_t len);
