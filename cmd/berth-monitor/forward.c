@@ -124,8 +124,10 @@ int monitor_forward_open(const char *spec, char *errbuf, size_t errsz)
         if (spec == NULL || *spec == '\0')
                 return 0;
         char *copy = strdup(spec), *save = NULL;
-        if (copy == NULL)
+        if (copy == NULL) {
+                snprintf(errbuf, errsz, "out of memory");
                 return -1;
+        }
         int r = 0;
         for (char *e = strtok_r(copy, ",", &save); r == 0 && e; e = strtok_r(NULL, ",", &save)) {
                 char proto[8], addr[64];

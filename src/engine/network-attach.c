@@ -201,8 +201,6 @@ static int record(berth_db *db, const berth_container *c, attach_set *s, const c
                 sqlite3_bind_text(st, 5, a6, -1, SQLITE_TRANSIENT);
                 r = berth_db_step(db, st, "recording a container's networks", err);
                 sqlite3_reset(st);
-                *ret_ports = json_object_size(ports) > 0;
-                *ret_forwards = engine_net_ports_forwards(ports, a4, a6);
         }
         if (r >= 0)
                 r = berth_db_commit(db, err);
@@ -210,6 +208,8 @@ static int record(berth_db *db, const berth_container *c, attach_set *s, const c
                 berth_db_rollback(db);
                 return r;
         }
+        *ret_ports = json_object_size(ports) > 0;
+        *ret_forwards = engine_net_ports_forwards(ports, a4, a6);
         return 0;
 }
 
