@@ -27,7 +27,10 @@
  *     container again; runs healthchecks (the helper again) when the rules
  *     of engine/policy.h say,
  *     unmounts the rootfs, removes the container under --rm and tells
- *     every client the exit code.
+ *     every client the exit code;
+ *   - holds the container's ports published on [::1] (monitor.conf's
+ *     `forwards`: the kernel cannot DNAT those) from before its start to its
+ *     last exit, and forwards them to it (forward.c).
  * It needs nothing from the process that started it.
  */
 
