@@ -290,6 +290,7 @@ static void on_exit_status(monitor *m, int status)
                  * marked so. Should it hang up without saying REMOVED, we do both. */
                 m->exit_code = monitor_exit_code(status);
                 m->exit_unrecorded = true;
+                monitor_forward_close();
                 m->finish_after_clients = true;
                 char msg[32];
                 snprintf(msg, sizeof(msg), "%d " BERTH_EXIT_UNRECORDED, m->exit_code);
@@ -336,9 +337,12 @@ static int poll_timeout(monitor *m)
                 next = m->restart_at_ns;
         if (m->next_health_ns > 0 && m->pid > 0 && (next < 0 || m->next_health_ns < next))
                 next = m->next_health_ns;
+        int fwd = monitor_forward_timeout_ms();
         if (next < 0)
-                return -1;
+                return fwd;
         int64_t ms = (next - now) / 1000000 + 1;
+        if (fwd >= 0 && ms > fwd)
+                ms = fwd;
         return ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
 }
 
@@ -365,7 +369,7 @@ static void timers(monitor *m)
 int monitor_loop(monitor *m)
 {
         while (!m->done) {
-                size_t cap = 6 + m->n_clients;
+                size_t cap = 6 + m->n_clients + monitor_forward_npoll();
                 struct pollfd *p = calloc(cap, sizeof(*p));
                 size_t n = 0;
                 p[n++] = (struct pollfd){.fd = m->sigfd, .events = POLLIN};
@@ -387,6 +391,9 @@ int monitor_loop(monitor *m)
                             .fd = m->clients[i]->fd,
                             .events = (short)((stdin_len < 65536 ? POLLIN : 0) |
                                               (m->clients[i]->out_len ? POLLOUT : 0))};
+                size_t first_fwd = n;
+                monitor_forward_poll(p + n);
+                n += monitor_forward_npoll();
                 int r = poll(p, n, poll_timeout(m));
                 if (r < 0 && errno != EINTR) {
                         free(p);
@@ -432,6 +439,8 @@ int monitor_loop(monitor *m)
                         if (p[0].revents & POLLIN)
                                 reap(m);
                 }
+                if (r >= 0)
+                        monitor_forward_events(p + first_fwd); /* (UDP expiry on a timeout too) */
                 free(p);
                 timers(m);
         }

@@ -90,6 +90,14 @@ static int supervise(const char *dir, int sync_fd, int attach_fd, unsigned attac
                 unlinkat(mdfd, m.cfg.id, 0);
                 return 1;
         }
+        /* the ports published on [::1] are held from before the start to the monitor's end */
+        if (monitor_forward_open(m.cfg.forwards, errbuf + 7, sizeof(errbuf) - 8) < 0) {
+                memcpy(errbuf, "error: ", 7);
+                strcat(errbuf, "\n");
+                sync_say(sync_fd, errbuf);
+                unlinkat(mdfd, m.cfg.id, 0);
+                return 1;
+        }
         if (attach_fd >= 0)
                 monitor_add_client(&m, attach_fd, true, attach_streams);
         m.health_fd = -1;

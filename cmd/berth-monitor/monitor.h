@@ -27,7 +27,10 @@
  *     container again; runs healthchecks (the helper again) when the rules
  *     of engine/policy.h say,
  *     unmounts the rootfs, removes the container under --rm and tells
- *     every client the exit code.
+ *     every client the exit code;
+ *   - holds the container's ports published on [::1] (monitor.conf's
+ *     `forwards`: the kernel cannot DNAT those) from before its start to its
+ *     last exit, and forwards them to it (forward.c).
  * It needs nothing from the process that started it.
  */
 
@@ -85,6 +88,22 @@ int monitor_exit_code(int status);
 void monitor_health_tick(monitor *m);
 /** The healthcheck's helper exited: read the status it recorded, schedule the next probe. */
 void monitor_health_done(monitor *m);
+
+/* forward.c: ports published on [::1], forwarded to the container (the kernel cannot) */
+struct pollfd;
+/** Bind and listen on [::1] for each "PROTO HOSTPORT ADDR PORT" of spec (','-joined; NULL: none);
+ * -1 with Docker's "port is already allocated" (or why) in errbuf. */
+int monitor_forward_open(const char *spec, char *errbuf, size_t errsz);
+/** How many pollfds monitor_forward_poll fills now. */
+size_t monitor_forward_npoll(void);
+void monitor_forward_poll(struct pollfd *p);
+/** After poll: p as monitor_forward_poll filled it. */
+void monitor_forward_events(const struct pollfd *p);
+/** Close every socket, pipe and connection of the forwarder (at the last exit: the ports are
+ * free at once). */
+void monitor_forward_close(void);
+/** The longest the loop may sleep for the forwarder (UDP clients' expiry), -1: forever. */
+int monitor_forward_timeout_ms(void);
 
 /* clients (loop.c) */
 void monitor_add_client(monitor *m, int fd, bool hello_done, unsigned streams);

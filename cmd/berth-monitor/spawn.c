@@ -208,6 +208,9 @@ berth_restart_decision monitor_record_exit(monitor *m, int status)
 
 void monitor_finish(monitor *m)
 {
+        /* the [::1] ports are free before anyone hears of the exit (a start right after a stop
+         * binds them again) */
+        monitor_forward_close();
         _cleanup_free_ char *merged = berth_xasprintf("%s/merged", m->cfg.dir);
         umount2(merged, MNT_DETACH);
         if (!m->cfg.auto_remove || m->cfg.berth == NULL)

@@ -39,6 +39,7 @@ static const struct {
     FIELD("restart", T_STR, restart),
     FIELD("restart_max", T_INT, restart_max),
     FIELD("health_test", T_STR, health_test),
+    FIELD("forwards", T_STR, forwards),
     FIELD("health_interval_ns", T_I64, health.interval_ns),
     FIELD("health_timeout_ns", T_I64, health.timeout_ns),
     FIELD("health_start_period_ns", T_I64, health.start_period_ns),

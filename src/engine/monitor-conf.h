@@ -27,6 +27,9 @@ typedef struct {
         int restart_max;
         char *health_test;          /* JSON array, or NULL: no healthcheck */
         berth_health_config health; /* its settings, Docker's defaults filled in */
+        /* ports published on [::1] that the monitor forwards (the kernel cannot DNAT them):
+         * "PROTO HOSTPORT ADDR PORT" joined by ','; NULL: none */
+        char *forwards;
 } berth_monitor_conf;
 
 /** Read dir/monitor.conf; -EINVAL when a required key (id, root, runroot, log_path) is missing. */

@@ -237,6 +237,9 @@ static int fw_ports(berth_db *db, fw_state *s, berth_error *err)
                                 const char *to = v6 ? a6 : a4;
                                 if (to == NULL || *to == '\0' || hport == 0)
                                         continue;
+                                /* [::1]: berth-monitor forwards it (network-ports.c) */
+                                if (engine_net_ip_is_lo6(hip))
+                                        continue;
                                 /* "::" and "0.0.0.0" are any address of their family */
                                 bool any = hip == NULL || strcmp(hip, "0.0.0.0") == 0 ||
                                            strcmp(hip, "::") == 0;

@@ -171,7 +171,7 @@ int engine_net_endpoint_record(berth_db *db, const berth_container *c, engine_at
 }
 
 static int record(berth_db *db, const berth_container *c, attach_set *s, const char *sandbox,
-                  bool *ret_ports, berth_error *err)
+                  bool *ret_ports, char **ret_forwards, berth_error *err)
 {
         int r = berth_db_begin(db, err);
         if (r < 0)
@@ -201,7 +201,6 @@ static int record(berth_db *db, const berth_container *c, attach_set *s, const c
                 sqlite3_bind_text(st, 5, a6, -1, SQLITE_TRANSIENT);
                 r = berth_db_step(db, st, "recording a container's networks", err);
                 sqlite3_reset(st);
-                *ret_ports = json_object_size(ports) > 0;
         }
         if (r >= 0)
                 r = berth_db_commit(db, err);
@@ -209,6 +208,8 @@ static int record(berth_db *db, const berth_container *c, attach_set *s, const c
                 berth_db_rollback(db);
                 return r;
         }
+        *ret_ports = json_object_size(ports) > 0;
+        *ret_forwards = engine_net_ports_forwards(ports, a4, a6);
         return 0;
 }
 
@@ -374,9 +375,10 @@ int engine_net_start(berth_engine *e, const berth_container *c, engine_net_info 
         attach_set s = {0};
         _cleanup_free_ char *sandbox = berth_xasprintf("%s/netns/%s", e->runroot, c->id);
         bool ports = false;
+        _cleanup_free_ char *forwards = NULL;
         int r = networks_of(e, c, mode, &s, err);
         if (r == 0)
-                r = record(db, c, &s, sandbox, &ports, err);
+                r = record(db, c, &s, sandbox, &ports, &forwards, err);
         if (r < 0) {
                 set_clear(&s);
                 return r;
@@ -399,6 +401,7 @@ int engine_net_start(berth_engine *e, const berth_container *c, engine_net_info 
                         resolver = engine_net_resolver(e, &s.v[i].def) == 0 || resolver;
         if (r == 0) {
                 info->sandbox = TAKE_PTR(sandbox);
+                info->forwards = TAKE_PTR(forwards);
                 info_fill(&s, info);
                 if (!resolver) { /* the host's name servers, then */
                         free(info->nameserver);
@@ -418,6 +421,7 @@ void engine_net_info_clear(engine_net_info *info)
         free(info->sandbox);
         free(info->nameserver);
         free(info->gateway);
+        free(info->forwards);
         berth_strv_free(info->addresses);
         *info = (engine_net_info){0};
 }

@@ -98,6 +98,8 @@ struct engine_net_info {
         char **addresses; /* its addresses, for /etc/hosts */
         char *nameserver; /* the resolver of its (first user-defined) network, or NULL */
         char *gateway;    /* its first network's IPv4 gateway (--add-host …:host-gateway) */
+        char *forwards;   /* its ports published on [::1], for the monitor to forward (see
+                           * engine_net_ports_forwards), or NULL */
 };
 void engine_net_info_clear(engine_net_info *info);
 
@@ -120,6 +122,14 @@ int engine_net_container_mode(berth_engine *e, const berth_container *c, const c
  * NetworkSettings.Ports (new object). v6: the container has an IPv6 address. */
 int engine_net_ports_bind(berth_db *db, const char *id, const json_t *body, bool v6, json_t **ret,
                           berth_error *err);
+
+/** The ports of ports (NetworkSettings.Ports) published on [::1], which the kernel cannot
+ * DNAT (an answer to ::1 never comes in on a bridge): "PROTO HOSTPORT ADDR PORT" each,
+ * joined by ',', ADDR a4 (else a6), for berth-monitor's forwarder (monitor.conf's
+ * `forwards`); NULL when there are none. */
+char *engine_net_ports_forwards(const json_t *ports, const char *a4, const char *a6);
+/** HostIp is [::1] (whatever its spelling): forwarded by the monitor, not in the table. */
+bool engine_net_ip_is_lo6(const char *ip);
 
 /** engine_net_release (network.h) with the networks' lock held. */
 int engine_net_release_locked(berth_db *db, const char *root, const char *runroot, const char *id,

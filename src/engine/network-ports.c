@@ -247,3 +247,38 @@ int engine_net_ports_bind(berth_db *db, const char *id, const json_t *body, bool
         *ret = out;
         return 0;
 }
+
+bool engine_net_ip_is_lo6(const char *ip)
+{
+        struct in6_addr a;
+        return ip && inet_pton(AF_INET6, ip, &a) == 1 && IN6_IS_ADDR_LOOPBACK(&a);
+}
+
+char *engine_net_ports_forwards(const json_t *ports, const char *a4, const char *a6)
+{
+        const char *to = a4 && *a4 ? a4 : a6 && *a6 ? a6 : NULL;
+        if (to == NULL)
+                return NULL;
+        char *text = NULL;
+        const char *key;
+        json_t *list;
+        json_object_foreach ((json_t *)ports, key, list) {
+                const char *slash = strchr(key, '/');
+                unsigned port = (unsigned)strtoul(key, NULL, 10);
+                size_t i;
+                json_t *b;
+                json_array_foreach (list, i, b) {
+                        const char *hp = json_string_value(json_object_get(b, "HostPort"));
+                        if (!engine_net_ip_is_lo6(
+                                json_string_value(json_object_get(b, "HostIp"))) ||
+                            hp == NULL || port == 0)
+                                continue;
+                        char *next =
+                            berth_xasprintf("%s%s%s %s %s %u", text ? text : "", text ? "," : "",
+                                            slash ? slash + 1 : "tcp", hp, to, port);
+                        free(text);
+                        text = next;
+                }
+        }
+        return text;
+}

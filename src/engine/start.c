@@ -67,7 +67,7 @@ static int log_options(const json_t *hc, int64_t *max_size, int *max_file, berth
 }
 
 static int write_monitor_config(berth_engine *e, const berth_container *c, const char *dir,
-                                berth_error *err)
+                                const char *forwards, berth_error *err)
 {
         json_t *body = c->body, *hc = json_object_get(body, "HostConfig");
         berth_monitor_conf m = {0};
@@ -96,6 +96,7 @@ static int write_monitor_config(berth_engine *e, const berth_container *c, const
         m.restart_max = (int)json_integer_value(json_object_get(rp, "MaximumRetryCount"));
         _cleanup_free_ char *test_json = berth_container_healthcheck(body, &m.health);
         m.health_test = test_json;
+        m.forwards = (char *)forwards;
         return berth_monitor_conf_save(&m, err);
 }
 
@@ -233,9 +234,9 @@ int berth_engine_start(berth_engine *e, const char *name, const berth_start_opts
                 rc = engine_write_etc_files(dir, c.id, c.body, &net, err);
         if (rc >= 0)
                 rc = write_spec(e, &c, dir, net.sandbox, err);
-        engine_net_info_clear(&net);
         if (rc >= 0)
-                rc = write_monitor_config(e, &c, dir, err);
+                rc = write_monitor_config(e, &c, dir, net.forwards, err);
+        engine_net_info_clear(&net);
         char reply[4096] = "";
         if (rc >= 0)
                 rc = spawn_monitor(e, dir, o, reply, sizeof(reply), err);

@@ -102,6 +102,7 @@ int berth_net_endpoint_add(berth_net *host, berth_net *ctr, int netns_fd,
                                                err)) < 0)
                         return r;
                 if ((r = berth_net_link_set_master(host, c->host_name, c->bridge, err)) < 0 ||
+                    (r = berth_net_link_set_hairpin(host, c->host_name, true, err)) < 0 ||
                     (r = berth_net_link_set_up(host, c->host_name, true, err)) < 0)
                         goto fail;
         }

@@ -100,7 +100,8 @@ int berth_fw_script(const char *table, const berth_fw_network *nets, size_t n,
                 *ret = text;
                 return 0;
         }
-        elems bridges = {0}, internal = {0}, masq[2] = {{0}}, maps[2][2][N_TO] = {{{{0}}}};
+        elems bridges = {0}, internal = {0}, masq[2] = {{0}}, maps[2][2][N_TO] = {{{{0}}}},
+              hairpin[2] = {{0}};
         int r = 0;
         for (size_t i = 0; r == 0 && i < n; i++) {
                 const berth_fw_network *nw = &nets[i];
@@ -152,6 +153,8 @@ int berth_fw_script(const char *table, const berth_fw_network *nets, size_t n,
                         kind = unspecified ? TO_ANY : loopback ? TO_LOOPBACK : TO_ADDR;
                         berth_ip_str(&host, hbuf, sizeof(hbuf));
                 }
+                /* a container to its own published port: source and destination are it */
+                elem_add(&hairpin[fam], "%s . %s . %s . %u", tbuf, tbuf, protos[pi], p->port);
                 if (kind == TO_ANY)
                         elem_add(&maps[fam][pi][kind], "%u : %s . %u", p->host_port, tbuf, p->port);
                 else
@@ -168,6 +171,10 @@ int berth_fw_script(const char *table, const berth_fw_network *nets, size_t n,
         put_set(f, "set", "internal", "ifname", false, &internal);
         put_set(f, "set", "masq4", "ipv4_addr", true, &masq[0]);
         put_set(f, "set", "masq6", "ipv6_addr", true, &masq[1]);
+        put_set(f, "set", "hairpin4", "ipv4_addr . ipv4_addr . inet_proto . inet_service", false,
+                &hairpin[0]);
+        put_set(f, "set", "hairpin6", "ipv6_addr . ipv6_addr . inet_proto . inet_service", false,
+                &hairpin[1]);
         for (int fam = 0; fam < 2; fam++)
                 for (int pi = 0; pi < 2; pi++)
                         for (int k = 0; k < N_TO; k++) {
@@ -210,12 +217,19 @@ int berth_fw_script(const char *table, const berth_fw_network *nets, size_t n,
         /* what a network sends out goes as the host; a connection from the host's loopback to
          * a container as its bridge's address (127.0.0.1 cannot leave lo); a container's
          * connection to a published port that leads back into a bridge (hairpin) as the host,
-         * so that the answer comes back the way it went */
+         * so that the answer comes back the way it went: routed between bridges, or, with
+         * br_netfilter, DNATed on the bridge and sent back out of the port it came in on (the
+         * veths are in hairpin mode), where postrouting sees no input link: Docker's rule, a
+         * source that is the destination, to a published port of it (@hairpin4/6) */
         fputs("  chain postrouting {\n    type nat hook postrouting priority 100; policy accept;\n"
               "    ip saddr @masq4 oifname != @bridges masquerade\n"
               "    ip6 saddr @masq6 oifname != @bridges masquerade\n"
               "    oifname @bridges ip saddr 127.0.0.0/8 masquerade\n"
               "    iifname @bridges oifname @bridges ct status dnat masquerade\n"
+              "    oifname @bridges ct status dnat ip saddr . ip daddr . meta l4proto . th dport "
+              "@hairpin4 masquerade\n"
+              "    oifname @bridges ct status dnat ip6 saddr . ip6 daddr . meta l4proto . th dport "
+              "@hairpin6 masquerade\n"
               "    oifname @bridges ip6 saddr ::1 masquerade\n  }\n",
               f);
         /* the host's loopback is the host's: route_localnet (on the bridges, for ports
@@ -248,6 +262,8 @@ out:
         for (int a = 0; a < 2; a++) {
                 elems_close(&masq[a]);
                 free(masq[a].text);
+                elems_close(&hairpin[a]);
+                free(hairpin[a].text);
                 for (int b = 0; b < 2; b++)
                         for (int k = 0; k < N_TO; k++) {
                                 elems_close(&maps[a][b][k]);

@@ -14,7 +14,10 @@
  *     published on every address answers on each of the host's addresses (from
  *     the host itself too); one published on an address only on that address;
  *     one published on a loopback address only to the host itself (it is in
- *     the output chain alone: no other host can reach it, whatever it sends);
+ *     the output chain alone: no other host can reach it, whatever it sends; the engine
+ *     gives none on [::1], which the kernel cannot DNAT: berth-monitor forwards those);
+ *   - a container's connection to its own published port (hairpin) masqueraded as the host
+ *     (@hairpin4/6: source = destination = the container, to that port);
  *   - isolation: no traffic between two networks' bridges, and nothing from
  *     outside reaches a container by its address, only through a published port;
  *   - the host's loopback: nothing a container sends to 127.0.0.0/8 comes in (the bridges

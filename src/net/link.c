@@ -193,3 +193,21 @@ int berth_net_link_set_master(berth_net *nl, const char *name, const char *bridg
         return link_change(nl, name, 0, 0, 0, IFLA_MASTER, sizeof(master), &master,
                            "set the bridge of link", err);
 }
+
+int berth_net_link_set_hairpin(berth_net *nl, const char *name, bool on, berth_error *err)
+{
+        /* the bridge's own request (`bridge link set … hairpin on`): by index, family
+         * AF_BRIDGE, the port's attributes nested in IFLA_PROTINFO */
+        int ifindex = berth_net_link_index(nl, name, err);
+        if (ifindex < 0)
+                return ifindex;
+        struct nlmsghdr *nlh;
+        struct ifinfomsg *ifi = berth_nl_link_request(nl, &nlh, RTM_SETLINK, 0, ifindex);
+        ifi->ifi_family = AF_BRIDGE;
+        struct nlattr *nest = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+        uint8_t v = on ? 1 : 0;
+        mnl_attr_put(nlh, IFLA_BRPORT_MODE, sizeof(v), &v);
+        mnl_attr_nest_end(nlh, nest);
+        int r = berth_nl_talk(nl, nlh, NULL, NULL, err);
+        return r < 0 ? berth_wrap(err, "cannot set the hairpin mode of link '%s'", name) : 0;
+}

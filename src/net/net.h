@@ -111,6 +111,10 @@ int berth_net_link_set_mtu(berth_net *nl, const char *name, unsigned mtu, berth_
 /** Make a link a port of bridge (IFLA_MASTER); bridge NULL: take it out of its bridge. */
 int berth_net_link_set_master(berth_net *nl, const char *name, const char *bridge,
                               berth_error *err);
+/** Hairpin mode of a bridge port (IFLA_BRPORT_MODE): the bridge may send a frame back out
+ * of the port it came in on, as a container's connection to its own published port needs
+ * when br_netfilter DNATs it on the bridge. name must be a port of a bridge. */
+int berth_net_link_set_hairpin(berth_net *nl, const char *name, bool on, berth_error *err);
 
 /* ---- creating links ---- */
 

@@ -417,6 +417,19 @@ int main(void)
         r = berth_net_link_get(host, "vetht0", &l, &err);
         ok(r == 0 && l.master == br_index && (l.flags & IFF_UP) && l.mtu == 1400,
            "read back: master %d, up", l.master);
+        /* hairpin mode, as `bridge -d link` shows it */
+        is_rc(berth_net_link_set_hairpin(host, "vetht0", true, &err), 0, "hairpin on");
+        _cleanup_free_ char *hp = NULL;
+        run(-1, &hp, "bridge -d link show dev vetht0");
+        ok(hp && strstr(hp, "hairpin on"), "bridge -d link: hairpin on");
+        is_rc(berth_net_link_set_hairpin(host, "vetht0", false, &err), 0, "hairpin off");
+        free(hp);
+        hp = NULL;
+        run(-1, &hp, "bridge -d link show dev vetht0");
+        ok(hp && strstr(hp, "hairpin off"), "bridge -d link: hairpin off");
+        ok(berth_net_link_set_hairpin(host, "brt0", true, &err) < 0 && err.code != 0,
+           "a link that is no bridge's port refused: %s", err.msg);
+        berth_net_link_set_hairpin(host, "vetht0", true, &err);
 
         /* inside the container's namespace */
         is_rc(berth_net_link_rename(ctr, "vpeer0", "eth0", &err), 0, "peer renamed eth0");
