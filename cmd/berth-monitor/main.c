@@ -98,6 +98,7 @@ static int supervise(const char *dir, int sync_fd, int attach_fd, unsigned attac
                 unlinkat(mdfd, m.cfg.id, 0);
                 return 1;
         }
+        monitor_db_hold(m.cfg.root);
         if (attach_fd >= 0)
                 monitor_add_client(&m, attach_fd, true, attach_streams);
         m.health_fd = -1;

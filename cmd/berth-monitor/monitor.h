@@ -102,6 +102,11 @@ void monitor_forward_events(const struct pollfd *p);
 /** Close every socket, pipe and connection of the forwarder (at the last exit: the ports are
  * free at once). */
 void monitor_forward_close(void);
+
+/* dbhold.c */
+/** Keep berth.db's WAL index valid for later commands while we live (a shared lock on the
+ *  -shm file's dead man switch byte); a failure only costs them its rebuild. */
+void monitor_db_hold(const char *root);
 /** The longest the loop may sleep for the forwarder (UDP clients' expiry), -1: forever. */
 int monitor_forward_timeout_ms(void);
 

@@ -773,3 +773,31 @@ gone_after_kill() {
   [ "$status" -ne 0 ]
   [[ "$output" == *'invalid condition: "sometime"'* ]]
 }
+
+@test "a running container's monitor keeps berth.db's WAL index: commands use it, none rebuilds it; the database stays whole" {
+  berth run -d --name keeper img sleep 300 >/dev/null
+  mon=$(pgrep -f "berth-monitor.*$BERTH_ROOT/containers/$(berth inspect -f '{{.Id}}' keeper)")
+  [ -n "$mon" ]
+  # the monitor's shared lock on the -shm file's dead man switch byte (128), on that file's inode
+  ino=$(stat -c %i "$BERTH_ROOT/berth.db-shm")
+  grep -E "POSIX +ADVISORY +READ +$mon +[0-9a-f]+:[0-9a-f]+:$ino +128 +128" /proc/locks
+  # a command that comes now finds another holder and keeps the index (SQLite's first
+  # connection would truncate the -shm file to rebuild it)
+  run strace -f -e trace=ftruncate "$BERTH_BUILD/cmd/berth/berth" exec keeper true
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"ftruncate"*"berth.db-shm"* ]]
+  [[ "$output" != *"ftruncate("*", 3)"* ]]
+  # writes through the kept index, from many commands, and the database is whole
+  local i
+  for i in $(seq 1 30); do berth exec keeper true; done
+  berth rename keeper keeper2
+  run sqlite3 "$BERTH_ROOT/berth.db" "PRAGMA integrity_check"
+  [ "$output" = "ok" ]
+  [ "$(berth ps --format '{{.Names}}')" = "keeper2" ]
+  # once no container runs, the next command rebuilds it again (and nothing breaks)
+  berth rm -f keeper2 >/dev/null
+  ! grep -qE "POSIX +ADVISORY +READ +$mon " /proc/locks
+  run berth ps -a -q
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
