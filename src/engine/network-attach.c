@@ -279,15 +279,15 @@ int engine_net_endpoint_plumb(berth_net *host, berth_net *ctr, int nsfd, const e
 static int plumb(const attach_set *s, const char *sandbox, berth_error *err)
 {
         berth_netns_remove(sandbox, NULL); /* a crash's leftover */
-        int r = berth_netns_create(sandbox, err);
+        _cleanup_net_ berth_net *host = NULL;
+        _cleanup_net_ berth_net *ctr = NULL;
+        int r = berth_netns_create_open(sandbox, &ctr, err);
         if (r < 0)
                 return r;
         _cleanup_close_ int nsfd = open(sandbox, O_RDONLY | O_CLOEXEC);
         if (nsfd < 0)
                 return berth_err(err, errno, "cannot open %s", sandbox);
-        _cleanup_net_ berth_net *host = NULL;
-        _cleanup_net_ berth_net *ctr = NULL;
-        if ((r = berth_net_open(-1, &host, err)) < 0 || (r = berth_net_open(nsfd, &ctr, err)) < 0 ||
+        if ((r = berth_net_open(-1, &host, err)) < 0 ||
             (r = berth_net_link_set_up(ctr, "lo", true, err)) < 0)
                 return r;
         for (size_t i = 0; i < s->n; i++)

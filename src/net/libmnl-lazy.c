@@ -25,6 +25,7 @@ typedef struct nlattr A;
 
 /* sockets */
 BERTH_LAZY_FN(mnl_lib, S *, mnl_socket_open2, (int bus, int flags), (bus, flags))
+BERTH_LAZY_FN(mnl_lib, S *, mnl_socket_fdopen, (int fd), (fd))
 BERTH_LAZY_FN(mnl_lib, int, mnl_socket_bind, (S * s, unsigned int groups, pid_t pid),
               (s, groups, pid))
 BERTH_LAZY_FN(mnl_lib, int, mnl_socket_close, (S * s), (s))

@@ -35,6 +35,9 @@ typedef struct berth_net berth_net;
  * namespace alive until berth_net_close().
  */
 int berth_net_open(int netns_fd, berth_net **ret, berth_error *err);
+/** A handle on a NETLINK_ROUTE socket the caller made (SOCK_CLOEXEC), in the namespace it was
+ *  made in; the handle owns it (closed on failure too). */
+int berth_net_open_socket(int sock_fd, berth_net **ret, berth_error *err);
 /** Close a handle (NULL accepted). */
 void berth_net_close(berth_net *nl);
 static inline void berth_net_closep(berth_net **nl)
@@ -193,6 +196,9 @@ int berth_net_sysctl_set(const char *key, const char *value, berth_error *err);
  * of its own makes it: the caller stays in its namespace. The new namespace's lo is down.
  */
 int berth_netns_create(const char *path, berth_error *err);
+/** The same, and a handle on the new namespace opened by the thread that made it (one thread
+ *  and one setns fewer than berth_netns_create and then berth_net_open). */
+int berth_netns_create_open(const char *path, berth_net **ret, berth_error *err);
 /** Unmount and remove a namespace's file (none there: 0). Its links go when nothing else
  * holds it (a veth's host end with its peer). */
 int berth_netns_remove(const char *path, berth_error *err);

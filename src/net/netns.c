@@ -9,12 +9,15 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/netlink.h>
 
 /* The directory of the namespaces a shared mount of itself: a namespace unmounted here is
  * unmounted too in the copies that mount namespaces made since hold (systemd's private ones,
@@ -45,6 +48,8 @@ static int dir_shared(const char *dir, berth_error *err)
 
 typedef struct {
         const char *path;
+        bool want_socket; /* a NETLINK_ROUTE socket in the new namespace too */
+        int sock;
         int errnum;
         const char *what;
 } maker;
@@ -64,11 +69,18 @@ static void *make_in_thread(void *arg)
         if (mount(self, m->path, NULL, MS_BIND, NULL) < 0) {
                 m->errnum = errno;
                 m->what = "cannot bind a network namespace";
+                return NULL;
+        }
+        /* a netlink socket stays in the namespace it was made in, after this thread is gone */
+        if (m->want_socket &&
+            (m->sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) < 0) {
+                m->errnum = errno;
+                m->what = "cannot open a netlink socket";
         }
         return NULL;
 }
 
-int berth_netns_create(const char *path, berth_error *err)
+static int netns_make(const char *path, maker *m, berth_error *err)
 {
         _cleanup_free_ char *dir = berth_xstrdup(path);
         char *slash = strrchr(dir, '/');
@@ -82,26 +94,49 @@ int berth_netns_create(const char *path, berth_error *err)
         if (fd < 0)
                 return berth_err(err, errno, "cannot create %s", path);
         close(fd);
-        maker m = {.path = path};
+        m->path = path;
+        m->sock = -1;
         pthread_t t;
-        if ((r = pthread_create(&t, NULL, make_in_thread, &m)) != 0) {
+        if ((r = pthread_create(&t, NULL, make_in_thread, m)) != 0) {
                 unlink(path);
                 return berth_err(err, r, "cannot start a thread for a network namespace");
         }
         pthread_join(t, NULL);
-        if (m.what) {
-                unlink(path);
-                return berth_err(err, m.errnum, "%s", m.what);
+        if (m->what) {
+                if (m->sock >= 0)
+                        close(m->sock);
+                berth_netns_remove(path, NULL);
+                return berth_err(err, m->errnum, "%s", m->what);
         }
         return 0;
+}
+
+int berth_netns_create(const char *path, berth_error *err)
+{
+        maker m = {0};
+        return netns_make(path, &m, err);
+}
+
+int berth_netns_create_open(const char *path, berth_net **ret, berth_error *err)
+{
+        maker m = {.want_socket = true};
+        int r = netns_make(path, &m, err);
+        if (r < 0)
+                return r;
+        if ((r = berth_net_open_socket(m.sock, ret, err)) < 0)
+                berth_netns_remove(path, NULL);
+        return r;
 }
 
 int berth_netns_remove(const char *path, berth_error *err)
 {
         if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
                 return berth_err(err, errno, "cannot unmount %s", path);
-        if (unlink(path) < 0 && errno != ENOENT)
-                return berth_err(err, errno, "cannot remove %s", path);
+        if (unlink(path) < 0) {
+                if (errno != ENOENT)
+                        return berth_err(err, errno, "cannot remove %s", path);
+                return 0; /* there was none: nothing can have become the last */
+        }
         /* the last one gone: the directory's bind of itself too (made again by the next) */
         _cleanup_free_ char *dir = berth_xstrdup(path);
         char *slash = strrchr(dir, '/');

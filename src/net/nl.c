@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <linux/rtnetlink.h>
 
 /* Room for one datagram of a dump: the kernel fills at most 32 KiB per read. */
@@ -50,6 +51,37 @@ static void *open_in_netns(void *p)
         return NULL;
 }
 
+/* o's socket set up as a handle (it is closed on failure) */
+static int handle_of(opener *o, berth_net **ret, berth_error *err)
+{
+        if (o->sock == NULL)
+                return berth_err(err, o->errnum, "%s", o->what);
+        int r = 0;
+        _cleanup_free_ berth_net *nl = calloc(1, sizeof(*nl));
+        _cleanup_free_ char *buf = malloc(BERTH_NL_RECV_SIZE + NLMSG_ALIGNTO);
+        if (nl == NULL || buf == NULL)
+                r = berth_err(err, ENOMEM, "cannot set up a netlink socket");
+        else if (mnl_socket_bind(o->sock, 0, MNL_SOCKET_AUTOPID) < 0)
+                r = berth_err(err, errno, "cannot bind a netlink socket");
+        if (r < 0) {
+                mnl_socket_close(o->sock);
+                return r;
+        }
+        /* the kernel's reason in words, and the request not echoed back: best effort (old
+         * kernels have neither, and their errno is all there is) */
+        int on = 1;
+        mnl_socket_setsockopt(o->sock, NETLINK_EXT_ACK, &on, sizeof(on));
+        mnl_socket_setsockopt(o->sock, NETLINK_CAP_ACK, &on, sizeof(on));
+        /* the kernel answers at once; a request it never answers must not hang a command */
+        struct timeval timeout = {.tv_sec = 10};
+        setsockopt(mnl_socket_get_fd(o->sock), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+        nl->sock = o->sock;
+        nl->portid = mnl_socket_get_portid(o->sock);
+        nl->buf = TAKE_PTR(buf);
+        *ret = TAKE_PTR(nl);
+        return 0;
+}
+
 int berth_net_open(int netns_fd, berth_net **ret, berth_error *err)
 {
         int r = berth_libmnl_load(err);
@@ -65,32 +97,23 @@ int berth_net_open(int netns_fd, berth_net **ret, berth_error *err)
                         return berth_err(err, r, "cannot start a thread for a network namespace");
                 pthread_join(t, NULL);
         }
-        if (o.sock == NULL)
-                return berth_err(err, o.errnum, "%s", o.what);
+        return handle_of(&o, ret, err);
+}
 
-        _cleanup_free_ berth_net *nl = calloc(1, sizeof(*nl));
-        _cleanup_free_ char *buf = malloc(BERTH_NL_RECV_SIZE + NLMSG_ALIGNTO);
-        if (nl == NULL || buf == NULL)
-                r = berth_err(err, ENOMEM, "cannot set up a netlink socket");
-        else if (mnl_socket_bind(o.sock, 0, MNL_SOCKET_AUTOPID) < 0)
-                r = berth_err(err, errno, "cannot bind a netlink socket");
+int berth_net_open_socket(int sock_fd, berth_net **ret, berth_error *err)
+{
+        int r = berth_libmnl_load(err);
         if (r < 0) {
-                mnl_socket_close(o.sock);
+                close(sock_fd);
                 return r;
         }
-        /* the kernel's reason in words, and the request not echoed back: best effort (old
-         * kernels have neither, and their errno is all there is) */
-        int on = 1;
-        mnl_socket_setsockopt(o.sock, NETLINK_EXT_ACK, &on, sizeof(on));
-        mnl_socket_setsockopt(o.sock, NETLINK_CAP_ACK, &on, sizeof(on));
-        /* the kernel answers at once; a request it never answers must not hang a command */
-        struct timeval timeout = {.tv_sec = 10};
-        setsockopt(mnl_socket_get_fd(o.sock), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-        nl->sock = o.sock;
-        nl->portid = mnl_socket_get_portid(o.sock);
-        nl->buf = TAKE_PTR(buf);
-        *ret = TAKE_PTR(nl);
-        return 0;
+        opener o = {.netns_fd = -1, .sock = mnl_socket_fdopen(sock_fd)};
+        if (o.sock == NULL) {
+                o.errnum = errno;
+                o.what = "cannot set up a netlink socket";
+                close(sock_fd);
+        }
+        return handle_of(&o, ret, err);
 }
 
 void berth_net_close(berth_net *nl)
