@@ -12,12 +12,7 @@ bats_require_minimum_version 1.5.0
 
 setup() {
   setup_engine_test
-  cp -a "$(busybox_rootfs)" "$WORK/rootfs"
-  cp "$BERTH_BUILD/tests/unit/udp-echo" "$WORK/rootfs/bin/"
-  mkdir -p "$WORK/rootfs/www"
-  echo "hello from the container" >"$WORK/rootfs/www/index.html"
-  tar -C "$WORK/rootfs" -cf "$WORK/busybox.tar" .
-  berth import -c 'CMD ["sh"]' -c 'EXPOSE 80/tcp' -c 'EXPOSE 53/udp' "$WORK/busybox.tar" img >/dev/null
+  import_net_image -c 'EXPOSE 80/tcp' -c 'EXPOSE 53/udp'
   SFX=$(berth_net_suffix "$BERTH_ROOT")
   REMOTE=""
 }
@@ -196,15 +191,7 @@ veths_of() { ip -o link show master "$1" 2>/dev/null | wc -l; }
   [[ "$output" == *"port is already allocated"* ]]
   # udp: a datagram goes in through the port and its answer comes back
   berth run -d --name udp1 -p 127.0.0.1:18053:53/udp img udp-echo 53
-  run python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(1)
-for _ in range(5):
-    s.sendto(b"ping over udp", ("127.0.0.1", 18053))
-    try:
-        print(s.recv(100).decode()); break
-    except socket.timeout:
-        pass'
+  run udp_ping 127.0.0.1 18053
   [ "$output" = "echo: ping over udp" ]
   # -P: the image's EXPOSE, each on a random port
   berth run -d --name all -P $(httpd_args)

@@ -267,3 +267,30 @@ remove_berth_network_leftovers() {
 mounts_under_root() {
   grep -cF " $BERTH_ROOT/" /proc/self/mountinfo || true
 }
+
+# import_net_image [IMPORT-FLAGS...]: the image "img" of the network suites, busybox with
+# udp-echo in /bin and /www/index.html saying "hello from the container"; flags go to
+# `berth import` after its CMD (e.g. -c 'EXPOSE 80/tcp').
+import_net_image() {
+  cp -a "$(busybox_rootfs)" "$WORK/rootfs"
+  cp "$BERTH_BUILD/tests/unit/udp-echo" "$WORK/rootfs/bin/"
+  mkdir -p "$WORK/rootfs/www"
+  echo "hello from the container" >"$WORK/rootfs/www/index.html"
+  tar -C "$WORK/rootfs" -cf "$WORK/busybox.tar" .
+  berth import -c 'CMD ["sh"]' "$@" "$WORK/busybox.tar" img >/dev/null
+}
+
+# udp_ping ADDR PORT: a datagram to ADDR:PORT (IPv4 or IPv6), tried up to 5 times a second
+# apart; prints the first answer.
+udp_ping() {
+  python3 -c 'import socket, sys
+addr, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+for _ in range(5):
+    s.sendto(b"ping over udp", (addr, port))
+    try:
+        print(s.recv(100).decode()); break
+    except socket.timeout:
+        pass' "$1" "$2"
+}

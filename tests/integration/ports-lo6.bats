@@ -10,12 +10,7 @@ bats_require_minimum_version 1.5.0
 
 setup() {
   setup_engine_test
-  cp -a "$(busybox_rootfs)" "$WORK/rootfs"
-  cp "$BERTH_BUILD/tests/unit/udp-echo" "$WORK/rootfs/bin/"
-  mkdir -p "$WORK/rootfs/www"
-  echo "hello from the container" >"$WORK/rootfs/www/index.html"
-  tar -C "$WORK/rootfs" -cf "$WORK/busybox.tar" .
-  berth import -c 'CMD ["sh"]' "$WORK/busybox.tar" img >/dev/null
+  import_net_image
 }
 
 teardown() {
@@ -81,15 +76,7 @@ monitor_of() { pgrep -f "berth-monitor --sync-fd 3 .*$(berth inspect -f '{{.Id}}
   [ "$status" -ne 0 ]
   [[ "$output" == *"port is already allocated"* ]]
   berth run -d --name udp1 -p '[::1]:18653:53/udp' img udp-echo 53
-  run python3 -c 'import socket
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.settimeout(1)
-for _ in range(5):
-    s.sendto(b"ping over udp", ("::1", 18653))
-    try:
-        print(s.recv(100).decode()); break
-    except socket.timeout:
-        pass'
+  run udp_ping ::1 18653
   [ "$output" = "echo: ping over udp" ]
   # the monitor's sockets are in none of the container's processes (the sockets are
   # O_CLOEXEC: the helper, so the container, never has them)
