@@ -269,8 +269,10 @@ char *engine_net_ports_forwards(const json_t *ports, const char *a4, const char 
                 json_t *b;
                 json_array_foreach (list, i, b) {
                         const char *hp = json_string_value(json_object_get(b, "HostPort"));
-                        if (!engine_net_ip_is_lo6(
-                                json_string_value(json_object_get(b, "HostIp"))) ||
+                        const char *hip = json_string_value(json_object_get(b, "HostIp"));
+                        /* [::1], and [::1] of "::" (every IPv6 address: the DNAT of the
+                         * others leaves ::1 out, see firewall.c) */
+                        if (!(engine_net_ip_is_lo6(hip) || (hip && strcmp(hip, "::") == 0)) ||
                             hp == NULL || port == 0)
                                 continue;
                         char *next =

@@ -198,10 +198,14 @@ int berth_fw_script(const char *table, const berth_fw_network *nets, size_t n,
                         for (int pi = 0; pi < 2; pi++) {
                                 const char *ip = fam ? "ip6" : "ip";
                                 const char *nf = fam ? "ipv6" : "ipv4";
+                                /* not ::1 from the host itself: the answer, de-NATed to
+                                 * ::1, would come in on a bridge, where IPv6 drops it
+                                 * (berth-monitor forwards [::1] instead) */
                                 fprintf(f,
-                                        "    meta nfproto %s fib daddr type local dnat %s to %s "
+                                        "    meta nfproto %s %sfib daddr type local dnat %s to %s "
                                         "dport map @ports%d-%s-any\n",
-                                        nf, ip, protos[pi], fam ? 6 : 4, protos[pi]);
+                                        nf, hook && fam ? "ip6 daddr != ::1 " : "", ip, protos[pi],
+                                        fam ? 6 : 4, protos[pi]);
                                 fprintf(f,
                                         "    meta nfproto %s dnat %s to %s daddr . %s dport map "
                                         "@ports%d-%s-addr\n",

@@ -123,3 +123,20 @@ monitor_of() { pgrep -f "berth-monitor --sync-fd 3 .*$(berth inspect -f '{{.Id}}
   berth rm -f rs
   run ! held6 18685
 }
+
+@test "a port published on every address of an IPv6 network answers on [::1] too (forwarded), on the host's other IPv6 addresses (DNAT) and on 127.0.0.1" {
+  berth network create --ipv6 --subnet fd99:7::/64 --subnet 10.237.7.0/24 v6net
+  berth run -d --name web6 --network v6net -p 18688:80 $(httpd_args)
+  run berth port web6 80
+  [[ "$output" == *"[::]:18688"* ]]
+  # ::1 is not DNATed (its answer would be dropped on the bridge and the client would hang):
+  # the monitor holds [::1]:18688 and forwards it
+  held6 18688
+  ss -Htlnp "sport = :18688" | grep -q "pid=$(monitor_of web6),"
+  [[ "$(curl -s --max-time 3 -g 'http://[::1]:18688/')" == *"hello from the container"* ]]
+  [[ "$(curl -s --max-time 3 -g 'http://[fd99:7::1]:18688/')" == *"hello from the container"* ]]
+  [[ "$(curl -s --max-time 3 http://127.0.0.1:18688/)" == *"hello from the container"* ]]
+  berth rm -f web6
+  run ! held6 18688
+  berth network rm v6net
+}
