@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* Through the procfs we were born with (the host's; stage 2 calls this before
@@ -181,9 +182,34 @@ out:
         return r;
 }
 
+/* Stdio that is a null device other than the container's own — the host's /dev/null, which a
+ * monitor, a CLI or containerd-shim hands a process without input — becomes the container's
+ * /dev/null: through the host's inode a process of the container could chmod or chown the
+ * host's /dev/null (/proc/self/fd/0 leads to it; a mode of 000 breaks every unprivileged user of
+ * the host). What the fd does is the same. Opened here, in the container's mount namespace with
+ * the process's own credentials (no more than it could open itself), and used only if it is a
+ * null device; else the fd stays (runc keeps it). */
+static void stdio_null_own(void)
+{
+        int own = open("/dev/null", O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+        struct stat o;
+        if (own < 0)
+                return;
+        if (fstat(own, &o) == 0 && S_ISCHR(o.st_mode) && o.st_rdev == makedev(1, 3))
+                for (int fd = 0; fd < 3; fd++) {
+                        struct stat st;
+                        if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+                            st.st_rdev == makedev(1, 3) &&
+                            (st.st_dev != o.st_dev || st.st_ino != o.st_ino))
+                                dup2(own, fd);
+                }
+        close(own);
+}
+
 _Noreturn void berth_process_exec(const oci_process *p, const char *exe, int sync_fd)
 {
         char *empty[] = {NULL};
+        stdio_null_own();
         /* the runtime holds the signals it passes on while it sets up; not the container */
         sigset_t none;
         sigemptyset(&none);
