@@ -30,6 +30,25 @@ typedef struct {
         bool own_session; /* out of the caller's terminal job: its hangup is not the exec's */
 } exec_run;
 
+/* exec-stdio.c: the caller's stdio as the process gets it, relayed through pipes of ours where
+ * it leads to a host file or terminal (see there). */
+typedef struct {
+        int child[3]; /* what the runtime gets */
+        bool owns_child[3];
+        int ours[3];   /* our end of a relaying pipe, or -1 */
+        int caller[3]; /* the caller's fd it relays to or from */
+        char buf[16384];
+        size_t len, off; /* stdin bytes read and not yet written on */
+} exec_stdio;
+void exec_stdio_init(exec_stdio *s);
+/** fds: the caller's stdin, stdout, stderr (-1: none); detach: null devices for all three. */
+int exec_stdio_open(exec_stdio *s, const int fds[3], bool detach, berth_error *err);
+/** After the runtime is spawned: our copies of its ends closed. */
+void exec_stdio_started(exec_stdio *s);
+/** Wait for the runtime (pid), relaying meanwhile: its exit code, as exec_wait_runtime. */
+int exec_stdio_wait(exec_stdio *s, pid_t pid);
+void exec_stdio_close(exec_stdio *s);
+
 int exec_get(berth_engine *e, const char *id, exec_rec *ret, berth_error *err);
 void exec_rec_clear(exec_rec *x);
 /* <rt_root>/exec-<id>.pid (caller frees). */

@@ -409,9 +409,21 @@ static int exec_start_fds(berth_engine *e, const char *exec_id, exec_rec *made,
                           berth_error *err)
 {
         _cleanup_free_ char *pid_file = o->detach ? exec_pid_file(e, exec_id) : NULL;
-        exec_run how = {.stdin_fd = o->stdin_fd,
-                        .stdout_fd = o->stdout_fd,
-                        .stderr_fd = o->stderr_fd,
+        exec_stdio io;
+        const int fds[3] = {o->stdin_fd, o->stdout_fd, o->stderr_fd};
+        int r = exec_stdio_open(&io, fds, o->detach, err);
+        if (r < 0) {
+                exec_stdio_close(&io);
+                if (made) {
+                        berth_db_rollback(berth_engine_db(e));
+                        exec_rec_clear(made);
+                        berth_container_clear(made_c);
+                }
+                return r;
+        }
+        exec_run how = {.stdin_fd = io.child[0],
+                        .stdout_fd = io.child[1],
+                        .stderr_fd = io.child[2],
                         .console_fd = -1,
                         .detach = o->detach,
                         .pid_file = pid_file};
@@ -421,7 +433,6 @@ static int exec_start_fds(berth_engine *e, const char *exec_id, exec_rec *made,
         exec_rec x = {0};
         berth_container c = {0};
         pid_t pid = -1;
-        int r;
         if (made) {
                 x = *made;
                 c = *made_c;
@@ -429,8 +440,9 @@ static int exec_start_fds(berth_engine *e, const char *exec_id, exec_rec *made,
         } else {
                 r = exec_launch(e, exec_id, &how, &x, &c, &pid, err);
         }
+        exec_stdio_started(&io);
         if (r == 0) {
-                int code = exec_wait_runtime(pid);
+                int code = exec_stdio_wait(&io, pid);
                 if (o->detach && code == 0)
                         /* berth-runtime exec --detach has started it and left */
                         exec_record_detached(e, x.id, pid_file);
@@ -438,6 +450,7 @@ static int exec_start_fds(berth_engine *e, const char *exec_id, exec_rec *made,
                         exec_record_exit(e, x.id, &c, code);
                 *ret_code = code;
         }
+        exec_stdio_close(&io);
         berth_container_clear(&c);
         exec_rec_clear(&x);
         sigaction(SIGINT, &old_int, NULL);

@@ -39,9 +39,7 @@ teardown_file() {
 }
 
 setup() {
-  RT_ROOT=$WORK/rt-root
-  mkdir -p "$RT_ROOT"
-  export RT_ROOT
+  sec_rt_root
 }
 
 teardown() {

@@ -11,8 +11,7 @@
 load helpers
 
 setup_file() {
-  sec_setup_file
-  berth import -c 'CMD ["sh"]' "$WORK/attack.tar" plain >/dev/null
+  sec_setup_file_plain
 }
 
 teardown_file() {

@@ -20,8 +20,7 @@ ROTATE_FDS="3 4 5 6 7 8"
 POUNCE_FDS="3 4 5 6"
 
 setup_file() {
-  sec_setup_file
-  berth import -c 'CMD ["sh"]' "$WORK/attack.tar" plain >/dev/null
+  sec_setup_file_plain
   # The image's first process replaces its WORKDIR by a symlink to
   # /proc/self/fd/N, N changing every 300 ms, and watches for processes
   # whose cwd is then on the host.

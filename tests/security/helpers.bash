@@ -46,6 +46,19 @@ sec_setup_file() {
   tar -C "$rootfs" -cf "$WORK/attack.tar" .
 }
 
+# sec_setup_file_plain: sec_setup_file, and the attack rootfs as the image "plain".
+sec_setup_file_plain() {
+  sec_setup_file
+  berth import -c 'CMD ["sh"]' "$WORK/attack.tar" plain >/dev/null
+}
+
+# sec_rt_root: a fresh $RT_ROOT under $WORK for the berth-runtime attempts.
+sec_rt_root() {
+  RT_ROOT=$WORK/rt-root
+  mkdir -p "$RT_ROOT"
+  export RT_ROOT
+}
+
 sec_teardown_file() {
   remove_berth_containers
   [ -n "${BERTH_ROOT:-}" ] && rm -rf "$BERTH_ROOT"

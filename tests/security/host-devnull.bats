@@ -18,8 +18,7 @@ load helpers
 attempt='for f in 0 1 2; do chmod 0667 /proc/self/fd/$f; chown 4242:4242 /proc/self/fd/$f; done 2>/dev/null; echo attempted'
 
 setup_file() {
-  sec_setup_file
-  berth import -c 'CMD ["sh"]' "$WORK/attack.tar" plain >/dev/null
+  sec_setup_file_plain
   image_add_healthcheck plain plain-hc "$(jq -nc '["CMD", "sh", "-c", $a]' --arg a "$attempt")"
 }
 
@@ -28,9 +27,7 @@ teardown_file() {
 }
 
 setup() {
-  RT_ROOT=$WORK/rt-root
-  mkdir -p "$RT_ROOT"
-  export RT_ROOT
+  sec_rt_root
 }
 
 teardown() {
