@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -718,4 +719,13 @@ DIR *berth_dir_reopen(int dfd)
                 errno = e;
         }
         return d;
+}
+
+bool berth_fd_private(int fd)
+{
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return true; /* closed: nothing it leads to */
+        return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+               (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
 }

@@ -126,6 +126,10 @@ bool berth_pid_alive(pid_t pid, unsigned long long start);
  * following symlinks: what docker reports as a size on disk or as bytes copied. */
 int64_t berth_usage_at(int atfd, const char *name);
 ssize_t berth_write_all(int fd, const void *buf, size_t len);
+/** Whether fd leads nowhere on the host that a process holding it could act on through
+ *  /proc/self/fd/N: a pipe, a socket or a null device (1:3). A terminal, a regular file or
+ *  another device does (chmod, chown, reopen); such stdio goes to a container through a pipe. */
+bool berth_fd_private(int fd);
 
 /**
  * A helper program's path: $env if set, else the first executable one of: next to

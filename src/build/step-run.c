@@ -116,9 +116,30 @@ static void runtime_stop(pid_t run, const char *runtime_root, const char *id, in
  * signal, as a shell says). The cancelling signals are held from the check of o->cancel to
  * the wait, which lets them in only while it sleeps: one that comes at any moment stops
  * the step. */
+/* What the step's pipe holds, to out; true while the pipe may give more (false at its end, and
+ * it is closed then). */
+static bool relay_out(int relay[2], int out)
+{
+        char buf[16384];
+        for (;;) {
+                ssize_t n = relay[0] >= 0 ? read(relay[0], buf, sizeof(buf)) : 0;
+                if (n > 0) {
+                        berth_write_all(out, buf, (size_t)n);
+                        continue;
+                }
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        return true;
+                if (relay[0] >= 0)
+                        close(relay[0]);
+                relay[0] = -1;
+                return false;
+        }
+}
+
 static int runtime_run(const berth_build_run_opts *o, const char *dir, const char *id,
                        int *ret_status, berth_error *err)
 {
+        int relay[2] = {-1, -1};
         _cleanup_free_ char *rt = berth_program_path("berth-runtime", "BERTH_RUNTIME");
         _cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0)
@@ -136,13 +157,23 @@ static int runtime_run(const berth_build_run_opts *o, const char *dir, const cha
                 r = berth_errx(err, ECANCELED, "the build was cancelled");
                 goto out;
         }
+        /* the step's output goes to out_fd through a pipe of ours unless out_fd is private
+         * already: a RUN must not hold the user's terminal (berth_fd_private) */
+        if (!berth_fd_private(o->out_fd)) {
+                if (pipe2(relay, O_CLOEXEC) < 0) {
+                        r = berth_err(err, errno, "cannot make a pipe");
+                        goto out;
+                }
+                fcntl(relay[0], F_SETFL, O_NONBLOCK);
+        }
         if ((pid = fork()) < 0) {
                 r = berth_err(err, errno, "cannot fork");
                 goto out;
         }
         if (pid == 0) {
                 sigprocmask(SIG_SETMASK, &old, NULL);
-                if (dup2(null, 0) < 0 || dup2(o->out_fd, 1) < 0 || dup2(o->out_fd, 2) < 0)
+                int out = relay[1] >= 0 ? relay[1] : o->out_fd;
+                if (dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
                         _exit(127);
                 char *argv[] = {(char *)"berth-runtime",
                                 (char *)"--root",
@@ -161,10 +192,20 @@ static int runtime_run(const berth_build_run_opts *o, const char *dir, const cha
                 runtime_stop(pid, o->runtime_root, id, &st);
                 goto out;
         }
+        if (relay[1] >= 0) {
+                close(relay[1]);
+                relay[1] = -1;
+        }
         for (;;) {
-                struct pollfd p = {.fd = pidfd, .events = POLLIN};
-                if (ppoll(&p, 1, NULL, &old) > 0)
+                struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
+                                      {.fd = relay[0], .events = POLLIN}};
+                int n = ppoll(p, relay[0] >= 0 ? 2 : 1, NULL, &old);
+                if (n > 0 && p[1].revents && relay_out(relay, o->out_fd))
+                        continue;
+                if (n > 0 && p[0].revents)
                         break;
+                if (n > 0)
+                        continue;
                 if (errno != EINTR) {
                         r = berth_err(err, errno, "cannot wait for berth-runtime");
                         break;
@@ -180,8 +221,13 @@ static int runtime_run(const berth_build_run_opts *o, const char *dir, const cha
         }
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;
+        /* what it wrote before it ended (a child left behind may hold the pipe: no waiting) */
+        relay_out(relay, o->out_fd);
         *ret_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 out:
+        for (int i = 0; i < 2; i++)
+                if (relay[i] >= 0)
+                        close(relay[i]);
         sigprocmask(SIG_SETMASK, &old, NULL);
         return r;
 }

@@ -19,19 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* Whether fd may be handed to the container as it is. */
-static bool passes(int fd)
-{
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return true; /* closed: the runtime reports it */
-        return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
-               (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
-}
 
 void exec_stdio_init(exec_stdio *s)
 {
@@ -53,7 +42,7 @@ int exec_stdio_open(exec_stdio *s, const int fds[3], bool detach, berth_error *e
                         s->owns_child[i] = true;
                         continue;
                 }
-                if (fds[i] < 0 || passes(fds[i])) {
+                if (fds[i] < 0 || berth_fd_private(fds[i])) {
                         s->child[i] = fds[i];
                         continue;
                 }

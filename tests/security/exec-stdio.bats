@@ -90,3 +90,37 @@ PY
   [[ "$output" != *"$CANARY"* ]]
   canary_intact
 }
+
+@test "a Dockerfile's RUN built from a terminal (--progress=plain): the step holds a pipe, the terminal keeps its mode and owner" {
+  mkdir -p "$WORK/ctx"
+  printf 'FROM plain\nRUN %s\n' "$attempt" >"$WORK/ctx/Dockerfile"
+  run python3 - "$BERTH_BUILD/cmd/berth/berth" "$WORK/ctx" <<'PY'
+import os, pty, subprocess, sys
+berth, ctx = sys.argv[1], sys.argv[2]
+m, s = pty.openpty()
+before = os.fstat(s)
+p = subprocess.run([berth, "build", "--no-cache", "--progress=plain", "--network=none", "-t", "stdio-run", ctx],
+                   stdin=subprocess.DEVNULL, stdout=s, stderr=s)
+after = os.fstat(s)
+os.close(s)
+out = b""
+while True:
+    try:
+        d = os.read(m, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+print(p.returncode, oct(before.st_mode), oct(after.st_mode), before.st_uid, after.st_uid)
+print(out.decode(errors="replace"))
+PY
+  echo "$output"
+  read -r code mode_before mode_after uid_before uid_after <<<"${lines[0]}"
+  [ "$code" = 0 ]
+  [ "$mode_before" = "$mode_after" ]
+  [ "$uid_before" = "$uid_after" ]
+  [[ "$output" == *"pipe:["* ]]
+  [[ "$output" == *attempted* ]]
+  rm -rf "$WORK/ctx"
+}
