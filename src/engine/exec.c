@@ -171,7 +171,8 @@ static int exec_insert(berth_engine *e, const berth_container *c, const json_t *
 }
 
 /* What an exec begins with: its config checked, its running container (*c, to clear), a new
- * id, and a write transaction open (the record and its events in one commit). */
+ * id, and its record and exec_create event in a write transaction left open (the caller
+ * commits it, with the start when there is one). */
 static int exec_begin(berth_engine *e, const char *container, const json_t *config,
                       berth_container *c, char id[65], berth_error *err)
 {
@@ -179,8 +180,14 @@ static int exec_begin(berth_engine *e, const char *container, const json_t *conf
         if (r < 0 || (r = exec_running_container(e, container, c, err)) < 0)
                 return r;
         if ((r = berth_random_hex(id, 32, err)) < 0 ||
-            (r = berth_db_begin(berth_engine_db(e), err)) < 0)
+            (r = berth_db_begin(berth_engine_db(e), err)) < 0) {
                 berth_container_clear(c);
+                return r;
+        }
+        if ((r = exec_insert(e, c, config, id, err)) < 0) {
+                berth_db_rollback(berth_engine_db(e));
+                berth_container_clear(c);
+        }
         return r;
 }
 
@@ -193,9 +200,7 @@ int berth_engine_exec_create(berth_engine *e, const char *container, const json_
         if (r < 0)
                 return r;
         berth_db *db = berth_engine_db(e);
-        if ((r = exec_insert(e, &c, config, id, err)) >= 0)
-                r = berth_db_commit(db, err);
-        if (r < 0)
+        if ((r = berth_db_commit(db, err)) < 0)
                 berth_db_rollback(db);
         else
                 *ret_id = berth_xstrdup(id);
@@ -472,12 +477,6 @@ int berth_engine_exec_run(berth_engine *e, const char *container, const json_t *
         int r = exec_begin(e, container, config, &c, id, err);
         if (r < 0)
                 return r;
-        berth_db *db = berth_engine_db(e);
-        if ((r = exec_insert(e, &c, config, id, err)) < 0) {
-                berth_db_rollback(db);
-                berth_container_clear(&c);
-                return r;
-        }
         exec_rec x = {.id = berth_xstrdup(id),
                       .container = berth_xstrdup(c.id),
                       .state = berth_xstrdup("created"),
