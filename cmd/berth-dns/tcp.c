@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <poll.h>
 
@@ -156,17 +157,30 @@ void dns_tcp_accept(dns_server *s, int lfd)
         to_read(slot);
 }
 
+/* One step of a non-blocking transfer on fd (a read, or a send when out): the bytes moved, 0 when
+ * it has no more for now, -1 when the peer is gone or failed. */
+static ssize_t transfer(int fd, void *buf, size_t len, bool out)
+{
+        for (;;) {
+                ssize_t n =
+                    out ? send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) : read(fd, buf, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return 0;
+                return n > 0 ? n : -1;
+        }
+}
+
 /* Read what the client sent: the length, then the query. */
 static void client_read(dns_server *s, dns_tcp *c)
 {
         for (;;) {
                 uint8_t *dst = c->msg ? c->msg + c->have : c->lenb + c->have;
-                ssize_t n = read(c->fd, dst, c->need - c->have);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && errno == EAGAIN)
+                ssize_t n = transfer(c->fd, dst, c->need - c->have, false);
+                if (n == 0)
                         return;
-                if (n <= 0) {
+                if (n < 0) {
                         client_close(c);
                         return;
                 }
@@ -197,13 +211,10 @@ static void client_read(dns_server *s, dns_tcp *c)
 static void client_write(dns_tcp *c)
 {
         while (c->out_off < c->out_len) {
-                ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-                                 MSG_DONTWAIT | MSG_NOSIGNAL);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && errno == EAGAIN)
+                ssize_t n = transfer(c->fd, c->out + c->out_off, c->out_len - c->out_off, true);
+                if (n == 0)
                         return;
-                if (n <= 0) {
+                if (n < 0) {
                         client_close(c);
                         return;
                 }
@@ -215,13 +226,10 @@ static void client_write(dns_tcp *c)
 static void up_send(dns_server *s, dns_tcp *c)
 {
         while (c->have < c->need) {
-                ssize_t n =
-                    send(c->up, c->msg + c->have, c->need - c->have, MSG_DONTWAIT | MSG_NOSIGNAL);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && errno == EAGAIN)
+                ssize_t n = transfer(c->up, c->msg + c->have, c->need - c->have, true);
+                if (n == 0)
                         return;
-                if (n <= 0) {
+                if (n < 0) {
                         up_next(s, c);
                         return;
                 }
@@ -237,12 +245,10 @@ static void up_recv(dns_server *s, dns_tcp *c)
 {
         for (;;) {
                 uint8_t *dst = c->out ? c->out + c->out_off : c->lenb + c->out_off;
-                ssize_t n = read(c->up, dst, c->out_len - c->out_off);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && errno == EAGAIN)
+                ssize_t n = transfer(c->up, dst, c->out_len - c->out_off, false);
+                if (n == 0)
                         return;
-                if (n <= 0) {
+                if (n < 0) {
                         up_next(s, c);
                         return;
                 }
