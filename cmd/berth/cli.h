@@ -87,6 +87,8 @@ int cli_prune_flags(const char *cmd, const char *help, unsigned accepts, int arg
 /** For commands whose only flag is --help and whose other arguments go elsewhere (top, port):
  * -1 to go on, else the exit code (help shown, a bad flag). */
 int cli_only_help(const char *cmd, int argc, char **argv, const char *usage);
+/** The same for commands whose one flag besides --help is -f/--force (*force). */
+int cli_force_flag(const char *cmd, int argc, char **argv, const char *usage, bool *force);
 /** Open the image store of this root (once). */
 berth_images *cli_images(berth_cli *cli, berth_error *err);
 /** save and export without -o: refused when stdout is a terminal (docker's words). */

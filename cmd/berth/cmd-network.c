@@ -383,25 +383,18 @@ static int network_inspect(berth_cli *cli, int argc, char **argv)
 
 static int network_rm(berth_cli *cli, int argc, char **argv)
 {
-        static const struct option o[] = {
-            {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
         const char *cmd = "network rm";
-        bool force = false;
-        int c;
-        while ((c = getopt_long(argc, argv, "+:fh", o, NULL)) != -1) {
-                if (c == 'f')
-                        force = true;
-                else if (c == 'h') {
-                        printf("Usage:  berth network rm NETWORK [NETWORK...]\n\n"
-                               "Remove one or more networks\n\n"
-                               "Aliases:\n"
-                               "  rm, remove\n\n"
-                               "Options:\n"
-                               "  -f, --force   Do not error if the network does not exist\n");
-                        return 0;
-                } else
-                        return cli_bad_flag(cmd, argv, c);
-        }
+        bool force;
+        int done = cli_force_flag(cmd, argc, argv,
+                                  "Usage:  berth network rm NETWORK [NETWORK...]\n\n"
+                                  "Remove one or more networks\n\n"
+                                  "Aliases:\n"
+                                  "  rm, remove\n\n"
+                                  "Options:\n"
+                                  "  -f, --force   Do not error if the network does not exist\n",
+                                  &force);
+        if (done >= 0)
+                return done;
         if (optind >= argc)
                 return cli_usage(cmd, "\"network rm\" requires at least 1 argument.");
         berth_error err = {0};
@@ -525,24 +518,17 @@ static int network_connect(berth_cli *cli, int argc, char **argv)
 
 static int network_disconnect(berth_cli *cli, int argc, char **argv)
 {
-        static const struct option o[] = {
-            {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
         const char *cmd = "network disconnect";
-        bool force = false;
-        int c;
-        while ((c = getopt_long(argc, argv, "+:fh", o, NULL)) != -1) {
-                if (c == 'f')
-                        force = true;
-                else if (c == 'h') {
-                        printf("Usage:  berth network disconnect [OPTIONS] NETWORK CONTAINER\n\n"
-                               "Disconnect a container from a network\n\n"
-                               "Options:\n"
-                               "  -f, --force   Force the container to disconnect from a "
-                               "network\n");
-                        return 0;
-                } else
-                        return cli_bad_flag(cmd, argv, c);
-        }
+        bool force;
+        int done = cli_force_flag(cmd, argc, argv,
+                                  "Usage:  berth network disconnect [OPTIONS] NETWORK CONTAINER\n\n"
+                                  "Disconnect a container from a network\n\n"
+                                  "Options:\n"
+                                  "  -f, --force   Force the container to disconnect from a "
+                                  "network\n",
+                                  &force);
+        if (done >= 0)
+                return done;
         if (argc - optind != 2)
                 return cli_usage(cmd, "\"network disconnect\" requires exactly 2 arguments.");
         berth_error err = {0};

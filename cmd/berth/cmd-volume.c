@@ -328,25 +328,18 @@ static int volume_inspect(berth_cli *cli, int argc, char **argv)
 
 static int volume_rm(berth_cli *cli, int argc, char **argv)
 {
-        static const struct option o[] = {
-            {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
-        bool force = false;
-        int c;
-        while ((c = getopt_long(argc, argv, "+:fh", o, NULL)) != -1) {
-                if (c == 'f')
-                        force = true;
-                else if (c == 'h') {
-                        printf("Usage:  berth volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
-                               "Remove one or more volumes. You cannot remove a volume that is in "
-                               "use by a container.\n\n"
-                               "Aliases:\n"
-                               "  rm, remove\n\n"
-                               "Options:\n"
-                               "  -f, --force   Force the removal of one or more volumes\n");
-                        return 0;
-                } else
-                        return cli_bad_flag("volume rm", argv, c);
-        }
+        bool force;
+        int done = cli_force_flag("volume rm", argc, argv,
+                                  "Usage:  berth volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
+                                  "Remove one or more volumes. You cannot remove a volume that is "
+                                  "in use by a container.\n\n"
+                                  "Aliases:\n"
+                                  "  rm, remove\n\n"
+                                  "Options:\n"
+                                  "  -f, --force   Force the removal of one or more volumes\n",
+                                  &force);
+        if (done >= 0)
+                return done;
         if (optind >= argc)
                 return cli_usage("volume rm", "\"volume rm\" requires at least 1 argument.");
         berth_error err = {0};

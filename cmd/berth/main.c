@@ -324,6 +324,27 @@ int main(int argc, char **argv)
 
 /* Only --help is ours: everything after CONTAINER goes to ps (docker stops at the first
  * argument that is not a flag). */
+int cli_force_flag(const char *cmd, int argc, char **argv, const char *usage, bool *force)
+{
+        static const struct option opts[] = {
+            {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+        int c;
+        opterr = 0;
+        *force = false;
+        while ((c = getopt_long(argc, argv, "+:fh", opts, NULL)) != -1) {
+                if (c == 'f') {
+                        *force = true;
+                        continue;
+                }
+                if (c == 'h') {
+                        printf("%s", usage);
+                        return 0;
+                }
+                return cli_bad_flag(cmd, argv, c);
+        }
+        return -1;
+}
+
 int cli_only_help(const char *cmd, int argc, char **argv, const char *usage)
 {
         static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
