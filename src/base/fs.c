@@ -729,3 +729,17 @@ bool berth_fd_private(int fd)
         return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
                (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
 }
+
+int berth_fd_relay(int from, int to)
+{
+        char buf[16384];
+        for (;;) {
+                ssize_t n = read(from, buf, sizeof(buf));
+                if (n == 0)
+                        return 0;
+                if (n < 0)
+                        return errno == EAGAIN || errno == EINTR ? 1 : -1;
+                if (berth_write_all(to, buf, (size_t)n) < 0)
+                        return -1;
+        }
+}

@@ -130,6 +130,9 @@ ssize_t berth_write_all(int fd, const void *buf, size_t len);
  *  /proc/self/fd/N: a pipe, a socket or a null device (1:3). A terminal, a regular file or
  *  another device does (chmod, chown, reopen); such stdio goes to a container through a pipe. */
 bool berth_fd_private(int fd);
+/** Copy what a non-blocking fd has now to `to` (written whole): 1 when more may come later
+ *  (it would block), 0 at its end, -1 on an error of either side. */
+int berth_fd_relay(int from, int to);
 
 /**
  * A helper program's path: $env if set, else the first executable one of: next to

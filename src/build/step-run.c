@@ -120,20 +120,12 @@ static void runtime_stop(pid_t run, const char *runtime_root, const char *id, in
  * it is closed then). */
 static bool relay_out(int relay[2], int out)
 {
-        char buf[16384];
-        for (;;) {
-                ssize_t n = relay[0] >= 0 ? read(relay[0], buf, sizeof(buf)) : 0;
-                if (n > 0) {
-                        berth_write_all(out, buf, (size_t)n);
-                        continue;
-                }
-                if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                        return true;
-                if (relay[0] >= 0)
-                        close(relay[0]);
-                relay[0] = -1;
-                return false;
-        }
+        if (relay[0] >= 0 && berth_fd_relay(relay[0], out) > 0)
+                return true;
+        if (relay[0] >= 0)
+                close(relay[0]);
+        relay[0] = -1;
+        return false;
 }
 
 static int runtime_run(const berth_build_run_opts *o, const char *dir, const char *id,

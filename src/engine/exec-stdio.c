@@ -70,22 +70,6 @@ void exec_stdio_started(exec_stdio *s)
                 }
 }
 
-/* One round of output i: what the pipe has, to the caller's fd. false at the pipe's end. */
-static bool copy_out(exec_stdio *s, int i)
-{
-        char buf[16384];
-        for (;;) {
-                ssize_t n = read(s->ours[i], buf, sizeof(buf));
-                if (n == 0)
-                        return false;
-                if (n < 0)
-                        return errno == EAGAIN || errno == EINTR;
-                /* the caller's end blocks as it would for the process itself */
-                if (berth_write_all(s->caller[i], buf, (size_t)n) < 0)
-                        return false;
-        }
-}
-
 static void close_ours(exec_stdio *s, int i)
 {
         if (s->ours[i] >= 0)
@@ -111,7 +95,7 @@ int exec_stdio_wait(exec_stdio *s, pid_t pid)
                          * may hold them open: no waiting for their end) */
                         for (int i = 1; i < 3; i++)
                                 if (s->ours[i] >= 0)
-                                        copy_out(s, i);
+                                        berth_fd_relay(s->ours[i], s->caller[i]);
                         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
                 }
                 struct pollfd p[4];
@@ -142,7 +126,7 @@ int exec_stdio_wait(exec_stdio *s, pid_t pid)
                         if (i < 0)
                                 continue; /* the runtime's exit: waitpid above */
                         if (i > 0) {
-                                if (!copy_out(s, i))
+                                if (berth_fd_relay(s->ours[i], s->caller[i]) <= 0)
                                         close_ours(s, i);
                         } else if (s->len == s->off) {
                                 ssize_t got = read(s->caller[0], s->buf, sizeof(s->buf));
