@@ -189,20 +189,28 @@ out:
  * the host). What the fd does is the same. Opened here, in the container's mount namespace with
  * the process's own credentials (no more than it could open itself), and used only if it is a
  * null device; else the fd stays (runc keeps it). */
+static bool is_null_dev(const struct stat *st)
+{
+        return S_ISCHR(st->st_mode) && st->st_rdev == makedev(1, 3);
+}
+
 static void stdio_null_own(void)
 {
+        struct stat st[3] = {0};
+        bool any = false;
+        for (int fd = 0; fd < 3; fd++)
+                any = (fstat(fd, &st[fd]) == 0 && is_null_dev(&st[fd])) || any;
+        if (!any) /* (the usual: pipes, a PTY) */
+                return;
         int own = open("/dev/null", O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
         struct stat o;
         if (own < 0)
                 return;
-        if (fstat(own, &o) == 0 && S_ISCHR(o.st_mode) && o.st_rdev == makedev(1, 3))
-                for (int fd = 0; fd < 3; fd++) {
-                        struct stat st;
-                        if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
-                            st.st_rdev == makedev(1, 3) &&
-                            (st.st_dev != o.st_dev || st.st_ino != o.st_ino))
+        if (fstat(own, &o) == 0 && is_null_dev(&o))
+                for (int fd = 0; fd < 3; fd++)
+                        if (is_null_dev(&st[fd]) &&
+                            (st[fd].st_dev != o.st_dev || st[fd].st_ino != o.st_ino))
                                 dup2(own, fd);
-                }
         close(own);
 }
 
