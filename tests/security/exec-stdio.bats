@@ -15,6 +15,48 @@ load helpers
 
 attempt='for f in 0 1 2; do chmod 4777 /proc/self/fd/$f; chown 4242 /proc/self/fd/$f; done 2>/dev/null; readlink /proc/self/fd/1; echo attempted'
 
+# on_terminal [--stdin] berth ARGS...: berth with its stdout and stderr (and stdin with --stdin,
+# else /dev/null) on a new pty; prints "CODE MODE-BEFORE MODE-AFTER UID-BEFORE UID-AFTER" of
+# the pty, then what it showed (read until EOF: until no process holds the pty).
+on_terminal() {
+  local stdin=0
+  [ "$1" = --stdin ] && { stdin=1; shift; }
+  shift # "berth": the build's binary
+  python3 - "$stdin" "$BERTH_BUILD/cmd/berth/berth" "$@" <<'PY'
+import os, pty, subprocess, sys
+stdin, cmd = sys.argv[1] == "1", sys.argv[2:]
+m, s = pty.openpty()
+before = os.fstat(s)
+p = subprocess.run(cmd, stdin=s if stdin else subprocess.DEVNULL, stdout=s, stderr=s)
+after = os.fstat(s)
+os.close(s)
+out = b""
+while True:
+    try:
+        d = os.read(m, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+print(p.returncode, oct(before.st_mode), oct(after.st_mode), before.st_uid, after.st_uid)
+print(out.decode(errors="replace"))
+PY
+}
+
+# after `run on_terminal`: it succeeded, the pty kept its mode and owner, the attempt ran
+# and saw a pipe
+terminal_untouched() {
+  echo "$output"
+  [ "$status" -eq 0 ]
+  read -r code mode_before mode_after uid_before uid_after <<<"${lines[0]}"
+  [ "$code" = 0 ]
+  [ "$mode_before" = "$mode_after" ]
+  [ "$uid_before" = "$uid_after" ]
+  [[ "$output" == *"pipe:["* ]]
+  [[ "$output" == *attempted* ]]
+}
+
 setup_file() {
   sec_setup_file_plain
 }
@@ -47,36 +89,9 @@ teardown() {
 }
 
 @test "exec from a terminal: the process holds a pipe, never the user's terminal" {
-  run python3 - "$BERTH_BUILD/cmd/berth/berth" "$attempt" <<'PY'
-import os, pty, subprocess, sys
-berth, attempt = sys.argv[1], sys.argv[2]
-m, s = pty.openpty()
-before = os.fstat(s)
-# a child left behind that would keep the terminal and read from it after exec returns
-cmd = attempt + "; (sleep 2 </proc/self/fd/1 &) ; true"
-p = subprocess.run([berth, "exec", "target", "sh", "-c", cmd], stdin=s, stdout=s, stderr=s)
-after = os.fstat(s)
-os.close(s)
-out = b""
-while True:
-    try:
-        d = os.read(m, 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    out += d
-print(p.returncode, oct(before.st_mode), oct(after.st_mode), before.st_uid, after.st_uid)
-print(out.decode(errors="replace"))
-PY
-  echo "$output"
-  [ "$status" -eq 0 ]
-  read -r code mode_before mode_after uid_before uid_after <<<"${lines[0]}"
-  [ "$code" = 0 ]
-  [ "$mode_before" = "$mode_after" ]
-  [ "$uid_before" = "$uid_after" ]
-  [[ "$output" == *"pipe:["* ]]
-  [[ "$output" == *attempted* ]]
+  # a child left behind that would keep the terminal and read from it after exec returns
+  run on_terminal --stdin berth exec target sh -c "$attempt; (sleep 2 </proc/self/fd/1 &) ; true"
+  terminal_untouched
   # (the terminal's master read EOF above: no process of the container held its slave)
 }
 
@@ -94,33 +109,7 @@ PY
 @test "a Dockerfile's RUN built from a terminal (--progress=plain): the step holds a pipe, the terminal keeps its mode and owner" {
   mkdir -p "$WORK/ctx"
   printf 'FROM plain\nRUN %s\n' "$attempt" >"$WORK/ctx/Dockerfile"
-  run python3 - "$BERTH_BUILD/cmd/berth/berth" "$WORK/ctx" <<'PY'
-import os, pty, subprocess, sys
-berth, ctx = sys.argv[1], sys.argv[2]
-m, s = pty.openpty()
-before = os.fstat(s)
-p = subprocess.run([berth, "build", "--no-cache", "--progress=plain", "--network=none", "-t", "stdio-run", ctx],
-                   stdin=subprocess.DEVNULL, stdout=s, stderr=s)
-after = os.fstat(s)
-os.close(s)
-out = b""
-while True:
-    try:
-        d = os.read(m, 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    out += d
-print(p.returncode, oct(before.st_mode), oct(after.st_mode), before.st_uid, after.st_uid)
-print(out.decode(errors="replace"))
-PY
-  echo "$output"
-  read -r code mode_before mode_after uid_before uid_after <<<"${lines[0]}"
-  [ "$code" = 0 ]
-  [ "$mode_before" = "$mode_after" ]
-  [ "$uid_before" = "$uid_after" ]
-  [[ "$output" == *"pipe:["* ]]
-  [[ "$output" == *attempted* ]]
+  run on_terminal berth build --no-cache --progress=plain --network=none -t stdio-run "$WORK/ctx"
+  terminal_untouched
   rm -rf "$WORK/ctx"
 }
