@@ -81,12 +81,11 @@ static int exec_prepare(void *arg, int *ret_pass_fd, berth_error *err)
         return berth_process_prepare(p, x->spec, x->seccomp, &x->exe, ret_pass_fd, err);
 }
 
+/* Stage 2: born with everything set (stage 1's work and its oom_score_adj), it goes on at once;
+ * the runtime learns its pid from stage 1 and waits for SYNC_READY and the exec. */
 _Noreturn static void exec_child(const exec_prep *x, int sync_fd)
 {
         berth_error err = {0};
-        struct sync_msg m;
-        if (sync_expect(sync_fd, SYNC_GO, &m, &err) < 0)
-                _exit(1);
         if (x->slave >= 0) {
                 if (berth_console_take(x->slave, &err) < 0)
                         sync_fail(sync_fd, &err);
@@ -180,7 +179,8 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
                    .keep_fds = {console_fd},
                    .n_keep = 1,
                    .preserve_fds = o->preserve_fds,
-                   .prepare = exec_prepare},
+                   .prepare = exec_prepare,
+                   .oom_process = o->process},
             .parent_fd = sync[0]};
         s1.so.prepare_arg = &s1.x;
         memcpy(s1.so.ns_fds, ns, sizeof(ns));
@@ -212,9 +212,6 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         pid = m.value;
         waitpid(stage1, NULL, 0);
         stage1 = -1;
-        if ((r = berth_process_set_oom_score_adj(pid, o->process, err)) < 0)
-                goto out;
-        sync_send(sync[0], SYNC_GO, 0, NULL);
         c.st.status = BERTH_RT_RUNNING;
         {
                 _cleanup_free_ char *sj = berth_rt_state_json(&c.st);

@@ -44,6 +44,10 @@ typedef struct {
          * parent as SYNC_SECCOMP_NOTIFY after SYNC_PID. */
         int (*prepare)(void *arg, int *ret_pass_fd, berth_error *err);
         void *prepare_arg;
+        /* exec: the process's oom_score_adj (NULL or unset: none), set on stage 1 itself
+         * through the host's procfs before any namespace is joined; stage 2 inherits it, so
+         * the parent has nothing left to do before stage 2 may exec */
+        const oci_process *oom_process;
 } berth_stage1_opts;
 
 /** Run stage 1 in the forked child. Returns 0 only in stage 2; stage 1 itself exits. */
@@ -76,7 +80,8 @@ _Noreturn void berth_container_init(const berth_init_opts *o);
  */
 int berth_process_prepare(const oci_process *p, const oci_spec *spec, berth_seccomp *seccomp,
                           char **ret_exe, int *ret_notify_fd, berth_error *err);
-/** Parent side: p's oom_score_adj for pid (stage 2), through the host's procfs. */
+/** p's oom_score_adj for pid through the host's procfs: create's parent for stage 2, exec's stage 1
+ * for itself before it joins a namespace (stage 2 inherits it). */
 int berth_process_set_oom_score_adj(pid_t pid, const oci_process *p, berth_error *err);
 /** execve p with the resolved exe; on failure report on stderr and _exit(127 or 126). */
 _Noreturn void berth_process_exec(const oci_process *p, const char *exe, int sync_fd);

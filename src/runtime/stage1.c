@@ -102,6 +102,8 @@ int berth_stage1(const berth_stage1_opts *o)
          * namespace, and a new cgroup namespace is rooted where we are */
         if (o->cg && berth_cgroup_enter_self(o->cg, o->cg_v2_done, &err) < 0)
                 sync_fail(fd, &err);
+        if (o->oom_process && berth_process_set_oom_score_adj(getpid(), o->oom_process, &err) < 0)
+                sync_fail(fd, &err);
         /* Nothing of the host may reach the container: whatever the caller had
          * open (state dir, berth.db, locks, cgroup dirs) is closed before a
          * path of the container is resolved or a process of it can see us

@@ -334,6 +334,17 @@ prop_check() {
   echo '{"args": ["sh", "-c", "id -u"], "cwd": "/", "user": {"uid": 65534, "gid": 65534}}' >"$BUNDLE/p.json"
   run rt exec --process "$BUNDLE/p.json" "$ID"
   [ "$output" = 65534 ]
+  # the process's oomScoreAdj; one out of range is an error before anything runs
+  echo '{"args": ["cat", "/proc/self/oom_score_adj"], "cwd": "/", "oomScoreAdj": 321}' >"$BUNDLE/p.json"
+  run rt exec --process "$BUNDLE/p.json" "$ID"
+  [ "$status" -eq 0 ]
+  [ "$output" = 321 ]
+  echo '{"args": ["touch", "/tmp/oom-ran"], "cwd": "/", "oomScoreAdj": 5000}' >"$BUNDLE/p.json"
+  run rt exec --process "$BUNDLE/p.json" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *oomScoreAdj* ]]
+  run rt exec "$ID" test -e /tmp/oom-ran
+  [ "$status" -ne 0 ]
   rt exec --detach --pid-file "$BUNDLE/exec.pid" "$ID" sleep 500
   p=$(cat "$BUNDLE/exec.pid")
   [ "$(cat /proc/$p/comm)" = sleep ]
