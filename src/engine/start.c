@@ -142,7 +142,7 @@ static int copy_up(berth_engine *e, const berth_container *c, const char *rootfs
         return 0;
 }
 
-/* fork twice: the monitor is nobody's child but its session's (and init's). */
+/* the monitor is nobody's child but its session's (and init's): base/detach.h */
 static int spawn_monitor(berth_engine *e, const char *dir, const berth_start_opts *o, char *reply,
                          size_t replysz, berth_error *err)
 {
@@ -153,20 +153,15 @@ static int spawn_monitor(berth_engine *e, const char *dir, const berth_start_opt
         int attach = o ? o->attach_fd : -1;
         char streams[16];
         snprintf(streams, sizeof(streams), "%u", o ? o->attach_streams : 0);
-        int p = berth_fork_detached(sp[1], attach);
-        if (p == 0) {
-                if (attach >= 0)
-                        execl(monitor, "berth-monitor", "--sync-fd", "3", "--attach-fd", "4",
-                              "--attach-streams", streams, dir, (char *)NULL);
-                else
-                        execl(monitor, "berth-monitor", "--sync-fd", "3", dir, (char *)NULL);
-                dprintf(3, "error: cannot run %s: %s\n", monitor, strerror(errno));
-                _exit(127);
-        }
+        char *const with_attach[] = {"berth-monitor", "--sync-fd", "3",
+                                     "--attach-fd",   "4",         "--attach-streams",
+                                     streams,         (char *)dir, NULL};
+        char *const plain[] = {"berth-monitor", "--sync-fd", "3", (char *)dir, NULL};
+        int sr = berth_spawn_detached(monitor, attach >= 0 ? with_attach : plain, sp[1], attach);
         close(sp[1]);
-        if (p < 0) {
+        if (sr < 0) {
                 close(sp[0]);
-                return berth_err(err, -p, "cannot fork");
+                return berth_err(err, -sr, "cannot start %s", monitor);
         }
         size_t n = 0;
         for (;;) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Start a network's berth-dns on demand (dns.h): the lock DIR/dns.lock says
- * whether one runs; if none does, fork twice (it is nobody's child but its
+ * whether one runs; if none does, spawn it detached (nobody's child but its
  * session's, and outlives the command) and wait for its "ok" on a pipe.
  */
 #include "net/dns.h"
@@ -81,23 +81,18 @@ int berth_dns_ensure(const char *program, const char *dir, const char *const *li
         int rc = running(dir, err);
         if (rc != 0)
                 return rc < 0 ? rc : 0;
-        /* everything the child needs is made before the fork: it only calls what is safe */
+        /* everything the child needs is made before the spawn: it only calls what is safe */
         const char *argv[5 + LISTEN_MAX + 1] = {"berth-dns", "--sync-fd", "3", dir};
         for (size_t i = 0; i < n; i++)
                 argv[4 + i] = listen[i];
         int sp[2];
         if (pipe2(sp, O_CLOEXEC) < 0)
                 return berth_err(err, errno, "cannot make a pipe");
-        int p = berth_fork_detached(sp[1], -1);
-        if (p == 0) {
-                execv(program, (char *const *)argv);
-                dprintf(3, "error: cannot run %s: %s\n", program, strerror(errno));
-                _exit(127);
-        }
+        int r = berth_spawn_detached(program, (char *const *)argv, sp[1], -1);
         close(sp[1]);
-        if (p < 0) {
+        if (r < 0) {
                 close(sp[0]);
-                return berth_err(err, -p, "cannot fork");
+                return berth_err(err, -r, "cannot start %s", program);
         }
         char reply[2200];
         read_reply(sp[0], reply, sizeof(reply));

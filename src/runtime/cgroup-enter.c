@@ -13,7 +13,7 @@
  */
 #include "runtime/cgroup.h"
 #include "cgroup-internal.h"
-#include "vfork.h"
+#include "base/vfork.h"
 #include "base/cleanup.h"
 
 #include <errno.h>

@@ -71,7 +71,7 @@ int berth_cgroup_enter(berth_cgroup *cg, pid_t pid, berth_error *err);
 pid_t berth_cgroup_fork(berth_cgroup *cg, bool *in_v2);
 /**
  * berth_cgroup_fork() without the copy of our memory: fn(arg) runs in a child
- * that shares it while we wait (runtime/vfork.h says what fn may do), born in
+ * that shares it while we wait (base/vfork.h says what fn may do), born in
  * cg's cgroup2 directory where the kernel can. *in_v2 is set before fn runs,
  * so it may point into arg. Returns the child's pid once it has exited or
  * exec'd, or -1 with errno set (ENOSYS: not here, or we have threads): the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A vfork that runs a function, with clone3's flags (vfork.h). */
-#include "vfork.h"
+#include "base/vfork.h"
 
 #include <errno.h>
 #include <linux/sched.h>
