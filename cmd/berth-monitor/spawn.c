@@ -9,6 +9,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strutil.h"
+#include "base/vfork.h"
 #include "engine/helper-proto.h"
 #include "runtime/selfclone.h"
 #include "runtime/sync.h"
@@ -51,6 +52,44 @@ _Noreturn static void exec_helper(const monitor *m, char *const argv[])
         _exit(127);
 }
 
+/* A helper's process: its fds 0-4 (-1: /dev/null for 0-2, none for 3 and 4) and argv. */
+typedef struct {
+        const monitor *m;
+        char *const *argv;
+        int fd[5];
+} helper_spawn;
+
+/* In the helper's process, a vfork sharing our memory (its fd table, signal handlers and mask
+ * its own) or a fork: its fds, then the helper. */
+_Noreturn static void helper_child(void *arg)
+{
+        const helper_spawn *h = arg;
+        child_reset();
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        int src[5];
+        /* above the fds they go to, first, so that no dup2 overwrites another's source */
+        for (int i = 0; i < 5; i++)
+                src[i] = h->fd[i] >= 0 ? fcntl(h->fd[i], F_DUPFD_CLOEXEC, 10) : i < 3 ? null : -1;
+        for (int i = 0; i < 5; i++)
+                if (src[i] >= 0 && dup2(src[i], i) < 0)
+                        _exit(127);
+        berth_close_fds_from(h->fd[4] >= 0 ? 5 : 4, NULL, 0);
+        exec_helper(h->m, h->argv);
+}
+
+/* The helper started: a vfork where base/vfork.h has one (no copy of our page tables), a fork
+ * elsewhere. Its pid, or -1. */
+static pid_t helper_start(helper_spawn *h)
+{
+        pid_t p = berth_vfork_call(0, -1, helper_child, h);
+        if (p < 0) {
+                p = fork();
+                if (p == 0)
+                        helper_child(h);
+        }
+        return p;
+}
+
 static size_t read_text(int fd, char *buf, size_t sz)
 {
         size_t n = 0;
@@ -81,30 +120,26 @@ int monitor_start_container(monitor *m, bool restarted, char *errbuf, size_t err
         }
         _cleanup_free_ char *pidfile = pid_path(&m->cfg);
         unlink(pidfile);
-        pid_t child = fork();
+        char *argv[] = {
+            "berth-monitor-helper",          "create", m->cfg.dir, m->cfg.tty ? "4" : "-",
+            restarted ? "restart" : "first", NULL};
+        helper_spawn h = {.m = m, .argv = argv, .fd = {-1, -1, -1, ep[1], -1}};
+        if (m->cfg.tty)
+                h.fd[4] = cs[1];
+        else {
+                h.fd[0] = m->in[0] >= 0 && !m->stdin_closed ? m->in[0] : -1;
+                h.fd[1] = m->out[1];
+                h.fd[2] = m->errp[1];
+        }
+        pid_t child = helper_start(&h);
         if (child < 0) {
                 snprintf(errbuf, errsz, "cannot fork: %s", strerror(errno));
-                return -1;
-        }
-        if (child == 0) {
-                child_reset();
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (m->cfg.tty) {
-                        dup2(null, 0);
-                        dup2(null, 1);
-                        dup2(null, 2);
-                        dup2(cs[1], 4);
-                } else {
-                        dup2(m->in[0] >= 0 && !m->stdin_closed ? m->in[0] : null, 0);
-                        dup2(m->out[1], 1);
-                        dup2(m->errp[1], 2);
+                for (int i = 0; i < 2; i++) {
+                        close(ep[i]);
+                        if (cs[i] >= 0)
+                                close(cs[i]);
                 }
-                dup2(ep[1], 3);
-                berth_close_fds_from(m->cfg.tty ? 5 : 4, NULL, 0);
-                char *argv[] = {
-                    "berth-monitor-helper",          "create", m->cfg.dir, m->cfg.tty ? "4" : "-",
-                    restarted ? "restart" : "first", NULL};
-                exec_helper(m, argv);
+                return -1;
         }
         close(ep[1]);
         if (cs[1] >= 0)
@@ -158,19 +193,8 @@ static pid_t helper_with_pipe(monitor *m, char *const argv[], int *ret_fd)
         *ret_fd = -1;
         if (pipe2(pp, O_CLOEXEC) < 0)
                 return -1;
-        pid_t p = fork();
-        if (p == 0) {
-                child_reset();
-                int null = open("/dev/null", O_RDWR);
-                for (int fd = 0; fd < 3; fd++)
-                        dup2(null, fd);
-                if (pp[1] == 3) /* dup2 onto itself would keep O_CLOEXEC */
-                        fcntl(3, F_SETFD, 0);
-                else
-                        dup2(pp[1], 3);
-                berth_close_fds_from(4, NULL, 0);
-                exec_helper(m, argv);
-        }
+        helper_spawn h = {.m = m, .argv = argv, .fd = {-1, -1, -1, pp[1], -1}};
+        pid_t p = helper_start(&h);
         close(pp[1]);
         if (p < 0)
                 close(pp[0]);

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,51 @@ static char *state_json_of(create_job *j, enum berth_rt_status status)
         return berth_rt_state_json(&j->c.st);
 }
 
+typedef struct {
+        create_job *j;
+        const oci_spec *s;
+        const berth_rt_create_opts *o;
+        const char *rootfs;
+        int new_flags;
+        bool in_v2; /* set before stage 1 runs: it entered the cgroup2 part at its birth */
+} create_stage1_arg;
+
+/* Stage 1 (a vfork'd or forked child), and in its child stage 2, the container's init. */
+_Noreturn static void create_stage1(void *arg)
+{
+        create_stage1_arg *a = arg;
+        create_job *j = a->j;
+        const oci_linux *l = a->s->linux;
+        close(j->sync[0]);
+        berth_stage1_opts so = {
+            .sync_fd = j->sync[1],
+            .cg = j->cg,
+            .cg_v2_done = a->in_v2,
+            .new_flags = a->new_flags,
+            .time_monotonic = &l->time_monotonic,
+            .time_boottime = &l->time_boottime,
+            .keep_fds = {j->fifo_fd, j->console_fd},
+            .n_keep = 2,
+            .preserve_fds = a->o->preserve_fds,
+        };
+        memcpy(so.ns_fds, j->ns_fds, sizeof(so.ns_fds));
+        berth_stage1(&so);
+        berth_init_opts io = {
+            .spec = a->s,
+            .opts = a->o,
+            .rootfs = a->rootfs,
+            .cgroup_path = j->c.st.cgroup_path,
+            .sync_fd = j->sync[1],
+            .fifo_fd = j->fifo_fd,
+            .console_fd = j->console_fd,
+            .new_mntns = berth_oci_spec_namespace(a->s, OCI_NS_MOUNT) != NULL,
+            .new_userns = (a->new_flags & CLONE_NEWUSER) != 0,
+            .cgroupns = berth_oci_spec_namespace(a->s, OCI_NS_CGROUP) != NULL,
+            .seccomp = j->seccomp,
+        };
+        berth_container_init(&io);
+}
+
 static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, create_job *j,
                      berth_error *err)
 {
@@ -243,46 +289,31 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sync) < 0)
                 return berth_err(err, errno, "cannot create a socketpair");
 
-        bool in_v2 = false;
-        j->stage1 = berth_cgroup_fork(j->cg, &in_v2);
+        create_stage1_arg a = {.j = j, .s = s, .o = o, .rootfs = rootfs, .new_flags = new_flags};
+        /* stage 1 goes at once (it enters the cgroups itself, stage1.c): in a vfork, it may run
+         * to its end before we are back */
+        sync_send(j->sync[0], SYNC_GO, 0, NULL);
+        /* Stage 1 shares our memory while we wait, where it can (no copy of our page tables):
+         * not with a new user namespace, whose id maps we write while it waits. Dumpability is
+         * the memory's: what stage 1 clears (stage1.c) we get back after. */
+        if (!(new_flags & CLONE_NEWUSER)) {
+                int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+                j->stage1 = berth_cgroup_vfork(j->cg, &a.in_v2, create_stage1, &a);
+                if (j->stage1 >= 0 && dumpable == 1)
+                        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+        }
+        if (j->stage1 <= 0) {
+                j->stage1 = berth_cgroup_fork(j->cg, &a.in_v2);
+                if (j->stage1 == 0)
+                        create_stage1(&a);
+        }
         if (j->stage1 < 0)
                 return berth_err(err, errno, "cannot fork");
-        if (j->stage1 == 0) {
-                close(j->sync[0]);
-                berth_stage1_opts so = {
-                    .sync_fd = j->sync[1],
-                    .cg = j->cg,
-                    .cg_v2_done = in_v2,
-                    .new_flags = new_flags,
-                    .time_monotonic = &l->time_monotonic,
-                    .time_boottime = &l->time_boottime,
-                    .keep_fds = {j->fifo_fd, j->console_fd},
-                    .n_keep = 2,
-                    .preserve_fds = o->preserve_fds,
-                };
-                memcpy(so.ns_fds, j->ns_fds, sizeof(so.ns_fds));
-                berth_stage1(&so);
-                berth_init_opts io = {
-                    .spec = s,
-                    .opts = o,
-                    .rootfs = rootfs,
-                    .cgroup_path = j->c.st.cgroup_path,
-                    .sync_fd = j->sync[1],
-                    .fifo_fd = j->fifo_fd,
-                    .console_fd = j->console_fd,
-                    .new_mntns = berth_oci_spec_namespace(s, OCI_NS_MOUNT) != NULL,
-                    .new_userns = (new_flags & CLONE_NEWUSER) != 0,
-                    .cgroupns = berth_oci_spec_namespace(s, OCI_NS_CGROUP) != NULL,
-                    .seccomp = j->seccomp,
-                };
-                berth_container_init(&io);
-        }
         close(j->sync[1]);
         j->sync[1] = -1;
         int fd = j->sync[0];
         struct sync_msg m;
 
-        sync_send(fd, SYNC_GO, 0, NULL); /* stage 1 enters the cgroups itself (stage1.c) */
         if (new_flags & CLONE_NEWUSER) {
                 if ((r = sync_expect(fd, SYNC_USERNS, &m, err)) < 0)
                         return r;
