@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* process: args, env, cwd, user, capabilities, rlimits, and process.json alone. */
 #include "spec-internal.h"
+#include "base/cpulist.h"
 
 #include "base/cleanup.h"
 #include "base/strutil.h"
@@ -116,6 +117,33 @@ static int check_env(char **env, const char *base, berth_error *err)
         return 0;
 }
 
+/* execCPUAffinity: two CPU lists, each optional ("" as absent, as the spec says) */
+static int parse_exec_cpus(json_t *v, const char *base, oci_process *proc, berth_error *err)
+{
+        char p[OCI_PATH_MAX];
+        json_t *a = NULL;
+        int r = oci_get_obj(v, base, "execCPUAffinity", false, &a, err);
+        if (r <= 0)
+                return r;
+        oci_path(p, base, "execCPUAffinity");
+        const char *keys[] = {"initial", "final"};
+        char **dst[] = {&proc->exec_cpus_initial, &proc->exec_cpus_final};
+        for (size_t i = 0; i < 2; i++) {
+                if ((r = oci_get_str(a, p, keys[i], false, dst[i], err)) < 0)
+                        return r;
+                cpu_set_t set;
+                if (*dst[i] && **dst[i] == '\0') {
+                        free(*dst[i]);
+                        *dst[i] = NULL;
+                } else if (*dst[i] && berth_cpulist_parse(*dst[i], &set) < 0) {
+                        char q[OCI_PATH_MAX];
+                        return berth_errx(err, EINVAL, "%s: not a list of CPUs: '%s'",
+                                          oci_path(q, p, keys[i]), *dst[i]);
+                }
+        }
+        return 0;
+}
+
 int oci_parse_process(json_t *v, const char *base, oci_process *proc, berth_error *err)
 {
         char p[OCI_PATH_MAX];
@@ -165,7 +193,7 @@ int oci_parse_process(json_t *v, const char *base, oci_process *proc, berth_erro
                 0 ||
             (r = oci_get_str(v, base, "selinuxLabel", false, &proc->selinux_label, err)) < 0)
                 return r;
-        return 0;
+        return parse_exec_cpus(v, base, proc, err);
 }
 
 void oci_process_clear(oci_process *p)
@@ -182,6 +210,8 @@ void oci_process_clear(oci_process *p)
         berth_strv_free(p->caps.permitted);
         berth_strv_free(p->caps.ambient);
         free(p->rlimits);
+        free(p->exec_cpus_initial);
+        free(p->exec_cpus_final);
         free(p->apparmor_profile);
         free(p->selinux_label);
         *p = (oci_process){0};

@@ -116,6 +116,9 @@ typedef struct {
         size_t n_rlimits;
         bool no_new_privileges;
         oci_opt_i64 oom_score_adj;
+        /* execCPUAffinity (exec only): CPU lists, NULL if not given. initial: the runtime's own
+         * before the container's cgroups; final: the process's after them */
+        char *exec_cpus_initial, *exec_cpus_final;
         char *apparmor_profile; /* accepted, not applied */
         char *selinux_label;    /* accepted, not applied */
 } oci_process;

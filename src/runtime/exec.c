@@ -4,6 +4,7 @@
 #include "init.h"
 #include "seccomp-listener.h"
 #include "base/cleanup.h"
+#include "base/cpulist.h"
 #include "base/fs.h"
 #include "base/strutil.h"
 
@@ -81,11 +82,27 @@ static int exec_prepare(void *arg, int *ret_pass_fd, berth_error *err)
         return berth_process_prepare(p, x->spec, x->seccomp, &x->exe, ret_pass_fd, err);
 }
 
+/* execCPUAffinity's initial (the runtime, before the container's cgroups) or final (the
+ * process, after them: the kernel keeps it within the container's cpuset). */
+static int exec_set_cpus(const char *list, const char *which, berth_error *err)
+{
+        cpu_set_t set;
+        if (berth_cpulist_parse(list, &set) < 0)
+                return berth_errx(err, EINVAL, "execCPUAffinity.%s: not a list of CPUs: '%s'",
+                                  which, list);
+        if (sched_setaffinity(0, sizeof(set), &set) < 0)
+                return berth_err(err, errno, "cannot set the CPU affinity to %s (%s)", list, which);
+        return 0;
+}
+
 /* Stage 2: born with everything set (stage 1's work and its oom_score_adj), it goes on at once;
  * the runtime learns its pid from stage 1 and waits for SYNC_READY and the exec. */
 _Noreturn static void exec_child(const exec_prep *x, int sync_fd)
 {
         berth_error err = {0};
+        if (x->o->process->exec_cpus_final &&
+            exec_set_cpus(x->o->process->exec_cpus_final, "final", &err) < 0)
+                sync_fail(sync_fd, &err);
         if (x->slave >= 0) {
                 if (berth_console_take(x->slave, &err) < 0)
                         sync_fail(sync_fd, &err);
@@ -145,6 +162,9 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
                 r = -err->code;
                 goto out;
         }
+        if (o->process->exec_cpus_initial &&
+            (r = exec_set_cpus(o->process->exec_cpus_initial, "initial", err)) < 0)
+                goto out;
         if (spec->linux && spec->linux->seccomp) {
                 _cleanup_free_ char *cache = berth_runtime_seccomp_cache(ctx);
                 if ((r = berth_seccomp_prepare(spec->linux->seccomp, cache, &seccomp, err)) < 0)

@@ -345,6 +345,28 @@ prop_check() {
   [[ "$output" == *oomScoreAdj* ]]
   run rt exec "$ID" test -e /tmp/oom-ran
   [ "$status" -ne 0 ]
+  # execCPUAffinity: initial is the runtime's (the process keeps it when no final is given),
+  # final the process's after it joined the container's cgroups; a bad list runs nothing
+  first=$(taskset -pc $$ | sed 's/.*: //; s/[-,].*//')
+  all=$(grep Cpus_allowed_list /proc/self/status | cut -f2)
+  echo '{"args": ["grep", "Cpus_allowed_list", "/proc/self/status"], "cwd": "/", "execCPUAffinity": {"final": "'"$first"'"}}' >"$BUNDLE/p.json"
+  run rt exec --process "$BUNDLE/p.json" "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | cut -f2)" = "$first" ]
+  echo '{"args": ["grep", "Cpus_allowed_list", "/proc/self/status"], "cwd": "/", "execCPUAffinity": {"initial": "'"$first"'"}}' >"$BUNDLE/p.json"
+  run rt exec --process "$BUNDLE/p.json" "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | cut -f2)" = "$first" ]
+  echo '{"args": ["grep", "Cpus_allowed_list", "/proc/self/status"], "cwd": "/", "execCPUAffinity": {"initial": "'"$first"'", "final": "'"$all"'"}}' >"$BUNDLE/p.json"
+  run rt exec --process "$BUNDLE/p.json" "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | cut -f2)" = "$all" ]
+  echo '{"args": ["touch", "/tmp/cpus-ran"], "cwd": "/", "execCPUAffinity": {"final": "1-0"}}' >"$BUNDLE/p.json"
+  run rt exec --process "$BUNDLE/p.json" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"execCPUAffinity.final: not a list of CPUs: '1-0'"* ]]
+  run rt exec "$ID" test -e /tmp/cpus-ran
+  [ "$status" -ne 0 ]
   rt exec --detach --pid-file "$BUNDLE/exec.pid" "$ID" sleep 500
   p=$(cat "$BUNDLE/exec.pid")
   [ "$(cat /proc/$p/comm)" = sleep ]

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "base/cleanup.h"
+#include "base/cpulist.h"
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
@@ -384,8 +385,36 @@ static void test_dir_names_sorted(void)
         berth_rm_rf(dir, NULL);
 }
 
+static void test_cpulist(void)
+{
+        cpu_set_t set;
+        char buf[64];
+        is_int(berth_cpulist_parse("0-3,7", &set), 0, "0-3,7 parses");
+        ok(CPU_COUNT(&set) == 5 && CPU_ISSET(3, &set) && CPU_ISSET(7, &set) && !CPU_ISSET(4, &set),
+           "to CPUs 0, 1, 2, 3 and 7");
+        is_int(berth_cpulist_format(&set, buf, sizeof(buf)), 0, "and back");
+        is_str(buf, "0-3,7", "as the same list");
+        is_int(berth_cpulist_parse("5", &set), 0, "one CPU");
+        berth_cpulist_format(&set, buf, sizeof(buf));
+        is_str(buf, "5", "written alone");
+        is_int(berth_cpulist_parse("1,2,3,9-10", &set), 0, "single CPUs next to each other");
+        berth_cpulist_format(&set, buf, sizeof(buf));
+        is_str(buf, "1-3,9-10", "written as ranges");
+        const char *bad[] = {"", "-1", "3-1", "1,", ",1", "1-", "a", "1 2", "0-99999", "1;2"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                is_int(berth_cpulist_parse(bad[i], &set), -EINVAL, "'%s' is refused", bad[i]);
+        CPU_ZERO(&set);
+        CPU_SET(100, &set);
+        CPU_SET(200, &set);
+        is_int(berth_cpulist_format(&set, buf, 6), -ENOSPC, "a list too long for the buffer");
+        CPU_ZERO(&set);
+        is_int(berth_cpulist_format(&set, buf, sizeof(buf)), 0, "no CPU");
+        is_str(buf, "", "an empty list");
+}
+
 int main(void)
 {
+        test_cpulist();
         test_dir_names_sorted();
         test_units();
         test_go_duration();
