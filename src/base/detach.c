@@ -23,12 +23,14 @@ typedef struct {
 _Noreturn static void detached_exec(void *arg)
 {
         const detached *d = arg;
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        /* every signal is blocked here (berth_spawn_detached): the caller's handlers, which
+         * would run on its memory, are gone before any can come */
         struct sigaction dfl = {.sa_handler = SIG_DFL};
         for (int s = 1; s < NSIG; s++)
                 sigaction(s, &dfl, NULL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         /* above the fds they go to, first, so that no dup2 overwrites another's source */
         int null = open("/dev/null", O_RDWR);
         int a = d->fd3 >= 0 ? fcntl(d->fd3, F_DUPFD, 10) : -1;
@@ -62,14 +64,19 @@ _Noreturn static void detached_session(void *arg)
 int berth_spawn_detached(const char *path, char *const argv[], int fd3, int fd4)
 {
         detached d = {.path = path, .argv = argv, .fd3 = fd3, .fd4 = fd4};
+        sigset_t all, old;
+        sigfillset(&all);
+        sigprocmask(SIG_SETMASK, &all, &old);
         pid_t p = berth_vfork_call(0, -1, detached_session, &d);
         if (p < 0) {
                 p = fork();
                 if (p == 0)
                         detached_session(&d);
         }
+        int e = errno;
+        sigprocmask(SIG_SETMASK, &old, NULL);
         if (p < 0)
-                return -errno;
+                return -e;
         int st;
         while (waitpid(p, &st, 0) < 0 && errno == EINTR)
                 ;
