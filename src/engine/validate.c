@@ -100,7 +100,8 @@ int engine_validate_create(berth_engine *e, const char *dir, const json_t *merge
             .init_path = init,
             /* container:<name>'s namespace is joined at start: any path will do here */
             .netns_path = "/proc/self/ns/net",
-            .no_user = true};
+            .no_user = true,
+            .no_default_seccomp = true};
         _cleanup_json_ json_t *spec = berth_specgen(&in, err);
         return spec ? 0 : -EINVAL;
 }

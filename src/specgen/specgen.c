@@ -516,7 +516,10 @@ json_t *berth_specgen(const berth_specgen_input *in, berth_error *err)
                 json_decref(sysctl);
 
         json_t *seccomp = NULL;
-        if (sg_seccomp(&sec, privileged, caps, &seccomp, err) < 0)
+        /* the default profile is ours, the same for every container: a check leaves it out */
+        bool default_profile = !sec.seccomp_unconfined && !sec.seccomp_profile && !privileged;
+        if (!(in->no_default_seccomp && default_profile) &&
+            sg_seccomp(&sec, privileged, caps, &seccomp, err) < 0)
                 goto fail;
         if (seccomp)
                 json_object_set_new(linux_obj, "seccomp", seccomp);

@@ -96,6 +96,10 @@ typedef struct {
         /* Leave the user unresolved (uid 0): create's check of a body, before the rootfs is
          * mounted; start resolves it, as Docker does. */
         bool no_user;
+        /* Leave Docker's default seccomp profile out (a given profile is still checked):
+         * create's check of a body. It is the same for every container and cannot be wrong,
+         * and generating, dumping and parsing its ~400 syscalls is most of a check's time. */
+        bool no_default_seccomp;
 } berth_specgen_input;
 
 /** The config.json object (caller decrefs), or NULL with *err saying which input was bad. */

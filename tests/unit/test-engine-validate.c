@@ -65,5 +65,16 @@ int main(void)
                      "passwd\",\"PathInContainer\":\"/dev/x\",\"CgroupPermissions\":\"rwm\"}]}}",
                      &err),
                -EINVAL, "a device that is not one");
+        /* the default seccomp profile is left out of the check; one given is checked */
+        is_int(check("{\"Cmd\":[\"true\"],\"HostConfig\":{\"SecurityOpt\":[\"seccomp={"
+                     "\\\"defaultAction\\\":"
+                     "\\\"SCMP_ACT_ERRNO\\\",\\\"syscalls\\\":7}\"]}}",
+                     &err),
+               -EINVAL, "a given seccomp profile that does not parse is refused");
+        like(err.msg, "seccomp profile: syscalls: expected an array", "saying why");
+        ok(check("{\"Cmd\":[\"true\"],\"HostConfig\":{\"SecurityOpt\":[\"seccomp={"
+                 "\\\"defaultAction\\\":\\\"SCMP_ACT_ALLOW\\\"}\"]}}",
+                 &err) == 0,
+           "a given profile that does passes: %s", err.msg);
         return tap_done();
 }
