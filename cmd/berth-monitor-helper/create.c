@@ -66,26 +66,56 @@ static int record_start(berth_db *db, const berth_monitor_conf *c, pid_t pid, bo
         return berth_db_commit(db, err);
 }
 
+typedef struct {
+        const berth_monitor_conf *c;
+        berth_db *db;
+        berth_error err;
+        int r;
+} db_opening;
+
+/* berth.db opened while the container's init sets its root up (berth_rt_create_opts'
+ * while_init): the open's ~2 ms are off a run's path */
+static void open_db(void *arg)
+{
+        db_opening *d = arg;
+        if (d->db == NULL)
+                d->r = helper_open_db(d->c, &d->db, &d->err);
+}
+
 int helper_create(const berth_monitor_conf *c, const char *console, bool restarted)
 {
         berth_error err = {0};
         _cleanup_free_ char *root = helper_rt_root(c);
         _cleanup_free_ char *pidfile = berth_xasprintf("%s/monitor/%s.pid", c->runroot, c->id);
         berth_rt_ctx ctx = {.root = root};
-        berth_db *db = NULL;
-        if (helper_open_db(c, &db, &err) < 0 || (restarted && cancelled(db, c, &err) < 0)) {
-                berth_db_close(db);
+        db_opening d = {.c = c};
+        /* a restart asks first whether the user cancelled it while it waited */
+        if (restarted &&
+            ((d.r = helper_open_db(c, &d.db, &err)) < 0 || cancelled(d.db, c, &err) < 0)) {
+                berth_db_close(d.db);
                 return fail(&err);
         }
         berth_rt_delete(&ctx, c->id, true, NULL); /* what a crash may have left */
-        berth_rt_create_opts o = {.id = c->id, .bundle = c->dir, .pid_file = pidfile};
+        berth_rt_create_opts o = {.id = c->id,
+                                  .bundle = c->dir,
+                                  .pid_file = pidfile,
+                                  .while_init = open_db,
+                                  .while_init_arg = &d};
         if (strcmp(console, "-") != 0) {
                 o.has_console_fd = true;
                 o.console_fd = atoi(console);
         }
         int r = berth_rt_create(&ctx, &o, &err);
+        if (r >= 0 && d.db == NULL) {
+                /* no record could say it runs: it does not */
+                if (d.r < 0)
+                        err = d.err;
+                r = d.r < 0 ? d.r : berth_errx(&err, EIO, "berth.db was not opened");
+                berth_rt_delete(&ctx, c->id, true, NULL);
+        }
         if (r >= 0 && (r = berth_rt_start(&ctx, c->id, &err)) < 0)
                 berth_rt_delete(&ctx, c->id, true, NULL);
+        berth_db *db = d.db;
         _cleanup_free_ char *pidtxt = NULL;
         if (r < 0 || berth_read_file(pidfile, &pidtxt, NULL, &err) < 0) {
                 berth_db_close(db);

@@ -338,6 +338,8 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
             (r = berth_hooks_run(s, OCI_HOOK_CREATE_RUNTIME, sj, err)) < 0)
                 return r;
         sync_send(fd, SYNC_GO, 0, sj);
+        if (o->while_init)
+                o->while_init(o->while_init_arg);
         if ((r = berth_wait_ready(fd, s, j->init, sj, err)) < 0)
                 return r;
         if (o->pid_file && (r = container_write_pid_file(o->pid_file, j->init, err)) < 0)

@@ -40,6 +40,11 @@ typedef struct {
         bool no_pivot;
         bool no_new_keyring;
         int preserve_fds; /* fds 3..3+n-1 go to the container */
+        /* Called while the container's init sets its root up (between its go and its
+         * ready), for work of the caller's that overlaps with it (NULL: none); what it fails
+         * at is the caller's to report after. */
+        void (*while_init)(void *arg);
+        void *while_init_arg;
 } berth_rt_create_opts;
 
 typedef struct {
