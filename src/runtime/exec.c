@@ -95,11 +95,15 @@ static int exec_set_cpus(const char *list, const char *which, berth_error *err)
         return 0;
 }
 
-/* Stage 2: born with everything set (stage 1's work and its oom_score_adj), it goes on at once;
- * the runtime learns its pid from stage 1 and waits for SYNC_READY and the exec. */
+/* Stage 2: born with everything set (stage 1's work and its oom_score_adj). It waits for the
+ * runtime's go, which comes once stage 1's SYNC_PID is in: its own messages (SYNC_READY, an
+ * error) must not overtake that one on the socket they share. */
 _Noreturn static void exec_child(const exec_prep *x, int sync_fd)
 {
         berth_error err = {0};
+        struct sync_msg m;
+        if (sync_expect(sync_fd, SYNC_GO, &m, &err) < 0)
+                _exit(1);
         if (x->o->process->exec_cpus_final &&
             exec_set_cpus(x->o->process->exec_cpus_final, "final", &err) < 0)
                 sync_fail(sync_fd, &err);
@@ -232,6 +236,7 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         pid = m.value;
         waitpid(stage1, NULL, 0);
         stage1 = -1;
+        sync_send(sync[0], SYNC_GO, 0, NULL);
         c.st.status = BERTH_RT_RUNNING;
         {
                 _cleanup_free_ char *sj = berth_rt_state_json(&c.st);

@@ -324,6 +324,11 @@ prop_check() {
   rt start "$ID"
   run rt exec "$ID" sh -c 'hostname; cat /proc/1/comm; exit 3'
   [ "$status" -eq 3 ]
+  # the stages' messages keep their order, however the two run (stage 2 overtaking stage 1's
+  # report was "unexpected message 6")
+  for i in $(seq 100); do
+    rt exec --detach "$ID" true
+  done
   [ "${lines[0]}" = berth-test ]
   [ "${lines[1]}" = sleep ]
   run rt exec --env FOO=bar --cwd /tmp "$ID" sh -c 'echo $FOO $(pwd)'
