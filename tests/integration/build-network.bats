@@ -17,10 +17,16 @@ setup() {
   berth import -c 'CMD ["sh"]' "$WORK/img.tar" img >/dev/null
   SFX=$(berth_net_suffix "$BERTH_ROOT")
   HOST_PID=""
+  TEST_NS=""
 }
 
 teardown() {
   [ -n "$HOST_PID" ] && kill "$HOST_PID" 2>/dev/null
+  # a namespace of the test's own (and its veth), even when the test failed halfway
+  if [ -n "$TEST_NS" ]; then
+    ip netns del "$TEST_NS" 2>/dev/null || true
+    ip link del "${TEST_NS}h" 2>/dev/null || true
+  fi
   remove_berth_containers
   teardown_engine_test
 }
@@ -219,6 +225,7 @@ RUN sleep 6'
   gw=$(berth network inspect bridge | jq -r '.[0].IPAM.Config[0].Gateway')
   pfx=$(berth network inspect bridge | jq -r '.[0].IPAM.Config[0].Subnet' | cut -d/ -f2)
   ip netns add "$ns"
+  TEST_NS=$ns
   ip link add "${ns}h" type veth peer name eth0 netns "$ns"
   ip link set "${ns}h" master "berth0$SFX" up
   ip -n "$ns" addr add "${gw%.*}.250/$pfx" dev eth0
