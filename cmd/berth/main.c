@@ -322,8 +322,7 @@ int main(int argc, char **argv)
         return rc;
 }
 
-/* Only --help is ours: everything after CONTAINER goes to ps (docker stops at the first
- * argument that is not a flag). */
+/* -f/--force and --help, up to the first argument that is not a flag (cli.h). */
 int cli_force_flag(const char *cmd, int argc, char **argv, const char *usage, bool *force)
 {
         static const struct option opts[] = {
@@ -345,6 +344,8 @@ int cli_force_flag(const char *cmd, int argc, char **argv, const char *usage, bo
         return -1;
 }
 
+/* Only --help is ours: everything after CONTAINER goes to ps (docker stops at the first
+ * argument that is not a flag). */
 int cli_only_help(const char *cmd, int argc, char **argv, const char *usage)
 {
         static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
