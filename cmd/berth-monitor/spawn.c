@@ -65,29 +65,9 @@ _Noreturn static void helper_child(void *arg)
 {
         const helper_spawn *h = arg;
         child_reset();
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        int src[5];
-        /* above the fds they go to, first, so that no dup2 overwrites another's source */
-        for (int i = 0; i < 5; i++)
-                src[i] = h->fd[i] >= 0 ? fcntl(h->fd[i], F_DUPFD_CLOEXEC, 10) : i < 3 ? null : -1;
-        for (int i = 0; i < 5; i++)
-                if (src[i] >= 0 && dup2(src[i], i) < 0)
-                        _exit(127);
-        berth_close_fds_from(h->fd[4] >= 0 ? 5 : 4, NULL, 0);
+        if (berth_fds_arrange(h->fd, 5) < 0)
+                _exit(127);
         exec_helper(h->m, h->argv);
-}
-
-/* The helper started: a vfork where base/vfork.h has one (no copy of our page tables), a fork
- * elsewhere. Its pid, or -1. */
-static pid_t helper_start(helper_spawn *h)
-{
-        pid_t p = berth_vfork_call(0, -1, helper_child, h);
-        if (p < 0) {
-                p = fork();
-                if (p == 0)
-                        helper_child(h);
-        }
-        return p;
 }
 
 static size_t read_text(int fd, char *buf, size_t sz)
@@ -131,7 +111,7 @@ int monitor_start_container(monitor *m, bool restarted, char *errbuf, size_t err
                 h.fd[1] = m->out[1];
                 h.fd[2] = m->errp[1];
         }
-        pid_t child = helper_start(&h);
+        pid_t child = berth_vfork_or_fork(helper_child, &h);
         if (child < 0) {
                 snprintf(errbuf, errsz, "cannot fork: %s", strerror(errno));
                 for (int i = 0; i < 2; i++) {
@@ -194,7 +174,7 @@ static pid_t helper_with_pipe(monitor *m, char *const argv[], int *ret_fd)
         if (pipe2(pp, O_CLOEXEC) < 0)
                 return -1;
         helper_spawn h = {.m = m, .argv = argv, .fd = {-1, -1, -1, pp[1], -1}};
-        pid_t p = helper_start(&h);
+        pid_t p = berth_vfork_or_fork(helper_child, &h);
         close(pp[1]);
         if (p < 0)
                 close(pp[0]);

@@ -5,7 +5,6 @@
 #include "base/vfork.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,15 +30,9 @@ _Noreturn static void detached_exec(void *arg)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        /* above the fds they go to, first, so that no dup2 overwrites another's source */
-        int null = open("/dev/null", O_RDWR);
-        int a = d->fd3 >= 0 ? fcntl(d->fd3, F_DUPFD, 10) : -1;
-        int b = d->fd4 >= 0 ? fcntl(d->fd4, F_DUPFD, 10) : -1;
-        if (null < 0 || (d->fd3 >= 0 && a < 0) || (d->fd4 >= 0 && b < 0) || dup2(null, 0) < 0 ||
-            dup2(null, 1) < 0 || dup2(null, 2) < 0 || (a >= 0 && dup2(a, 3) < 0) ||
-            (b >= 0 && dup2(b, 4) < 0))
+        const int want[] = {-1, -1, -1, d->fd3, d->fd4};
+        if (berth_fds_arrange(want, 5) < 0)
                 _exit(127);
-        berth_close_fds_from(b >= 0 ? 5 : a >= 0 ? 4 : 3, NULL, 0);
         if (chdir("/") < 0)
                 _exit(127);
         execv(d->path, d->argv);
@@ -52,13 +45,7 @@ _Noreturn static void detached_exec(void *arg)
 _Noreturn static void detached_session(void *arg)
 {
         setsid();
-        pid_t q = berth_vfork_call(0, -1, detached_exec, arg);
-        if (q < 0) {
-                q = fork();
-                if (q == 0)
-                        detached_exec(arg);
-        }
-        _exit(q < 0);
+        _exit(berth_vfork_or_fork(detached_exec, arg) < 0);
 }
 
 int berth_spawn_detached(const char *path, char *const argv[], int fd3, int fd4)
@@ -67,12 +54,7 @@ int berth_spawn_detached(const char *path, char *const argv[], int fd3, int fd4)
         sigset_t all, old;
         sigfillset(&all);
         sigprocmask(SIG_SETMASK, &all, &old);
-        pid_t p = berth_vfork_call(0, -1, detached_session, &d);
-        if (p < 0) {
-                p = fork();
-                if (p == 0)
-                        detached_session(&d);
-        }
+        pid_t p = berth_vfork_or_fork(detached_session, &d);
         int e = errno;
         sigprocmask(SIG_SETMASK, &old, NULL);
         if (p < 0)

@@ -466,6 +466,33 @@ int berth_close_fds_from(int from, const int *keep, size_t nkeep)
         return 0;
 }
 
+int berth_fds_arrange(const int *want, int n)
+{
+        if (n < 0 || n > 8)
+                return -EINVAL;
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0)
+                return -errno;
+        /* every source above the fds they go to, first, so that no dup2 overwrites another's
+         * source, and none is its own target (a dup2 onto itself keeps O_CLOEXEC) */
+        int high_null = fcntl(null, F_DUPFD_CLOEXEC, 10);
+        close(null);
+        if (high_null < 0)
+                return -errno;
+        int src[8];
+        for (int i = 0; i < n; i++) {
+                src[i] = want[i] >= 0 ? fcntl(want[i], F_DUPFD_CLOEXEC, 10)
+                         : i < 3      ? high_null
+                                      : -1;
+                if (want[i] >= 0 && src[i] < 0)
+                        return -errno;
+        }
+        for (int i = 0; i < n; i++)
+                if (src[i] >= 0 ? dup2(src[i], i) < 0 : close(i) < 0 && errno != EBADF)
+                        return -errno;
+        return berth_close_fds_from(n, NULL, 0);
+}
+
 ssize_t berth_read_all(int fd, void *buf, size_t len)
 {
         size_t done = 0;

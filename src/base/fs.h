@@ -100,6 +100,9 @@ const char *berth_fd_path(int fd, char buf[static 32]);
 
 /** Close every fd >= from except those in keep[0..nkeep). */
 int berth_close_fds_from(int from, const int *keep, size_t nkeep);
+/** In a child about to exec (a vfork's too): fds 0..n-1 (n <= 8) become want[i] — -1: /dev/null
+ *  for 0-2, closed above — and every fd past them is closed. 0, or -errno. */
+int berth_fds_arrange(const int *want, int n);
 
 /** Blocking I/O loops that retry EINTR and short transfers. */
 ssize_t berth_read_all(int fd, void *buf, size_t len);

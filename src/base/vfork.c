@@ -51,3 +51,16 @@ pid_t berth_vfork_call(unsigned long long flags, int cgroup_fd, void (*fn)(void 
         return -1;
 #endif
 }
+
+pid_t berth_vfork_or_fork(void (*fn)(void *), void *arg)
+{
+        pid_t p = berth_vfork_call(0, -1, fn, arg);
+        if (p < 0) {
+                p = fork();
+                if (p == 0) {
+                        fn(arg);
+                        _exit(127);
+                }
+        }
+        return p;
+}

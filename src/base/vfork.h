@@ -24,3 +24,7 @@
  * a seccomp filter, …); the caller forks then.
  */
 pid_t berth_vfork_call(unsigned long long flags, int cgroup_fd, void (*fn)(void *), void *arg);
+
+/** fn(arg) in a child: berth_vfork_call() where it can be had, else a fork whose child calls fn
+ * (fn follows the rules above either way). The child's pid, or -1 with errno set. */
+pid_t berth_vfork_or_fork(void (*fn)(void *), void *arg);

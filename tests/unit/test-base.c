@@ -16,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -385,6 +386,46 @@ static void test_dir_names_sorted(void)
         berth_rm_rf(dir, NULL);
 }
 
+static void test_fds_arrange(void)
+{
+        int low[2], p[2];
+        ok(pipe(low) == 0, "a pipe");
+        /* its ends and another fd past the arranged ones (closed in the child) */
+        p[0] = fcntl(low[0], F_DUPFD, 20);
+        p[1] = fcntl(low[1], F_DUPFD, 20);
+        int extra = fcntl(low[1], F_DUPFD, 20);
+        close(low[0]);
+        close(low[1]);
+        pid_t c = fork();
+        if (c == 0) {
+                const int want[] = {-1, p[1], -1, p[1], -1};
+                if (berth_fds_arrange(want, 5) < 0)
+                        _exit(10);
+                struct stat st;
+                if (fstat(0, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+                        _exit(11); /* 0: /dev/null */
+                if (fcntl(4, F_GETFD) != -1 || fcntl(extra, F_GETFD) != -1 ||
+                    fcntl(p[0], F_GETFD) != -1)
+                        _exit(12); /* 4, and every fd past them: closed */
+                if ((fcntl(1, F_GETFD) & FD_CLOEXEC) || (fcntl(3, F_GETFD) & FD_CLOEXEC))
+                        _exit(13); /* what is kept survives an exec */
+                if (write(1, "a", 1) != 1 || write(3, "b", 1) != 1)
+                        _exit(14);
+                _exit(0);
+        }
+        close(p[1]);
+        close(extra);
+        int st = 0;
+        waitpid(c, &st, 0);
+        is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0,
+               "fds arranged: 0 and 2 /dev/null, 1 and 3 "
+               "the pipe, 4 and the rest closed");
+        char buf[4] = "";
+        ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+        is_str(n == 2 ? buf : "", "ab", "both ends of the pipe given write to it");
+        close(p[0]);
+}
+
 static void test_cpulist(void)
 {
         cpu_set_t set;
@@ -415,6 +456,7 @@ static void test_cpulist(void)
 int main(void)
 {
         test_cpulist();
+        test_fds_arrange();
         test_dir_names_sorted();
         test_units();
         test_go_duration();
