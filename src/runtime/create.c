@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
-#include <sys/prctl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,19 +293,9 @@ static int do_create(const berth_rt_ctx *ctx, const berth_rt_create_opts *o, cre
          * to its end before we are back */
         sync_send(j->sync[0], SYNC_GO, 0, NULL);
         /* Stage 1 shares our memory while we wait, where it can (no copy of our page tables):
-         * not with a new user namespace, whose id maps we write while it waits. Dumpability is
-         * the memory's: what stage 1 clears (stage1.c) we get back after. */
-        if (!(new_flags & CLONE_NEWUSER)) {
-                int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-                j->stage1 = berth_cgroup_vfork(j->cg, &a.in_v2, create_stage1, &a);
-                if (j->stage1 >= 0 && dumpable == 1)
-                        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-        }
-        if (j->stage1 <= 0) {
-                j->stage1 = berth_cgroup_fork(j->cg, &a.in_v2);
-                if (j->stage1 == 0)
-                        create_stage1(&a);
-        }
+         * not with a new user namespace, whose id maps we write while it waits. */
+        j->stage1 =
+            berth_stage1_start(j->cg, !(new_flags & CLONE_NEWUSER), &a.in_v2, create_stage1, &a);
         if (j->stage1 < 0)
                 return berth_err(err, errno, "cannot fork");
         close(j->sync[1]);

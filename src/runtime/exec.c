@@ -18,7 +18,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -212,18 +211,8 @@ int berth_rt_exec(const berth_rt_ctx *ctx, const char *id, const berth_rt_exec_o
         flock(c.lock_fd, LOCK_UN);
         /* Stage 1 goes at once: it may run to its end before we are back. */
         sync_send(sync[0], SYNC_GO, 0, NULL);
-        /* Stage 1 shares our memory while we wait, where it can: no copy of our page tables.
-         * Dumpability is the memory's: what stage 1 clears (stage1.c) we get back after. */
-        int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-        stage1 = berth_cgroup_vfork(cg, &s1.so.cg_v2_done, exec_stage1, &s1);
-        if (stage1 >= 0) {
-                if (dumpable == 1)
-                        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-        } else {
-                stage1 = berth_cgroup_fork(cg, &s1.so.cg_v2_done);
-                if (stage1 == 0)
-                        exec_stage1(&s1);
-        }
+        /* stage 1 shares our memory while we wait, where it can: no copy of our page tables */
+        stage1 = berth_stage1_start(cg, true, &s1.so.cg_v2_done, exec_stage1, &s1);
         if (stage1 < 0) {
                 r = berth_err(err, errno, "cannot fork");
                 goto out;

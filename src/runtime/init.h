@@ -53,6 +53,14 @@ typedef struct {
 /** Run stage 1 in the forked child. Returns 0 only in stage 2; stage 1 itself exits. */
 int berth_stage1(const berth_stage1_opts *o);
 
+/**
+ * Start stage 1 in cg's cgroup2 part where the kernel can: a vfork running fn(arg) in our memory
+ * while we wait, when share and base/vfork.h allow it (dumpability, which stage 1 clears and which
+ * is the memory's, is given back after), else a fork whose child runs fn. *in_v2 as
+ * berth_cgroup_fork() sets it (before fn runs). The child's pid, or -1 with errno set.
+ */
+pid_t berth_stage1_start(berth_cgroup *cg, bool share, bool *in_v2, void (*fn)(void *), void *arg);
+
 /** Parent side: answer SYNC_USERNS by writing pid's uid/gid maps. */
 int berth_write_id_maps(pid_t pid, const oci_linux *l, berth_error *err);
 

@@ -178,6 +178,25 @@ int berth_stage1(const berth_stage1_opts *o)
         _exit(0);
 }
 
+pid_t berth_stage1_start(berth_cgroup *cg, bool share, bool *in_v2, void (*fn)(void *), void *arg)
+{
+        if (share) {
+                int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+                pid_t pid = berth_cgroup_vfork(cg, in_v2, fn, arg);
+                if (pid >= 0) {
+                        if (dumpable == 1)
+                                prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+                        return pid;
+                }
+        }
+        pid_t pid = berth_cgroup_fork(cg, in_v2);
+        if (pid == 0) {
+                fn(arg);
+                _exit(127);
+        }
+        return pid;
+}
+
 static int write_map(pid_t pid, const char *file, const oci_id_mapping *v, size_t n,
                      berth_error *err)
 {
