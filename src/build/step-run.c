@@ -112,10 +112,6 @@ static void runtime_stop(pid_t run, const char *runtime_root, const char *id, in
         }
 }
 
-/* berth-runtime run of the bundle dir; *ret_status is the process's exit code (128+N for a
- * signal, as a shell says). The cancelling signals are held from the check of o->cancel to
- * the wait, which lets them in only while it sleeps: one that comes at any moment stops
- * the step. */
 /* What the step's pipe holds, to out; true while the pipe may give more (false at its end, and
  * it is closed then). */
 static bool relay_out(int relay[2], int out)
@@ -128,6 +124,10 @@ static bool relay_out(int relay[2], int out)
         return false;
 }
 
+/* berth-runtime run of the bundle dir; *ret_status is the process's exit code (128+N for a
+ * signal, as a shell says). The cancelling signals are held from the check of o->cancel to
+ * the wait, which lets them in only while it sleeps: one that comes at any moment stops
+ * the step. */
 static int runtime_run(const berth_build_run_opts *o, const char *dir, const char *id,
                        int *ret_status, berth_error *err)
 {
