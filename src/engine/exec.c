@@ -261,10 +261,10 @@ static char **runtime_args(berth_engine *e, const berth_container *c, const json
         return args;
 }
 
-/* berth-runtime through a read-only overlay of its directory (runtime/selfclone.h), as a path
+/* berth-runtime through a read-only mount of its directory (runtime/selfclone.h), as a path
  * for exec (/proc/self/fd/N: posix_spawn has no execveat): sealed from the start, so it does not
  * exec itself a second time to be. Above the fds the child's stdio and console go to. NULL where
- * no overlay can be mounted: the runtime seals itself. */
+ * no such mount can be made: the runtime seals itself. */
 static char *sealed_runtime(const char *rt, int *ret_fd)
 {
         _cleanup_close_ int fd = berth_sealed_open(rt);

@@ -60,15 +60,37 @@ static int detached_mount(const char *type, const char *lower1, const char *lowe
         return m;
 }
 
-int berth_sealed_open(const char *path)
+/* The inode number the kernel gives the initial user namespace (PROC_USER_INIT_INO). */
+#define INIT_USER_NS_INO 0xEFFFFFFDU
+
+static bool in_initial_userns(void)
 {
-        const char *slash = strrchr(path, '/');
-        if (slash == NULL || slash[1] == '\0' || slash - path >= PATH_MAX)
-                return -EINVAL;
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-        /* overlayfs wants two lower layers when it has no upper one: the
-         * program's directory over an empty tmpfs */
+        struct stat st;
+        return stat("/proc/self/ns/user", &st) == 0 && st.st_ino == INIT_USER_NS_INO;
+}
+
+/* A read-only bind of dir that belongs to no tree: no new file system, a third of the
+ * overlay's cost. Only the initial user namespace's CAP_SYS_ADMIN could make it writable
+ * again (the detached tree's owner), and whoever has that can write the binary anyway. */
+static int detached_ro_bind(const char *dir)
+{
+        int t = (int)syscall(SYS_open_tree, AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (t < 0)
+                return -errno;
+        struct mount_attr a = {.attr_set =
+                                   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+        if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
+                int e = errno;
+                close(t);
+                return -e;
+        }
+        return t;
+}
+
+/* overlayfs wants two lower layers when it has no upper one: dir over an empty tmpfs. No
+ * process can make it writable, whatever user namespace it owns. */
+static int detached_ro_overlay(const char *dir)
+{
         int empty = detached_mount("tmpfs", NULL, NULL);
         if (empty < 0)
                 return empty;
@@ -76,11 +98,27 @@ int berth_sealed_open(const char *path)
         snprintf(empty_path, sizeof(empty_path), "/proc/self/fd/%d", empty);
         int ov = detached_mount("overlay", dir, empty_path);
         close(empty);
-        if (ov < 0)
-                return ov;
-        int fd = openat(ov, slash + 1, O_RDONLY | O_CLOEXEC);
+        return ov;
+}
+
+int berth_sealed_open(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        if (slash == NULL || slash[1] == '\0' || slash - path >= PATH_MAX)
+                return -EINVAL;
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+        /* Run from a user namespace other than the initial one (rootless), the bind's tree
+         * would belong to that namespace, where a container's root may hold CAP_SYS_ADMIN and
+         * could turn it writable: there only the overlay will do. */
+        int mnt = in_initial_userns() ? detached_ro_bind(dir) : -EPERM;
+        if (mnt < 0)
+                mnt = detached_ro_overlay(dir);
+        if (mnt < 0)
+                return mnt;
+        int fd = openat(mnt, slash + 1, O_RDONLY | O_CLOEXEC);
         int e = errno;
-        close(ov);
+        close(mnt);
         return fd < 0 ? -e : fd;
 }
 

@@ -15,25 +15,27 @@
 bool berth_exe_is_sealed(void);
 
 /**
- * An fd (O_RDONLY, O_CLOEXEC) of path as seen through a read-only overlay of
- * its directory: a mount that belongs to no tree and is gone once the fd and
- * whatever runs from it are. A program exec'd from it (execveat, or
+ * An fd (O_RDONLY, O_CLOEXEC) of path as seen through a read-only mount of
+ * its directory that belongs to no tree and is gone once the fd and whatever
+ * runs from it are: a bind (in the initial user namespace, where only the
+ * host's root could make it writable again) or else an overlay with no upper
+ * layer (which nobody can). A program exec'd from it (execveat, or
  * /proc/self/fd/N) is sealed in the sense above and need not copy itself.
  * Negative errno on failure (no overlayfs, no privilege, …).
  */
 int berth_sealed_open(const char *path);
 
 /**
- * Exec path as seen through a read-only overlay of its directory: a mount
- * that belongs to no tree and is gone once the program ends, so nothing is
- * copied and nothing is left behind. Returns only on failure (negative
+ * Exec path as seen through berth_sealed_open's read-only mount of its
+ * directory, gone once the program ends, so nothing is copied and nothing is
+ * left behind. Returns only on failure (negative
  * errno: no overlayfs, no privilege, …), and the caller execs path plainly.
  */
 int berth_exec_sealed(const char *path, char *const argv[], char *const envp[]);
 
 /**
  * Re-exec the running binary so that it is sealed (see above): through the
- * read-only overlay, else from a sealed memfd copy. Returns 0 at once when
+ * read-only mount, else from a sealed memfd copy. Returns 0 at once when
  * it is sealed already; otherwise only on failure (negative errno).
  */
 int berth_selfclone_ensure(char **argv);

@@ -40,7 +40,7 @@ sec_setup_file() {
   local rootfs=$WORK/attack-rootfs p
   cp -a "$(busybox_rootfs)" "$rootfs"
   mkdir -p "$rootfs/attack" "$rootfs/work"
-  for p in cwd devrace fdsteal swap; do
+  for p in cwd devrace exesteal fdsteal swap; do
     cp "$(attack_bin "$p")" "$rootfs/attack/$p"
   done
   tar -C "$rootfs" -cf "$WORK/attack.tar" .

@@ -17,7 +17,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sched.h>
+#include <linux/magic.h>
+#include <stdbool.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -153,6 +157,62 @@ static void test_exec_sealed(void)
         is_int(count_overlays(), overlays, "no overlay mount is left in our namespace");
 }
 
+/* The kind of mount berth_sealed_open puts path under, as "TYPE ro" or "TYPE rw" (statfs's
+ * magic in hex); in a new user and mount namespace when in_userns. */
+static void sealed_mount_kind(const char *path, bool in_userns, char *out, size_t outsz)
+{
+        int p[2];
+        snprintf(out, outsz, "none");
+        if (pipe(p) < 0)
+                return;
+        pid_t pid = fork();
+        if (pid == 0) {
+                close(p[0]);
+                if (in_userns) {
+                        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+                                _exit(1);
+                        int m = open("/proc/self/uid_map", O_WRONLY);
+                        if (m < 0 || write(m, "0 0 1\n", 6) != 6)
+                                _exit(1);
+                        close(m);
+                }
+                int fd = berth_sealed_open(path);
+                struct statfs sf;
+                char buf[64];
+                int n = fd >= 0 && fstatfs(fd, &sf) == 0
+                            ? snprintf(buf, sizeof(buf), "%lx %s", (unsigned long)sf.f_type,
+                                       (sf.f_flags & ST_RDONLY) ? "ro" : "rw")
+                            : snprintf(buf, sizeof(buf), "error %d", fd);
+                _exit(write(p[1], buf, (size_t)n) == n ? 0 : 1);
+        }
+        close(p[1]);
+        ssize_t n = read(p[0], out, outsz - 1);
+        out[n > 0 ? n : 0] = '\0';
+        close(p[0]);
+        waitpid(pid, NULL, 0);
+}
+
+static void test_sealed_mounts(void)
+{
+        if (geteuid() != 0) {
+                ok(1, "# SKIP sealed mounts need root");
+                return;
+        }
+        struct statfs host;
+        char kind[64], want[64];
+        ok(statfs("/bin/sh", &host) == 0, "statfs of /bin/sh");
+        sealed_mount_kind("/bin/sh", false, kind, sizeof(kind));
+        snprintf(want, sizeof(want), "%lx ro", (unsigned long)host.f_type);
+        is_str(kind, want,
+               "in the initial user namespace: a read-only bind of the program's own "
+               "file system");
+        sealed_mount_kind("/bin/sh", true, kind, sizeof(kind));
+        snprintf(want, sizeof(want), "%lx ro", (unsigned long)OVERLAYFS_SUPER_MAGIC);
+        is_str(kind, want,
+               "in a user namespace of its own: the read-only overlay, which no owner "
+               "of the namespace can make writable");
+}
+
 static void test_procfs(void)
 {
         berth_error err = {0};
@@ -216,6 +276,7 @@ int main(void)
         test_state_json();
         test_pid_start();
         test_exec_sealed();
+        test_sealed_mounts();
         test_procfs();
         test_mount_bind_fd();
         return tap_done();
