@@ -6,6 +6,7 @@
 #include "base/cleanup-json.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "base/log.h"
 #include "base/strutil.h"
 #include "base/units.h"
 #include "runtime/selfclone.h"
@@ -170,24 +171,16 @@ static int exec_insert(berth_engine *e, const berth_container *c, const json_t *
         return 0;
 }
 
-/* What an exec begins with: its config checked, its running container (*c, to clear), a new
- * id, and its record and exec_create event in a write transaction left open (the caller
- * commits it, with the start when there is one). */
+/* What an exec begins with: its config checked, its running container (*c, to clear) and a
+ * new id; nothing recorded yet. */
 static int exec_begin(berth_engine *e, const char *container, const json_t *config,
                       berth_container *c, char id[65], berth_error *err)
 {
         int r = exec_config_check(config, err);
         if (r < 0 || (r = exec_running_container(e, container, c, err)) < 0)
                 return r;
-        if ((r = berth_random_hex(id, 32, err)) < 0 ||
-            (r = berth_db_begin(berth_engine_db(e), err)) < 0) {
+        if ((r = berth_random_hex(id, 32, err)) < 0)
                 berth_container_clear(c);
-                return r;
-        }
-        if ((r = exec_insert(e, c, config, id, err)) < 0) {
-                berth_db_rollback(berth_engine_db(e));
-                berth_container_clear(c);
-        }
         return r;
 }
 
@@ -200,7 +193,8 @@ int berth_engine_exec_create(berth_engine *e, const char *container, const json_
         if (r < 0)
                 return r;
         berth_db *db = berth_engine_db(e);
-        if ((r = berth_db_commit(db, err)) < 0)
+        if ((r = berth_db_begin(db, err)) < 0 || (r = exec_insert(e, &c, config, id, err)) < 0 ||
+            (r = berth_db_commit(db, err)) < 0)
                 berth_db_rollback(db);
         else
                 *ret_id = berth_xstrdup(id);
@@ -312,10 +306,36 @@ static int run_runtime(char **args, const exec_run *how, pid_t *ret_pid, berth_e
         return 0;
 }
 
-/* exec_launch once x and c are known. began: the caller's transaction is open (its exec_create
- * in it) and is committed here with the start; a user that cannot be resolved leaves the exec
- * created, as a create and then a failed start do. */
-static int exec_launch_rec(berth_engine *e, const exec_rec *x, const berth_container *c, bool began,
+/* The record of exec x, made and started at once (berth_engine_exec_run: nobody else knows its
+ * id), with its exec_create and exec_start events, in one transaction; code: where it could
+ * not be started (its exit code), NULL where it runs. */
+static int exec_record_new(berth_engine *e, const exec_rec *x, const berth_container *c,
+                           const int *code, berth_error *err)
+{
+        berth_db *db = berth_engine_db(e);
+        int r = berth_db_begin(db, err);
+        if (r < 0)
+                return r;
+        if ((r = exec_insert(e, c, x->config, x->id, err)) < 0 ||
+            (r = exec_set(e, x->id, "created", "running", 0, 0, NULL, err)) < 0) {
+                berth_db_rollback(db);
+                return r;
+        }
+        engine_event(e, c, "exec_start", "execID", x->id);
+        if (code && (r = exec_set(e, x->id, "running", "exited", 0, 0, code, err)) < 0) {
+                berth_db_rollback(db);
+                return r;
+        }
+        if ((r = berth_db_commit(db, err)) < 0)
+                berth_db_rollback(db);
+        return r;
+}
+
+/* exec_launch once x and c are known. fresh: x is not recorded yet (berth_engine_exec_run); the
+ * runtime is spawned first and the record written while it starts, off the process's way. A
+ * user that cannot be resolved leaves the exec created, as a create and then a failed start do.
+ * A record that cannot be written once the process runs is reported, and the process goes on. */
+static int exec_launch_rec(berth_engine *e, const exec_rec *x, const berth_container *c, bool fresh,
                            const exec_run *how, pid_t *ret_pid, berth_error *err)
 {
         berth_db *db = berth_engine_db(e);
@@ -323,14 +343,26 @@ static int exec_launch_rec(berth_engine *e, const exec_rec *x, const berth_conta
         const char *user = json_string_value(json_object_get(x->config, "User"));
         int r = 0;
         if (user && *user && (r = berth_engine_resolve_user(e, c, user, &uid, err)) < 0) {
-                if (began && berth_db_commit(db, NULL) < 0)
-                        berth_db_rollback(db);
+                if (fresh && berth_db_begin(db, NULL) == 0) {
+                        if (exec_insert(e, c, x->config, x->id, NULL) < 0 ||
+                            berth_db_commit(db, NULL) < 0)
+                                berth_db_rollback(db);
+                }
                 return r;
         }
         _cleanup_strv_ char **args = runtime_args(e, c, x->config, uid, how);
+        if (fresh) {
+                r = run_runtime(args, how, ret_pid, err);
+                int code = 126;
+                berth_error rec = {0};
+                if (exec_record_new(e, x, c, r < 0 ? &code : NULL, &rec) < 0)
+                        log_warn("exec %.12s runs, but its record could not be written: %s", x->id,
+                                 rec.msg);
+                return r;
+        }
         /* claimed before it runs (a second start of the same exec loses here), its event in the
          * same transaction */
-        if (!began && (r = berth_db_begin(db, err)) < 0)
+        if ((r = berth_db_begin(db, err)) < 0)
                 return r;
         if ((r = exec_set(e, x->id, "created", "running", 0, 0, NULL, err)) < 0) {
                 berth_db_rollback(db);
@@ -408,7 +440,7 @@ char *exec_pid_file(berth_engine *e, const char *exec_id)
 
 /* A start without a terminal: the runtime on the caller's fds, its exit (or its detached
  * process) recorded. x and c: NULL to read exec_id's record and container (exec_launch); or a
- * record just made in the transaction still open (berth_engine_exec_run), both taken. */
+ * new exec not recorded yet (berth_engine_exec_run), both taken. */
 static int exec_start_fds(berth_engine *e, const char *exec_id, exec_rec *made,
                           berth_container *made_c, const berth_exec_start_opts *o, int *ret_code,
                           berth_error *err)
@@ -420,7 +452,6 @@ static int exec_start_fds(berth_engine *e, const char *exec_id, exec_rec *made,
         if (r < 0) {
                 exec_stdio_close(&io);
                 if (made) {
-                        berth_db_rollback(berth_engine_db(e));
                         exec_rec_clear(made);
                         berth_container_clear(made_c);
                 }
