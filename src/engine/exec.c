@@ -415,7 +415,12 @@ void exec_record_exit(berth_engine *e, const char *exec_id, const berth_containe
         snprintf(cs, sizeof(cs), "%d", code);
         if (berth_db_begin(db, NULL) == 0) {
                 exec_set(e, exec_id, "running", "exited", 0, 0, &code, NULL);
-                engine_event(e, c, "exec_die", "exitCode", cs);
+                /* Docker's exec_die names the exec too */
+                json_t *a =
+                    json_pack("{s:s, s:s, s:s, s:s}", "image", c->image_name ? c->image_name : "",
+                              "name", c->name ? c->name : "", "execID", exec_id, "exitCode", cs);
+                berth_event_record(db, "container", "exec_die", c->id, a, NULL);
+                json_decref(a);
                 if (berth_db_commit(db, NULL) < 0)
                         berth_db_rollback(db);
         }
