@@ -355,7 +355,7 @@ static int exec_launch_rec(berth_engine *e, const exec_rec *x, const berth_conta
                 r = run_runtime(args, how, ret_pid, err);
                 int code = 126;
                 berth_error rec = {0};
-                if (exec_record_new(e, x, c, r < 0 ? &code : NULL, &rec) < 0)
+                if (exec_record_new(e, x, c, r < 0 ? &code : NULL, &rec) < 0 && r == 0)
                         log_warn("exec %.12s runs, but its record could not be written: %s", x->id,
                                  rec.msg);
                 return r;

@@ -46,8 +46,9 @@ int berth_engine_exec_start(berth_engine *e, const char *exec_id, const berth_ex
  * berth_engine_exec_create and berth_engine_exec_start at once, for a
  * caller that starts what it creates (the CLI's exec without a terminal):
  * the same record, events (exec_create, exec_start, exec_die), process and
- * errors, with one read of the container and one transaction before the
- * process runs instead of two of each.
+ * errors, with one read of the container, and the record and its first two
+ * events written in one transaction while the runtime starts the process
+ * (nobody else knows the new id yet) instead of two before it.
  */
 int berth_engine_exec_run(berth_engine *e, const char *container, const json_t *config,
                           const berth_exec_start_opts *o, int *ret_code, berth_error *err);
