@@ -12,6 +12,7 @@
  */
 #include "runtime/security.h"
 #include "security-internal.h"
+#include "runtime/seccomp-compact.h"
 
 #include "base/cleanup.h"
 #include "base/fs.h"
@@ -29,7 +30,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define MAGIC "berth-seccomp-bpf-2\n" /* 2: the binary tree layout */
+#define MAGIC "berth-seccomp-bpf-3\n" /* 2: the binary tree layout; 3: compacted (ranges) */
 
 typedef struct {
         char *s;
@@ -130,6 +131,20 @@ static int export_bpf(berth_seccomp *sc, berth_error *err)
         if (pread(fd, p, (size_t)st.st_size, 0) != st.st_size) {
                 free(p);
                 return berth_err(err, errno, "cannot read the seccomp program");
+        }
+        /* dispatched by ranges where it can be (seccomp-compact.h): the same filter, a fraction
+         * of the instructions for the kernel to check and compile at each attach */
+        struct sock_filter *small = NULL;
+        size_t n_small = 0;
+        if (berth_seccomp_compact((const struct sock_filter *)p,
+                                  (size_t)st.st_size / sizeof(struct sock_filter), &small,
+                                  &n_small) == 0 &&
+            n_small * sizeof(struct sock_filter) < (size_t)st.st_size) {
+                free(p);
+                p = (char *)small;
+                st.st_size = (off_t)(n_small * sizeof(struct sock_filter));
+        } else {
+                free(small);
         }
         berth_seccomp_set_program(sc, p, (size_t)st.st_size);
         return 0;
