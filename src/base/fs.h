@@ -32,6 +32,10 @@ int berth_write_file_atomic(const char *path, const void *data, size_t len, mode
  */
 int berth_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
                              berth_error *err);
+/** berth_write_file_replace() unless path holds exactly data already (a read instead of a new
+ * file, a rename and the old one's removal). */
+int berth_write_file_update(const char *path, const void *data, size_t len, mode_t mode,
+                            berth_error *err);
 
 /** Read a whole file; *ret is NUL-terminated and owned by the caller. */
 int berth_read_file(const char *path, char **ret, size_t *ret_len, berth_error *err);

@@ -109,7 +109,7 @@ int engine_write_etc_files(const char *dir, const char *id, const json_t *body,
                 gethostname(hostbuf, sizeof(hostbuf) - 1);
         _cleanup_free_ char *hostname = berth_xasprintf("%s\n", host_net ? hostbuf : hn);
         _cleanup_free_ char *p1 = berth_xasprintf("%s/hostname", dir);
-        if (berth_write_file_replace(p1, hostname, strlen(hostname), 0644, err) < 0)
+        if (berth_write_file_update(p1, hostname, strlen(hostname), 0644, err) < 0)
                 return berth_error_rc(err, -EIO);
 
         _cleanup_free_ char *hosts = NULL;
@@ -146,7 +146,7 @@ int engine_write_etc_files(const char *dir, const char *id, const json_t *body,
                 hosts = n;
         }
         _cleanup_free_ char *p2 = berth_xasprintf("%s/hosts", dir);
-        if (berth_write_file_replace(p2, hosts, strlen(hosts), 0644, err) < 0)
+        if (berth_write_file_update(p2, hosts, strlen(hosts), 0644, err) < 0)
                 return berth_error_rc(err, -EIO);
 
         /* resolv.conf: the host's, without loopback name servers a container cannot reach
@@ -200,7 +200,7 @@ int engine_write_etc_files(const char *dir, const char *id, const json_t *body,
                 out = n;
         }
         _cleanup_free_ char *p3 = berth_xasprintf("%s/resolv.conf", dir);
-        int rc = berth_write_file_replace(p3, out, strlen(out), 0644, err);
+        int rc = berth_write_file_update(p3, out, strlen(out), 0644, err);
         free(out);
         return rc < 0 ? -EIO : 0;
 }

@@ -386,6 +386,30 @@ static void test_dir_names_sorted(void)
         berth_rm_rf(dir, NULL);
 }
 
+static void test_write_file_update(void)
+{
+        char tmpl[] = "/tmp/berth-update-XXXXXX";
+        char *dir = mkdtemp(tmpl);
+        _cleanup_free_ char *p = berth_xasprintf("%s/f", dir);
+        berth_error err = {0};
+        struct stat a, b, c;
+        ok(berth_write_file_update(p, "one\n", 4, 0644, &err) == 0 && stat(p, &a) == 0,
+           "a new file is written: %s", err.msg);
+        ok(berth_write_file_update(p, "one\n", 4, 0644, &err) == 0 && stat(p, &b) == 0 &&
+               a.st_ino == b.st_ino,
+           "the same bytes again: the file is left as it is (same inode)");
+        _cleanup_free_ char *text = NULL;
+        ok(berth_write_file_update(p, "two\n", 4, 0644, &err) == 0 && stat(p, &c) == 0 &&
+               berth_read_file(p, &text, NULL, NULL) == 0 && strcmp(text, "two\n") == 0,
+           "other bytes: replaced");
+        free(text);
+        text = NULL;
+        ok(berth_write_file_update(p, "two", 3, 0644, &err) == 0 &&
+               berth_read_file(p, &text, NULL, NULL) == 0 && strcmp(text, "two") == 0,
+           "a prefix of what is there is other bytes too");
+        berth_rm_rf(dir, NULL);
+}
+
 static void test_fds_arrange(void)
 {
         int low[2], p[2];
@@ -456,6 +480,7 @@ static void test_cpulist(void)
 int main(void)
 {
         test_cpulist();
+        test_write_file_update();
         test_fds_arrange();
         test_dir_names_sorted();
         test_units();
