@@ -609,6 +609,9 @@ CMD ["cat", "/stamp"]'
   berth push "$REG/ci/app:latest" >/dev/null
   # a new store, as a CI machine has: only the same base, and the image pulled
   berth save -o "$WORK/base.tar" busybox
+  # (the first store goes now: the teardown removes only the one BERTH_ROOT names)
+  remove_berth_containers
+  rm -rf "$BERTH_ROOT"
   export BERTH_ROOT=$WORK/ci-store
   berth load -i "$WORK/base.tar" >/dev/null
   run berth build -t again --cache-from "$REG/ci/app:latest" "$CTX"

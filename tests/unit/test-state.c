@@ -5,6 +5,7 @@
 #include "engine/containers.h"
 #include "engine/state.h"
 #include "records.h"
+#include "base/fs.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -81,7 +82,6 @@ int main(void)
         is_int(berth_container_set_status(db, "nope", BERTH_STATE_DEAD, &err), -ENOENT,
                "no such container");
         berth_db_close(db);
-        unlink(path);
-        rmdir(dir);
+        berth_rm_rf(dir, NULL); /* the database, and the WAL it keeps */
         return tap_done();
 }
