@@ -86,19 +86,6 @@ int berth_write_file_replace(const char *path, const void *data, size_t len, mod
         return write_replace(path, data, len, mode, false, err);
 }
 
-static int read_fd(int fd, char **ret, size_t *ret_len);
-
-int berth_write_file_update(const char *path, const void *data, size_t len, mode_t mode,
-                            berth_error *err)
-{
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        _cleanup_free_ char *old = NULL;
-        size_t n = 0;
-        if (fd >= 0 && read_fd(fd, &old, &n) == 0 && n == len && memcmp(old, data, len) == 0)
-                return 0;
-        return write_replace(path, data, len, mode, false, err);
-}
-
 static int read_fd(int fd, char **ret, size_t *ret_len)
 {
         size_t cap = 4096, len = 0;
@@ -122,6 +109,17 @@ static int read_fd(int fd, char **ret, size_t *ret_len)
                 *ret_len = len;
         *ret = TAKE_PTR(buf);
         return 0;
+}
+
+int berth_write_file_update(const char *path, const void *data, size_t len, mode_t mode,
+                            berth_error *err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_free_ char *old = NULL;
+        size_t n = 0;
+        if (fd >= 0 && read_fd(fd, &old, &n) == 0 && n == len && memcmp(old, data, len) == 0)
+                return 0;
+        return write_replace(path, data, len, mode, false, err);
 }
 
 int berth_read_file_at(int dirfd, const char *name, char **ret, size_t *ret_len, berth_error *err)

@@ -59,14 +59,24 @@ int berth_event_record(berth_db *db, const char *type, const char *action, const
         return rc < 0 ? rc : 0;
 }
 
+void berth_container_event_with(berth_db *db, const char *id, const char *image, const char *name,
+                                const char *action, const json_t *more)
+{
+        json_t *a = json_pack("{s:s, s:s}", "image", image ? image : "", "name", name ? name : "");
+        if (more)
+                json_object_update(a, (json_t *)more);
+        berth_event_record(db, "container", action, id, a, NULL);
+        json_decref(a);
+}
+
 void berth_container_event(berth_db *db, const char *id, const char *image, const char *name,
                            const char *action, const char *key, const char *value)
 {
-        json_t *a = json_pack("{s:s, s:s}", "image", image ? image : "", "name", name ? name : "");
+        json_t *more = json_object();
         if (key)
-                json_object_set_new(a, key, json_string(value));
-        berth_event_record(db, "container", action, id, a, NULL);
-        json_decref(a);
+                json_object_set_new(more, key, json_string(value));
+        berth_container_event_with(db, id, image, name, action, more);
+        json_decref(more);
 }
 
 int berth_events_read(berth_db *db, int64_t after_seq, int64_t since_ns, int64_t until_ns,

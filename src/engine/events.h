@@ -34,6 +34,9 @@ int berth_event_record(berth_db *db, const char *type, const char *action, const
  */
 void berth_container_event(berth_db *db, const char *id, const char *image, const char *name,
                            const char *action, const char *key, const char *value);
+/** berth_container_event() with every attribute of more (may be NULL) beside image and name. */
+void berth_container_event_with(berth_db *db, const char *id, const char *image, const char *name,
+                                const char *action, const json_t *more);
 /** Events with seq > after_seq and since_ns <= time < until_ns (until 0: no end), oldest first. */
 int berth_events_read(berth_db *db, int64_t after_seq, int64_t since_ns, int64_t until_ns,
                       berth_event **ret, size_t *ret_n, berth_error *err);

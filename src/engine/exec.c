@@ -184,6 +184,19 @@ static int exec_begin(berth_engine *e, const char *container, const json_t *conf
         return r;
 }
 
+/* The record of a new exec and its exec_create event, committed: the exec is created. */
+static int exec_record_created(berth_engine *e, const berth_container *c, const json_t *config,
+                               const char *id, berth_error *err)
+{
+        berth_db *db = berth_engine_db(e);
+        int r = berth_db_begin(db, err);
+        if (r < 0)
+                return r;
+        if ((r = exec_insert(e, c, config, id, err)) < 0 || (r = berth_db_commit(db, err)) < 0)
+                berth_db_rollback(db);
+        return r;
+}
+
 int berth_engine_exec_create(berth_engine *e, const char *container, const json_t *config,
                              char **ret_id, berth_error *err)
 {
@@ -192,11 +205,7 @@ int berth_engine_exec_create(berth_engine *e, const char *container, const json_
         int r = exec_begin(e, container, config, &c, id, err);
         if (r < 0)
                 return r;
-        berth_db *db = berth_engine_db(e);
-        if ((r = berth_db_begin(db, err)) < 0 || (r = exec_insert(e, &c, config, id, err)) < 0 ||
-            (r = berth_db_commit(db, err)) < 0)
-                berth_db_rollback(db);
-        else
+        if ((r = exec_record_created(e, &c, config, id, err)) == 0)
                 *ret_id = berth_xstrdup(id);
         berth_container_clear(&c);
         return r < 0 ? r : 0;
@@ -343,11 +352,8 @@ static int exec_launch_rec(berth_engine *e, const exec_rec *x, const berth_conta
         const char *user = json_string_value(json_object_get(x->config, "User"));
         int r = 0;
         if (user && *user && (r = berth_engine_resolve_user(e, c, user, &uid, err)) < 0) {
-                if (fresh && berth_db_begin(db, NULL) == 0) {
-                        if (exec_insert(e, c, x->config, x->id, NULL) < 0 ||
-                            berth_db_commit(db, NULL) < 0)
-                                berth_db_rollback(db);
-                }
+                if (fresh)
+                        exec_record_created(e, c, x->config, x->id, NULL);
                 return r;
         }
         _cleanup_strv_ char **args = runtime_args(e, c, x->config, uid, how);
@@ -416,10 +422,8 @@ void exec_record_exit(berth_engine *e, const char *exec_id, const berth_containe
         if (berth_db_begin(db, NULL) == 0) {
                 exec_set(e, exec_id, "running", "exited", 0, 0, &code, NULL);
                 /* Docker's exec_die names the exec too */
-                json_t *a =
-                    json_pack("{s:s, s:s, s:s, s:s}", "image", c->image_name ? c->image_name : "",
-                              "name", c->name ? c->name : "", "execID", exec_id, "exitCode", cs);
-                berth_event_record(db, "container", "exec_die", c->id, a, NULL);
+                json_t *a = json_pack("{s:s, s:s}", "execID", exec_id, "exitCode", cs);
+                berth_container_event_with(db, c->id, c->image_name, c->name, "exec_die", a);
                 json_decref(a);
                 if (berth_db_commit(db, NULL) < 0)
                         berth_db_rollback(db);

@@ -197,9 +197,7 @@ static outcome run_cell(const struct sock_filter *p, uint32_t arch, uint32_t nr)
  * them. */
 static int find_breaks(const struct sock_filter *p, size_t n, u32set *nr, u32set *arch)
 {
-        uint8_t *in = calloc(n, 1);
-        if (in == NULL)
-                return -ENOMEM;
+        uint8_t *in = berth_xmalloc0(n);
         in[0] = HOLDS_OTHER;
         int r = 0;
         for (size_t pc = 0; pc < n && r == 0; pc++) {
@@ -252,25 +250,25 @@ static void emit(code *c, struct sock_filter f)
         c->v[c->n++] = f;
 }
 
-static void emit_ja_to(code *c, uint32_t to_pc)
+static void add_fixup(code *c, size_t at, uint32_t to_pc)
 {
         if (c->nfix == c->capfix) {
                 c->capfix = c->capfix ? 2 * c->capfix : 32;
                 c->fix = berth_xrealloc(c->fix, c->capfix * sizeof(*c->fix));
         }
-        c->fix[c->nfix++] = (struct fixup){c->n, to_pc};
+        c->fix[c->nfix++] = (struct fixup){at, to_pc};
+}
+
+static void emit_ja_to(code *c, uint32_t to_pc)
+{
+        add_fixup(c, c->n, to_pc);
         emit(c, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0));
 }
 
 static void append(code *c, code *tail)
 {
-        for (size_t i = 0; i < tail->nfix; i++) {
-                if (c->nfix == c->capfix) {
-                        c->capfix = c->capfix ? 2 * c->capfix : 32;
-                        c->fix = berth_xrealloc(c->fix, c->capfix * sizeof(*c->fix));
-                }
-                c->fix[c->nfix++] = (struct fixup){tail->fix[i].at + c->n, tail->fix[i].to_pc};
-        }
+        for (size_t i = 0; i < tail->nfix; i++)
+                add_fixup(c, tail->fix[i].at + c->n, tail->fix[i].to_pc);
         for (size_t i = 0; i < tail->n; i++)
                 emit(c, tail->v[i]);
         free(tail->v);
@@ -389,6 +387,22 @@ static void emit_leaf(code *c, const item *it, const item *nr_items)
         emit_tree(c, nr_items + it->first, 0, it->count - 1, NULL);
 }
 
+/* Whether two architecture intervals lead to the same thing: one outcome, or the same
+ * dispatch on the number. */
+static bool same_dispatch(const item *a, const item *b, const item *nr_items)
+{
+        if (a->count != b->count)
+                return false;
+        if (a->count == 0)
+                return same_outcome(a->o, b->o);
+        for (size_t k = 0; k < a->count; k++) {
+                const item *x = &nr_items[a->first + k], *y = &nr_items[b->first + k];
+                if (x->start != y->start || !same_outcome(x->o, y->o))
+                        return false;
+        }
+        return true;
+}
+
 /* Every instruction reachable from the marked ones. */
 static void mark_reachable(const struct sock_filter *p, size_t n, bool *mark)
 {
@@ -440,19 +454,9 @@ int berth_seccomp_compact(const struct sock_filter *p, size_t n, struct sock_fil
                         it.count = 0;
                         n_nr = first;
                 }
-                if (n_arch > 0) {
-                        const item *prev = &arch_items[n_arch - 1];
-                        bool same = prev->count == it.count &&
-                                    (it.count == 0 ? same_outcome(prev->o, it.o) : true);
-                        for (size_t k = 0; same && k < it.count; k++)
-                                same = nr_items[prev->first + k].start ==
-                                           nr_items[it.first + k].start &&
-                                       same_outcome(nr_items[prev->first + k].o,
-                                                    nr_items[it.first + k].o);
-                        if (same) {
-                                n_nr = first;
-                                continue;
-                        }
+                if (n_arch > 0 && same_dispatch(&arch_items[n_arch - 1], &it, nr_items)) {
+                        n_nr = first;
+                        continue;
                 }
                 arch_items[n_arch++] = it;
         }
@@ -460,12 +464,8 @@ int berth_seccomp_compact(const struct sock_filter *p, size_t n, struct sock_fil
         /* the dispatch, then the original code from each cell that looks further */
         emit(&c, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_ARCH));
         emit_tree(&c, arch_items, 0, n_arch - 1, nr_items);
-        mark = calloc(n, sizeof(*mark));
-        where = calloc(n, sizeof(*where));
-        if (mark == NULL || where == NULL) {
-                r = -ENOMEM;
-                goto out;
-        }
+        mark = berth_xmalloc0(n * sizeof(*mark));
+        where = berth_xmalloc0(n * sizeof(*where));
         for (size_t i = 0; i < c.nfix; i++)
                 mark[c.fix[i].to_pc] = true;
         mark_reachable(p, n, mark);

@@ -6,24 +6,24 @@
  *       Runs in a container with CAP_SYS_PTRACE (so that it may open the exe
  *       of a process that is not dumpable), as its first process. Makes FIFO,
  *       then watches /proc for processes that appear whose executable is not
- *       a file of the container (the file its path leads to here): an exec's stage while the
- * runtime prepares it, or the runtime itself once the container has exec'd it through a script
- * starting "#!/proc/self/exe --log=FIFO" (it then waits, opening FIFO as its log, until we read
- * it). For each: holds its exe (O_PATH), lets it go on, waits until it and whatever else runs the
- * same file has ended (ETXTBSY), then opens the exe for writing. A host binary that opens is the
- * escape: reported "ESCAPED", nothing written (the test checks the binary's bytes as well). One
- * line per process found, the last "pid N: done"; runs until killed.
+ *       a file of the container (the file its path leads to here): an exec's
+ *       stage while the runtime prepares it, or the runtime itself once the
+ *       container has exec'd it through a script starting
+ *       "#!/proc/self/exe --log=FIFO" (it then waits, opening FIFO as its log,
+ *       until we read it). For each: holds its exe (O_PATH), lets it go on,
+ *       waits until it and whatever else runs the same file has ended
+ *       (ETXTBSY), then opens the exe for writing. A host binary that opens is
+ *       the escape: reported "ESCAPED", nothing written (the test checks the
+ *       binary's bytes as well). One line per process found, the last
+ *       "pid N: done"; runs until killed.
  */
 #define _GNU_SOURCE
 #include "newpids.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
