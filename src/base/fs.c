@@ -114,11 +114,15 @@ static int read_fd(int fd, char **ret, size_t *ret_len)
 int berth_write_file_update(const char *path, const void *data, size_t len, mode_t mode,
                             berth_error *err)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        _cleanup_free_ char *old = NULL;
-        size_t n = 0;
-        if (fd >= 0 && read_fd(fd, &old, &n) == 0 && n == len && memcmp(old, data, len) == 0)
-                return 0;
+        /* what is there may have been written by a container (its /etc/hosts): read only a
+         * regular file of exactly len bytes, never more */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len) {
+                _cleanup_free_ char *old = berth_xmalloc0(len + 1);
+                if (berth_read_all(fd, old, len) == (ssize_t)len && memcmp(old, data, len) == 0)
+                        return 0;
+        }
         return write_replace(path, data, len, mode, false, err);
 }
 

@@ -33,7 +33,7 @@ int berth_write_file_atomic(const char *path, const void *data, size_t len, mode
 int berth_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
                              berth_error *err);
 /** berth_write_file_replace() unless path holds exactly data already (a read instead of a new
- * file, a rename and the old one's removal). */
+ * file, a rename and the old one's removal); only a regular file of len bytes is read. */
 int berth_write_file_update(const char *path, const void *data, size_t len, mode_t mode,
                             berth_error *err);
 

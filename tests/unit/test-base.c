@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -407,6 +408,28 @@ static void test_write_file_update(void)
         ok(berth_write_file_update(p, "two", 3, 0644, &err) == 0 &&
                berth_read_file(p, &text, NULL, NULL) == 0 && strcmp(text, "two") == 0,
            "a prefix of what is there is other bytes too");
+        unlink(p);
+        ok(mkfifo(p, 0644) == 0 && berth_write_file_update(p, "two", 3, 0644, &err) == 0 &&
+               stat(p, &c) == 0 && S_ISREG(c.st_mode),
+           "a FIFO there is replaced, not read (nothing waits for a writer)");
+        /* a file a container made huge (its /etc/hosts) is replaced, never read whole: in a
+         * child that may not map 256 MiB, against 4 GiB of it */
+        int big = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        ok(big >= 0 && ftruncate(big, 4LL << 30) == 0, "a 4 GiB file (sparse)");
+        close(big);
+        pid_t pid = fork();
+        if (pid == 0) {
+                struct rlimit as = {256 << 20, 256 << 20};
+                berth_error e = {0};
+                _exit(setrlimit(RLIMIT_AS, &as) == 0 &&
+                              berth_write_file_update(p, "two", 3, 0644, &e) == 0
+                          ? 0
+                          : 1);
+        }
+        int status = -1;
+        waitpid(pid, &status, 0);
+        ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && stat(p, &c) == 0 && c.st_size == 3,
+           "a 4 GiB file there is replaced without being read (256 MiB of address space)");
         berth_rm_rf(dir, NULL);
 }
 
