@@ -15,6 +15,8 @@ enum { HOLDS_NR = 1, HOLDS_ARCH = 2, HOLDS_OTHER = 4 };
 #define OFF_NR   0
 #define OFF_ARCH 4
 #define DATA_LEN 64 /* sizeof(struct seccomp_data) */
+/* cells × instructions, a bound on the steps of running every cell (Docker's profile: ~2e7) */
+#define MAX_STEPS (1ULL << 28)
 
 typedef struct {
         uint32_t *v;
@@ -435,6 +437,11 @@ int berth_seccomp_compact(const struct sock_filter *p, size_t n, struct sock_fil
                 goto out;
         set_finish(&nrb);
         set_finish(&archb);
+        /* a profile (a request's, say) whose cells would take long to run: left as it is */
+        if ((uint64_t)archb.n * nrb.n * n > MAX_STEPS) {
+                r = -ENOTSUP;
+                goto out;
+        }
 
         /* every cell once; runs of one outcome merged, per architecture interval, then runs of
          * architecture intervals with the same dispatch */

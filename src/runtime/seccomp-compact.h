@@ -23,7 +23,8 @@
  * at a load of the instruction pointer or an argument — from there on the
  * original instructions are copied as they are. Programs that do anything
  * else with the number or the architecture (arithmetic, bit tests) or use
- * the X register or scratch memory are not rewritten: -ENOTSUP.
+ * the X register or scratch memory are not rewritten: -ENOTSUP; nor are
+ * those whose cells would take long to run (cells × instructions > 2^28).
  *
  * Returns 0 and a new program in *ret / *ret_n (to free; a small program
  * may come out no smaller: the caller keeps the shorter), or a negative

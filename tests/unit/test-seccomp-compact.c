@@ -338,6 +338,19 @@ static void test_refusals(void)
         };
         is_int(berth_seccomp_compact(past_data, 2, &q, &qn), -EINVAL,
                "a load past seccomp_data: refused");
+        /* 60 architectures and 3900 numbers compared along one chain: ~3.8e9 steps to run */
+        static struct sock_filter slow[3963];
+        size_t k = 0;
+        slow[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4);
+        for (uint32_t i = 0; i < 60; i++)
+                slow[k++] =
+                    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x1000 + i, 0, 0);
+        slow[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
+        for (uint32_t i = 0; i < 3900; i++)
+                slow[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2 * i, 0, 0);
+        slow[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+        is_int(berth_seccomp_compact(slow, k, &q, &qn), -ENOTSUP,
+               "a program whose cells would take long to run: not rewritten");
         struct sock_filter tiny[] = {
             BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         };
