@@ -409,6 +409,11 @@ for n in ha hb; do
   i=$((i + 1))
 done
 serve "$NS/ha"
+# and the host's own loopback, no container at all: what one TCP connection carries here
+LPORT=$(free_port)
+iperf3 -s -B 127.0.0.1 -p "$LPORT" >/dev/null 2>&1 &
+PIDS+=($!)
+disown $!
 
 # two containers on each engine's bridge: the server in one, the client in the other
 $bw run -d --name tpa $brun_opts busybox sleep 3600 >/dev/null
@@ -440,6 +445,7 @@ echo "(addresses: berth ${TPIP[berth,tpa]}, docker ${TPIP[docker,tpa]}, podman $
 : >"$OUT/tp"
 for _ in $(seq "$IPERF_ROUNDS"); do
   gbits veth-by-hand "$NS/vb" 10.9.9.1 5201
+  gbits loopback-by-hand - 127.0.0.1 "$LPORT"
   gbits bridge-by-hand "$NS/hb" 10.9.8.1 5201
   gbits berth-bridge "${TPNS[berth,tpb]}" "${TPIP[berth,tpa]}" 5201
   gbits docker-bridge "${TPNS[docker,tpb]}" "${TPIP[docker,tpa]}" 5201
@@ -447,7 +453,7 @@ for _ in $(seq "$IPERF_ROUNDS"); do
   gbits berth-127.0.0.1-port - 127.0.0.1 "$BPORT"
   gbits docker-127.0.0.1-port - 127.0.0.1 "$DPORT"
 done
-for n in veth-by-hand bridge-by-hand berth-bridge docker-bridge podman-bridge berth-127.0.0.1-port docker-127.0.0.1-port; do
+for n in veth-by-hand loopback-by-hand bridge-by-hand berth-bridge docker-bridge podman-bridge berth-127.0.0.1-port docker-127.0.0.1-port; do
   awk -v n="$n" '$1 == n {print $2}' "$OUT/tp" | sort -g |
     awk -v n="$n" '{a[NR] = $1; s += $1} END {if (NR) printf "%s %.2f %.2f %d\n", n, (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2), s / NR, NR; else print n " - - 0"}'
 done | tee "$OUT/tps"
@@ -458,6 +464,8 @@ awk '{m[$1] = $2}
       m["berth-bridge"] / m["bridge-by-hand"]
     if (m["docker-127.0.0.1-port"] > 0) printf "- berth / docker through a port on 127.0.0.1 = %.2f (target >= 2: %s)\n",
       m["berth-127.0.0.1-port"] / m["docker-127.0.0.1-port"], (m["berth-127.0.0.1-port"] / m["docker-127.0.0.1-port"] >= 2 ? "met" : "not met")
+    if (m["loopback-by-hand"] > 0 && m["docker-127.0.0.1-port"] > 0) printf "- TCP over the host loopback by hand / docker through a port on 127.0.0.1 = %.2f (the most a TCP connection carries here); berth / loopback by hand = %.2f\n",
+      m["loopback-by-hand"] / m["docker-127.0.0.1-port"], m["berth-127.0.0.1-port"] / m["loopback-by-hand"]
   }' "$OUT/tps"
 fi
 echo "# done $(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg)"
