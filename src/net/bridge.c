@@ -11,25 +11,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-int berth_net_sysctl_set(const char *key, const char *value, berth_error *err)
+/* berth_net_link_ipv6_set, where the kernel has IPv6 (without it there is nothing to turn off) */
+static int ipv6_set_if_any(berth_net *nl, const char *ifname, const char *key, const char *value,
+                           berth_error *err)
 {
-        char path[256];
-        if (snprintf(path, sizeof(path), "/proc/sys/%s", key) >= (int)sizeof(path) ||
-            strstr(key, ".."))
-                return berth_errx(err, EINVAL, "invalid sysctl %s", key);
-        _cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return berth_err(err, errno, "cannot open %s", path);
-        char cur[64];
-        ssize_t n = pread(fd, cur, sizeof(cur) - 1, 0);
-        size_t vlen = strlen(value);
-        if (n > 0 && (size_t)n == vlen + 1 && memcmp(cur, value, vlen) == 0 && cur[vlen] == '\n')
-                return 0; /* already so: no write (and no change event) */
-        if (pwrite(fd, value, vlen, 0) < 0)
-                return berth_err(err, errno, "cannot write %s", path);
-        return 0;
+        if (berth_net_ipv6_conf_missing(nl))
+                return 0;
+        return berth_net_link_ipv6_set(nl, ifname, key, value, err);
 }
 
 int berth_net_bridge_ensure(berth_net *nl, const berth_net_bridge_conf *c, bool *ret_made,
@@ -67,6 +58,10 @@ int berth_net_bridge_ensure(berth_net *nl, const berth_net_bridge_conf *c, bool 
                 if (r == -EEXIST)
                         r = 0;
         }
+        /* the host takes no router advertisement from a network (a container with CAP_NET_RAW
+         * could send one and become the host's IPv6 router: CVE-2020-13401) */
+        if (r == 0)
+                r = ipv6_set_if_any(nl, c->name, "accept_ra", "0", err);
         /* forwarding (what a bridge network is for) and, for ports published on 127.0.0.1,
          * loopback sources routed to the bridge (firewall.h) */
         char key[96];
@@ -106,6 +101,18 @@ int berth_net_endpoint_add(berth_net *host, berth_net *ctr, int netns_fd,
                     (r = berth_net_link_set_up(host, c->host_name, true, err)) < 0)
                         goto fail;
         }
+        /* IPv6 on the container's link only when the network gives it an IPv6 address (Docker's
+         * rule: otherwise it would sit in IPv6's multicast groups, open to forged neighbour
+         * and router advertisements from the network's other containers); and on a bridge, no
+         * router advertisement taken either way: berth's bridges have no router but a hostile
+         * container */
+        bool has6 = false;
+        for (size_t i = 0; i < c->n_addrs; i++)
+                has6 = has6 || c->addrs[i].family == AF_INET6;
+        if ((r = ipv6_set_if_any(ctr, c->ifname, "disable_ipv6", has6 ? "0" : "1", err)) < 0 ||
+            (has6 && !c->parent &&
+             (r = ipv6_set_if_any(ctr, c->ifname, "accept_ra", "0", err)) < 0))
+                goto fail;
         if (c->has_mac && (r = berth_net_link_set_mac(ctr, c->ifname, c->mac, err)) < 0)
                 goto fail;
         for (size_t i = 0; i < c->n_addrs; i++)

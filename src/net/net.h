@@ -36,8 +36,9 @@ typedef struct berth_net berth_net;
  */
 int berth_net_open(int netns_fd, berth_net **ret, berth_error *err);
 /** A handle on a NETLINK_ROUTE socket the caller made (SOCK_CLOEXEC), in the namespace it was
- *  made in; the handle owns it (closed on failure too). */
-int berth_net_open_socket(int sock_fd, berth_net **ret, berth_error *err);
+ *  made in, and that namespace's berth_net_ipv6_conf_open() (or -1); the handle owns both
+ *  (closed on failure too). */
+int berth_net_open_socket(int sock_fd, int conf6_fd, berth_net **ret, berth_error *err);
 /** Close a handle (NULL accepted). */
 void berth_net_close(berth_net *nl);
 static inline void berth_net_closep(berth_net **nl)
@@ -188,6 +189,20 @@ int berth_net_route_list(berth_net *nl, int family, berth_net_route **ret, size_
 
 /** Write value to /proc/sys/<key> ("net/ipv4/ip_forward"), unless it reads so already. */
 int berth_net_sysctl_set(const char *key, const char *value, berth_error *err);
+
+/** The caller's namespace's /proc/sys/net/ipv6/conf as an O_PATH directory fd, or -1 (errno
+ *  ENOENT: no IPv6 in this kernel). A name looked up under it later is looked up in that
+ *  namespace, from whatever namespace the looker is in. */
+int berth_net_ipv6_conf_open(void);
+
+/**
+ * Write value to link ifname's IPv6 setting key ("disable_ipv6", "accept_ra") in the handle's
+ * namespace, unless it reads so already. -ENOENT when the kernel has no IPv6 (or no such link).
+ */
+int berth_net_link_ipv6_set(berth_net *nl, const char *ifname, const char *key, const char *value,
+                            berth_error *err);
+/** Whether the handle's namespace has no IPv6 settings (a kernel without IPv6). */
+bool berth_net_ipv6_conf_missing(const berth_net *nl);
 
 /**
  * A new network namespace kept by a bind mount on path (a file made here; -EEXIST

@@ -50,6 +50,7 @@ typedef struct {
         const char *path;
         bool want_socket; /* a NETLINK_ROUTE socket in the new namespace too */
         int sock;
+        int conf6; /* with the socket: the new namespace's IPv6 settings (or -1) */
         int errnum;
         const char *what;
 } maker;
@@ -77,6 +78,8 @@ static void *make_in_thread(void *arg)
                 m->errnum = errno;
                 m->what = "cannot open a netlink socket";
         }
+        if (m->want_socket && m->sock >= 0)
+                m->conf6 = berth_net_ipv6_conf_open();
         return NULL;
 }
 
@@ -96,6 +99,7 @@ static int netns_make(const char *path, maker *m, berth_error *err)
         close(fd);
         m->path = path;
         m->sock = -1;
+        m->conf6 = -1;
         pthread_t t;
         if ((r = pthread_create(&t, NULL, make_in_thread, m)) != 0) {
                 unlink(path);
@@ -105,6 +109,8 @@ static int netns_make(const char *path, maker *m, berth_error *err)
         if (m->what) {
                 if (m->sock >= 0)
                         close(m->sock);
+                if (m->conf6 >= 0)
+                        close(m->conf6);
                 berth_netns_remove(path, NULL);
                 return berth_err(err, m->errnum, "%s", m->what);
         }
@@ -123,7 +129,7 @@ int berth_netns_create_open(const char *path, berth_net **ret, berth_error *err)
         int r = netns_make(path, &m, err);
         if (r < 0)
                 return r;
-        if ((r = berth_net_open_socket(m.sock, ret, err)) < 0)
+        if ((r = berth_net_open_socket(m.sock, m.conf6, ret, err)) < 0)
                 berth_netns_remove(path, NULL);
         return r;
 }

@@ -21,6 +21,7 @@ struct berth_net {
         unsigned seq;
         char req[BERTH_NL_REQ_SIZE];
         char *buf; /* replies: BERTH_NL_RECV_SIZE bytes, and NLMSG_ALIGNTO zeros after each */
+        int conf6; /* the namespace's /proc/sys/net/ipv6/conf (berth_net_ipv6_conf_open), or -1 */
 };
 
 /** Called for each reply message that is not an ack or an error; <0 stops with that error. */

@@ -24,17 +24,21 @@
 typedef struct {
         int netns_fd;
         struct mnl_socket *sock;
+        int conf6;
         int errnum;
         const char *what;
 } opener;
 
+/* the socket, and the namespace's IPv6 settings, in the namespace the thread is in */
 static void open_socket(opener *o)
 {
         o->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
         if (o->sock == NULL) {
                 o->errnum = errno;
                 o->what = "cannot open a netlink socket";
+                return;
         }
+        o->conf6 = berth_net_ipv6_conf_open();
 }
 
 /* A thread of its own: it enters the namespace, makes the socket there and ends (its namespace
@@ -51,11 +55,14 @@ static void *open_in_netns(void *p)
         return NULL;
 }
 
-/* o's socket set up as a handle (it is closed on failure) */
+/* o's socket set up as a handle (it and o->conf6 are closed on failure) */
 static int handle_of(opener *o, berth_net **ret, berth_error *err)
 {
-        if (o->sock == NULL)
+        if (o->sock == NULL) {
+                if (o->conf6 >= 0)
+                        close(o->conf6);
                 return berth_err(err, o->errnum, "%s", o->what);
+        }
         int r = 0;
         _cleanup_free_ berth_net *nl = calloc(1, sizeof(*nl));
         _cleanup_free_ char *buf = malloc(BERTH_NL_RECV_SIZE + NLMSG_ALIGNTO);
@@ -65,6 +72,8 @@ static int handle_of(opener *o, berth_net **ret, berth_error *err)
                 r = berth_err(err, errno, "cannot bind a netlink socket");
         if (r < 0) {
                 mnl_socket_close(o->sock);
+                if (o->conf6 >= 0)
+                        close(o->conf6);
                 return r;
         }
         /* the kernel's reason in words, and the request not echoed back: best effort (old
@@ -78,6 +87,7 @@ static int handle_of(opener *o, berth_net **ret, berth_error *err)
         nl->sock = o->sock;
         nl->portid = mnl_socket_get_portid(o->sock);
         nl->buf = TAKE_PTR(buf);
+        nl->conf6 = o->conf6;
         *ret = TAKE_PTR(nl);
         return 0;
 }
@@ -87,7 +97,7 @@ int berth_net_open(int netns_fd, berth_net **ret, berth_error *err)
         int r = berth_libmnl_load(err);
         if (r < 0)
                 return r;
-        opener o = {.netns_fd = netns_fd};
+        opener o = {.netns_fd = netns_fd, .conf6 = -1};
         if (netns_fd < 0) {
                 open_socket(&o);
         } else {
@@ -100,14 +110,16 @@ int berth_net_open(int netns_fd, berth_net **ret, berth_error *err)
         return handle_of(&o, ret, err);
 }
 
-int berth_net_open_socket(int sock_fd, berth_net **ret, berth_error *err)
+int berth_net_open_socket(int sock_fd, int conf6_fd, berth_net **ret, berth_error *err)
 {
         int r = berth_libmnl_load(err);
         if (r < 0) {
                 close(sock_fd);
+                if (conf6_fd >= 0)
+                        close(conf6_fd);
                 return r;
         }
-        opener o = {.netns_fd = -1, .sock = mnl_socket_fdopen(sock_fd)};
+        opener o = {.netns_fd = -1, .sock = mnl_socket_fdopen(sock_fd), .conf6 = conf6_fd};
         if (o.sock == NULL) {
                 o.errnum = errno;
                 o.what = "cannot set up a netlink socket";
@@ -121,6 +133,8 @@ void berth_net_close(berth_net *nl)
         if (nl == NULL)
                 return;
         mnl_socket_close(nl->sock);
+        if (nl->conf6 >= 0)
+                close(nl->conf6);
         free(nl->buf);
         free(nl);
 }

@@ -337,6 +337,78 @@ static void check_answers(void)
         is_int(status, -EBUSY, "with its error");
 }
 
+/* A sysctl file's text in a namespace (-1: the test's own), malloc'd, NULL if unreadable. */
+static char *sysctl_in(int netns_fd, const char *path)
+{
+        char *v = NULL;
+        if (run(netns_fd, &v, "cat /proc/sys/%s 2>/dev/null", path) != 0) {
+                free(v);
+                return NULL;
+        }
+        return v;
+}
+
+/* Links' IPv6 settings written in a handle's namespace, and the bridge driver's use of them:
+ * no router advertisement on a bridge it makes; on a container's link IPv6 only with an IPv6
+ * address, and then no router advertisement either. */
+static void check_ipv6_settings(berth_net *host, berth_net *ctr, int ns_ctr)
+{
+        berth_error err = {0};
+        char *v; /* each read freed before the next */
+        is_rc(berth_net_link_ipv6_set(ctr, "eth0", "accept_ra", "2", &err), 0,
+              "eth0's accept_ra set through the container's handle");
+        v = sysctl_in(ns_ctr, "net/ipv6/conf/eth0/accept_ra");
+        is_str(v, "2\n", "read in the container's namespace");
+        free(v);
+        is_rc(berth_net_link_ipv6_set(host, "eth0", "accept_ra", "0", &err), -ENOENT,
+              "through the host's handle: no eth0 there, ENOENT");
+        is_rc(berth_net_link_ipv6_set(ctr, "eth0", "../../ipv4/ip_forward", "1", &err), -EINVAL,
+              "a setting with a '/' refused");
+        is_rc(berth_net_link_ipv6_set(ctr, "..", "accept_ra", "0", &err), -EINVAL,
+              "a link named '..' refused");
+        ok(!berth_net_ipv6_conf_missing(ctr), "this kernel has IPv6");
+
+        berth_net_bridge_conf bc = {.name = "brt1"};
+        bool made = false;
+        ok(berth_net_bridge_ensure(host, &bc, &made, &err) == 0 && made, "a bridge made: %s",
+           err.msg);
+        v = sysctl_in(-1, "net/ipv6/conf/brt1/accept_ra");
+        is_str(v, "0\n", "it takes no router advertisement");
+        free(v);
+        int ns = new_netns();
+        _cleanup_net_ berth_net *nl = NULL;
+        if (ns < 0 || berth_net_open(ns, &nl, &err) < 0) {
+                ok(false, "a namespace for the endpoints: %s", err.msg);
+                return;
+        }
+        berth_net_endpoint_conf e4 = {
+            .host_name = "vet4", .ifname = "eth4", .bridge = "brt1", .n_addrs = 1};
+        berth_net_addr_parse("10.89.0.2/24", &e4.addrs[0], NULL);
+        berth_net_endpoint_conf e6 = {
+            .host_name = "vet6", .ifname = "eth6", .bridge = "brt1", .n_addrs = 2};
+        berth_net_addr_parse("10.89.0.3/24", &e6.addrs[0], NULL);
+        berth_net_addr_parse("fd00:89::3/64", &e6.addrs[1], NULL);
+        is_rc(berth_net_endpoint_add(host, nl, ns, &e4, &err), 0, "an IPv4 endpoint");
+        is_rc(berth_net_endpoint_add(host, nl, ns, &e6, &err), 0, "an IPv4 and IPv6 endpoint");
+        v = sysctl_in(ns, "net/ipv6/conf/eth4/disable_ipv6");
+        is_str(v, "1\n", "IPv6 off on the IPv4 one");
+        free(v);
+        run(ns, &v, "ip -6 addr show dev eth4");
+        is_str(v, "", "it has no IPv6 address, not even a link-local one");
+        free(v);
+        v = sysctl_in(ns, "net/ipv6/conf/eth6/disable_ipv6");
+        is_str(v, "0\n", "on on the other");
+        free(v);
+        v = sysctl_in(ns, "net/ipv6/conf/eth6/accept_ra");
+        is_str(v, "0\n", "which takes no router advertisement");
+        free(v);
+        ok(lib_has_addr(nl, "eth6", "fd00:89::3/64"), "and has its IPv6 address");
+        berth_net_link_delete(host, "vet4", NULL);
+        berth_net_link_delete(host, "vet6", NULL);
+        berth_net_link_delete(host, "brt1", NULL);
+        close(ns);
+}
+
 int main(void)
 {
         if (geteuid() != 0) {
@@ -535,6 +607,8 @@ int main(void)
         ok(berth_net_link_index(host, "vhx1", &err) > 0, "its peer here too");
         is_rc(berth_net_link_delete(host, "vhx1", &err), 0, "deleting the peer");
         is_rc(berth_net_link_get(host, "vhx0", &l, &err), -ENODEV, "takes the other end");
+
+        check_ipv6_settings(host, ctr, ns_b);
 
         /* deleting */
         is_rc(berth_net_link_delete(host, "vetht0", &err), 0, "host end deleted");
