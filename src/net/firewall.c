@@ -236,6 +236,14 @@ int berth_fw_script(const char *table, const berth_fw_network *nets, size_t n,
               "@hairpin6 masquerade\n"
               "    oifname @bridges ip6 saddr ::1 masquerade\n  }\n",
               f);
+        /* a network's packets come from its own addresses: what arrives on a bridge with a
+         * source the host would not route back out of that bridge (a container with
+         * CAP_NET_RAW forging another host's or network's address) is dropped before NAT, so
+         * the host forwards no forged source anywhere (strict reverse-path filtering, both
+         * families; a route the user adds through a container makes its addresses valid) */
+        fputs("  chain spoof {\n    type filter hook prerouting priority -150; policy accept;\n"
+              "    iifname @bridges fib saddr . iif oif missing drop\n  }\n",
+              f);
         /* the host's loopback is the host's: route_localnet (on the bridges, for ports
          * published on 127.0.0.1) would let a container that crafts a packet to 127.0.0.0/8
          * reach the host's local services; only answers to the host's own connections come in

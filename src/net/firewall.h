@@ -21,7 +21,9 @@
  *   - isolation: no traffic between two networks' bridges, and nothing from
  *     outside reaches a container by its address, only through a published port;
  *   - the host's loopback: nothing a container sends to 127.0.0.0/8 comes in (the bridges
- *     have route_localnet for the ports published there), but answers to the host's own.
+ *     have route_localnet for the ports published there), but answers to the host's own;
+ *   - forged sources: what comes in on a bridge from an address the host would not route back
+ *     out of it is dropped (strict reverse-path filtering, before NAT).
  */
 #include "base/error.h"
 

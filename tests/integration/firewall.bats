@@ -142,3 +142,58 @@ apply() {
   [ "$output" = "fw-script: ::1 and 10.231.5.2 are not of one family" ]
   [ "$(ip netns exec $H nft list table inet berth-test | grep -c '8080 : 10.231.5.2 . 80')" -eq 1 ]
 }
+
+# udp_heard NS SECONDS CMD...: the datagrams a listener on NS's port 9999 heard while CMD ran,
+# one "source payload" per line
+udp_heard() {
+  local ns=$1 secs=$2 out
+  shift 2
+  out=$(mktemp /tmp/berth-fw-udp.XXXXXX)
+  ip netns exec "$ns" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 9999))
+s.settimeout(0.2)
+out = open(sys.argv[1], "w")
+print("ready", file=out, flush=True)
+end = time.time() + float(sys.argv[2])
+while time.time() < end:
+    try:
+        data, (addr, _) = s.recvfrom(100)
+        print(addr, data.decode(), file=out, flush=True)
+    except socket.timeout:
+        pass' "$out" "$secs" &
+  local l=$!
+  for _ in $(seq 50); do grep -q ready "$out" && break; sleep 0.05; done
+  "$@"
+  wait "$l"
+  grep -v '^ready$' "$out"
+  rm -f "$out"
+}
+
+# send_from NS SOURCE PAYLOAD: three datagrams to the remote host's port 9999, from SOURCE
+send_from() {
+  ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+for _ in range(3):
+    s.sendto(sys.argv[2].encode(), ("198.51.100.2", 9999))' "$2" "$3"
+}
+
+@test "firewall: what a container sends with a forged source address does not leave its network" {
+  apply
+  # the hostile container gives itself addresses that are not its own: another host's, and
+  # one of the other network's (CAP_NET_RAW makes such packets without them, too)
+  ip -n $C addr add 10.99.0.5/32 dev eth0
+  ip -n $C addr add 10.231.6.9/32 dev eth0
+  run udp_heard $R 1.5 sh -c "$(declare -f send_from); send_from $C 10.99.0.5 forged-outside; send_from $C 10.231.6.9 forged-network; send_from $C 10.231.5.2 real"
+  [ "$status" -eq 0 ]
+  # its own address goes out (as the host's, masqueraded); the forged ones do not
+  [[ "$output" == *"198.51.100.1 real"* ]]
+  [[ "$output" != *forged* ]] || { echo "heard: $output"; false; }
+  # without berth's table the forged source is forwarded as it is: the drop above is the table's
+  ip netns exec $H "$FW" berth-test --apply
+  run udp_heard $R 1.5 sh -c "$(declare -f send_from); send_from $C 10.99.0.5 forged-outside"
+  [[ "$output" == *"10.99.0.5 forged-outside"* ]]
+}
