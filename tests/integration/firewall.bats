@@ -151,16 +151,17 @@ udp_heard() {
   out=$(mktemp /tmp/berth-fw-udp.XXXXXX)
   ip netns exec "$ns" python3 -c '
 import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", 9999))
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 9999))
 s.settimeout(0.2)
 out = open(sys.argv[1], "w")
 print("ready", file=out, flush=True)
 end = time.time() + float(sys.argv[2])
 while time.time() < end:
     try:
-        data, (addr, _) = s.recvfrom(100)
-        print(addr, data.decode(), file=out, flush=True)
+        data, addr = s.recvfrom(100)
+        print(addr[0].removeprefix("::ffff:"), data.decode(), file=out, flush=True)
     except socket.timeout:
         pass' "$out" "$secs" &
   local l=$!
@@ -171,26 +172,40 @@ while time.time() < end:
   rm -f "$out"
 }
 
-# send_from NS SOURCE PAYLOAD: three datagrams to the remote host's port 9999, from SOURCE
+# send_from NS SOURCE PAYLOAD: three datagrams to the remote host's port 9999 (its IPv4 or
+# IPv6 address, as SOURCE is), from SOURCE
 send_from() {
   ip netns exec "$1" python3 -c '
 import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+six = ":" in sys.argv[1]
+s = socket.socket(socket.AF_INET6 if six else socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 0))
 for _ in range(3):
-    s.sendto(sys.argv[2].encode(), ("198.51.100.2", 9999))' "$2" "$3"
+    s.sendto(sys.argv[2].encode(), ("fd00:51::2" if six else "198.51.100.2", 9999))' "$2" "$3"
 }
 
 @test "firewall: what a container sends with a forged source address does not leave its network" {
-  apply
+  # IPv6 too: the first network and the remote host get IPv6 addresses
+  ip -n $H addr add fd00:231:5::1/64 dev bfw0 nodad
+  ip -n $H addr add fd00:51::1/64 dev vR nodad
+  ip netns exec $H sysctl -qw net.ipv6.conf.all.forwarding=1
+  ip -n $C addr add fd00:231:5::2/64 dev eth0 nodad
+  ip -n $C -6 route add default via fd00:231:5::1
+  ip -n $R addr add fd00:51::2/64 dev eth0 nodad
+  ip netns exec $H "$FW" berth-test --apply \
+    net bfw0 10.231.5.0/24 fd00:231:5::/64 - net bfw1 10.231.6.0/24 - -
   # the hostile container gives itself addresses that are not its own: another host's, and
   # one of the other network's (CAP_NET_RAW makes such packets without them, too)
   ip -n $C addr add 10.99.0.5/32 dev eth0
   ip -n $C addr add 10.231.6.9/32 dev eth0
-  run udp_heard $R 1.5 sh -c "$(declare -f send_from); send_from $C 10.99.0.5 forged-outside; send_from $C 10.231.6.9 forged-network; send_from $C 10.231.5.2 real"
+  ip -n $C addr add fd00:99::5/128 dev eth0 nodad
+  run udp_heard $R 1.5 sh -c "$(declare -f send_from); send_from $C 10.99.0.5 forged-outside; send_from $C 10.231.6.9 forged-network; send_from $C fd00:99::5 forged-outside6; send_from $C 10.231.5.2 real; send_from $C fd00:231:5::2 real6"
   [ "$status" -eq 0 ]
-  # its own address goes out (as the host's, masqueraded); the forged ones do not
-  [[ "$output" == *"198.51.100.1 real"* ]]
+  # its own addresses go out (as the host's, masqueraded); the forged ones do not
+  [[ "$output" == *"198.51.100.1 real"* && "$output" == *"fd00:51::1 real6"* ]] || {
+    echo "heard: $output"
+    false
+  }
   [[ "$output" != *forged* ]] || { echo "heard: $output"; false; }
   # without berth's table the forged source is forwarded as it is: the drop above is the table's
   ip netns exec $H "$FW" berth-test --apply
