@@ -65,9 +65,9 @@ static int mount_args_get(berth_images *im, const char *dir, const char *target,
         _cleanup_free_ char *t = target ? berth_xstrdup(target) : berth_xasprintf("%s/merged", dir);
         a->upper = abs_path(u);
         a->work = abs_path(w);
-        a->empty = abs_path(e);
+        a->empty = n == 0 ? abs_path(e) : NULL; /* made only for an image without layers */
         a->target = abs_path(t);
-        if (!a->upper || !a->work || !a->empty || !a->target)
+        if (!a->upper || !a->work || (n == 0 && !a->empty) || !a->target)
                 return berth_err(err, errno, "snapshot '%s' is incomplete", dir);
         a->lowers = berth_xmalloc0((n ? n : 1) * sizeof(char *));
         for (size_t i = 0; i < n; i++) {

@@ -213,8 +213,9 @@ static int add_row(berth_images *im, const berth_digest *image_id, const char *d
 
 static int make_dirs(const char *dir, const berth_digest *chain, size_t n, berth_error *err)
 {
+        /* "empty": the one lower directory of an image without layers (overlay needs one) */
         static const char *const subs[] = {"upper", "work", "merged", "empty"};
-        for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+        for (size_t i = 0; i < ARRAY_SIZE(subs) - (n > 0); i++) {
                 _cleanup_free_ char *p = berth_xasprintf("%s/%s", dir, subs[i]);
                 if (mkdir(p, 0755) < 0)
                         return berth_err(err, errno, "cannot create '%s'", p);

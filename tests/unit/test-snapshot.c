@@ -207,6 +207,7 @@ static void test_three_layers(berth_images *im)
         ok(berth_snapshot_create(im, &id, dir, &err) == 0, "create a snapshot: %s", err.msg);
         ok(exists(P("%s/upper", dir)) && exists(P("%s/work", dir)) && exists(P("%s/merged", dir)),
            "upper, work and merged are there");
+        ok(!exists(P("%s/empty", dir)), "no empty lower directory: the image has layers");
         berth_digest *chain = NULL;
         size_t nc = 0;
         ok(snapshot_read_lower(dir, &chain, &nc, &err) == 0 && nc == 3, "lower lists 3 layers");
@@ -416,6 +417,7 @@ static void test_no_layers(berth_images *im)
         ok(berth_snapshot_create(im, &id, dir, &err) == 0 &&
                berth_snapshot_mount(im, dir, NULL, &err) == 0,
            "snapshot and mount it: %s", err.msg);
+        ok(exists(P("%s/empty", dir)), "on an empty lower directory of its own");
         spit(P("%s/merged/hello", dir), "hi");
         is_str(slurp(P("%s/upper/hello", dir)), "hi", "a write lands in upper");
         is_str(diff_text(im, dir), "A /hello\n", "diff of an empty image");
