@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A network create body checked as dockerd does, made into the network's inspect object. */
 #include "engine/network-internal.h"
+#include "base/fs.h"
 #include "base/units.h"
 #include "net/ipam.h"
 
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /* Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 static bool valid_name(const char *s)
@@ -47,6 +49,20 @@ static json_t *string_map(const json_t *body, const char *key, berth_error *err)
 
 /* One IPAM.Config entry made whole: its subnet (given, or picked from the pools for IPv4),
  * gateway (given, or the first host), range and auxiliary addresses inside the subnet. */
+/* What names this machine for its IPv6 pool: /etc/machine-id, else its hostname (malloc'd). */
+static char *host_id(void)
+{
+        _cleanup_free_ char *text = NULL;
+        if (berth_read_file("/etc/machine-id", &text, NULL, NULL) == 0) {
+                text[strcspn(text, "\n")] = '\0';
+                if (*text)
+                        return TAKE_PTR(text);
+        }
+        char name[256] = "";
+        gethostname(name, sizeof(name) - 1);
+        return berth_xstrdup(name);
+}
+
 static int ipam_entry(const json_t *in, const berth_prefix *others, size_t n_others,
                       const berth_prefix *host, size_t n_host, int family, json_t **ret,
                       berth_error *err)
@@ -69,9 +85,16 @@ static int ipam_entry(const json_t *in, const berth_prefix *others, size_t n_oth
                 if (r < 0)
                         return r;
         } else {
-                return berth_errx(err, EINVAL,
-                                  "could not find an available, non-overlapping IPv6 address "
-                                  "pool: give the network an IPv6 --subnet");
+                /* a /64 of this host's unique local /48, as Docker 27+ (its engine's ID there,
+                 * the machine's here) */
+                berth_prefix *avoid = berth_xmalloc0((n_others + n_host + 1) * sizeof(*avoid));
+                memcpy(avoid, others, n_others * sizeof(*avoid));
+                memcpy(avoid + n_others, host, n_host * sizeof(*avoid));
+                _cleanup_free_ char *id = host_id();
+                r = berth_ipam_pool6_pick(id, avoid, n_others + n_host, &subnet, err);
+                free(avoid);
+                if (r < 0)
+                        return r;
         }
         for (size_t i = 0; i < n_others; i++)
                 if (s && *s && berth_prefix_overlaps(&subnet, &others[i]))
@@ -252,10 +275,13 @@ int engine_network_config(berth_engine *e, const json_t *body, const char *id, j
                     0)
                         json_array_insert_new(configs, 0, entry);
         }
-        if (r == 0 && ipv6 && !has_v6)
-                r = berth_errx(err, EINVAL,
-                               "could not find an available, non-overlapping IPv6 address pool: "
-                               "give the network an IPv6 --subnet");
+        if (r == 0 && ipv6 && !has_v6) {
+                json_t *entry = NULL;
+                _cleanup_json_ json_t *none = json_object();
+                if ((r = ipam_entry(none, others, n_others, host, n_host, AF_INET6, &entry, err)) ==
+                    0)
+                        json_array_append_new(configs, entry);
+        }
         free(others);
         free(host);
         if (r < 0)

@@ -2,6 +2,7 @@
 /* Subnets, gateways and the next free address, as Docker's default IPAM (ipam.h). */
 #include "ipam.h"
 #include "base/cleanup.h"
+#include "base/digest.h"
 #include "base/strutil.h"
 
 #include <arpa/inet.h>
@@ -195,6 +196,36 @@ int berth_ipam_pool_pick(const berth_prefix *in_use, size_t n, berth_prefix *ret
         }
         return berth_errx(err, ENOSPC,
                           "could not find an available, non-overlapping IPv4 address pool among "
+                          "the defaults to assign to the network");
+}
+
+int berth_ipam_pool6_pick(const char *host_id, const berth_prefix *in_use, size_t n,
+                          berth_prefix *ret, berth_error *err)
+{
+        berth_digest d;
+        berth_digest_of(host_id, strlen(host_id), &d);
+        const char *hex = berth_digest_hex(&d);
+        berth_prefix p = {.family = AF_INET6, .len = 64};
+        p.addr[0] = 0xfd;
+        /* bytes 3..7 of the hash are the first eight's low 40 bits */
+        for (int i = 0; i < 5; i++) {
+                unsigned byte = 0;
+                sscanf(hex + 2 * (3 + i), "%2x", &byte);
+                p.addr[1 + i] = (uint8_t)byte;
+        }
+        for (unsigned sub = 0; sub < 65536; sub++) {
+                p.addr[6] = (uint8_t)(sub >> 8);
+                p.addr[7] = (uint8_t)sub;
+                bool free_ = true;
+                for (size_t j = 0; free_ && j < n; j++)
+                        free_ = !berth_prefix_overlaps(&p, &in_use[j]);
+                if (free_) {
+                        *ret = p;
+                        return 0;
+                }
+        }
+        return berth_errx(err, ENOSPC,
+                          "could not find an available, non-overlapping IPv6 address pool among "
                           "the defaults to assign to the network");
 }
 

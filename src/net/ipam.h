@@ -63,5 +63,15 @@ int berth_ipam_next(const berth_prefix *subnet, const berth_prefix *range, const
  */
 int berth_ipam_pool_pick(const berth_prefix *in_use, size_t n, berth_prefix *ret, berth_error *err);
 
+/**
+ * Docker's default IPv6 pool (Docker 27 and later): a unique local /48 of this host —
+ * fd00::/8 and a 40-bit global ID, the low 40 bits of the first eight bytes of
+ * sha256(host_id) (RFC 4193's idea) — cut into /64s. *ret the first /64 that overlaps none
+ * of in_use (n); -ENOSPC ("could not find an available, non-overlapping IPv6 address pool")
+ * when all 65536 do.
+ */
+int berth_ipam_pool6_pick(const char *host_id, const berth_prefix *in_use, size_t n,
+                          berth_prefix *ret, berth_error *err);
+
 /** The host's IPv4 and IPv6 interface addresses and routes, as prefixes (caller frees). */
 int berth_ipam_host_prefixes(berth_prefix **ret, size_t *ret_n, berth_error *err);

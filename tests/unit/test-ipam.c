@@ -156,11 +156,37 @@ static void test_pools(void)
         free(host);
 }
 
+/* Docker 27+'s IPv6 pool: fd00::/8 and the low 40 bits of sha256(host id)'s first 8 bytes */
+static void test_pool6(void)
+{
+        berth_error err = {0};
+        berth_prefix got;
+        char buf[64];
+        /* sha256("") = e3b0c442 98fc1c14 …: its first 8 bytes' low 40 bits are 42 98 fc 1c 14 */
+        ok(berth_ipam_pool6_pick("", NULL, 0, &got, &err) == 0, "a pool for the empty id");
+        is_str(berth_prefix_str(&got, buf, sizeof(buf)), "fd42:98fc:1c14::/64",
+               "its /48's first /64");
+        /* sha256("abc") = ba7816bf 8f01cfea … */
+        berth_prefix used_[2] = {P("fdbf:8f01:cfea::/64"), P("fdbf:8f01:cfea:1::5/128")};
+        ok(berth_ipam_pool6_pick("abc", used_, 2, &got, &err) == 0, "past the used");
+        is_str(berth_prefix_str(&got, buf, sizeof(buf)), "fdbf:8f01:cfea:2::/64",
+               "the first free /64");
+        berth_prefix all = P("fdbf:8f01:cfea::/48");
+        is_int(berth_ipam_pool6_pick("abc", &all, 1, &got, &err), -ENOSPC, "the /48 taken whole");
+        like(err.msg, "could not find an available, non-overlapping IPv6 address pool",
+             "Docker's words");
+        berth_prefix v4 = P("10.0.0.0/8");
+        ok(berth_ipam_pool6_pick("abc", &v4, 1, &got, &err) == 0 &&
+               strcmp(berth_prefix_str(&got, buf, sizeof(buf)), "fdbf:8f01:cfea::/64") == 0,
+           "an IPv4 prefix in use is no obstacle");
+}
+
 int main(void)
 {
         test_parse();
         test_contains();
         test_next();
         test_pools();
+        test_pool6();
         return tap_done();
 }
