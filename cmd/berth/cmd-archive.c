@@ -68,7 +68,7 @@ int cmd_save(berth_cli *cli, int argc, char **argv)
         const char *output = NULL;
         enum berth_archive_format fmt = BERTH_ARCHIVE_DOCKER;
         int c;
-        while ((c = getopt_long(argc, argv, "+o:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "o:h", o, NULL)) != -1) {
                 switch (c) {
                 case 'o':
                         output = optarg;
@@ -115,7 +115,7 @@ int cmd_load(berth_cli *cli, int argc, char **argv)
                                           {0}};
         const char *input = NULL;
         int c;
-        while ((c = getopt_long(argc, argv, "+i:qh", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "i:qh", o, NULL)) != -1) {
                 switch (c) {
                 case 'i':
                         input = optarg;
@@ -179,7 +179,7 @@ int cmd_export(berth_cli *cli, int argc, char **argv)
             {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
         const char *output = NULL;
         int c;
-        while ((c = getopt_long(argc, argv, "+o:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "o:h", o, NULL)) != -1) {
                 switch (c) {
                 case 'o':
                         output = optarg;

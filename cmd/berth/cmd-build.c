@@ -381,7 +381,7 @@ int cmd_build(berth_cli *cli, int argc, char **argv)
         bool no_cache = false, pull = false, quiet = false, plain = false;
         int c;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:f:qt:o:h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":f:qt:o:h", opts, NULL)) != -1) {
                 switch (c) {
                 case OPT_BUILD_ARG:
                         berth_strv_push(&build_args, optarg);

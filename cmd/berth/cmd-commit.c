@@ -14,7 +14,7 @@ int cmd_diff(berth_cli *cli, int argc, char **argv)
 {
         static const struct option o[] = {{"help", no_argument, NULL, 'h'}, {0}};
         int c;
-        while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
                 if (c == 'h') {
                         printf("Usage:  berth diff CONTAINER\n\n"
                                "Inspect changes to files or directories on a container's "

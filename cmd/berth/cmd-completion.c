@@ -145,7 +145,7 @@ static bool probe(berth_cli *cli, int (*fn)(berth_cli *, int, char **), int argc
         probe_opts = NULL;
         if (setjmp(jb) == 0) {
                 probe_jump = &jb;
-                optind = 1;
+                optind = 0;
                 fn(cli, argc, argv);
         } else {
                 hit = true;

@@ -399,7 +399,7 @@ int cmd_cp(berth_cli *cli, int argc, char **argv)
                                           {0}};
         bool archive = false, follow = false, quiet = false, quiet_set = false;
         int c;
-        while ((c = getopt_long(argc, argv, "+aLqh", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "aLqh", o, NULL)) != -1) {
                 switch (c) {
                 case 'a':
                         archive = true;

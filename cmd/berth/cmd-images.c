@@ -50,7 +50,7 @@ int cmd_images(berth_cli *cli, int argc, char **argv)
         const char *format = NULL;
         _cleanup_strv_ char **filter_args = NULL;
         int c;
-        while ((c = getopt_long(argc, argv, "+qaf:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "qaf:h", o, NULL)) != -1) {
                 switch (c) {
                 case 'q':
                         quiet = true;
@@ -226,7 +226,7 @@ int cmd_rmi(berth_cli *cli, int argc, char **argv)
                                           {0}};
         unsigned flags = 0;
         int c;
-        while ((c = getopt_long(argc, argv, "+fh", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "fh", o, NULL)) != -1) {
                 if (c == 'f')
                         flags |= BERTH_IMAGES_RM_FORCE;
                 else if (c == 'p')

@@ -19,7 +19,7 @@ int cmd_import(berth_cli *cli, int argc, char **argv)
         _cleanup_strv_ char **changes = NULL;
         const char *message = NULL;
         int c;
-        while ((c = getopt_long(argc, argv, "+c:m:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "c:m:h", o, NULL)) != -1) {
                 switch (c) {
                 case 'c':
                         berth_strv_push(&changes, optarg);

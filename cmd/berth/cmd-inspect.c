@@ -16,7 +16,7 @@ int cmd_image_inspect(berth_cli *cli, int argc, char **argv)
         const char *format = NULL;
         int c;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:f:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":f:h", o, NULL)) != -1) {
                 if (c == 'f') {
                         format = optarg;
                 } else if (c == 'h') {
@@ -62,7 +62,7 @@ int cmd_history(berth_cli *cli, int argc, char **argv)
                                           {0}};
         bool no_trunc = false, quiet = false;
         int c;
-        while ((c = getopt_long(argc, argv, "+qh", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "qh", o, NULL)) != -1) {
                 if (c == 'n')
                         no_trunc = true;
                 else if (c == 'q')

@@ -123,7 +123,7 @@ static int network_create(berth_cli *cli, int argc, char **argv)
         _cleanup_strv_ char **subnets = NULL, **gateways = NULL, **ranges = NULL;
         const char *driver = "bridge", *ipam_driver = "default";
         int c;
-        while ((c = getopt_long(argc, argv, "+:d:o:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":d:o:h", o, NULL)) != -1) {
                 switch (c) {
                 case 'd':
                         driver = optarg;
@@ -238,7 +238,7 @@ static int network_ls(berth_cli *cli, int argc, char **argv)
         _cleanup_filters_ berth_filters *filters = berth_filters_new();
         berth_error err = {0};
         int c;
-        while ((c = getopt_long(argc, argv, "+:qf:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":qf:h", o, NULL)) != -1) {
                 switch (c) {
                 case 'q':
                         quiet = true;
@@ -342,7 +342,7 @@ static int network_inspect(berth_cli *cli, int argc, char **argv)
         const char *cmd = "network inspect";
         const char *format = NULL;
         int c;
-        while ((c = getopt_long(argc, argv, "+:f:vh", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":f:vh", o, NULL)) != -1) {
                 if (c == 'f')
                         format = optarg;
                 else if (c == 'v')
@@ -466,7 +466,7 @@ static int network_connect(berth_cli *cli, int argc, char **argv)
         json_t *ipam = json_object();
         json_object_set_new(ep, "IPAMConfig", ipam);
         int c;
-        while ((c = getopt_long(argc, argv, "+:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":h", o, NULL)) != -1) {
                 switch (c) {
                 case 'a': {
                         json_t *al = json_object_get(ep, "Aliases");
@@ -543,7 +543,7 @@ static int network_reload(berth_cli *cli, int argc, char **argv)
 {
         static const struct option o[] = {{"help", no_argument, NULL, 'h'}, {0}};
         int c;
-        while ((c = getopt_long(argc, argv, "+:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":h", o, NULL)) != -1) {
                 if (c == 'h') {
                         printf("Usage:  berth network reload\n\n"
                                "Set up the bridges and firewall rules of the networks in use "

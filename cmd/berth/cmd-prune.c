@@ -33,7 +33,7 @@ int cli_prune_flags(const char *cmd, const char *help, unsigned accepts, int arg
             {"help", no_argument, NULL, 'h'},         {0}};
         int c;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:afh", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":afh", o, NULL)) != -1) {
                 /* a flag this prune does not take is unknown, as getopt would say */
                 if ((c == 'a' && !(accepts & CLI_PRUNE_ALL)) ||
                     (c == 'V' && !(accepts & CLI_PRUNE_VOLUMES))) {

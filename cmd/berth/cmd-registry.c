@@ -112,7 +112,7 @@ int cmd_pull(berth_cli *cli, int argc, char **argv)
         const char *platform = getenv("DOCKER_DEFAULT_PLATFORM");
         int c;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:aqh", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":aqh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'a':
                         all = true;
@@ -168,7 +168,7 @@ int cmd_push(berth_cli *cli, int argc, char **argv)
         bool quiet = false, tls_verify = true;
         int c;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:qh", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'q':
                         quiet = true;
@@ -249,7 +249,7 @@ int cmd_login(berth_cli *cli, int argc, char **argv)
         bool pass_stdin = false, tls_verify = true;
         int c;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:u:p:h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":u:p:h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'u':
                         free(user);
@@ -344,7 +344,7 @@ int cmd_logout(berth_cli *cli, int argc, char **argv)
         static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
         int c;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
                 if (c == 'h') {
                         printf("Usage:  berth logout [SERVER]\n\n"
                                "Log out from a registry.\n"

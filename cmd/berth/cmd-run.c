@@ -236,7 +236,7 @@ int cmd_start(berth_cli *cli, int argc, char **argv)
         bool attach = false, interactive = false, all = false, by_policy = false;
         const char *keys = NULL;
         int ch;
-        while ((ch = getopt_long(argc, argv, "+ai", opts, NULL)) != -1) {
+        while ((ch = getopt_long(argc, argv, "ai", opts, NULL)) != -1) {
                 switch (ch) {
                 case 'A':
                         all = true;
@@ -314,7 +314,7 @@ int cmd_attach(berth_cli *cli, int argc, char **argv)
         bool no_stdin = false, sig_proxy = true;
         const char *keys = NULL;
         int ch;
-        while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (ch) {
                 case 'n':
                         no_stdin = true;

@@ -104,7 +104,7 @@ static int system_df(berth_cli *cli, int argc, char **argv)
             {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'}, {0}};
         bool verbose = false;
         int c;
-        while ((c = getopt_long(argc, argv, "+vh", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "vh", o, NULL)) != -1) {
                 if (c == 'v')
                         verbose = true;
                 else if (c == 'h') {
@@ -168,7 +168,7 @@ static int system_check(berth_cli *cli, int argc, char **argv)
             {"repair", no_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'}, {0}};
         bool repair = false;
         int c;
-        while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
                 if (c == 'r')
                         repair = true;
                 else if (c == 'h') {
@@ -308,7 +308,7 @@ int cmd_info(berth_cli *cli, int argc, char **argv)
         const char *format = NULL;
         int c;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:f:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":f:h", o, NULL)) != -1) {
                 switch (c) {
                 case 'f':
                         format = optarg;

@@ -34,7 +34,7 @@ static int volume_create(berth_cli *cli, int argc, char **argv)
         json_auto_t *labels = json_object();
         json_auto_t *opts = json_object();
         int c;
-        while ((c = getopt_long(argc, argv, "+:d:o:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":d:o:h", o, NULL)) != -1) {
                 switch (c) {
                 case 'd':
                         driver = optarg;
@@ -186,7 +186,7 @@ static int volume_ls(berth_cli *cli, int argc, char **argv)
         const char *format = NULL;
         _cleanup_filters_ berth_filters *filters = berth_filters_new();
         int c;
-        while ((c = getopt_long(argc, argv, "+:qf:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":qf:h", o, NULL)) != -1) {
                 switch (c) {
                 case 'q':
                         quiet = true;
@@ -284,7 +284,7 @@ static int volume_inspect(berth_cli *cli, int argc, char **argv)
             {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
         const char *format = NULL;
         int c;
-        while ((c = getopt_long(argc, argv, "+:f:h", o, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":f:h", o, NULL)) != -1) {
                 if (c == 'f')
                         format = optarg;
                 else if (c == 'h') {

@@ -20,7 +20,7 @@ int cli_group_run(berth_cli *cli, const char *group, const char *usage, const cl
         }
         for (size_t i = 0; i < n; i++)
                 if (strcmp(argv[1], subs[i].name) == 0) {
-                        optind = 1;
+                        optind = 0; /* the subcommand's option string read afresh (main.c) */
                         opterr = 0; /* cli_bad_flag() says it, once */
                         return subs[i].fn(cli, argc - 1, argv + 1);
                 }

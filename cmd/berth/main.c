@@ -309,7 +309,12 @@ int main(int argc, char **argv)
         int rc = -1;
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
                 if (strcmp(commands[i].name, name) == 0) {
-                        optind = 1;
+                        /* 0, not 1: glibc then reads the command's own option string afresh
+                         * (its order is taken at the first call: the global options' "+"
+                         * would stay). A "+" there stops at the first argument, as docker's
+                         * run, create, exec, commit, tag and top do; otherwise flags may come
+                         * after arguments, as in `docker rm c -f` and `docker build . -t x` */
+                        optind = 0;
                         rc = commands[i].fn(&cli, sub_argc, sub);
                         break;
                 }
@@ -322,7 +327,7 @@ int main(int argc, char **argv)
         return rc;
 }
 
-/* -f/--force and --help, up to the first argument that is not a flag (cli.h). */
+/* -f/--force and --help, before or after the arguments (cli.h). */
 int cli_force_flag(const char *cmd, int argc, char **argv, const char *usage, bool *force)
 {
         static const struct option opts[] = {
@@ -330,7 +335,7 @@ int cli_force_flag(const char *cmd, int argc, char **argv, const char *usage, bo
         int c;
         opterr = 0;
         *force = false;
-        while ((c = getopt_long(argc, argv, "+:fh", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":fh", opts, NULL)) != -1) {
                 if (c == 'f') {
                         *force = true;
                         continue;

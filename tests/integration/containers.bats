@@ -801,3 +801,39 @@ gone_after_kill() {
   [ "$status" -eq 0 ]
   [ -z "$output" ]
 }
+
+@test "flags may follow the arguments, as docker's CLI takes them; run, exec, top and commit stop at theirs" {
+  berth run --name fa img sh -c 'echo one; echo two'
+  run berth logs fa --tail 1
+  [ "$status" -eq 0 ]
+  [ "$output" = two ]
+  run berth inspect fa -f '{{.Name}}'
+  [ "$output" = /fa ]
+  run berth container inspect fa --format '{{.State.ExitCode}}'
+  [ "$output" = 0 ]
+  run berth ps -a --format '{{.Names}}' --filter name=fa
+  [ "$output" = fa ]
+  # what follows the image (run) or the container (exec, top) is the command's
+  run berth run --rm img echo -n -e 'a\tb'
+  [ "$output" = "$(printf 'a\tb')" ]
+  berth run -d --name fb img sleep 300
+  run berth exec fb echo -n -e 'c\td'
+  [ "$output" = "$(printf 'c\td')" ]
+  run berth top fb -o pid,comm
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == *PID*COMMAND* ]]
+  # commit and tag take no flag after their arguments either (docker's "accepts at most 2
+  # arguments"): -p after them is an argument
+  run berth commit fb shot -p
+  [ "$status" -ne 0 ]
+  run berth stop fb -t 1
+  [ "$status" -eq 0 ]
+  [ "$output" = fb ]
+  run berth rm fa fb -f
+  [ "$status" -eq 0 ]
+  [ -z "$(berth ps -aq)" ]
+  # an unknown flag after the arguments is still an error
+  run berth rm fa --nope
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"unknown flag"* ]]
+}

@@ -322,3 +322,24 @@ PY
   [[ "$output" =~ Total\ reclaimed\ space:\ [1-9] ]]
   [ "$(berth images -a -q --no-trunc)" = "$BASE" ]
 }
+
+@test "image commands take flags after their arguments, as docker's CLI" {
+  berth import "$WORK/busybox.tar" img >/dev/null
+  mkdir -p "$WORK/ctx"
+  printf 'FROM img\nRUN echo built > /built\n' >"$WORK/ctx/Dockerfile"
+  run berth build "$WORK/ctx" -t built:1 -q
+  [ "$status" -eq 0 ]
+  [[ "$output" == sha256:* ]]
+  run berth images built -q
+  [ "$output" = "$(berth image inspect built:1 -f '{{.Id}}' | cut -c8-19)" ]
+  run berth history built:1 -q
+  [ "$status" -eq 0 ]
+  berth save built:1 -o "$WORK/built.tar"
+  [ -s "$WORK/built.tar" ]
+  run berth rmi built:1 -f
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "Untagged: built:1" ]]
+  run berth load -i "$WORK/built.tar" -q
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"built:1"* ]]
+}

@@ -83,8 +83,6 @@ teardown() { teardown_engine_test; }
   [ "$output" = "berth: cannot configure multiple gateways (10.9.0.1, 10.9.0.2) for the same subnet (10.9.0.0/24)" ]
   run berth network create --subnet fd00:1::/64 x
   [ "$output" = "berth: IPv6 subnet fd00:1::/64 given to a network without --ipv6" ]
-  run berth network create --ipv6 x
-  [[ "$output" == "berth: could not find an available, non-overlapping IPv6 address pool"* ]]
   run berth network create -d host x
   [ "$output" = 'berth: only one instance of "host" network is allowed' ]
   run berth network create -d overlay x
@@ -216,4 +214,39 @@ teardown() { teardown_engine_test; }
   [ "$status" -eq 0 ]
   [ "$(jq -r '.[0].Subnet' <<<"${lines[0]}")" = "172.19.0.0/16" ]
   [ "$(jq -r '.[0].Subnet' <<<"${lines[1]}")" = "172.20.0.0/16" ]
+}
+
+@test "network create --ipv6 without a subnet: a /64 of the host's unique local /48, as docker 27+" {
+  berth network create --ipv6 six1 >/dev/null
+  berth network create --ipv6 six2 >/dev/null
+  # docker's /48: fd00::/8 and the low 40 bits of the first 8 bytes of sha256(the host's id)
+  # (the engine's id there, the machine's here)
+  local id base
+  id=$(cat /etc/machine-id 2>/dev/null || hostname)
+  base=$(python3 -c '
+import hashlib, ipaddress, sys
+g = int.from_bytes(hashlib.sha256(sys.argv[1].encode()).digest()[:8], "big") & (1 << 40) - 1
+print(str(ipaddress.IPv6Address((0xFD << 120) | (g << 80))).rstrip(":"))' "$id")
+  local s1 s2 g1
+  s1=$(berth network inspect six1 | jq -r '.[0].IPAM.Config[1].Subnet')
+  s2=$(berth network inspect six2 | jq -r '.[0].IPAM.Config[1].Subnet')
+  g1=$(berth network inspect six1 | jq -r '.[0].IPAM.Config[1].Gateway')
+  [[ "$s1" == "$base":*/64 && "$s2" == "$base":*/64 ]] || { echo "$base: $s1 $s2"; false; }
+  [ "$s1" != "$s2" ]
+  [ "$g1" = "${s1%/64}1" ]
+  # and IPv4 as always
+  [[ "$(berth network inspect six1 | jq -r '.[0].IPAM.Config[0].Subnet')" == 172.*/16 ]]
+  berth network rm six1 six2
+}
+
+@test "network and volume commands take flags after their arguments, as docker's CLI" {
+  berth network create fl -o com.docker.network.driver.mtu=1400 >/dev/null
+  [ "$(berth network inspect fl -f '{{index .Options "com.docker.network.driver.mtu"}}')" = 1400 ]
+  [ "$(berth network ls --filter name=fl -q | wc -l)" -eq 1 ]
+  run berth network rm fl -f
+  [ "$output" = fl ]
+  berth volume create vfl --label a=b >/dev/null
+  [ "$(berth volume inspect vfl -f '{{.Labels.a}}')" = b ]
+  run berth volume rm vfl -f
+  [ "$output" = vfl ]
 }
