@@ -30,10 +30,12 @@ char *cli_labels_text(const json_t *labels);
 char *cli_format_header(const char *tmpl, const cli_format_field *fields, size_t n);
 
 /**
- * `inspect -f`: a Go template over an inspect object: "{{.Field}}",
- * "{{.Field.Key}}" (a missing top-level field is an error, a missing map
- * key "<no value>"), "{{json .Field}}", "{{json .}}",
- * "{{index .Field \"key\"}}"; values print as Go prints them (maps as
- * "map[k:v]"). Returns the malloc'd text, or NULL with msg set.
+ * `inspect -f` (and the --format of info, events, container inspect): a Go
+ * text/template over a JSON object, as docker's CLI has it (template.c):
+ * fields and chains, pipelines, variables, if/else/range/with, comments and
+ * trimming, Go's functions and docker's (json, join, split, lower, upper,
+ * title, pad, truncate). A missing top-level field is an error, a missing map
+ * key "<no value>"; values print as Go prints them (maps as "map[k:v]").
+ * Returns the malloc'd text, or NULL with msg set ("template: …").
  */
 char *cli_format_json(const char *tmpl, const json_t *v, char *msg, size_t msgsz);
