@@ -429,3 +429,21 @@ veths_of() { ip -o link show master "$1" 2>/dev/null | wc -l; }
   [ -z "$(ls "$BERTH_RUNROOT/netns" 2>/dev/null)" ]
   ip link del "$PARENT"
 }
+
+@test "docker's documented inspect templates: a container's address and its published port" {
+  berth network create tnet >/dev/null
+  berth run -d --name tw --network tnet -p 127.0.0.1:18089:80 $(httpd_args)
+  # https://docs.docker.com/reference/cli/docker/inspect/ — "get an instance's IP address"
+  run berth inspect --format='{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' tw
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(ip_of tw tnet)" ]
+  # "get a subsection": the host port a container port is published on
+  run berth inspect --format='{{(index (index .NetworkSettings.Ports "80/tcp") 0).HostPort}}' tw
+  [ "$output" = 18089 ]
+  [[ "$(fetch 127.0.0.1 "$output")" == *"hello from the container"* ]]
+  # every published port (53/udp is exposed by the image, not published: no bindings)
+  run berth inspect -f '{{range $p, $c := .NetworkSettings.Ports}}{{with $c}}{{$p}}={{(index $c 0).HostIp}}:{{(index $c 0).HostPort}} {{end}}{{end}}' tw
+  [ "$output" = "80/tcp=127.0.0.1:18089 " ]
+  run berth inspect -f '{{if .State.Running}}{{.Name}} runs{{end}} on {{join (split "a b" " ") "+"}}' tw
+  [ "$output" = "/tw runs on a+b" ]
+}
