@@ -227,27 +227,32 @@ static node_t *list_push(list_t *l)
 
 /* ---- parsing ---- */
 
+/* where an error's words go */
 typedef struct {
-        const char *src;  /* the whole template */
-        const char *p;    /* where we are */
-        const char *aend; /* the end of the current action's inside */
-        bool trim;        /* the last action ended "-}}": the text after it loses its leading
-                           * white space */
         char *msg;
         size_t msgsz;
-} parser_t;
+} errbuf_t;
 
-static int perr(parser_t *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int perr(parser_t *ps, const char *fmt, ...)
+static int terr(errbuf_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int terr(errbuf_t *e, const char *fmt, ...)
 {
         char what[256];
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(what, sizeof(what), fmt, ap);
         va_end(ap);
-        snprintf(ps->msg, ps->msgsz, "template: %s", what);
+        snprintf(e->msg, e->msgsz, "template: %s", what);
         return -EINVAL;
 }
+
+typedef struct {
+        const char *src;  /* the whole template */
+        const char *p;    /* where we are */
+        const char *aend; /* the end of the current action's inside */
+        bool trim;        /* the last action ended "-}}": the text after it loses its leading
+                           * white space */
+        errbuf_t *err;
+} parser_t;
 
 static void skip_space(parser_t *ps)
 {
@@ -295,7 +300,7 @@ static int parse_string(parser_t *ps, term_t *t)
         }
         if (ps->p >= ps->aend) {
                 free(o.s);
-                return perr(ps, "unterminated quoted string");
+                return terr(ps->err, "unterminated quoted string");
         }
         ps->p++;
         t->kind = T_STR;
@@ -335,7 +340,7 @@ static int parse_term(parser_t *ps, term_t *t)
                 if ((r = parse_pipe(ps, ")", &t->pipe)) < 0)
                         return r;
                 if (ps->p >= ps->aend || *ps->p != ')')
-                        return perr(ps, "unclosed left paren");
+                        return terr(ps->err, "unclosed left paren");
                 ps->p++;
                 return field_chain(ps, t);
         }
@@ -344,7 +349,7 @@ static int parse_term(parser_t *ps, term_t *t)
                 char *end;
                 t->num = strtod(ps->p, &end);
                 if (end > ps->aend || end == ps->p)
-                        return perr(ps, "bad number syntax");
+                        return terr(ps->err, "bad number syntax");
                 t->is_int = memchr(ps->p, '.', (size_t)(end - ps->p)) == NULL &&
                             memchr(ps->p, 'e', (size_t)(end - ps->p)) == NULL;
                 ps->p = end;
@@ -353,7 +358,7 @@ static int parse_term(parser_t *ps, term_t *t)
         }
         char *id = ident(ps);
         if (id == NULL)
-                return perr(ps, "unexpected \"%c\" in command", c);
+                return terr(ps->err, "unexpected \"%c\" in command", c);
         if (strcmp(id, "true") == 0 || strcmp(id, "false") == 0) {
                 t->kind = T_BOOL;
                 t->truth = id[0] == 't';
@@ -420,13 +425,13 @@ static int parse_pipe(parser_t *ps, const char *stop, pipe_t **ret)
                                 for (size_t i = 0; i < cmd.n; i++)
                                         term_clear(&cmd.args[i]);
                                 free(cmd.args);
-                                return perr(ps, "unexpected \"%c\" in operand", *ps->p);
+                                return terr(ps->err, "unexpected \"%c\" in operand", *ps->p);
                         }
                         skip_space(ps);
                 }
                 if (cmd.n == 0) {
                         free(cmd.args);
-                        return perr(ps, "missing value for command");
+                        return terr(ps->err, "missing value for command");
                 }
                 p->cmds = berth_xrealloc(p->cmds, (p->n + 1) * sizeof(cmd_t));
                 p->cmds[p->n++] = cmd;
@@ -470,7 +475,7 @@ static int parse_list(parser_t *ps, list_t *l, ender *ret_end, pipe_t **ret_else
                 }
                 const char *close = strstr(open + 2, "}}");
                 if (close == NULL)
-                        return perr(ps, "unclosed action");
+                        return terr(ps->err, "unclosed action");
                 ps->p = open + 2;
                 ps->aend = close;
                 if (*ps->p == '-' && isspace((unsigned char)ps->p[1]))
@@ -504,7 +509,7 @@ static int parse_list(parser_t *ps, list_t *l, ender *ret_end, pipe_t **ret_else
                         } else {
                                 ps->p = s2;
                                 if (ps->p < ps->aend)
-                                        return perr(ps, "unexpected text after else");
+                                        return terr(ps->err, "unexpected text after else");
                         }
                         ps->p = after;
                         *ret_end = END_ELSE;
@@ -525,7 +530,7 @@ static int parse_list(parser_t *ps, list_t *l, ender *ret_end, pipe_t **ret_else
                         return r;
                 if (ps->p < ps->aend) {
                         pipe_free(pipe);
-                        return perr(ps, "unexpected \"%c\" in command", *ps->p);
+                        return terr(ps->err, "unexpected \"%c\" in command", *ps->p);
                 }
                 node_t *n = list_push(l);
                 n->kind = kind;
@@ -553,10 +558,10 @@ static int parse_list(parser_t *ps, list_t *l, ender *ret_end, pipe_t **ret_else
                         if ((r = parse_list(ps, &cur->orelse, &e, &elseif)) < 0)
                                 return r;
                         if (e == END_ELSE)
-                                return perr(ps, "a second else");
+                                return terr(ps->err, "a second else");
                 }
                 if (e != END_END)
-                        return perr(ps, "unexpected EOF: %s without end",
+                        return terr(ps->err, "unexpected EOF: %s without end",
                                     kind == N_IF      ? "if"
                                     : kind == N_RANGE ? "range"
                                                       : "with");
@@ -575,21 +580,8 @@ typedef struct {
         var_t *vars;
         size_t n_vars;
         out_t *o;
-        char *msg;
-        size_t msgsz;
+        errbuf_t *err;
 } run_t;
-
-static int rerr(run_t *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int rerr(run_t *rs, const char *fmt, ...)
-{
-        char what[256];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(what, sizeof(what), fmt, ap);
-        va_end(ap);
-        snprintf(rs->msg, rs->msgsz, "template: %s", what);
-        return -EINVAL;
-}
 
 static void var_push(run_t *rs, const char *name, json_t *v)
 {
@@ -649,12 +641,12 @@ static int fields_of(run_t *rs, json_t *v, char *const *fields, size_t n, json_t
                 }
                 if (!json_is_object(v)) {
                         json_decref(v);
-                        return rerr(rs, "can't evaluate field %s", fields[i]);
+                        return terr(rs->err, "can't evaluate field %s", fields[i]);
                 }
                 json_t *next = json_object_get(v, fields[i]);
                 if (next == NULL && v == rs->root) {
                         json_decref(v);
-                        return rerr(rs, "can't evaluate field %s", fields[i]);
+                        return terr(rs->err, "can't evaluate field %s", fields[i]);
                 }
                 json_incref(next);
                 json_decref(v);
@@ -680,7 +672,7 @@ static int eval_term(run_t *rs, const term_t *t, json_t *dot, json_t **ret)
         case T_VAR: {
                 var_t *x = var_find(rs, t->name);
                 if (x == NULL)
-                        return rerr(rs, "undefined variable \"$%s\"", t->name);
+                        return terr(rs->err, "undefined variable \"$%s\"", t->name);
                 v = json_incref(x->v);
                 break;
         }
@@ -734,7 +726,7 @@ static int run_cmd(run_t *rs, const cmd_t *c, json_t *dot, json_t *piped, bool h
                 return r;
         }
         if (c->n > 1 || has_piped)
-                return rerr(rs, "can't give argument to non-function");
+                return terr(rs->err, "can't give argument to non-function");
         return eval_term(rs, &c->args[0], dot, ret);
 }
 
@@ -754,7 +746,7 @@ static int run_pipe(run_t *rs, const pipe_t *p, json_t *dot, json_t **ret)
                 var_t *x = p->declare ? NULL : var_find(rs, p->vars[0]);
                 if (!p->declare && x == NULL) {
                         json_decref(v);
-                        return rerr(rs, "undefined variable \"$%s\"", p->vars[0]);
+                        return terr(rs->err, "undefined variable \"$%s\"", p->vars[0]);
                 }
                 if (x) {
                         json_decref(x->v);
@@ -768,6 +760,24 @@ static int run_pipe(run_t *rs, const pipe_t *p, json_t *dot, json_t **ret)
 }
 
 static int run_list(run_t *rs, const list_t *l, json_t *dot);
+
+/* One round of a range: its variables set ($i or $k and $e; or $e), the body run on e; key a
+ * reference it takes. */
+static int range_one(run_t *rs, const node_t *n, json_t *key, json_t *e)
+{
+        size_t mark = rs->n_vars;
+        if (n->pipe->n_vars == 2) {
+                var_push(rs, n->pipe->vars[0], key);
+                key = NULL;
+                var_push(rs, n->pipe->vars[1], json_incref(e));
+        } else if (n->pipe->n_vars == 1) {
+                var_push(rs, n->pipe->vars[0], json_incref(e));
+        }
+        json_decref(key);
+        int r = run_list(rs, &n->body, e);
+        vars_pop_to(rs, mark);
+        return r;
+}
 
 static int run_node(run_t *rs, const node_t *n, json_t *dot)
 {
@@ -806,15 +816,7 @@ static int run_node(run_t *rs, const node_t *n, json_t *dot)
                         size_t i;
                         json_t *e;
                         json_array_foreach (v, i, e) {
-                                size_t m = rs->n_vars;
-                                if (n->pipe->n_vars == 2) {
-                                        var_push(rs, n->pipe->vars[0], json_integer((json_int_t)i));
-                                        var_push(rs, n->pipe->vars[1], json_incref(e));
-                                } else if (n->pipe->n_vars == 1) {
-                                        var_push(rs, n->pipe->vars[0], json_incref(e));
-                                }
-                                r = run_list(rs, &n->body, e);
-                                vars_pop_to(rs, m);
+                                r = range_one(rs, n, json_integer((json_int_t)i), e);
                                 count++;
                                 if (r < 0)
                                         break;
@@ -823,23 +825,15 @@ static int run_node(run_t *rs, const node_t *n, json_t *dot)
                         size_t nk;
                         _cleanup_free_ const char **keys = sorted_keys(v, &nk);
                         for (size_t i = 0; i < nk; i++) {
-                                json_t *e = json_object_get(v, keys[i]);
-                                size_t m = rs->n_vars;
-                                if (n->pipe->n_vars == 2) {
-                                        var_push(rs, n->pipe->vars[0], json_string(keys[i]));
-                                        var_push(rs, n->pipe->vars[1], json_incref(e));
-                                } else if (n->pipe->n_vars == 1) {
-                                        var_push(rs, n->pipe->vars[0], json_incref(e));
-                                }
-                                r = run_list(rs, &n->body, e);
-                                vars_pop_to(rs, m);
+                                r = range_one(rs, n, json_string(keys[i]),
+                                              json_object_get(v, keys[i]));
                                 count++;
                                 if (r < 0)
                                         break;
                         }
                 } else if (v && !json_is_null(v)) {
                         json_decref(v);
-                        return rerr(rs, "range can't iterate over %s",
+                        return terr(rs->err, "range can't iterate over %s",
                                     json_is_string(v) ? "a string" : "a number or boolean");
                 }
                 if (r == 0 && count == 0)
@@ -963,7 +957,7 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
         *ret = NULL;
         if (strcmp(fn, "and") == 0 || strcmp(fn, "or") == 0) {
                 if (n == 0)
-                        return rerr(rs, "wrong number of args for %s", fn);
+                        return terr(rs->err, "wrong number of args for %s", fn);
                 bool want = fn[0] == 'o';
                 size_t i = 0;
                 while (i + 1 < n && truth(args[i]) != want)
@@ -973,13 +967,13 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
         }
         if (strcmp(fn, "not") == 0) {
                 if (n != 1)
-                        return rerr(rs, "wrong number of args for not: want 1 got %zu", n);
+                        return terr(rs->err, "wrong number of args for not: want 1 got %zu", n);
                 *ret = json_boolean(!truth(args[0]));
                 return 0;
         }
         if (strcmp(fn, "eq") == 0 || strcmp(fn, "ne") == 0) {
                 if (n < 2)
-                        return rerr(rs, "missing argument for comparison");
+                        return terr(rs->err, "missing argument for comparison");
                 bool any = false;
                 for (size_t i = 1; i < n; i++)
                         any = any || equal(args[0], args[i]);
@@ -989,11 +983,11 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
         if (strcmp(fn, "lt") == 0 || strcmp(fn, "le") == 0 || strcmp(fn, "gt") == 0 ||
             strcmp(fn, "ge") == 0) {
                 if (n != 2)
-                        return rerr(rs, "wrong number of args for %s: want 2 got %zu", fn, n);
+                        return terr(rs->err, "wrong number of args for %s: want 2 got %zu", fn, n);
                 bool gt = fn[0] == 'g', eq = fn[1] == 'e';
                 int l = gt ? less(args[1], args[0]) : less(args[0], args[1]);
                 if (l < 0)
-                        return rerr(rs, "incompatible types for comparison");
+                        return terr(rs->err, "incompatible types for comparison");
                 *ret = json_boolean(l || (eq && equal(args[0], args[1])));
                 return 0;
         }
@@ -1005,14 +999,15 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
                              : json_is_string(v) ? json_string_length(v)
                                                  : SIZE_MAX;
                 if (len == SIZE_MAX)
-                        return rerr(rs, "error calling len: len of a value that is not a list, "
-                                        "map or string");
+                        return terr(rs->err,
+                                    "error calling len: len of a value that is not a list, "
+                                    "map or string");
                 *ret = json_integer((json_int_t)len);
                 return 0;
         }
         if (strcmp(fn, "index") == 0) {
                 if (n < 1)
-                        return rerr(rs, "wrong number of args for index");
+                        return terr(rs->err, "wrong number of args for index");
                 json_t *v = args[0];
                 for (size_t i = 1; v && i < n; i++) {
                         double d;
@@ -1020,7 +1015,7 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
                                 v = json_object_get(v, str_arg(args, n, i));
                         else if (json_is_array(v) && number_of(args[i], &d)) {
                                 if (d < 0 || d >= (double)json_array_size(v))
-                                        return rerr(rs,
+                                        return terr(rs->err,
                                                     "error calling index: index out of "
                                                     "range: %lld",
                                                     (long long)d);
@@ -1028,7 +1023,8 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
                         } else if (json_is_null(v)) {
                                 v = NULL;
                         } else {
-                                return rerr(rs, "error calling index: cannot index this value");
+                                return terr(rs->err,
+                                            "error calling index: cannot index this value");
                         }
                 }
                 *ret = json_incref(v);
@@ -1038,12 +1034,12 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
                 double a = 0, b = -1;
                 if (n < 1 || (n > 1 && !number_of(args[1], &a)) ||
                     (n > 2 && !number_of(args[2], &b)))
-                        return rerr(rs, "error calling slice: bad arguments");
+                        return terr(rs->err, "error calling slice: bad arguments");
                 if (args[0] && json_is_string(args[0])) {
                         size_t len = json_string_length(args[0]);
                         size_t s = (size_t)a, e = b < 0 ? len : (size_t)b;
                         if (s > e || e > len)
-                                return rerr(rs, "error calling slice: index out of range");
+                                return terr(rs->err, "error calling slice: index out of range");
                         *ret = json_stringn(json_string_value(args[0]) + s, e - s);
                         return 0;
                 }
@@ -1051,14 +1047,14 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
                         size_t len = json_array_size(args[0]);
                         size_t s = (size_t)a, e = b < 0 ? len : (size_t)b;
                         if (s > e || e > len)
-                                return rerr(rs, "error calling slice: index out of range");
+                                return terr(rs->err, "error calling slice: index out of range");
                         json_t *out = json_array();
                         for (size_t i = s; i < e; i++)
                                 json_array_append(out, json_array_get(args[0], i));
                         *ret = out;
                         return 0;
                 }
-                return rerr(rs, "error calling slice: cannot slice this value");
+                return terr(rs->err, "error calling slice: cannot slice this value");
         }
         if (strcmp(fn, "print") == 0 || strcmp(fn, "println") == 0) {
                 out_t o = {.s = berth_xstrdup("")};
@@ -1079,13 +1075,13 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
         if (strcmp(fn, "printf") == 0) {
                 const char *f = str_arg(args, n, 0);
                 if (f == NULL)
-                        return rerr(rs, "printf wants a format string");
+                        return terr(rs->err, "printf wants a format string");
                 *ret = go_printf(f, args + 1, n - 1);
                 return 0;
         }
         if (strcmp(fn, "json") == 0) {
                 if (n != 1)
-                        return rerr(rs, "wrong number of args for json: want 1 got %zu", n);
+                        return terr(rs->err, "wrong number of args for json: want 1 got %zu", n);
                 char *s = args[0] ? json_dumps(args[0], JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
                 *ret = json_string(s ? s : "null");
                 free(s);
@@ -1094,7 +1090,7 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
         if (strcmp(fn, "join") == 0) {
                 const char *sep = str_arg(args, n, 1);
                 if (n != 2 || sep == NULL || !(args[0] && json_is_array(args[0])))
-                        return rerr(rs, "error calling join: want a list and a separator");
+                        return terr(rs->err, "error calling join: want a list and a separator");
                 out_t o = {.s = berth_xstrdup("")};
                 size_t i;
                 json_t *e;
@@ -1110,7 +1106,7 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
         if (strcmp(fn, "split") == 0) {
                 const char *s = str_arg(args, n, 0), *sep = str_arg(args, n, 1);
                 if (n != 2 || s == NULL || sep == NULL)
-                        return rerr(rs, "error calling split: want a string and a separator");
+                        return terr(rs->err, "error calling split: want a string and a separator");
                 json_t *out = json_array();
                 size_t sl = strlen(sep);
                 for (const char *p = s;;) {
@@ -1127,7 +1123,7 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
         }
         if (strcmp(fn, "lower") == 0 || strcmp(fn, "upper") == 0 || strcmp(fn, "title") == 0) {
                 if (n != 1)
-                        return rerr(rs, "wrong number of args for %s: want 1 got %zu", fn, n);
+                        return terr(rs->err, "wrong number of args for %s: want 1 got %zu", fn, n);
                 char *s = text_of(args[0]);
                 bool start = true;
                 for (char *p = s; *p; p++) {
@@ -1145,7 +1141,7 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
                 double a, b;
                 if (n != 3 || !number_of(args[1], &a) || !number_of(args[2], &b) || a < 0 ||
                     b < 0 || a > 4096 || b > 4096)
-                        return rerr(rs, "error calling pad: want a value and two counts");
+                        return terr(rs->err, "error calling pad: want a value and two counts");
                 _cleanup_free_ char *s = text_of(args[0]);
                 _cleanup_free_ char *p = berth_xasprintf("%*s%s%*s", (int)a, "", s, (int)b, "");
                 *ret = json_string(p);
@@ -1154,32 +1150,33 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
         if (strcmp(fn, "truncate") == 0) {
                 double len;
                 if (n != 2 || !number_of(args[1], &len) || len < 0)
-                        return rerr(rs, "error calling truncate: want a value and a length");
+                        return terr(rs->err, "error calling truncate: want a value and a length");
                 _cleanup_free_ char *s = text_of(args[0]);
                 if (strlen(s) > (size_t)len)
                         s[(size_t)len] = '\0';
                 *ret = json_string(s);
                 return 0;
         }
-        return rerr(rs, "function \"%s\" not defined", fn);
+        return terr(rs->err, "function \"%s\" not defined", fn);
 }
 
 /* ---- the entry point ---- */
 
 char *cli_format_json(const char *tmpl, const json_t *v, char *msg, size_t msgsz)
 {
-        parser_t ps = {.src = tmpl, .p = tmpl, .msg = msg, .msgsz = msgsz};
+        errbuf_t eb = {msg, msgsz};
+        parser_t ps = {.src = tmpl, .p = tmpl, .err = &eb};
         list_t root = {0};
         ender e;
         pipe_t *stray = NULL;
         int r = parse_list(&ps, &root, &e, &stray);
         if (r == 0 && e != END_EOF) {
                 pipe_free(stray);
-                r = perr(&ps, "unexpected {{%s}}", e == END_END ? "end" : "else");
+                r = terr(&eb, "unexpected {{%s}}", e == END_END ? "end" : "else");
         }
         out_t o = {.s = berth_xstrdup("")};
         if (r == 0) {
-                run_t rs = {.root = v, .o = &o, .msg = msg, .msgsz = msgsz};
+                run_t rs = {.root = v, .o = &o, .err = &eb};
                 var_push(&rs, "", json_incref((json_t *)v));
                 r = run_list(&rs, &root, (json_t *)v);
                 vars_pop_to(&rs, 0);

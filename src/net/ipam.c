@@ -175,6 +175,14 @@ int berth_ipam_next(const berth_prefix *subnet, const berth_prefix *range, const
             subnet->family == AF_INET ? 4 : 6, berth_prefix_str(subnet, s, sizeof(s)));
 }
 
+static bool overlaps_any(const berth_prefix *p, const berth_prefix *in_use, size_t n)
+{
+        for (size_t j = 0; j < n; j++)
+                if (berth_prefix_overlaps(p, &in_use[j]))
+                        return true;
+        return false;
+}
+
 int berth_ipam_pool_pick(const berth_prefix *in_use, size_t n, berth_prefix *ret, berth_error *err)
 {
         /* 172.17–31.0.0/16, then 192.168.0.0/16 in /20s */
@@ -186,10 +194,7 @@ int berth_ipam_pool_pick(const berth_prefix *in_use, size_t n, berth_prefix *ret
                         p.addr[0] = 192, p.addr[1] = 168, p.addr[2] = (uint8_t)((i - 15) << 4);
                         p.len = 20;
                 }
-                bool free_ = true;
-                for (size_t j = 0; free_ && j < n; j++)
-                        free_ = !berth_prefix_overlaps(&p, &in_use[j]);
-                if (free_) {
+                if (!overlaps_any(&p, in_use, n)) {
                         *ret = p;
                         return 0;
                 }
@@ -216,10 +221,7 @@ int berth_ipam_pool6_pick(const char *host_id, const berth_prefix *in_use, size_
         for (unsigned sub = 0; sub < 65536; sub++) {
                 p.addr[6] = (uint8_t)(sub >> 8);
                 p.addr[7] = (uint8_t)sub;
-                bool free_ = true;
-                for (size_t j = 0; free_ && j < n; j++)
-                        free_ = !berth_prefix_overlaps(&p, &in_use[j]);
-                if (free_) {
+                if (!overlaps_any(&p, in_use, n)) {
                         *ret = p;
                         return 0;
                 }
