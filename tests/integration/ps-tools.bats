@@ -407,3 +407,21 @@ to_bytes() {
   run berth container
   [ "$status" -eq 125 ]
 }
+
+@test "ps and images --format take Go's templates: printf, if, functions, the table header through them" {
+  berth run -d --name fmt1 --label tier=web img sleep 300
+  berth create --name fmt2 img true >/dev/null
+  run berth ps -a --format '{{printf "%-6s|" .Names}}{{if eq .State "running"}}up{{else}}{{.State}}{{end}}'
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"fmt1  |up"* && "$output" == *"fmt2  |created"* ]]
+  run berth ps --format 'table {{upper .Names}}\t{{.Labels}}'
+  [ "${lines[0]}" = "NAMES     LABELS" ]
+  [[ "${lines[1]}" == "FMT1"*"tier=web" ]]
+  run berth ps --format '{{json .}}'
+  [ "$(echo "$output" | jq -r .Names)" = fmt1 ]
+  run berth images --format '{{.Repository}}{{with .Tag}}:{{.}}{{end}}'
+  [ "$output" = img:latest ]
+  run berth ps --format '{{.Nope}}'
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"can't evaluate field Nope"* ]]
+}
