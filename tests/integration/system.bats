@@ -353,3 +353,20 @@ DEAD_PID=999999999
   # and with them, the same commands work
   berth import "$WORK/small.tar" c >/dev/null
 }
+
+@test "version: docker's Client and Server sections, and --format over them" {
+  run berth version
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "Client:" ]
+  [[ "$output" == *"Server: berth Engine"* && "$output" == *"Kernel Version:   $(uname -r)"* ]]
+  # the check scripts make before they use docker: the server's version
+  run berth version --format '{{.Server.Version}}'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(berth version --format '{{.Client.Version}}')" ]
+  [ -n "$output" ]
+  run berth version -f json
+  [ "$(echo "$output" | jq -r '.Server.Components[0].Name + " " + .Server.MinAPIVersion')" = "Engine 1.24" ]
+  run berth version --format '{{.Nope}}'
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"can't evaluate field Nope"* ]]
+}
