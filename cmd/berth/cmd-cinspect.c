@@ -39,6 +39,7 @@ static int inspect(berth_cli *cli, int argc, char **argv, const char *only)
                                              {"help", no_argument, NULL, 'h'},
                                              {0}};
         const char *format = NULL, *type = only;
+        bool size = false;
         int ch;
         while ((ch = getopt_long(argc, argv, "f:s", opts, NULL)) != -1) {
                 switch (ch) {
@@ -49,13 +50,15 @@ static int inspect(berth_cli *cli, int argc, char **argv, const char *only)
                         type = optarg;
                         break;
                 case 's':
+                        size = true;
                         break;
                 case 'h':
                         printf("Usage:  berth inspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
                                "Return low-level information on Docker objects\n\nOptions:\n"
                                "  -f, --format string   Format the output using the given Go "
-                               "template\n      --type string     Return JSON for specified "
-                               "type\n");
+                               "template\n  -s, --size            Display total file sizes if "
+                               "the type is container\n      --type string     Return JSON for "
+                               "specified type\n");
                         return 0;
                 default:
                         return cli_usage(argv[0], "unknown flag");
@@ -76,6 +79,8 @@ static int inspect(berth_cli *cli, int argc, char **argv, const char *only)
                 json_t *o = NULL;
                 if (type == NULL || strcmp(type, "container") == 0)
                         o = berth_engine_inspect(e, argv[i], &err);
+                if (o && size)
+                        berth_engine_inspect_add_size(e, o);
                 if (o == NULL && (type == NULL || strcmp(type, "image") == 0))
                         o = berth_images_inspect(berth_engine_images(e), argv[i], &err);
                 if (o == NULL && type && strcmp(type, "volume") == 0) {

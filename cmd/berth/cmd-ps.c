@@ -248,12 +248,13 @@ int cmd_ps(berth_cli *cli, int argc, char **argv)
                 _cleanup_free_ char *labels = cli_labels_text(json_object_get(c->body, "Labels"));
                 _cleanup_free_ char *mounts = mounts_text(c);
                 char sizebuf[96] = "";
-                if (size) {
-                        _cleanup_free_ char *dir = berth_engine_container_dir(e, c->id);
-                        _cleanup_free_ char *upper = berth_xasprintf("%s/upper", dir);
-                        char a[32];
-                        berth_human_size(berth_usage_at(AT_FDCWD, upper), a, sizeof(a));
-                        snprintf(sizebuf, sizeof(sizebuf), "%s", a);
+                if (size) { /* docker's "2B (virtual 1.98MB)" */
+                        int64_t rw, rootfs;
+                        berth_engine_container_size(e, c->id, c->image_id, &rw, &rootfs);
+                        char a[32], b[32];
+                        berth_human_size(rw, a, sizeof(a));
+                        berth_human_size(rootfs, b, sizeof(b));
+                        snprintf(sizebuf, sizeof(sizebuf), "%s (virtual %s)", a, b);
                 }
                 const char *image = c->image_name;
                 _cleanup_free_ char *short_img = NULL;

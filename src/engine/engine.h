@@ -148,6 +148,13 @@ int berth_engine_wait(berth_engine *e, const char *name, const char *condition, 
 /** `inspect`: Docker's JSON object for one container (caller decrefs). */
 json_t *berth_engine_inspect(berth_engine *e, const char *name, berth_error *err);
 
+/** A container's sizes as docker gives them (`ps -s`, `inspect -s`): *ret_rw the bytes of its
+ *  writable layer, *ret_rootfs those and its image's. */
+void berth_engine_container_size(berth_engine *e, const char *id, const char *image_id,
+                                 int64_t *ret_rw, int64_t *ret_rootfs);
+/** `inspect --size`: SizeRw and SizeRootFs added to a container's inspect object. */
+void berth_engine_inspect_add_size(berth_engine *e, json_t *inspect);
+
 /** The image config ("config" object of the image's config blob) of an image id. */
 json_t *berth_engine_image_config(berth_engine *e, const char *image_id, berth_error *err);
 

@@ -3,6 +3,10 @@
 #include "engine/engine-internal.h"
 #include "engine/network-internal.h"
 #include "base/fs.h"
+#include "base/strutil.h"
+#include "base/cleanup-json.h"
+#include "image/images.h"
+#include <fcntl.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -177,4 +181,29 @@ json_t *berth_engine_inspect(berth_engine *e, const char *name, berth_error *err
         json_object_set_new(j, "NetworkSettings", engine_net_settings(e, &c));
         berth_container_clear(&c);
         return j;
+}
+
+void berth_engine_container_size(berth_engine *e, const char *id, const char *image_id,
+                                 int64_t *ret_rw, int64_t *ret_rootfs)
+{
+        _cleanup_free_ char *dir = berth_engine_container_dir(e, id);
+        _cleanup_free_ char *upper = berth_xasprintf("%s/upper", dir);
+        int64_t rw = berth_usage_at(AT_FDCWD, upper);
+        berth_error ignore = {0};
+        _cleanup_json_ json_t *img =
+            berth_images_inspect(berth_engine_images(e), image_id, &ignore);
+        *ret_rw = rw > 0 ? rw : 0;
+        *ret_rootfs = *ret_rw + (img ? json_integer_value(json_object_get(img, "Size")) : 0);
+}
+
+void berth_engine_inspect_add_size(berth_engine *e, json_t *inspect)
+{
+        const char *id = json_string_value(json_object_get(inspect, "Id"));
+        const char *image = json_string_value(json_object_get(inspect, "Image"));
+        if (id == NULL || image == NULL)
+                return;
+        int64_t rw, rootfs;
+        berth_engine_container_size(e, id, image, &rw, &rootfs);
+        json_object_set_new(inspect, "SizeRw", json_integer(rw));
+        json_object_set_new(inspect, "SizeRootFs", json_integer(rootfs));
 }

@@ -425,3 +425,16 @@ to_bytes() {
   [ "$status" -ne 0 ]
   [[ "$output" == *"can't evaluate field Nope"* ]]
 }
+
+@test "ps -s and inspect -s: the writable layer's bytes and, with the image's, the virtual size" {
+  berth run --name sz img sh -c 'printf 123456789 > /nine'
+  local img_size rw root
+  img_size=$(berth image inspect img -f '{{.Size}}')
+  run berth inspect -s sz -f '{{.SizeRw}} {{.SizeRootFs}}'
+  [ "$status" -eq 0 ]
+  read -r rw root <<<"$output"
+  [ "$rw" -ge 9 ] && [ "$rw" -lt 4096 ]
+  [ "$root" -eq $((rw + img_size)) ]
+  run berth ps -a -s --format '{{.Size}}'
+  [[ "$output" =~ ^[0-9]+B\ \(virtual\ [0-9.]+[kMG]?B\)$ ]] || { echo "$output"; false; }
+}
