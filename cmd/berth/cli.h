@@ -151,6 +151,7 @@ int cmd_create(berth_cli *cli, int argc, char **argv);
 int cmd_start(berth_cli *cli, int argc, char **argv);
 int cmd_ps(berth_cli *cli, int argc, char **argv);
 int cmd_stop(berth_cli *cli, int argc, char **argv);
+int cmd_update(berth_cli *cli, int argc, char **argv);
 int cmd_kill(berth_cli *cli, int argc, char **argv);
 int cmd_rm(berth_cli *cli, int argc, char **argv);
 int cmd_restart(berth_cli *cli, int argc, char **argv);

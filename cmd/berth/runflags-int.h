@@ -182,5 +182,7 @@ const char *rf_cut(const char *s, char sep, char **ret_key);
 json_t *rf_strv_json(char **v);
 /** Go's strconv.ParseInt(s, base, bits) with its errors ("strconv.ParseInt: parsing …"). */
 int rf_parse_int(const char *s, int base, int bits, int64_t *ret, berth_error *err);
+/** docker's --cpus: a rational number ("1.5", "3/2") in nano-CPUs, which must be whole. */
+int rf_parse_nano_cpus(const char *s, int64_t *ret, berth_error *err);
 /** Go's strconv.ParseUint(s, base, bits) with its errors. */
 int rf_parse_uint(const char *s, int base, int bits, uint64_t *ret, berth_error *err);

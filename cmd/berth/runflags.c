@@ -274,7 +274,7 @@ static int parse_bool(const char *s, bool *ret, berth_error *err)
 }
 
 /* docker's --cpus: a rational number ("1.5", "3/2", "2e-1") times 1e9, which must be whole. */
-static int parse_nano_cpus(const char *s, int64_t *ret, berth_error *err)
+int rf_parse_nano_cpus(const char *s, int64_t *ret, berth_error *err)
 {
         const char *slash = strchr(s, '/');
         long double num, den = 1;
@@ -348,7 +348,7 @@ static int set_value(rf_state *st, const rf_flag *f, const char *value, berth_er
                 r = berth_parse_go_duration(value, &num, &e);
                 break;
         case K_DECIMAL:
-                r = parse_nano_cpus(value, &num, &e);
+                r = rf_parse_nano_cpus(value, &num, &e);
                 break;
         case K_STRING:
         case K_LIST:

@@ -152,6 +152,15 @@ json_t *berth_engine_inspect(berth_engine *e, const char *name, berth_error *err
  *  writable layer, *ret_rootfs those and its image's. */
 void berth_engine_container_size(berth_engine *e, const char *id, const char *image_id,
                                  int64_t *ret_rw, int64_t *ret_rootfs);
+/**
+ * `update`: changes (a HostConfig's BlkioWeight, CpuShares, CpuPeriod, CpuQuota, CpusetCpus,
+ * CpusetMems, NanoCpus, Memory, MemoryReservation, MemorySwap, PidsLimit, RestartPolicy) made to
+ * the container's record, to its cgroups when it runs, to its restart policy from its next
+ * exit on; an "update" event. -EINVAL with Docker's words for anything else or a bad value
+ * (nothing changed then), -ENOENT for no such container.
+ */
+int berth_engine_update(berth_engine *e, const char *name, const json_t *changes, berth_error *err);
+
 /** `inspect --size`: SizeRw and SizeRootFs added to a container's inspect object. */
 void berth_engine_inspect_add_size(berth_engine *e, json_t *inspect);
 

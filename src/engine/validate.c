@@ -16,7 +16,7 @@
 #include <errno.h>
 #include <string.h>
 
-static int check_restart(const json_t *hc, berth_error *err)
+int engine_validate_restart(const json_t *hc, berth_error *err)
 {
         const json_t *rp = json_object_get(hc, "RestartPolicy");
         const char *name = json_string_value(json_object_get(rp, "Name"));
@@ -86,7 +86,7 @@ static int check_networks(berth_engine *e, const json_t *body, berth_error *err)
 int engine_validate_create(berth_engine *e, const char *dir, const json_t *merged,
                            const json_t *mounts, const json_t *image_cfg, berth_error *err)
 {
-        int r = check_restart(json_object_get(merged, "HostConfig"), err);
+        int r = engine_validate_restart(json_object_get(merged, "HostConfig"), err);
         if (r < 0 || (r = check_networks(e, merged, err)) < 0)
                 return r;
         _cleanup_free_ char *rootfs = berth_xasprintf("%s/merged", dir);

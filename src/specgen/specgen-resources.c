@@ -422,22 +422,30 @@ static int cgroup_rules(const json_t *hc, json_t *rules, berth_error *err)
         return 0;
 }
 
-int sg_resources(const json_t *hc, bool privileged, json_t *linux_obj, berth_error *err)
+json_t *berth_specgen_limits(const json_t *hc, berth_error *err)
 {
         json_t *res = json_object();
-        json_t *devs = json_array();
-        json_t *rules = NULL;
         int64_t pids;
         bool pids_set;
-        int r;
-
-        if ((r = memory(hc, res, err)) < 0 || (r = cpu(hc, res, err)) < 0 ||
-            (r = blkio(hc, res, err)) < 0 ||
-            (r = sg_get_opt_int(hc, HC, "PidsLimit", &pids, &pids_set, err)) < 0)
-                goto fail;
+        if (memory(hc, res, err) < 0 || cpu(hc, res, err) < 0 || blkio(hc, res, err) < 0 ||
+            sg_get_opt_int(hc, HC, "PidsLimit", &pids, &pids_set, err) < 0) {
+                json_decref(res);
+                return NULL;
+        }
         if (pids_set)
                 json_object_set_new(
                     res, "pids", json_pack("{s:I}", "limit", (json_int_t)(pids <= 0 ? -1 : pids)));
+        return res;
+}
+
+int sg_resources(const json_t *hc, bool privileged, json_t *linux_obj, berth_error *err)
+{
+        json_t *res = berth_specgen_limits(hc, err);
+        if (res == NULL)
+                return berth_error_rc(err, -EINVAL);
+        json_t *devs = json_array();
+        json_t *rules = NULL;
+        int r;
 
         if (privileged) {
                 walk_devices("/dev", "/dev", "rwm", devs, NULL, 0);

@@ -107,6 +107,13 @@ json_t *berth_specgen(const berth_specgen_input *in, berth_error *err);
 /** berth_specgen() written to path (a bundle's config.json: compact, 0600, replaced whole). */
 int berth_specgen_write(const berth_specgen_input *in, const char *path, berth_error *err);
 
+/**
+ * The runtime spec's linux.resources for a HostConfig's limits alone — memory, cpu, blockIO,
+ * pids, as a container's config has them; no devices — what `update` hands the runtime. NULL
+ * and -EINVAL with Docker's words for a bad value.
+ */
+json_t *berth_specgen_limits(const json_t *hostconfig, berth_error *err);
+
 /** Every capability a --privileged container or exec gets: those this process holds
  * (CapEff), NULL-terminated; caller frees. */
 char **berth_specgen_all_caps(void);

@@ -837,3 +837,50 @@ gone_after_kill() {
   [ "$status" -ne 0 ]
   [[ "$output" == *"unknown flag"* ]]
 }
+
+@test "update: limits change in a running container's cgroups, the restart policy from its next exit, docker's refusals" {
+  berth run -d --name up img sleep 300
+  local pid
+  pid=$(berth inspect -f '{{.State.Pid}}' up)
+  run berth update --memory 64m --memory-swap 128m --pids-limit 50 --cpus 0.5 up
+  [ "$status" -eq 0 ]
+  [ "$output" = up ]
+  [ "$(cgroup_read "$pid" memory memory.limit_in_bytes memory.max)" = 67108864 ]
+  [ "$(cgroup_read "$pid" pids pids.max pids.max)" = 50 ]
+  if cgroup_v2_host; then
+    [ "$(cgroup_read "$pid" cpu x cpu.max)" = "50000 100000" ]
+  else
+    [ "$(cgroup_read "$pid" cpu cpu.cfs_quota_us x)" = 50000 ]
+  fi
+  [ "$(berth inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}}' up)" = "67108864 134217728 50 500000000" ]
+  # the restart policy: the container's process killed outside berth comes back
+  berth update --restart always up
+  [ "$(berth inspect -f '{{.HostConfig.RestartPolicy.Name}}' up)" = always ]
+  kill -9 "$pid"
+  wait_until 15 sh -c "[ \"\$($BERTH_BUILD/cmd/berth/berth inspect -f '{{.RestartCount}} {{.State.Status}}' up)\" = '1 running' ]"
+  # a stopped container: the record changes, the next start applies it
+  berth stop -t 1 up >/dev/null
+  berth update -m 48m up
+  berth start up
+  pid=$(berth inspect -f '{{.State.Pid}}' up)
+  [ "$(cgroup_read "$pid" memory memory.limit_in_bytes memory.max)" = 50331648 ]
+  # docker's refusals, nothing changed by them
+  run berth update up
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"you must provide one or more flags"* ]]
+  run berth update -m 1m up
+  [[ "$output" == *"minimum memory limit allowed is 6MB"* ]]
+  run berth update -m 512m up
+  [[ "$output" == *"Memory limit should be smaller than already set memoryswap limit"* ]]
+  run berth update --restart bogus up
+  [[ "$output" == *"unknown policy 'bogus'"* ]]
+  run berth update -m 32m nosuch
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"No such container: nosuch"* ]]
+  [ "$(berth inspect -f '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}' up)" = "50331648 always" ]
+  run berth events --since 1m --until 0s --filter event=update --format '{{.Actor.Attributes.name}}'
+  [ "${lines[0]}" = up ]
+  berth run --rm -d --name auto img sleep 300
+  run berth update --restart always auto
+  [[ "$output" == *"Restart policy cannot be updated because AutoRemove is enabled"* ]]
+}
