@@ -55,6 +55,8 @@ static json_t *row_of(const cli_format_field *fields, const char *const *values,
                 json_object_set_new(o, fields[best].field, json_string(v ? v : ""));
                 last = fields[best].field;
         }
+        if (values == NULL)
+                json_object_set_new(o, CLI_FORMAT_HEADER_KEY, json_true());
         return o;
 }
 

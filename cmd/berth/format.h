@@ -39,3 +39,7 @@ char *cli_format_header(const char *tmpl, const cli_format_field *fields, size_t
  * Returns the malloc'd text, or NULL with msg set ("template: …").
  */
 char *cli_format_json(const char *tmpl, const json_t *v, char *msg, size_t msgsz);
+
+/** In a table's header row (no field can be named so): methods such as .Label give their
+ *  column's name. */
+#define CLI_FORMAT_HEADER_KEY "."

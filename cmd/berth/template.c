@@ -705,6 +705,49 @@ static void args_free(json_t **args, size_t n)
         free(args);
 }
 
+/* docker's `.Label "name"` method of its listings' rows (and of anything with Labels): the
+ * label's value, "" when it has none; Labels an object, or a row's "k=v,k2=v2" text */
+static int label_method(run_t *rs, const cmd_t *c, json_t *dot, json_t *piped, json_t **ret)
+{
+        term_t recv = c->args[0];
+        recv.n_fields--; /* the receiver: the chain without "Label" */
+        json_t *obj = NULL, *key = NULL;
+        int r = eval_term(rs, &recv, dot, &obj);
+        if (r == 0)
+                r = c->n == 2 ? eval_term(rs, &c->args[1], dot, &key)
+                              : (key = json_incref(piped), 0);
+        const char *name = key && json_is_string(key) ? json_string_value(key) : NULL;
+        if (r == 0 && name == NULL)
+                r = terr(rs->err, "Label wants a label's name");
+        const json_t *labels = json_object_get(obj, "Labels");
+        const char *value = "";
+        _cleanup_free_ char *copy = NULL;
+        if (r == 0 && json_is_true(json_object_get(obj, CLI_FORMAT_HEADER_KEY))) {
+                /* a table's header: docker's, the name's last part in capitals */
+                const char *last = strrchr(name, '.');
+                copy = berth_xstrdup(last ? last + 1 : name);
+                for (char *p = copy; *p; p++)
+                        *p = *p == '-' || *p == '_' ? ' ' : (char)toupper((unsigned char)*p);
+                value = copy;
+        } else if (r == 0 && json_is_object(labels)) {
+                value = json_string_value(json_object_get(labels, name)) ?: "";
+        } else if (r == 0 && json_is_string(labels)) {
+                copy = berth_xstrdup(json_string_value(labels));
+                size_t len = strlen(name);
+                char *save = NULL;
+                for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save))
+                        if (strncmp(kv, name, len) == 0 && kv[len] == '=') {
+                                value = kv + len + 1;
+                                break;
+                        }
+        }
+        if (r == 0)
+                *ret = json_string(value);
+        json_decref(obj);
+        json_decref(key);
+        return r;
+}
+
 /* One command: a function call with its arguments (and the piped value last), or a single
  * operand. */
 static int run_cmd(run_t *rs, const cmd_t *c, json_t *dot, json_t *piped, bool has_piped,
@@ -725,6 +768,10 @@ static int run_cmd(run_t *rs, const cmd_t *c, json_t *dot, json_t *piped, bool h
                 args_free(args, n);
                 return r;
         }
+        const term_t *t = &c->args[0];
+        if ((c->n == 2 || (c->n == 1 && has_piped)) && t->n_fields > 0 &&
+            strcmp(t->fields[t->n_fields - 1], "Label") == 0)
+                return label_method(rs, c, dot, piped, ret);
         if (c->n > 1 || has_piped)
                 return terr(rs->err, "can't give argument to non-function");
         return eval_term(rs, &c->args[0], dot, ret);

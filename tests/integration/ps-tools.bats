@@ -421,6 +421,11 @@ to_bytes() {
   [ "$(echo "$output" | jq -r .Names)" = fmt1 ]
   run berth images --format '{{.Repository}}{{with .Tag}}:{{.}}{{end}}'
   [ "$output" = img:latest ]
+  # docker's .Label method, as compose users ask for a service
+  run berth ps --format '{{.Names}}={{.Label "tier"}}'
+  [ "$output" = fmt1=web ]
+  run berth ps --format 'table {{.Names}}\t{{.Label "tier"}}'
+  [ "${lines[0]}" = "NAMES     TIER" ]
   run berth ps --format '{{.Nope}}'
   [ "$status" -ne 0 ]
   [[ "$output" == *"can't evaluate field Nope"* ]]

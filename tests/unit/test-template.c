@@ -96,6 +96,18 @@ int main(void)
         is_fmt("{{json .State.Health}}", "null");
         is_fmt("{{.State.Status | printf \"%-9s|\"}}", "running  |");
 
+        /* docker's .Label method, on an object's Labels and on a listing row's "k=v,…" */
+        is_fmt("{{.Config.Label \"a\"}}|{{.Config.Label \"zz\"}}|{{\"b\" | .Config.Label}}",
+               "1||2");
+        json_t *row = json_pack("{s:s}", "Labels", "com.x=web,tier=front");
+        char msg[256];
+        char *got =
+            cli_format_json("{{.Label \"tier\"}} {{.Label \"com.x\"}}", row, msg, sizeof(msg));
+        is_str(got, "front web", "a row's .Label \"tier\"");
+        free(got);
+        json_decref(row);
+        err_fmt("{{.Config.Label 1}}", "ERR: template: Label wants a label's name");
+
         /* control */
         is_fmt("{{if .State.Running}}up{{else}}down{{end}}", "up");
         is_fmt("{{if .State.Paused}}p{{else if eq .State.Status \"running\"}}r{{else}}?{{end}}",
