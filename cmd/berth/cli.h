@@ -152,6 +152,11 @@ int cmd_start(berth_cli *cli, int argc, char **argv);
 int cmd_ps(berth_cli *cli, int argc, char **argv);
 int cmd_stop(berth_cli *cli, int argc, char **argv);
 int cmd_update(berth_cli *cli, int argc, char **argv);
+
+/** Run fn on each name from argv[optind] on, printing the name on success (docker prints what it
+ *  was given) and each error; 1 when one failed. */
+int cli_each(berth_cli *cli, const char *cmd, int argc, char **argv,
+             int (*fn)(berth_engine *, const char *, void *, berth_error *), void *ud, bool print);
 int cmd_kill(berth_cli *cli, int argc, char **argv);
 int cmd_rm(berth_cli *cli, int argc, char **argv);
 int cmd_restart(berth_cli *cli, int argc, char **argv);

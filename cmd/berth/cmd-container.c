@@ -16,10 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Run fn on each name, printing the name on success (docker prints what it was given). */
-static int each(berth_cli *cli, const char *cmd, int argc, char **argv,
-                int (*fn)(berth_engine *, const char *, void *, berth_error *), void *ud,
-                bool print)
+int cli_each(berth_cli *cli, const char *cmd, int argc, char **argv,
+             int (*fn)(berth_engine *, const char *, void *, berth_error *), void *ud, bool print)
 {
         if (optind >= argc)
                 return cli_usage(cmd, "\"berth %s\" requires at least 1 argument.", cmd);
@@ -117,7 +115,7 @@ int cmd_stop(berth_cli *cli, int argc, char **argv)
                 return r;
         if (o.bad)
                 return cli_usage("stop", "invalid argument for \"-t, --time\" flag");
-        return each(cli, "stop", argc, argv, do_stop, &o, true);
+        return cli_each(cli, "stop", argc, argv, do_stop, &o, true);
 }
 
 int cmd_restart(berth_cli *cli, int argc, char **argv)
@@ -131,7 +129,7 @@ int cmd_restart(berth_cli *cli, int argc, char **argv)
                 return r;
         if (o.bad)
                 return cli_usage("restart", "invalid argument for \"-t, --time\" flag");
-        return each(cli, "restart", argc, argv, do_restart, &o, true);
+        return cli_each(cli, "restart", argc, argv, do_restart, &o, true);
 }
 
 static int do_kill(berth_engine *e, const char *n, void *ud, berth_error *err)
@@ -153,7 +151,7 @@ int cmd_kill(berth_cli *cli, int argc, char **argv)
         int sig = o.signal ? berth_rt_signal_parse(o.signal) : SIGKILL;
         if (sig <= 0)
                 return cli_usage("kill", "invalid signal: %s", o.signal);
-        return each(cli, "kill", argc, argv, do_kill, &sig, true);
+        return cli_each(cli, "kill", argc, argv, do_kill, &sig, true);
 }
 
 static int do_rm(berth_engine *e, const char *n, void *ud, berth_error *err)
@@ -178,7 +176,7 @@ int cmd_rm(berth_cli *cli, int argc, char **argv)
                              "anonymous volumes associated with the container\n");
         if (r >= 0)
                 return r;
-        return each(cli, "rm", argc, argv, do_rm, &o, true);
+        return cli_each(cli, "rm", argc, argv, do_rm, &o, true);
 }
 
 static int do_pause(berth_engine *e, const char *n, void *ud, berth_error *err)
@@ -197,7 +195,7 @@ int cmd_pause(berth_cli *cli, int argc, char **argv)
         if (r >= 0)
                 return r;
         bool p = true;
-        return each(cli, "pause", argc, argv, do_pause, &p, true);
+        return cli_each(cli, "pause", argc, argv, do_pause, &p, true);
 }
 
 int cmd_unpause(berth_cli *cli, int argc, char **argv)
@@ -209,7 +207,7 @@ int cmd_unpause(berth_cli *cli, int argc, char **argv)
         if (r >= 0)
                 return r;
         bool p = false;
-        return each(cli, "unpause", argc, argv, do_pause, &p, true);
+        return cli_each(cli, "unpause", argc, argv, do_pause, &p, true);
 }
 
 static int do_cleanup(berth_engine *e, const char *n, void *ud, berth_error *err)
@@ -227,7 +225,7 @@ int cmd_container_cleanup(berth_cli *cli, int argc, char **argv)
                              "up the network of one or more stopped containers\n");
         if (r >= 0)
                 return r;
-        return each(cli, "container cleanup", argc, argv, do_cleanup, NULL, false);
+        return cli_each(cli, "container cleanup", argc, argv, do_cleanup, NULL, false);
 }
 
 int cmd_rename(berth_cli *cli, int argc, char **argv)
@@ -271,7 +269,7 @@ int cmd_wait(berth_cli *cli, int argc, char **argv)
                 } else
                         return cli_usage("wait", "unknown flag");
         }
-        return each(cli, "wait", argc, argv, do_wait, (void *)cond, false);
+        return cli_each(cli, "wait", argc, argv, do_wait, (void *)cond, false);
 }
 
 typedef struct {

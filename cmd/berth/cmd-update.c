@@ -129,6 +129,11 @@ static int take(int c, const char *v, json_t *changes, berth_error *err)
         return 0;
 }
 
+static int update_one(berth_engine *e, const char *name, void *changes, berth_error *err)
+{
+        return berth_engine_update(e, name, changes, err);
+}
+
 int cmd_update(berth_cli *cli, int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -169,18 +174,5 @@ int cmd_update(berth_cli *cli, int argc, char **argv)
         if (json_object_size(changes) == 0)
                 return cli_usage("update",
                                  "you must provide one or more flags when using this command");
-        berth_engine *e = cli_engine(cli, &err);
-        if (e == NULL)
-                return cli_error(&err);
-        int rc = 0;
-        for (int i = optind; i < argc; i++) {
-                memset(&err, 0, sizeof(err));
-                if (berth_engine_update(e, argv[i], changes, &err) < 0) {
-                        fprintf(stderr, "berth: %s\n", err.msg);
-                        rc = 1;
-                } else {
-                        printf("%s\n", argv[i]);
-                }
-        }
-        return rc;
+        return cli_each(cli, "update", argc, argv, update_one, changes, true);
 }
