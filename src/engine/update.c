@@ -45,18 +45,22 @@ static int merge(json_t *hc, const json_t *changes, berth_error *err)
                 return berth_errx(err, EINVAL,
                                   "Memory limit should be smaller than already set memoryswap "
                                   "limit, update the memoryswap at the same time");
-        /* --cpus and a CFS period or quota are one setting two ways: the one given wins */
-        if (json_object_get(changes, "NanoCpus") && !json_object_get(changes, "CpuPeriod") &&
-            !json_object_get(changes, "CpuQuota")) {
-                json_object_del(hc, "CpuPeriod");
-                json_object_del(hc, "CpuQuota");
-        } else if (json_object_get(changes, "CpuPeriod") || json_object_get(changes, "CpuQuota")) {
-                if (json_integer_value(json_object_get(hc, "NanoCpus")) > 0 &&
-                    !json_object_get(changes, "NanoCpus"))
-                        return berth_errx(err, EINVAL,
-                                          "Conflicting options: CPU Quota cannot be updated as "
-                                          "NanoCPUs has already been set");
-        }
+        /* --cpus sets the CFS period and quota: once one way is set, the other is refused */
+        static const struct {
+                const char *given, *set, *msg;
+        } cpu_conflicts[] = {{"NanoCpus", "CpuPeriod",
+                              "Nano CPUs cannot be updated as CPU Period has already been set"},
+                             {"NanoCpus", "CpuQuota",
+                              "Nano CPUs cannot be updated as CPU Quota has already been set"},
+                             {"CpuPeriod", "NanoCpus",
+                              "CPU Period cannot be updated as NanoCPUs has already been set"},
+                             {"CpuQuota", "NanoCpus",
+                              "CPU Quota cannot be updated as NanoCPUs has already been set"}};
+        for (size_t i = 0; i < ARRAY_SIZE(cpu_conflicts); i++)
+                if (json_integer_value(json_object_get(changes, cpu_conflicts[i].given)) > 0 &&
+                    json_integer_value(json_object_get(hc, cpu_conflicts[i].set)) > 0)
+                        return berth_errx(err, EINVAL, "Conflicting options: %s",
+                                          cpu_conflicts[i].msg);
         json_object_foreach ((json_t *)changes, k, v) {
                 json_object_set(hc, k, v);
         }

@@ -874,6 +874,8 @@ gone_after_kill() {
   [[ "$output" == *"Memory limit should be smaller than already set memoryswap limit"* ]]
   run berth update --restart bogus up
   [[ "$output" == *"unknown policy 'bogus'"* ]]
+  run berth update --cpu-quota 20000 up
+  [ "$output" = "berth: Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set" ]
   run berth update -m 32m nosuch
   [ "$status" -ne 0 ]
   [[ "$output" == *"No such container: nosuch"* ]]
