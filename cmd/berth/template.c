@@ -246,7 +246,6 @@ static int terr(errbuf_t *e, const char *fmt, ...)
 }
 
 typedef struct {
-        const char *src;  /* the whole template */
         const char *p;    /* where we are */
         const char *aend; /* the end of the current action's inside */
         bool trim;        /* the last action ended "-}}": the text after it loses its leading
@@ -1212,7 +1211,7 @@ static int call(run_t *rs, const char *fn, json_t **args, size_t n, json_t **ret
 char *cli_format_json(const char *tmpl, const json_t *v, char *msg, size_t msgsz)
 {
         errbuf_t eb = {msg, msgsz};
-        parser_t ps = {.src = tmpl, .p = tmpl, .err = &eb};
+        parser_t ps = {.p = tmpl, .err = &eb};
         list_t root = {0};
         ender e;
         pipe_t *stray = NULL;

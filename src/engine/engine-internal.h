@@ -50,10 +50,10 @@ int engine_wait_exit(berth_engine *e, const berth_container *c, int timeout_ms, 
  * close, or -errno. */
 int engine_lock_container(berth_engine *e, const char *id);
 
-/** A create body as Docker's daemon checks it (validate.c): -EINVAL with its message. dir is
- * the container's directory (its rootfs not made yet). */
 /** The restart policy of a HostConfig, as dockerd checks it (and AutoRemove with one). */
 int engine_validate_restart(const json_t *hc, berth_error *err);
+/** A create body as Docker's daemon checks it (validate.c): -EINVAL with its message. dir is
+ * the container's directory (its rootfs not made yet). */
 int engine_validate_create(berth_engine *e, const char *dir, const json_t *merged,
                            const json_t *mounts, const json_t *image_cfg, berth_error *err);
 

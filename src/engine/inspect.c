@@ -4,11 +4,11 @@
 #include "engine/network-internal.h"
 #include "base/fs.h"
 #include "base/strutil.h"
-#include "base/cleanup-json.h"
+#include "image/imagedb.h"
 #include "image/images.h"
-#include <fcntl.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,11 +189,17 @@ void berth_engine_container_size(berth_engine *e, const char *id, const char *im
         _cleanup_free_ char *dir = berth_engine_container_dir(e, id);
         _cleanup_free_ char *upper = berth_xasprintf("%s/upper", dir);
         int64_t rw = berth_usage_at(AT_FDCWD, upper);
-        berth_error ignore = {0};
-        _cleanup_json_ json_t *img =
-            berth_images_inspect(berth_engine_images(e), image_id, &ignore);
+        /* the image's size from its record (ps -s asks for every row: no config blob read) */
+        berth_digest d;
+        berth_image_rec rec = {0};
+        int64_t image_size = 0;
+        if (berth_digest_parse(image_id, &d, NULL) == 0 &&
+            berth_imagedb_get(berth_images_db(berth_engine_images(e)), &d, &rec, NULL, NULL,
+                              NULL) == 0)
+                image_size = rec.size;
+        berth_image_rec_clear(&rec);
         *ret_rw = rw > 0 ? rw : 0;
-        *ret_rootfs = *ret_rw + (img ? json_integer_value(json_object_get(img, "Size")) : 0);
+        *ret_rootfs = *ret_rw + image_size;
 }
 
 void berth_engine_inspect_add_size(berth_engine *e, json_t *inspect)

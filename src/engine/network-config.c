@@ -47,8 +47,6 @@ static json_t *string_map(const json_t *body, const char *key, berth_error *err)
         return NULL;
 }
 
-/* One IPAM.Config entry made whole: its subnet (given, or picked from the pools for IPv4),
- * gateway (given, or the first host), range and auxiliary addresses inside the subnet. */
 /* What names this machine for its IPv6 pool: /etc/machine-id, else its hostname (malloc'd). */
 static char *host_id(void)
 {
@@ -63,6 +61,9 @@ static char *host_id(void)
         return berth_xstrdup(name);
 }
 
+/* One IPAM.Config entry made whole: its subnet (given, or picked from the default pools: Docker's
+ * for IPv4, the host's unique local /48 for IPv6), gateway (given, or the first host), range and
+ * auxiliary addresses inside the subnet. */
 static int ipam_entry(const json_t *in, const berth_prefix *others, size_t n_others,
                       const berth_prefix *host, size_t n_host, int family, json_t **ret,
                       berth_error *err)
@@ -74,24 +75,17 @@ static int ipam_entry(const json_t *in, const berth_prefix *others, size_t n_oth
         if (s && *s) {
                 if ((r = berth_prefix_parse(s, &subnet, err)) < 0)
                         return r;
-        } else if (family == AF_INET) {
-                /* a pool overlaps neither another network nor the host's addresses and routes
-                 * (a subnet given is checked against the other networks only, as dockerd) */
-                berth_prefix *avoid = berth_xmalloc0((n_others + n_host + 1) * sizeof(*avoid));
-                memcpy(avoid, others, n_others * sizeof(*avoid));
-                memcpy(avoid + n_others, host, n_host * sizeof(*avoid));
-                r = berth_ipam_pool_pick(avoid, n_others + n_host, &subnet, err);
-                free(avoid);
-                if (r < 0)
-                        return r;
         } else {
-                /* a /64 of this host's unique local /48, as Docker 27+ (its engine's ID there,
-                 * the machine's here) */
+                /* a pool overlaps neither another network nor the host's addresses and routes
+                 * (a subnet given is checked against the other networks only, as dockerd); for
+                 * IPv6 a /64 of this host's unique local /48, as Docker 27+ (its engine's id
+                 * there, the machine's here) */
                 berth_prefix *avoid = berth_xmalloc0((n_others + n_host + 1) * sizeof(*avoid));
                 memcpy(avoid, others, n_others * sizeof(*avoid));
                 memcpy(avoid + n_others, host, n_host * sizeof(*avoid));
-                _cleanup_free_ char *id = host_id();
-                r = berth_ipam_pool6_pick(id, avoid, n_others + n_host, &subnet, err);
+                _cleanup_free_ char *id = family == AF_INET6 ? host_id() : NULL;
+                r = id ? berth_ipam_pool6_pick(id, avoid, n_others + n_host, &subnet, err)
+                       : berth_ipam_pool_pick(avoid, n_others + n_host, &subnet, err);
                 free(avoid);
                 if (r < 0)
                         return r;
